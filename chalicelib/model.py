@@ -1,0 +1,289 @@
+"""The scoring model: a versioned data file, validated on load.
+
+Every weight, threshold and Chinese indicator name lives in ``chalicelib/models/<version>.yaml``;
+this module only reads and checks it. A bad file fails loudly, naming the line at fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+MODELS_DIR = Path(__file__).parent / "models"
+
+Stage = Literal["startup", "growth", "mature"]
+STAGES: tuple[Stage, ...] = ("startup", "growth", "mature")
+Kind = Literal["core", "input", "characteristic", "negative"]
+IndicatorType = Literal["amount", "count", "share", "growth", "flag"]
+Method = Literal["linear", "flag", "per_unit"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StageDef(_Frozen):
+    id: Stage
+    name_zh: str
+
+
+class StartupRule(_Frozen):
+    age_below: int
+    revenue_below: Decimal
+
+
+class MatureRule(_Frozen):
+    age_at_least: int
+    revenue_at_least: Decimal
+
+
+class StageRule(_Frozen):
+    revenue_indicator: str
+    startup: StartupRule
+    mature: MatureRule
+    otherwise: Stage
+
+
+class CategoryDef(_Frozen):
+    id: str
+    name_zh: str
+    kind: Literal["core", "characteristic", "negative"]
+
+
+class GradeDef(_Frozen):
+    grade: str
+    min: Decimal
+
+
+class WhitelistRule(_Frozen):
+    min_score: Decimal
+    veto_excludes: bool = True
+
+
+class CrossCheck(_Frozen):
+    department: str
+    tolerance_pct: Decimal
+
+
+class DepartmentDef(_Frozen):
+    id: str
+    name_zh: str
+    master_data: bool = False
+    cross_check_only: bool = False
+    sends: tuple[str, ...] = ()
+
+
+class Derivation(_Frozen):
+    formula: Literal["growth", "ratio"]
+    of: str | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    at_most: Decimal | None = None
+
+    @model_validator(mode="after")
+    def _inputs(self) -> Derivation:
+        if self.formula == "growth" and not self.of:
+            raise ValueError("a growth derivation needs `of`")
+        if self.formula == "ratio" and not (self.numerator and self.denominator):
+            raise ValueError("a ratio derivation needs `numerator` and `denominator`")
+        return self
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        if self.formula == "growth":
+            assert self.of is not None
+            return (self.of,)
+        assert self.numerator is not None and self.denominator is not None
+        return (self.numerator, self.denominator)
+
+
+class IndicatorDef(_Frozen):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name_zh: str
+    category: str | None = None
+    kind: Kind
+    unit: str | None = None
+    type: IndicatorType
+    source: str  # a department id, or "derived"
+    method: Method | None = None
+    full: dict[Stage, Decimal] | None = None
+    weight: dict[Stage, Decimal] | None = None
+    points: Decimal | None = None
+    cap: Decimal | None = None
+    veto: bool = False
+    allow_negative: bool = False
+    derived: Derivation | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> IndicatorDef:
+        if self.kind == "core":
+            if self.method != "linear" or self.full is None or self.weight is None:
+                raise ValueError("a core indicator needs method linear, `full` and `weight`")
+            if set(self.full) != set(STAGES) or set(self.weight) != set(STAGES):
+                raise ValueError("`full` and `weight` need a value for every stage")
+            if any(v <= 0 for v in self.full.values()) or any(v < 0 for v in self.weight.values()):
+                raise ValueError("`full` must be positive and `weight` not negative")
+            if self.category is None:
+                raise ValueError("a core indicator needs a category")
+        elif self.kind in ("characteristic", "negative"):
+            if self.method not in ("flag", "per_unit") or self.points is None:
+                raise ValueError(f"a {self.kind} indicator needs method flag or per_unit and `points`")
+            if (self.kind == "negative") != (self.points < 0):
+                raise ValueError("negative indicators have negative points, characteristic ones positive")
+            if self.method == "per_unit" and self.cap is None:
+                raise ValueError("a per_unit indicator needs a `cap`")
+        elif self.kind == "input" and (self.method or self.full or self.weight or self.points):
+            raise ValueError("an input indicator is never scored itself")
+        if self.veto and self.kind != "negative":
+            raise ValueError("only a negative indicator can veto")
+        if (self.source == "derived") != (self.derived is not None):
+            raise ValueError("source `derived` goes with a `derived` formula, and only with one")
+        return self
+
+    @property
+    def is_derived(self) -> bool:
+        return self.derived is not None
+
+    @property
+    def uploadable(self) -> bool:
+        return self.derived is None
+
+
+class ColumnDef(_Frozen):
+    id: str
+    name_zh: str
+
+
+class ScoringModel(_Frozen):
+    version: str
+    name_zh: str
+    scale: Decimal
+    stages: tuple[StageDef, ...]
+    stage_rule: StageRule
+    categories: tuple[CategoryDef, ...]
+    core_total: Decimal
+    bonus_cap: Decimal
+    grades: tuple[GradeDef, ...]
+    whitelist: WhitelistRule
+    cross_check: CrossCheck
+    departments: tuple[DepartmentDef, ...]
+    indicators: tuple[IndicatorDef, ...]
+    columns: tuple[ColumnDef, ...]
+    _by_id: Mapping[str, IndicatorDef] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScoringModel:
+        ids = [i.id for i in self.indicators]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"indicator ids must be unique: {dupes}")
+        if tuple(s.id for s in self.stages) != STAGES:
+            raise ValueError(f"stages must be {STAGES}")
+        dept_ids = {d.id for d in self.departments}
+        cat_ids = {c.id for c in self.categories}
+        by_id = {i.id: i for i in self.indicators}
+        for ind in self.indicators:
+            if ind.source != "derived" and ind.source not in dept_ids:
+                raise ValueError(f"indicator {ind.id}: unknown department {ind.source!r}")
+            if ind.category is not None and ind.category not in cat_ids:
+                raise ValueError(f"indicator {ind.id}: unknown category {ind.category!r}")
+            if ind.derived is not None:
+                for src in ind.derived.inputs:
+                    if src not in by_id or by_id[src].is_derived:
+                        raise ValueError(f"indicator {ind.id}: input {src!r} is not an uploaded indicator")
+        for dept in self.departments:
+            for sent in dept.sends:
+                if sent not in by_id:
+                    raise ValueError(f"department {dept.id}: unknown indicator {sent!r}")
+        if self.cross_check.department not in dept_ids:
+            raise ValueError(f"cross_check: unknown department {self.cross_check.department!r}")
+        for stage in STAGES:
+            total = sum((i.weight[stage] for i in self.indicators if i.weight is not None), Decimal(0))
+            if total != self.core_total:
+                raise ValueError(f"core weights of stage {stage} sum to {total}, not {self.core_total}")
+        mins = [g.min for g in self.grades]
+        if mins != sorted(mins, reverse=True) or mins[-1] != 0:
+            raise ValueError("grades must run from the highest `min` down to 0")
+        if self.stage_rule.revenue_indicator not in by_id:
+            raise ValueError("stage_rule.revenue_indicator is not an indicator")
+        return self
+
+    # --- lookups used by validation and scoring -------------------------------------------
+    def indicator(self, indicator_id: str) -> IndicatorDef:
+        return self._by_id[indicator_id]
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._by_id = {i.id: i for i in self.indicators}
+
+    def department(self, department_id: str) -> DepartmentDef | None:
+        return next((d for d in self.departments if d.id == department_id), None)
+
+    def owned_by(self, department_id: str) -> tuple[IndicatorDef, ...]:
+        """The indicators a department may upload (for `stats`, the ones it cross-checks)."""
+        dept = self.department(department_id)
+        if dept is None or dept.master_data:
+            return ()
+        if dept.cross_check_only:
+            return tuple(self._by_id[i] for i in dept.sends)
+        return tuple(i for i in self.indicators if i.source == department_id)
+
+    def grade_for(self, score: Decimal) -> str:
+        return next(g.grade for g in self.grades if score >= g.min)
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be used; the message names the file and line."""
+
+
+def _line_of(node: yaml.Node, loc: tuple[int | str, ...]) -> int:
+    """Walk a composed YAML node along a pydantic error location; return the 1-based line."""
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            nxt = node.value[part]
+        else:
+            nxt = None
+        if nxt is None:
+            break
+        node = nxt
+    return node.start_mark.line + 1
+
+
+def parse_model(text: str, source: str = "<model>") -> ScoringModel:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data: Any = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ModelFileError(f"{source}: not valid YAML: {exc}") from exc
+    if root is None or not isinstance(data, dict):
+        raise ModelFileError(f"{source}: empty or not a mapping")
+    try:
+        return ScoringModel.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        line = _line_of(root, tuple(first["loc"]))
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise ModelFileError(f"{source}:{line}: {where}: {first['msg']}") from exc
+
+
+@cache
+def load_model(version: str) -> ScoringModel:
+    path = MODELS_DIR / f"{version}.yaml"
+    if not path.is_file():
+        known = ", ".join(available_versions()) or "none"
+        raise ModelFileError(f"no model file for version {version!r} (available: {known})")
+    model = parse_model(path.read_text(encoding="utf-8"), str(path))
+    if model.version != version:
+        raise ModelFileError(f"{path}: declares version {model.version!r}, file name says {version!r}")
+    return model
+
+
+def available_versions() -> list[str]:
+    return sorted(p.stem for p in MODELS_DIR.glob("*.yaml"))

@@ -1,0 +1,230 @@
+"""PynamoDB models of every table. Table names come from settings (the environment).
+
+Key design (single place; `infra/` and the local stack create tables from these models):
+
+facts    pk "E#<credit_code>"
+           sk "C#M"                          current master record
+           sk "C#F#<period>#<indicator>"     current scored fact
+           sk "C#X#<period>#<indicator>"     current `stats` cross-check value
+           sk "H#M#<order>"                  master history (一企一档)
+           sk "H#F#<period>#<indicator>#<order>" / "H#X#…"  fact history, every upload kept
+         One Query (begins_with "C#") returns everything scoring needs.
+         `order` = "<event time>#<sequencer>": later uploads sort later; an older S3 version never wins.
+
+scores   pk "E#<credit_code>"
+           sk "S#<period>"                   current score card + published whitelist state
+           sk "H#<period>#<computed_at>"     score history
+         GSIs, all with range key `rank_sk` = "<inverted score>#<credit_code>" (score desc, code asc),
+         partitioned by city (first 4 digits of region_code) so no province sits on one hot key:
+           by_period      "<period>#<shard>"
+           by_stage       "<period>#<stage>#<shard>"
+           by_whitelist   "<period>#<shard>"   (sparse: only whitelisted cards carry it)
+
+batches  pk batch_id; GSI by_key (key, received_at) for GET /batches?key=
+outbox   pk event id; GSI by_status (status, created_at) for the relay's drain of pending events
+api_keys pk key_hash (sha256 of the key); role, label, revoked
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from chalicelib.settings import get_settings
+
+_settings = get_settings()
+
+
+class _Meta:
+    region = _settings.region
+    billing_mode = "PAY_PER_REQUEST"
+
+
+# --- facts -----------------------------------------------------------------------------------
+
+
+class FactItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.facts_table
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()  # master | fact | cross_check
+    period = NumberAttribute(null=True)
+    indicator = UnicodeAttribute(null=True)
+    value = UnicodeAttribute(null=True)  # Decimal as text: no float drift
+    department = UnicodeAttribute()
+    batch_id = UnicodeAttribute()
+    received_at = UnicodeAttribute()
+    order = UnicodeAttribute()
+    # master data
+    name = UnicodeAttribute(null=True)
+    established_on = UnicodeAttribute(null=True)  # ISO date
+    region_code = UnicodeAttribute(null=True)
+    industry_code = UnicodeAttribute(null=True)
+
+
+# --- scores ----------------------------------------------------------------------------------
+
+
+class ByPeriodIndex(GlobalSecondaryIndex["ScoreItem"]):
+    class Meta:
+        index_name = "by_period"
+        projection = AllProjection()
+
+    gsi_period = UnicodeAttribute(hash_key=True)
+    rank_sk = UnicodeAttribute(range_key=True)
+
+
+class ByStageIndex(GlobalSecondaryIndex["ScoreItem"]):
+    class Meta:
+        index_name = "by_stage"
+        projection = AllProjection()
+
+    gsi_stage = UnicodeAttribute(hash_key=True)
+    rank_sk = UnicodeAttribute(range_key=True)
+
+
+class ByWhitelistIndex(GlobalSecondaryIndex["ScoreItem"]):
+    class Meta:
+        index_name = "by_whitelist"
+        projection = AllProjection()
+
+    gsi_whitelist = UnicodeAttribute(hash_key=True)
+    rank_sk = UnicodeAttribute(range_key=True)
+
+
+class ScoreItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.scores_table
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()  # card | history
+    credit_code = UnicodeAttribute()
+    period = NumberAttribute()
+    name = UnicodeAttribute(null=True)
+    region_code = UnicodeAttribute(null=True)
+    industry_code = UnicodeAttribute(null=True)
+    stage = UnicodeAttribute()
+    score = UnicodeAttribute()  # Decimal as text, 2 decimals
+    grade = UnicodeAttribute()
+    veto = BooleanAttribute(default=False)
+    whitelisted = BooleanAttribute(default=False)
+    model_version = UnicodeAttribute()
+    computed_at = UnicodeAttribute()
+    batch_id = UnicodeAttribute(null=True)
+    card = JSONAttribute(null=True)  # the full score card (cards only)
+    # the last published whitelist state of (enterprise, period), cards only
+    wl_listed = BooleanAttribute(default=False)
+    wl_score = UnicodeAttribute(null=True)
+    wl_grade = UnicodeAttribute(null=True)
+    wl_sequence = NumberAttribute(default=0)
+    # index keys (cards only)
+    rank_sk = UnicodeAttribute(null=True)
+    gsi_period = UnicodeAttribute(null=True)
+    gsi_stage = UnicodeAttribute(null=True)
+    gsi_whitelist = UnicodeAttribute(null=True)
+    version = VersionAttribute()  # optimistic locking
+
+    by_period = ByPeriodIndex()
+    by_stage = ByStageIndex()
+    by_whitelist = ByWhitelistIndex()
+
+
+# --- batches ---------------------------------------------------------------------------------
+
+
+class ByKeyIndex(GlobalSecondaryIndex["BatchItem"]):
+    class Meta:
+        index_name = "by_key"
+        projection = AllProjection()
+
+    key = UnicodeAttribute(hash_key=True)
+    received_at = UnicodeAttribute(range_key=True)
+
+
+class BatchItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.batches_table
+
+    batch_id = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute()
+    version_id = UnicodeAttribute()
+    department = UnicodeAttribute()
+    status = UnicodeAttribute()
+    received_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+    report = JSONAttribute()  # the whole contract 2.4 report (errors capped; full list in S3)
+
+    by_key = ByKeyIndex()
+
+
+# --- outbox ----------------------------------------------------------------------------------
+
+
+class ByStatusIndex(GlobalSecondaryIndex["OutboxItem"]):
+    class Meta:
+        index_name = "by_status"
+        projection = KeysOnlyProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class OutboxItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.outbox_table
+        stream_view_type = "NEW_IMAGE"
+
+    id = UnicodeAttribute(hash_key=True)
+    status = UnicodeAttribute()  # pending | sent
+    created_at = UnicodeAttribute()
+    sent_at = UnicodeAttribute(null=True)
+    body = JSONAttribute()  # the contract 4 message body
+    attributes = JSONAttribute()  # the contract 4 message attributes (String values)
+
+    by_status = ByStatusIndex()
+
+
+# --- api keys --------------------------------------------------------------------------------
+
+
+class ApiKeyItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.api_keys_table
+
+    key_hash = UnicodeAttribute(hash_key=True)
+    role = UnicodeAttribute()
+    label = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    revoked = BooleanAttribute(default=False)
+
+
+ALL_MODELS: tuple[type[Model], ...] = (FactItem, ScoreItem, BatchItem, OutboxItem, ApiKeyItem)
+
+
+def create_tables(wait: bool = True) -> None:
+    """Create every table if missing (the local stack and tests; `infra/` does this in AWS)."""
+    for model in ALL_MODELS:
+        if not model.exists():
+            model.create_table(billing_mode="PAY_PER_REQUEST", wait=wait)
+
+
+def idempotency_table_spec() -> dict[str, Any]:
+    """Powertools Idempotency's table: partition key `id`, TTL on `expiration`."""
+    return {
+        "TableName": _settings.idempotency_table,
+        "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }

@@ -1,0 +1,88 @@
+"""Create the stack's resources in moto (tests and the local stack); `infra/` does this in AWS.
+
+The same names and wiring as in AWS: a versioned bucket whose `incoming/` notifications go to the
+uploads queue, the tables of `chalicelib.stores.tables`, the rescore queue, DLQs and the topic.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import boto3
+
+from chalicelib.settings import Settings
+from chalicelib.stores import tables
+
+MAX_RECEIVE_COUNT = 5
+
+
+@dataclass(frozen=True)
+class Resources:
+    region: str
+    upload_bucket: str
+    uploads_queue_url: str
+    uploads_dlq_url: str
+    rescore_queue_url: str
+    rescore_dlq_url: str
+    whitelist_topic_arn: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _queue_with_dlq(sqs: Any, name: str) -> tuple[str, str]:
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)})
+    url = sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": redrive, "VisibilityTimeout": "60"})[
+        "QueueUrl"
+    ]
+    return url, dlq_url
+
+
+def provision(settings: Settings, prefix: str = "innovation-points-dev") -> Resources:
+    session = boto3.session.Session(region_name=settings.region)
+    s3 = session.client("s3")
+    sqs = session.client("sqs")
+    sns = session.client("sns")
+    s3.create_bucket(
+        Bucket=settings.upload_bucket,
+        CreateBucketConfiguration={"LocationConstraint": settings.region},
+    )
+    s3.put_bucket_versioning(Bucket=settings.upload_bucket, VersioningConfiguration={"Status": "Enabled"})
+    uploads_url, uploads_dlq = _queue_with_dlq(sqs, f"{prefix}-uploads")
+    rescore_url, rescore_dlq = _queue_with_dlq(sqs, f"{prefix}-rescore")
+    uploads_arn = sqs.get_queue_attributes(QueueUrl=uploads_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    s3.put_bucket_notification_configuration(
+        Bucket=settings.upload_bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": uploads_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "incoming/"}]}},
+                }
+            ]
+        },
+    )
+    topic_arn = sns.create_topic(Name=f"{prefix}-whitelist-changes")["TopicArn"]
+    tables.create_tables()
+    ddb = session.client("dynamodb")
+    spec = tables.idempotency_table_spec()
+    if spec["TableName"] not in ddb.list_tables()["TableNames"]:
+        ddb.create_table(**spec)
+    return Resources(
+        region=settings.region,
+        upload_bucket=settings.upload_bucket,
+        uploads_queue_url=uploads_url,
+        uploads_dlq_url=uploads_dlq,
+        rescore_queue_url=rescore_url,
+        rescore_dlq_url=rescore_dlq,
+        whitelist_topic_arn=topic_arn,
+    )
