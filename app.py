@@ -4,13 +4,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.app import Chalice
+from aws_lambda_powertools import Logger, Metrics
+from chalice.app import Chalice, ConvertToMiddleware, SQSEvent
 
 from chalicelib.settings import get_settings
 
+settings = get_settings()
+logger = Logger()
+metrics = Metrics()
+
 app = Chalice(app_name="innovation-points")
+app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
+app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+
+
+# Handlers import their service lazily: every Lambda loads app.py, and each should pay only for its own.
+@app.on_sqs_message(queue=settings.uploads_queue_name, batch_size=1, name="ingest")
+def ingest(event: SQSEvent) -> dict[str, Any]:
+    from chalicelib.ingest import handle_sqs_event
+
+    return handle_sqs_event(event.to_dict())
+
+
+@app.on_sqs_message(queue=settings.rescore_queue_name, batch_size=10, name="rescore")
+def rescore(event: SQSEvent) -> dict[str, Any]:
+    from chalicelib.rescore import handle_sqs_event
+
+    return handle_sqs_event(event.to_dict())
+
+
+@app.schedule("rate(1 minute)", name="relay_outbox")
+def relay_outbox(event: Any) -> None:
+    from chalicelib.relay import drain_outbox
+
+    drain_outbox()
 
 
 @app.route("/health", methods=["GET"])
 def health() -> dict[str, Any]:
-    return {"status": "ok", "model_version": get_settings().model_version}
+    return {"status": "ok", "model_version": settings.model_version}

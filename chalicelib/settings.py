@@ -36,6 +36,8 @@ class Settings(BaseModel):
     outbox_table: str = "innovation-points-dev-outbox"
     idempotency_table: str = "innovation-points-dev-idempotency"
     api_keys_table: str = "innovation-points-dev-api-keys"
+    uploads_queue_name: str = "innovation-points-dev-uploads"
+    rescore_queue_name: str = "innovation-points-dev-rescore"
     rescore_queue_url: str = ""
     whitelist_topic_arn: str = ""
     model_version: str = "jx-2025.1-provisional"
