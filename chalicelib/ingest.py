@@ -1,0 +1,293 @@
+"""Ingest: one department upload in, facts stored, a batch report out, affected pairs queued.
+
+Flow per upload: size cap (from the event, before any download) → download to a temporary file →
+validate (chalicelib.validation, pure) → for each chunk of accepted rows, compare with the stored
+current values and write the changes plus history in batches of 25 → report to S3 and the batches
+table → affected (enterprise, period) pairs to the rescore queue.
+
+Latest upload wins per (enterprise, period, indicator) by the upload's `order` (event time, then S3's
+sequencer): an older version processed late adds history but never overwrites a newer value.
+A duplicate delivery of one key and version is a no-op (Powertools Idempotency on DynamoDB).
+A fault of ours marks the batch `failed` and re-raises, so SQS retries the event.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import cache
+from itertools import islice
+from pathlib import Path
+from typing import Any, TypeVar
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+
+from chalicelib.affected import Change, affected_pairs, requests_for
+from chalicelib.batch_report import BatchReport, RowCounts
+from chalicelib.messages import Code, issue
+from chalicelib.model import ScoringModel, load_model
+from chalicelib.records import FactValue, Master
+from chalicelib.settings import get_settings
+from chalicelib.stores import objects
+from chalicelib.stores.batches import BatchesRepository
+from chalicelib.stores.facts import (
+    MASTER_SK,
+    FactsRepository,
+    Stored,
+    enterprise_pk,
+    fact_item,
+    fact_sk,
+    master_item,
+    master_value,
+    write_items,
+)
+from chalicelib.stores.rescore_queue import send_requests
+from chalicelib.stores.tables import FactItem
+from chalicelib.upload_event import Upload, uploads_from_body
+from chalicelib.validation import FactRow, MasterRow, validate_upload
+
+logger = Logger(child=True)
+metrics = Metrics()
+
+CHUNK_ROWS = 100  # rows compared and written together: one BatchGetItem round per ~100 keys
+IDEMPOTENCY_SECONDS = 7 * 24 * 3600
+T = TypeVar("T")
+
+
+def batch_id_for(bucket: str, key: str, version_id: str) -> str:
+    """Deterministic: one upload (key + version) is one batch, however often it is delivered."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"s3://{bucket}/{key}?versionId={version_id}"))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+class _Store:
+    """Compares a chunk of accepted rows with the stored current values and writes what is new."""
+
+    def __init__(self, model: ScoringModel, upload: Upload, department: str, batch_id: str) -> None:
+        self.model = model
+        self.order = upload.order
+        self.department = department
+        self.batch_id = batch_id
+        self.received_at = upload.event_time
+        self.cross_check = department == model.cross_check.department
+        self.facts = FactsRepository()
+        self.changes: list[Change] = []
+        self.warnings: list[dict[str, Any]] = []
+        self.enterprises: set[str] = set()
+
+    def _newer(self, stored: Stored | None, value: str, same: bool) -> tuple[bool, bool]:
+        """(write the current item?, is it a change?) for a new value against the stored one."""
+        if stored is None:
+            return True, True
+        if stored.order > self.order:
+            return False, False  # an older upload arriving late: history only
+        if stored.order == self.order:
+            return False, True  # our own earlier attempt wrote it: still announce the change
+        return (not same), (not same)
+
+    def store(self, rows: list[FactRow | MasterRow]) -> None:
+        keys: list[tuple[str, str]] = []
+        for row in rows:
+            pk = enterprise_pk(row.master.credit_code if isinstance(row, MasterRow) else row.credit_code)
+            keys.append((pk, MASTER_SK))
+            if isinstance(row, FactRow):
+                keys.extend(
+                    (pk, fact_sk(row.period, ind, cross_check=self.cross_check)) for ind in row.values
+                )
+        stored = self.facts.current(keys)
+        items: list[FactItem] = []
+        for row in rows:
+            if isinstance(row, MasterRow):
+                self._store_master(row, stored, items)
+            else:
+                self._store_facts(row, stored, items)
+        write_items(items)
+
+    def _store_master(
+        self, row: MasterRow, stored: dict[tuple[str, str], Stored], items: list[FactItem]
+    ) -> None:
+        m = row.master
+        master = Master(
+            m.credit_code,
+            m.name,
+            m.established_on,
+            m.region_code,
+            m.industry_code,
+            self.batch_id,
+            self.received_at,
+        )
+        self.enterprises.add(m.credit_code)
+        current = stored.get((enterprise_pk(m.credit_code), MASTER_SK))
+        new_value = master_value(master)
+        write, changed = self._newer(current, new_value, current is not None and current.value == new_value)
+        items.append(master_item(master, self.order, history=True))
+        if write:
+            items.append(master_item(master, self.order))
+        if changed:
+            self.changes.append(Change(m.credit_code, None))
+
+    def _store_facts(
+        self, row: FactRow, stored: dict[tuple[str, str], Stored], items: list[FactItem]
+    ) -> None:
+        code = row.credit_code
+        pk = enterprise_pk(code)
+        self.enterprises.add(code)
+        if (pk, MASTER_SK) not in stored:
+            w = issue(Code.ENTERPRISE_NOT_REGISTERED, row=row.row, column="credit_code", value=code)
+            self.warnings.append(w.to_dict())
+        for ind, value in row.values.items():
+            current = stored.get((pk, fact_sk(row.period, ind, cross_check=self.cross_check)))
+            same = current is not None and current.value is not None and Decimal(current.value) == value
+            write, changed = self._newer(current, str(value), same)
+            fv = FactValue(value, self.department, self.batch_id, self.received_at)
+            items.append(
+                fact_item(code, row.period, ind, fv, self.order, cross_check=self.cross_check, history=True)
+            )
+            if write:
+                items.append(fact_item(code, row.period, ind, fv, self.order, cross_check=self.cross_check))
+            if changed:
+                self.changes.append(Change(code, row.period, ind))
+
+
+def ingest_upload(upload: Upload) -> dict[str, Any]:
+    """Process one upload end to end; returns its report (contract 2.4)."""
+    settings = get_settings()
+    model = load_model(settings.model_version)
+    version_id = upload.version_id or objects.resolve_version(upload.bucket, upload.key)
+    batch_id = batch_id_for(upload.bucket, upload.key, version_id)
+    department = upload.department
+    logger.append_keys(batch_id=batch_id, key=upload.key, department=department)
+    batches = BatchesRepository()
+    report = BatchReport(
+        batch_id=batch_id,
+        key=upload.key,
+        version_id=version_id,
+        department=department,
+        status="processing",
+        received_at=upload.event_time,
+    )
+    batches.save(report)
+    try:
+        report = _process(
+            model, upload, version_id, report, settings.max_upload_bytes, settings.max_inflated_bytes
+        )
+    except Exception:
+        logger.exception("ingest failed; the event will be retried")
+        metrics.add_metric(name="BatchesFailed", unit=MetricUnit.Count, value=1)
+        batches.save(report.model_copy(update={"status": "failed", "finished_at": _now()}))
+        raise
+    batches.save(report)
+    if _is_newest(batches, report):
+        objects.put_report(upload.bucket, upload.report_key, report.model_dump(mode="json"))
+    metrics.add_metric(name="RowsAccepted", unit=MetricUnit.Count, value=report.rows.accepted)
+    metrics.add_metric(name="RowsRejected", unit=MetricUnit.Count, value=report.rows.rejected)
+    logger.info("batch finished", extra={"status": report.status, "rows": report.rows.model_dump()})
+    return report.model_dump(mode="json")
+
+
+def _is_newest(batches: BatchesRepository, report: BatchReport) -> bool:
+    """A late event for an older version must not overwrite the newer version's report in S3."""
+    return all(
+        item.received_at <= report.received_at or item.status == "failed"
+        for item in batches.for_key(report.key)
+        if item.batch_id != report.batch_id
+    )
+
+
+def _process(
+    model: ScoringModel,
+    upload: Upload,
+    version_id: str,
+    report: BatchReport,
+    max_bytes: int,
+    max_inflated: int,
+) -> BatchReport:
+    if upload.size > max_bytes:
+        err = issue(Code.FILE_TOO_LARGE, value=str(upload.size), limit=max_bytes)
+        return _rejected(report, [err.to_dict()])
+    with tempfile.TemporaryDirectory(prefix="ingest-") as tmp:
+        path = Path(tmp) / "upload"
+        objects.download(upload.bucket, upload.key, version_id, path)
+        validation = validate_upload(
+            model, upload.department, path, upload.filename, max_inflated_bytes=max_inflated
+        )
+        if validation.file_errors:
+            return _rejected(report, [e.to_dict() for e in validation.file_errors])
+        assert upload.department is not None  # validation rejects unknown departments
+        store = _Store(model, upload, upload.department, report.batch_id)
+        accepted = 0
+        for chunk in _chunks(validation.rows, CHUNK_ROWS):
+            store.store(chunk)
+            accepted += len(chunk)
+        row_errors = [e.to_dict() for e in validation.row_errors]
+    settings = get_settings()
+    affected = affected_pairs(model, store.changes)
+    send_requests(requests_for(affected, report.batch_id, settings.rescore_chunk_size))
+    return report.model_copy(
+        update={
+            "status": "completed",
+            "finished_at": _now(),
+            "rows": RowCounts(
+                total=validation.total,
+                accepted=accepted,
+                rejected=validation.rejected,
+                warnings=len(store.warnings),
+            ),
+            "row_errors": row_errors,
+            "warnings": store.warnings,
+            "enterprises_affected": len(store.enterprises),
+        }
+    )
+
+
+def _rejected(report: BatchReport, file_errors: list[dict[str, Any]]) -> BatchReport:
+    return report.model_copy(update={"status": "rejected", "finished_at": _now(), "file_errors": file_errors})
+
+
+@cache
+def _idempotent_ingest() -> Any:
+    """Built lazily: the persistence layer creates its client at construction (STACK-NOTES)."""
+    store = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
+    config = IdempotencyConfig(
+        event_key_jmespath="[bucket, key, version_id]", expires_after_seconds=IDEMPOTENCY_SECONDS
+    )
+
+    @idempotent_function(data_keyword_argument="upload", persistence_store=store, config=config)
+    def run(upload: dict[str, Any]) -> dict[str, Any]:
+        return ingest_upload(Upload.model_validate(upload))
+
+    return run
+
+
+def _record_handler(record: SQSRecord) -> None:
+    for upload in uploads_from_body(record.body):
+        if upload.version_id is None:  # key the idempotency record on the real version
+            version = objects.resolve_version(upload.bucket, upload.key)
+            upload = upload.model_copy(update={"version_id": version})
+        _idempotent_ingest()(upload=upload.model_dump())
+
+
+def handle_sqs_event(event: dict[str, Any]) -> dict[str, Any]:
+    """The uploads queue's Lambda: each SQS record holds one S3 notification."""
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(event=event, record_handler=_record_handler, processor=processor)

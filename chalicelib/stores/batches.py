@@ -1,0 +1,61 @@
+"""The batches table: one item per upload (key + version), holding its report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pynamodb.exceptions import PutError
+
+from chalicelib.batch_report import BatchReport
+from chalicelib.stores.tables import BatchItem
+
+# A DynamoDB item holds at most 400 KB: the table keeps the first errors, S3 keeps them all.
+MAX_ERRORS_IN_TABLE = 500
+
+
+def _table_copy(report: BatchReport) -> dict[str, Any]:
+    data = report.model_dump(mode="json")
+    for field in ("row_errors", "warnings"):
+        if len(data[field]) > MAX_ERRORS_IN_TABLE:
+            data[field] = data[field][:MAX_ERRORS_IN_TABLE]
+            data[f"{field}_truncated"] = True
+    return data
+
+
+class BatchesRepository:
+    def start(self, report: BatchReport) -> bool:
+        """Record a batch as processing; False when it already exists (a duplicate delivery)."""
+        item = self._item(report)
+        try:
+            item.save(condition=BatchItem.batch_id.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def save(self, report: BatchReport) -> None:
+        self._item(report).save()
+
+    def get(self, batch_id: str) -> BatchReport | None:
+        try:
+            return BatchReport.model_validate(BatchItem.get(batch_id).report)
+        except BatchItem.DoesNotExist:
+            return None
+
+    def for_key(self, key: str, *, newest_first: bool = True) -> Iterator[BatchItem]:
+        return BatchItem.by_key.query(key, scan_index_forward=not newest_first)
+
+    @staticmethod
+    def _item(report: BatchReport) -> BatchItem:
+        return BatchItem(
+            report.batch_id,
+            key=report.key,
+            version_id=report.version_id,
+            department=report.department or "",
+            status=report.status,
+            received_at=report.received_at,
+            finished_at=report.finished_at,
+            report=_table_copy(report),
+        )

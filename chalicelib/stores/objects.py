@@ -1,0 +1,39 @@
+"""The upload bucket: download an upload to a temporary file, find its version, write its report."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+
+from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+
+@cache
+def s3_client() -> S3Client:
+    return boto3.client("s3", region_name=get_settings().region)
+
+
+def resolve_version(bucket: str, key: str) -> str:
+    """The newest version id of a key: moto's notifications carry none (real S3's do)."""
+    head = s3_client().head_object(Bucket=bucket, Key=key)
+    return head.get("VersionId") or "null"
+
+
+def download(bucket: str, key: str, version_id: str | None, target: Path) -> None:
+    """Stream the object (that version) to `target`: never the whole file in memory."""
+    extra: dict[str, Any] = {"VersionId": version_id} if version_id and version_id != "null" else {}
+    s3_client().download_file(bucket, key, str(target), ExtraArgs=extra or None)
+
+
+def put_report(bucket: str, key: str, report: dict[str, Any]) -> None:
+    body = json.dumps(report, ensure_ascii=False, indent=1).encode("utf-8")
+    s3_client().put_object(
+        Bucket=bucket, Key=key, Body=body, ContentType="application/json; charset=utf-8"
+    )

@@ -1,0 +1,296 @@
+"""`make run`: the whole service on one machine, against moto's server.
+
+moto on 127.0.0.1:$MOTO_PORT (S3, SQS, SNS, DynamoDB), `chalice local` on 127.0.0.1:$API_PORT, and
+pollers that hand each queue's messages to the same Lambda handlers AWS would call (through
+chalice.test's Lambda client), honouring `batchItemFailures`; the outbox relay is drained on a
+short timer. Sample data is uploaded through S3 as departments would (SEED=0 skips it).
+Writes `.local/stack.json` once ready; Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = ROOT / ".local"
+ACCOUNT = "123456789012"
+
+
+def _environment() -> dict[str, str]:
+    moto_port = os.environ.get("MOTO_PORT", "5000")
+    region = os.environ.get("AWS_DEFAULT_REGION", "cn-northwest-1")
+    env = {
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "POWERTOOLS_SERVICE_NAME": "innovation-points",
+        "POWERTOOLS_METRICS_NAMESPACE": "InnovationPoints",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+    }
+    for var in [v for v in os.environ if v.startswith("AWS_ENDPOINT_URL_")]:
+        del os.environ[var]
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.update(env)
+    return env
+
+
+class Poller(threading.Thread):
+    """Long-polls one queue and invokes one handler with the messages, one invocation at a time."""
+
+    def __init__(self, sqs: Any, queue_url: str, invoke: Callable[[dict[str, Any]], Any], batch: int) -> None:
+        super().__init__(daemon=True, name=f"poll-{queue_url.rsplit('/', 1)[-1]}")
+        self.sqs, self.queue_url, self.invoke, self.batch = sqs, queue_url, invoke, batch
+        self.arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        self.stopping = threading.Event()
+        self.idle = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                got = self.sqs.receive_message(
+                    QueueUrl=self.queue_url,
+                    MaxNumberOfMessages=self.batch,
+                    WaitTimeSeconds=1,
+                    AttributeNames=["All"],
+                ).get("Messages", [])
+            except Exception as exc:  # the server is stopping
+                if not self.stopping.is_set():
+                    print(f"[{self.name}] receive failed: {exc}", file=sys.stderr)
+                    time.sleep(1)
+                continue
+            if not got:
+                self.idle.set()
+                continue
+            self.idle.clear()
+            self._handle(got)
+
+    def _handle(self, messages: list[dict[str, Any]]) -> None:
+        event = {
+            "Records": [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": m.get("Attributes", {}),
+                    "messageAttributes": {},
+                    "md5OfBody": m.get("MD5OfBody", ""),
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": self.arn,
+                    "awsRegion": os.environ["AWS_REGION"],
+                }
+                for m in messages
+            ]
+        }
+        try:
+            result = self.invoke(event) or {}
+            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        except Exception as exc:  # a whole-batch failure: leave every message for redelivery
+            print(f"[{self.name}] handler failed: {exc}", file=sys.stderr)
+            return
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:  # delete only what the handler did not report as failed (ReportBatchItemFailures)
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
+
+
+def main() -> int:
+    env = _environment()
+    moto_port = int(os.environ.get("MOTO_PORT", "5000"))
+    api_port = int(os.environ.get("API_PORT", "8000"))
+    seed = os.environ.get("SEED", "1") != "0"
+    enterprises = int(os.environ.get("ENTERPRISES", "2000"))
+
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    server.start()
+    print(f"moto server on {env['AWS_ENDPOINT_URL']}")
+
+    import boto3
+
+    from chalicelib.settings import get_settings
+    from scripts.provision import provision
+
+    resources = provision(get_settings())
+    os.environ["RESCORE_QUEUE_URL"] = resources.rescore_queue_url
+    os.environ["WHITELIST_TOPIC_ARN"] = resources.whitelist_topic_arn
+    get_settings.cache_clear()
+    settings = get_settings()
+
+    session = boto3.session.Session(region_name=settings.region)
+    sqs = session.client("sqs")
+    sns = session.client("sns")
+    demo_url = sqs.create_queue(QueueName="innovation-points-dev-whitelist-subscriber")["QueueUrl"]
+    demo_arn = sqs.get_queue_attributes(QueueUrl=demo_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(
+        TopicArn=resources.whitelist_topic_arn,
+        Protocol="sqs",
+        Endpoint=demo_arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
+
+    api_keys = _create_api_keys()
+
+    from chalice.test import Client
+
+    import app as application
+
+    client = Client(application.app, stage_name="dev")
+    lambdas = client.lambda_
+    lock = threading.Lock()  # one handler invocation at a time in this process, like one Lambda each
+
+    def invoker(name: str) -> Callable[[dict[str, Any]], Any]:
+        def run(event: dict[str, Any]) -> Any:
+            with lock:
+                return lambdas.invoke(name, event).payload
+
+        return run
+
+    pollers = [
+        Poller(sqs, resources.uploads_queue_url, invoker("ingest"), 1),
+        Poller(sqs, resources.rescore_queue_url, invoker("rescore"), 10),
+    ]
+    for p in pollers:
+        p.start()
+    stopping = threading.Event()
+
+    def relay() -> None:
+        while not stopping.wait(2):
+            try:
+                with lock:
+                    lambdas.invoke("relay_outbox", {})
+            except Exception as exc:
+                print(f"[relay] {exc}", file=sys.stderr)
+
+    threading.Thread(target=relay, daemon=True, name="relay").start()
+
+    api = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "chalice"),
+            "local",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(api_port),
+            "--stage",
+            "dev",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _wait_for_api(api_port, api)
+
+    LOCAL.mkdir(exist_ok=True)
+    stack = {
+        "region": settings.region,
+        "endpoint_url": env["AWS_ENDPOINT_URL"],
+        "api_url": f"http://127.0.0.1:{api_port}",
+        "upload_bucket": settings.upload_bucket,
+        "whitelist_topic_arn": resources.whitelist_topic_arn,
+        "api_keys": api_keys,
+        "uploads_queue_url": resources.uploads_queue_url,
+        "rescore_queue_url": resources.rescore_queue_url,
+        "whitelist_subscriber_queue_url": demo_url,
+    }
+    (LOCAL / "stack.json").write_text(json.dumps(stack, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"API on {stack['api_url']} (try: curl {stack['api_url']}/health)")
+    print(f"stack description with API keys: {LOCAL / 'stack.json'}")
+
+    if seed:
+        _seed(session, settings.upload_bucket, enterprises, pollers)
+
+    print("ready. Ctrl-C stops the stack.")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(1):
+            if api.poll() is not None:
+                print("chalice local exited:", (api.stderr.read() if api.stderr else b"").decode()[-2000:])
+                break
+    except KeyboardInterrupt:
+        pass
+    print("stopping…")
+    stopping.set()
+    for p in pollers:
+        p.stopping.set()
+    api.terminate()
+    try:
+        api.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        api.kill()
+    server.stop()
+    return 0
+
+
+def _create_api_keys() -> dict[str, str]:
+    from chalicelib.api.auth import create_key
+    from chalicelib.model import load_model
+    from chalicelib.settings import get_settings
+
+    model = load_model(get_settings().model_version)
+    roles = ["admin", "bank"] + [f"department:{d.id}" for d in model.departments]
+    return {role: create_key(role, label="local stack") for role in roles}
+
+
+def _wait_for_api(port: int, proc: subprocess.Popen[bytes]) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("chalice local failed: " + (proc.stderr.read() if proc.stderr else b"").decode())
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("chalice local did not answer within 60 s")
+
+
+def _seed(session: Any, bucket: str, enterprises: int, pollers: list[Poller]) -> None:
+    from scripts.sample_data import generate
+
+    out = LOCAL / "sample"
+    files = generate(out, enterprises=enterprises)
+    s3 = session.client("s3")
+    # master data first, as a province would start; the order does not matter for correctness
+    files.sort(key=lambda f: (f.department != "registry", f.key))
+    print(f"uploading {len(files)} sample files for {enterprises} enterprises to s3://{bucket}/incoming/…")
+    for f in files:
+        s3.upload_file(str(f.path), bucket, f.key)
+    started = time.monotonic()
+    reports = 0
+    while reports < len(files) and time.monotonic() - started < 1800:
+        time.sleep(3)
+        listed = s3.list_objects_v2(Bucket=bucket, Prefix="reports/").get("KeyCount", 0)
+        if listed != reports:
+            reports = listed
+            print(f"  {reports}/{len(files)} batch reports written ({time.monotonic() - started:.0f} s)")
+    while not all(p.idle.is_set() for p in pollers):
+        time.sleep(1)
+    print(f"sample data ingested and rescored in {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
