@@ -30,5 +30,13 @@ typecheck: $(STAMP)
 
 check: lint typecheck test
 
+STAGE ?= dev
+package: $(STAMP)
+	$(PY) -m scripts.package --stage $(STAGE)
+
+replay-dlq: $(STAMP)
+	@test -n "$(QUEUE)" || { echo "usage: make replay-dlq QUEUE=uploads|rescore STAGE=dev [MAX=n]"; exit 2; }
+	$(PY) -m scripts.replay_dlq --queue $(QUEUE) --stage $(STAGE) $(if $(MAX),--max $(MAX))
+
 clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache .hypothesis

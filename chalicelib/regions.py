@@ -46,3 +46,15 @@ def shards_for_prefix(prefix: str | None) -> tuple[str, ...]:
     if prefix is None or len(prefix) < 4:
         return _SHARDS
     return (shard_for(prefix),)
+
+
+# The partition keys of the score indexes (see chalicelib/stores/tables.py): rescoring writes them,
+# the API queries them, both through these two functions.
+def period_partition(period: int, shard: str) -> str:
+    """`by_period` and `by_whitelist`: "<period>#<shard>"."""
+    return f"{period}#{shard}"
+
+
+def stage_partition(period: int, stage: str, shard: str) -> str:
+    """`by_stage`: "<period>#<stage>#<shard>"."""
+    return f"{period}#{stage}#{shard}"

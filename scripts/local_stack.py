@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCAL = ROOT / ".local"
+LOCAL = Path(os.environ.get("LOCAL_DIR", ROOT / ".local"))
 ACCOUNT = "123456789012"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import moto
@@ -18,4 +19,12 @@ def aws() -> Iterator[Resources]:
 
         for model in tables.ALL_MODELS:  # pynamodb caches its connection on the class
             model._connection = None
-        yield provision(get_settings())
+        resources = provision(get_settings())
+        os.environ["RESCORE_QUEUE_URL"] = resources.rescore_queue_url
+        os.environ["WHITELIST_TOPIC_ARN"] = resources.whitelist_topic_arn
+        get_settings.cache_clear()
+        try:
+            yield resources
+        finally:
+            del os.environ["RESCORE_QUEUE_URL"], os.environ["WHITELIST_TOPIC_ARN"]
+            get_settings.cache_clear()

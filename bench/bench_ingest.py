@@ -1,0 +1,197 @@
+"""Ingest benchmark without AWS: parse + validate throughput, and peak memory against file size.
+
+    python -m bench.bench_ingest                       # 100,000 rows; memory at 100,000 and 1,000,000
+    python -m bench.bench_ingest --rows 5000 --memory 5000,50000 --xlsx-rows 2000   # a quick run
+    BENCH_ROWS=5000 python -m bench.bench_ingest       # the same scale from the environment
+
+Throughput counts everything the ingest service waits for: reading the file, checking every row,
+the duplicate check and building every accepted `FactRow` (the records iterator is exhausted).
+
+Which 20 columns: no department sends 18 indicators (sci, the widest, sends 9), so the benchmark
+builds a copy of the real model in which one extra department, `wide`, owns the first 18 uploadable
+indicators (amounts incl. negative net profit, counts, a share, flags: the real types and rules).
+Header `credit_code, period` + those 18. Cells are what an Excel export holds: amounts with two
+decimals, whole counts, shares with one decimal, flags 1/0, about 10 % of cells empty. A real
+department file (tax, GB18030, Chinese headers, thousands separators) is measured too.
+
+Peak memory: each size runs in a fresh child process (resource.getrusage ru_maxrss), so one
+measurement cannot inherit another's heap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+from chalicelib.creditcode import ALPHABET, check_character
+from chalicelib.model import IndicatorDef, ScoringModel, load_model
+from chalicelib.validation import validate_upload
+
+MODEL_VERSION = "jx-2025.1-provisional"
+TODAY = date(2025, 6, 30)
+WIDE = "wide"
+INDICATORS = 18
+MAX_INFLATED = 1 << 34
+
+
+def wide_model() -> ScoringModel:
+    """The real model plus a department `wide` that owns 18 uploadable indicators."""
+    data = load_model(MODEL_VERSION).model_dump(mode="json")
+    chosen = [i for i in data["indicators"] if i["source"] != "derived"][:INDICATORS]
+    for ind in chosen:
+        ind["source"] = WIDE
+    data["departments"].append({"id": WIDE, "name_zh": "基准测试部门"})
+    return ScoringModel.model_validate(data)
+
+
+def credit_codes(rng: random.Random) -> Iterator[str]:
+    """Distinct valid credit codes (a serial number in the organisation code keeps them distinct)."""
+    serial = 0
+    while True:
+        serial += 1
+        body = f"91{rng.choice(['360100', '360700', '361100'])}{rng.choice(ALPHABET)}{serial:08d}"
+        yield body + check_character(body)
+
+
+def cell(ind: IndicatorDef, rng: random.Random) -> str:
+    if rng.random() < 0.1:
+        return ""
+    if ind.type == "flag":
+        return rng.choice("01")
+    if ind.type == "count":
+        return str(int(rng.lognormvariate(1, 1.2)))
+    if ind.type == "share":
+        return f"{rng.uniform(0, 100):.1f}"
+    value = rng.lognormvariate(6, 2)
+    if ind.allow_negative and rng.random() < 0.2:
+        value = -value
+    return f"{value:.2f}"
+
+
+def rows(model: ScoringModel, department: str, count: int, seed: int = 7) -> Iterator[list[object]]:
+    rng = random.Random(seed)
+    indicators = model.owned_by(department)
+    codes = credit_codes(rng)
+    for _ in range(count):
+        yield [next(codes), 2024, *(cell(ind, rng) for ind in indicators)]
+
+
+def write_csv(path: Path, model: ScoringModel, department: str, count: int, *, chinese: bool = False) -> None:
+    indicators = model.owned_by(department)
+    names = {c.id: c.name_zh for c in model.columns}
+    if chinese:
+        header = [names["credit_code"], names["period"], *(i.name_zh for i in indicators)]
+    else:
+        header = ["credit_code", "period", *(i.id for i in indicators)]
+    with path.open("w", newline="", encoding="gb18030" if chinese else "utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for row in rows(model, department, count):
+            if chinese:  # Excel's "#,##0.00" display: thousands separators in quoted cells
+                row = [f"{float(v):,.2f}" if isinstance(v, str) and "." in v else v for v in row]
+            writer.writerow(row)
+
+
+def write_xlsx(path: Path, model: ScoringModel, department: str, count: int) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(["credit_code", "period", *(i.id for i in model.owned_by(department))])
+    for row in rows(model, department, count):
+        code, period, *cells = row  # real XLSX cells are numbers, not text
+        sheet.append([code, period, *(float(str(v)) if v else None for v in cells)])
+    workbook.save(path)
+
+
+def measure(model: ScoringModel, department: str, path: Path, *, fast: bool = True) -> dict[str, float]:
+    start = time.perf_counter()
+    with validate_upload(
+        model, department, path, path.name, max_inflated_bytes=MAX_INFLATED, today=TODAY, fast=fast
+    ) as result:
+        accepted = sum(1 for _ in result.records())
+    seconds = time.perf_counter() - start
+    if result.file_errors or result.rejected or accepted != result.total:
+        raise SystemExit(f"benchmark file not clean: {result.file_errors[:1]} {result.row_errors[:1]}")
+    return {"rows": result.total, "seconds": seconds, "rows_per_s": result.total / seconds}
+
+
+def peak_child(path: Path) -> None:
+    """Run in a child process: validate `path`, print the peak RSS in MiB as JSON."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    figures = measure(wide_model(), WIDE, path)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    print(json.dumps({**figures, "peak_mib": peak / 1024, "baseline_mib": before / 1024}))
+
+
+def report(label: str, figures: dict[str, float]) -> None:
+    rows, seconds, rate = figures["rows"], figures["seconds"], figures["rows_per_s"]
+    print(f"  {label:<58} {rows:>9,.0f} rows {seconds:7.2f} s {rate:>9,.0f} rows/s")
+
+
+def main() -> None:
+    scale = int(os.environ.get("BENCH_ROWS", "100000"))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=scale, help="rows of the throughput files")
+    parser.add_argument("--xlsx-rows", type=int, default=scale, help="rows of the XLSX file")
+    parser.add_argument("--memory", default=f"{scale},{scale * 10}", help="row counts for peak memory")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        peak_child(args.child)
+        return
+    model = wide_model()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        print(f"ingest throughput (parse, validate, duplicates, records; one process, {os.cpu_count()} cpus)")
+        wide_csv = folder / "wide.csv"
+        write_csv(wide_csv, model, WIDE, args.rows)
+        report("CSV, 20 columns, UTF-8, ids (target >= 60,000 rows/s)", measure(model, WIDE, wide_csv))
+        slow = measure(model, WIDE, wide_csv, fast=False)
+        report("  same file, every row through pydantic (no fast path)", slow)
+        tax_csv = folder / "tax.csv"
+        write_csv(tax_csv, model, "tax", args.rows, chinese=True)
+        report("CSV, tax (7 columns), GB18030, Chinese headers, 1,234.50", measure(model, "tax", tax_csv))
+        wide_xlsx = folder / "wide.xlsx"
+        write_xlsx(wide_xlsx, model, WIDE, args.xlsx_rows)
+        report("XLSX, 20 columns, number cells", measure(model, WIDE, wide_xlsx))
+
+        print("peak memory (CSV, 20 columns; a fresh process per size)")
+        peaks: list[float] = []
+        for count in (int(n) for n in args.memory.split(",")):
+            path = folder / f"memory-{count}.csv"
+            write_csv(path, model, WIDE, count)
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.bench_ingest", "--child", str(path)],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            figures = json.loads(out)
+            peaks.append(figures["peak_mib"])
+            print(
+                f"  {count:>9,} rows: peak RSS {figures['peak_mib']:6.1f} MiB "
+                f"(interpreter and imports {figures['baseline_mib']:5.1f} MiB), "
+                f"{figures['rows_per_s']:,.0f} rows/s"
+            )
+            path.unlink()
+        if len(peaks) > 1:
+            growth = peaks[-1] - peaks[0]
+            print(f"  growth from the smallest to the largest: {growth:.1f} MiB (target < 50 MiB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""Who is calling, and may they: API keys (stored as sha256 hashes only) and IAM callers, mapped to roles.
+
+Roles: `admin`, `bank`, `department:<id>` (a department of the scoring model). The `X-API-Key` header
+is checked here, in the application, so `chalice local` enforces exactly what AWS does. Behind an IAM
+authoriser (SigV4; in the China regions it needs no ICP licence), API Gateway puts the caller's ARN in
+the request context; `settings.iam_roles` ("arn=role,arn=role") maps it to a role. A key wins over the
+IAM identity when both are present.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any, Literal
+
+from chalicelib.api.problems import ApiProblem, Code
+from chalicelib.model import load_model
+from chalicelib.settings import Settings
+from chalicelib.stores.tables import ApiKeyItem
+
+ADMIN = "admin"
+BANK = "bank"
+DEPARTMENT = "department"  # in an allow-list: any department
+DEPARTMENT_PREFIX = "department:"
+ANY_ROLE = "*"
+KEY_PREFIX = "ipk_"
+_HASH = re.compile(r"^[0-9a-f]{64}$")
+# arn:<partition>:sts::<account>:assumed-role/<role>/<session>: the session name changes per call
+_ASSUMED = re.compile(r"^arn:(?P<p>[\w-]+):sts::(?P<a>\d+):assumed-role/(?P<r>[\w+=,.@-]+)/[^/]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    role: str
+    via: Literal["api_key", "iam"]
+    label: str | None = None
+
+    @property
+    def department(self) -> str | None:
+        return self.role.removeprefix(DEPARTMENT_PREFIX) if self.role.startswith(DEPARTMENT_PREFIX) else None
+
+
+def department_ids(model_version: str) -> frozenset[str]:
+    return frozenset(d.id for d in load_model(model_version).departments)
+
+
+def validate_role(role: str, departments: Collection[str]) -> str:
+    """The role itself; ValueError unless it is admin, bank or department:<a known department>."""
+    if role in (ADMIN, BANK):
+        return role
+    dept = role.removeprefix(DEPARTMENT_PREFIX)
+    if role.startswith(DEPARTMENT_PREFIX) and dept in departments:
+        return role
+    known = ", ".join(sorted(departments))
+    raise ValueError(f"unknown role {role!r}: use admin, bank or department:<id> with id one of {known}")
+
+
+# --- keys ------------------------------------------------------------------------------------
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.strip().encode()).hexdigest()
+
+
+def issue_key(role: str, label: str | None, *, departments: Collection[str]) -> str:
+    """Create a key for `role`; returns the key itself, which is stored nowhere (only its hash)."""
+    validate_role(role, departments)
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    ApiKeyItem(
+        hash_key(key), role=role, label=label, created_at=datetime.now(UTC).isoformat(), revoked=False
+    ).save(condition=ApiKeyItem.key_hash.does_not_exist())
+    return key
+
+
+def revoke_key(key_or_hash: str) -> bool:
+    """Revoke by the key or by its hash; False when no such key exists."""
+    text = key_or_hash.strip()
+    digest = text if _HASH.match(text) else hash_key(text)
+    try:
+        item = ApiKeyItem.get(digest)
+    except ApiKeyItem.DoesNotExist:
+        return False
+    item.update(actions=[ApiKeyItem.revoked.set(True)])
+    return True
+
+
+def list_keys() -> Iterator[ApiKeyItem]:
+    """Every key record. A Scan: for the admin command only, never for a request (the table is tiny)."""
+    return ApiKeyItem.scan()
+
+
+def _principal_for_key(key: str) -> Principal:
+    try:
+        item = ApiKeyItem.get(hash_key(key))
+    except ApiKeyItem.DoesNotExist:
+        raise ApiProblem(Code.INVALID_API_KEY) from None
+    if item.revoked:
+        raise ApiProblem(Code.INVALID_API_KEY)
+    return Principal(role=item.role, via="api_key", label=item.label)
+
+
+# --- IAM -------------------------------------------------------------------------------------
+
+
+@cache
+def parse_iam_roles(text: str) -> Mapping[str, str]:
+    """ "arn=role,arn=role" -> {arn: role}; ValueError on a malformed entry."""
+    mapping: dict[str, str] = {}
+    for entry in filter(None, (e.strip() for e in text.split(","))):
+        arn, sep, role = entry.rpartition("=")
+        if not sep or not arn.startswith("arn:") or not role:
+            raise ValueError(f"IAM_ROLES: malformed entry {entry!r} (want arn=role)")
+        mapping[arn.strip()] = role.strip()
+    return mapping
+
+
+def _arn_candidates(user_arn: str) -> tuple[str, ...]:
+    """The caller's ARN and, for an assumed-role session, the role's own ARN."""
+    match = _ASSUMED.match(user_arn)
+    if match is None:
+        return (user_arn,)
+    return (user_arn, f"arn:{match['p']}:iam::{match['a']}:role/{match['r']}")
+
+
+def _principal_for_iam(user_arn: str, iam_roles: str) -> Principal | None:
+    mapping = parse_iam_roles(iam_roles)
+    for arn in _arn_candidates(user_arn):
+        if arn in mapping:
+            return Principal(role=mapping[arn], via="iam", label=arn)
+    return None
+
+
+# --- per request -----------------------------------------------------------------------------
+
+
+def authenticate(headers: Mapping[str, str], context: Mapping[str, Any], settings: Settings) -> Principal:
+    """The caller of a request; ApiProblem 401 when there is no valid credential."""
+    key = next((v for k, v in headers.items() if k.lower() == "x-api-key"), None)
+    if key is not None and key.strip():
+        return _principal_for_key(key)
+    identity = context.get("identity") or {}
+    user_arn = identity.get("userArn") if isinstance(identity, Mapping) else None
+    if isinstance(user_arn, str) and user_arn:
+        principal = _principal_for_iam(user_arn, settings.iam_roles)
+        if principal is not None:
+            return principal
+        raise ApiProblem(Code.FORBIDDEN, "this IAM identity has no role", "该 IAM 身份未分配角色")
+    raise ApiProblem(Code.MISSING_CREDENTIALS, "send the X-API-Key header", "请在 X-API-Key 请求头中提供密钥")
+
+
+def allowed(principal: Principal, roles: Collection[str]) -> bool:
+    if ANY_ROLE in roles or principal.role in roles:
+        return True
+    return DEPARTMENT in roles and principal.department is not None
+
+
+def authorize(principal: Principal, roles: Collection[str]) -> None:
+    """ApiProblem 403 unless the principal's role is among `roles` (ANY_ROLE: any known caller)."""
+    if not allowed(principal, roles):
+        raise ApiProblem(
+            Code.FORBIDDEN,
+            f"role {principal.role!r} may not use this route",
+            f"角色 {principal.role} 无权访问该接口",
+        )

@@ -1,0 +1,339 @@
+"""Pydantic models of the API's boundaries: query parameters, bodies and responses.
+
+The same models validate requests, shape responses and generate the OpenAPI document
+(`chalicelib.api.openapi`), so the three cannot drift apart. Decimals leave as JSON numbers.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from chalicelib.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_TOKEN_CHARS, MIN_LIMIT
+from chalicelib.batch_report import BatchReport
+from chalicelib.model import STAGES, Stage, load_model
+from chalicelib.settings import get_settings
+
+FIRST_PERIOD = 2000
+UPLOAD_EXTENSIONS = (".csv", ".xlsx", ".jsonl")
+MAX_FILENAME_CHARS = 200
+GRADES: tuple[str, ...] = tuple(g.grade for g in load_model(get_settings().model_version).grades)
+
+
+def _json_number(value: Decimal) -> int | float:
+    """812.50 -> 812.5, 1000 -> 1000: a number, never a string."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+Num = Annotated[
+    Decimal,
+    PlainSerializer(_json_number, return_type=int | float, when_used="json"),
+    WithJsonSchema({"type": "number"}, mode="serialization"),
+]
+
+
+def _not_future(period: int) -> int:
+    if period > datetime.now(UTC).year:
+        raise ValueError(f"a period is a year from {FIRST_PERIOD} to the current year")
+    return period
+
+
+def _known_grade(grade: str) -> str:
+    if grade not in GRADES:
+        raise ValueError(f"grade must be one of {', '.join(GRADES)}")
+    return grade
+
+
+Period = Annotated[int, Field(ge=FIRST_PERIOD, description="a year (年度)"), AfterValidator(_not_future)]
+Region = Annotated[
+    str, Field(pattern=r"^36[0-9]{0,4}$", description="region code prefix: 36, 3601 or 360111")
+]
+Industry = Annotated[
+    str, Field(pattern=r"^[A-T][0-9]{0,4}$", description="GB/T 4754 industry code prefix: C or C39")
+]
+Grade = Annotated[str, Field(json_schema_extra={"enum": list(GRADES)}), AfterValidator(_known_grade)]
+
+
+def _absent_if_none(value: object) -> bool:
+    return value is None
+
+
+# --- requests --------------------------------------------------------------------------------
+
+
+class _Params(BaseModel):
+    """Query parameters: unknown ones are refused, so a misspelt filter is a 400, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PageParams(_Params):
+    limit: int = Field(default=DEFAULT_LIMIT, ge=MIN_LIMIT, le=MAX_LIMIT)
+    next_token: str | None = Field(default=None, min_length=1, max_length=MAX_TOKEN_CHARS)
+
+
+class NoParams(_Params):
+    pass
+
+
+class PortraitParams(_Params):
+    period: Period | None = None
+
+
+class HistoryParams(PageParams):
+    pass
+
+
+class WhitelistParams(PageParams):
+    period: Period | None = None
+    region: Region | None = None
+    stage: Stage | None = None
+    grade: Grade | None = None
+
+
+class RankingsParams(PageParams):
+    period: Period | None = None
+    stage: Stage | None = None
+    region: Region | None = None
+    industry: Industry | None = None
+
+
+class BatchesParams(PageParams):
+    key: str = Field(min_length=1, max_length=1024, description="the S3 key of the upload")
+
+
+class VerificationsParams(PageParams):
+    period: Period | None = None
+
+
+class RescoreBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    period: Period | None = None
+
+
+def _upload_filename(name: str) -> str:
+    if "/" in name or "\\" in name:
+        raise ValueError("a file name may not contain a path separator")
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise ValueError("a file name may not contain control characters")
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem.strip() or f".{ext.lower()}" not in UPLOAD_EXTENSIONS:
+        raise ValueError(f"a file name needs a name and one of the extensions {', '.join(UPLOAD_EXTENSIONS)}")
+    return name
+
+
+class UploadBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    filename: Annotated[
+        str, Field(min_length=1, max_length=MAX_FILENAME_CHARS), AfterValidator(_upload_filename)
+    ]
+
+
+# --- responses -------------------------------------------------------------------------------
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Health(_Out):
+    status: Literal["ok"]
+    model_version: str
+
+
+class StageOut(_Out):
+    id: Stage
+    name_zh: str
+
+
+class CategoryDefOut(_Out):
+    id: str
+    name_zh: str
+    kind: str
+
+
+class ModelIndicatorOut(_Out):
+    id: str
+    name_zh: str
+    category: str | None
+    kind: str
+    unit: str | None
+    type: str
+    source: str
+    full: dict[Stage, Num] | None = Field(default=None, exclude_if=_absent_if_none)
+    weight: dict[Stage, Num] | None = Field(default=None, exclude_if=_absent_if_none)
+    points: Num | None = Field(default=None, exclude_if=_absent_if_none)
+    cap: Num | None = Field(default=None, exclude_if=_absent_if_none)
+    veto: bool | None = Field(default=None, exclude_if=_absent_if_none)
+
+
+class GradeOut(_Out):
+    grade: str
+    min: Num
+
+
+class WhitelistRuleOut(_Out):
+    min_score: Num
+    veto_excludes: bool
+
+
+class ModelOut(_Out):
+    version: str
+    name_zh: str
+    scale: Num
+    stages: list[StageOut]
+    categories: list[CategoryDefOut]
+    indicators: list[ModelIndicatorOut]
+    grades: list[GradeOut]
+    whitelist: WhitelistRuleOut
+
+
+class CategoryOut(_Out):
+    id: str
+    points: Num
+    max: Num
+
+
+class IndicatorOut(_Out):
+    id: str
+    name_zh: str
+    category: str
+    value: Num | None
+    points: Num
+    max_points: Num
+    source_department: str | None
+    batch_id: str | None
+    explanation: str
+
+
+class DiscrepancyOut(_Out):
+    indicator: str
+    period: int
+    scored_value: Num
+    scored_department: str
+    stats_value: Num
+    gap_pct: Num
+    stats_batch_id: str
+
+
+class Portrait(_Out):
+    """The enterprise's portrait (画像) for one period: every field at the top level (contract 6)."""
+
+    credit_code: str
+    period: int
+    name: str | None
+    region_code: str | None
+    industry_code: str | None
+    established_on: str | None
+    model_version: str
+    computed_at: str
+    stage: Stage
+    score: Num
+    grade: str
+    whitelisted: bool
+    veto: bool
+    rank: int | None = Field(description="within (period, stage), province-wide; null while unindexed")
+    cohort_size: int
+    completeness: Num = Field(description="core indicators with a value / core indicators, 0..1")
+    core: Num
+    bonus: Num
+    deductions: Num
+    categories: list[CategoryOut]
+    indicators: list[IndicatorOut]
+    discrepancies: list[DiscrepancyOut]
+
+
+NextToken = Annotated[
+    str | None,
+    Field(default=None, exclude_if=_absent_if_none, description="absent on the last page"),
+]
+
+
+class HistoryEntry(_Out):
+    period: int
+    score: Num
+    grade: str
+    stage: Stage
+    model_version: str
+    computed_at: str
+    batch_id: str | None
+
+
+class HistoryPage(_Out):
+    items: list[HistoryEntry]
+    next_token: NextToken = None
+
+
+class ListedEnterprise(_Out):
+    credit_code: str
+    name: str | None
+    region_code: str | None
+    industry_code: str | None
+    stage: Stage
+    score: Num
+    grade: str
+
+
+class WhitelistPage(_Out):
+    period: int
+    items: list[ListedEnterprise]
+    next_token: NextToken = None
+
+
+class RankedEnterprise(ListedEnterprise):
+    rank: int
+    whitelisted: bool
+
+
+class RankingsPage(_Out):
+    period: int
+    items: list[RankedEnterprise]
+    next_token: NextToken = None
+
+
+class BatchPage(_Out):
+    items: list[BatchReport]
+    next_token: NextToken = None
+
+
+class VerificationEntry(_Out):
+    credit_code: str
+    name: str | None
+    region_code: str | None
+    stage: Stage
+    score: Num
+    discrepancies: list[DiscrepancyOut]
+
+
+class VerificationsPage(_Out):
+    period: int
+    items: list[VerificationEntry]
+    next_token: NextToken = None
+
+
+class RescoreAccepted(_Out):
+    status: Literal["accepted"] = "accepted"
+    period: int | None
+    queued: int = Field(description="what request_full_rescore reports as queued")
+
+
+class UploadTicket(_Out):
+    """A presigned POST: send `fields` and then the file as multipart/form-data to `url`."""
+
+    url: str
+    fields: dict[str, str]
+    key: str
+    expires_in: int
+    max_bytes: int
+
+
+def stage_names() -> tuple[Stage, ...]:
+    return STAGES
+
+
+JsonObject = dict[str, Any]

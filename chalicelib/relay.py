@@ -1,0 +1,167 @@
+"""The outbox relay: publishes pending whitelist events to SNS and marks them sent.
+
+Two paths use it: the rescore handler relays what it just committed (`relay_items`, no extra read),
+and a scheduled drain (`drain_outbox`) recovers whatever a crash, a timeout or an SNS failure left
+pending. An event keeps its id whichever path sends it, so a rare double send (a crash between the
+publish and the mark) is one change seen twice under one id, which subscribers drop.
+
+Order: within one (enterprise, period), an event goes out only after its predecessor (sequence - 1)
+has been sent or goes out with it; a failed event holds back its successors until a later drain.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+from aws_lambda_powertools import Logger
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.events import event_id
+from chalicelib.stores.publisher import MAX_ENTRIES, OutgoingMessage, SnsPublisher
+from chalicelib.stores.scores import PENDING, stamp
+from chalicelib.stores.tables import OutboxItem
+
+SENT: Final = "sent"
+# The drain leaves fresh records to the immediate relay of the invocation that wrote them.
+DRAIN_MIN_AGE_S: Final = 30.0
+DRAIN_LIMIT: Final = 2000  # records per drain run; the next minute's run takes the rest
+
+logger = Logger(child=True)
+
+Key = tuple[str, int]  # (credit_code, period)
+
+
+def _key(item: OutboxItem) -> Key:
+    return str(item.body["credit_code"]), int(item.body["period"])
+
+
+def _sequence(item: OutboxItem) -> int:
+    return int(item.body["sequence"])
+
+
+def _message(item: OutboxItem) -> OutgoingMessage:
+    return OutgoingMessage(id=item.id, body=item.body, attributes=item.attributes)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def in_order(items: Sequence[OutboxItem]) -> list[OutboxItem]:
+    """Creation order, except that each (enterprise, period) is put in sequence order.
+
+    Records of one enterprise and period are written one after another, so creation order already
+    agrees with their sequence; sorting each key's records on sequence guards against clock skew.
+    """
+    ordered = sorted(items, key=lambda i: (i.created_at, i.id))
+    slots: dict[Key, list[int]] = defaultdict(list)
+    for position, item in enumerate(ordered):
+        slots[_key(item)].append(position)
+    result = list(ordered)
+    for positions in slots.values():
+        group = sorted((ordered[p] for p in positions), key=_sequence)
+        for position, item in zip(positions, group, strict=True):
+            result[position] = item
+    return result
+
+
+def _pending_predecessors(items: Sequence[OutboxItem]) -> set[str]:
+    """Ids among `items` whose predecessor is not among them and is still pending in the outbox."""
+    ids = {i.id for i in items}
+    waiting: dict[str, str] = {}  # predecessor id -> id of the item that waits for it
+    for item in items:
+        sequence = _sequence(item)
+        if sequence > 1:
+            code, period = _key(item)
+            before = event_id(code, period, sequence - 1)
+            if before not in ids:
+                waiting[before] = item.id
+    if not waiting:
+        return set()
+    held = {
+        waiting[found.id]
+        for found in OutboxItem.batch_get(
+            list(waiting), consistent_read=True, attributes_to_get=["id", "status"]
+        )
+        if found.status == PENDING
+    }
+    return held
+
+
+def _mark_sent(item: OutboxItem, moment: str) -> None:
+    try:
+        item.update(
+            actions=[OutboxItem.status.set(SENT), OutboxItem.sent_at.set(moment)],
+            condition=OutboxItem.status == PENDING,
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        # another relay marked it first: it was published, nothing to do
+
+
+def relay_items(items: Sequence[OutboxItem], publisher: SnsPublisher | None = None) -> int:
+    """Publish pending records (10 per call, in order), mark each published one sent; return how many."""
+    pending = [i for i in items if i.status == PENDING]
+    if not pending:
+        return 0
+    held_ids = _pending_predecessors(pending)
+    publisher = publisher or SnsPublisher()
+    blocked: set[Key] = {_key(i) for i in pending if i.id in held_ids}
+    queue = in_order(pending)
+    sent = 0
+    while queue:
+        batch: list[OutboxItem] = []
+        rest: list[OutboxItem] = []
+        in_batch: set[Key] = set()
+        for item in queue:
+            key = _key(item)
+            if key in blocked:
+                continue  # left pending: a later drain sends it after its predecessor
+            if len(batch) < MAX_ENTRIES and key not in in_batch:
+                batch.append(item)
+                in_batch.add(key)  # one per key and call: a successor waits for its predecessor's result
+            else:
+                rest.append(item)
+        if not batch:
+            break
+        published = publisher.publish([_message(i) for i in batch])
+        moment = stamp(_now())
+        for item in batch:
+            if item.id in published:
+                _mark_sent(item, moment)
+                sent += 1
+            else:
+                blocked.add(_key(item))
+        queue = rest
+    if blocked:
+        logger.warning("outbox records left pending", extra={"keys": len(blocked)})
+    return sent
+
+
+def relay_now(ids: Iterable[str], publisher: SnsPublisher | None = None) -> int:
+    """Relay the given outbox records now (read back consistently); return how many were published."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return 0
+    items = list(OutboxItem.batch_get(wanted, consistent_read=True))
+    return relay_items(items, publisher)
+
+
+def drain_outbox(
+    *,
+    min_age_seconds: float = DRAIN_MIN_AGE_S,
+    limit: int = DRAIN_LIMIT,
+    publisher: SnsPublisher | None = None,
+) -> int:
+    """Publish pending records older than `min_age_seconds`, oldest first; return how many."""
+    cutoff = stamp(_now() - timedelta(seconds=min_age_seconds))
+    ids = [
+        key.id for key in OutboxItem.by_status.query(PENDING, OutboxItem.created_at <= cutoff, limit=limit)
+    ]
+    if not ids:
+        return 0
+    return relay_now(ids, publisher)

@@ -1,0 +1,294 @@
+"""Rescoring: the consumer of the rescore queue, and the fan-out of a full rescore.
+
+Per enterprise of a message: its facts (one Query), its stored cards (one Query), the pure scoring
+function, and one transaction for whatever changed (card, history, whitelist state, outbox record).
+Nothing changed, nothing written. Messages may arrive twice or out of order: the rescore always
+reads the current facts, so a duplicate or a stale message finds nothing to change.
+
+A version conflict (another rescore of the same enterprise committed in between) re-reads facts
+AND cards and decides again: re-reading the facts matters, or a rescore holding older facts could
+overwrite a card computed from newer ones.
+
+A period that was scored but is no longer scorable (its facts cannot vanish, but a corrected
+`established_on` can move the enterprise's start after the period) is retired: the card leaves every
+index and, if it was listed, `whitelist.left` is published with the last score it had.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from chalicelib.events import build_event
+from chalicelib.model import ScoringModel, load_model
+from chalicelib.records import EnterpriseData, WhitelistChange, WhitelistState
+from chalicelib.regions import all_shards
+from chalicelib.rescore_request import Pair, RescoreRequest
+from chalicelib.scoring import score_enterprise, score_period
+from chalicelib.settings import get_settings
+from chalicelib.stores.facts import FactsRepository
+from chalicelib.stores.rescore_queue import send_requests
+from chalicelib.stores.scores import (
+    CARD,
+    CardConflictError,
+    CardWrite,
+    Retirement,
+    ScoresRepository,
+    StoredCard,
+    Write,
+    needs_write,
+    stamp,
+)
+from chalicelib.stores.tables import OutboxItem, ScoreItem
+from chalicelib.whitelist import LEFT, transition
+
+FIRST_PERIOD: Final = 2000  # contract 2.2: periods run from 2000 to the current year
+MAX_ATTEMPTS: Final = 5
+RETRY_DELAY_S: Final = 0.05
+
+logger = Logger(child=True)
+metrics = Metrics()
+
+
+class RescoreConflictError(RuntimeError):
+    """An enterprise's cards kept changing under this rescore; the message is retried later."""
+
+    code = "RESCORE_CONFLICT"
+
+    def __init__(self, credit_code: str, attempts: int) -> None:
+        super().__init__(
+            f"{credit_code}: score cards changed concurrently {attempts} times in a row / "
+            f"企业 {credit_code} 的评分卡连续 {attempts} 次被并发修改，稍后重试"
+        )
+
+
+# --- pure decisions ------------------------------------------------------------------------------
+
+
+def group_pairs(pairs: Iterable[Pair]) -> dict[str, frozenset[int] | None]:
+    """Periods to rescore per enterprise, in first-seen order; None (every period) absorbs the rest."""
+    grouped: dict[str, frozenset[int] | None] = {}
+    for pair in pairs:
+        if pair.credit_code in grouped and grouped[pair.credit_code] is None:
+            continue
+        if pair.period is None:
+            grouped[pair.credit_code] = None
+        else:
+            grouped[pair.credit_code] = (grouped.get(pair.credit_code) or frozenset()) | {pair.period}
+    return grouped
+
+
+def _retirement(model: ScoringModel, previous: StoredCard, batch_id: str | None, now: datetime) -> Retirement:
+    state = previous.whitelist
+    if not previous.listed:
+        return Retirement(previous, state, None, stamp(now))
+    assert state is not None
+    last = previous.card()
+    if last is None:
+        raise ValueError(f"stored card {previous.credit_code}/{previous.period} cannot be decoded")
+    new_state = WhitelistState(listed=False, score=last.score, grade=last.grade, sequence=state.sequence + 1)
+    change = WhitelistChange(type=LEFT, previous=state, state=new_state)
+    event = build_event(change, last, previous, batch_id=batch_id, time=now)
+    return Retirement(previous, new_state, event, stamp(now))
+
+
+def plan(
+    model: ScoringModel,
+    data: EnterpriseData,
+    stored: Mapping[int, StoredCard],
+    periods: frozenset[int] | None,
+    *,
+    batch_id: str | None,
+    now: datetime,
+) -> list[Write]:
+    """What to write for one enterprise: changed cards (with their events) and retirements."""
+    if periods is None:
+        cards = {card.period: card for card in score_enterprise(model, data)}
+        targets = sorted(set(cards) | set(stored))
+    else:
+        cards = {}
+        for period in periods:
+            scored = score_period(model, data, period)
+            if scored is not None:
+                cards[period] = scored
+        targets = sorted(periods)
+    computed_at = stamp(now)
+    writes: list[Write] = []
+    for period in targets:
+        card, previous = cards.get(period), stored.get(period)
+        if card is None:
+            if previous is not None and previous.kind == CARD:
+                writes.append(_retirement(model, previous, batch_id, now))
+            continue
+        master = data.master
+        assert master is not None  # a card exists only with master data
+        if not needs_write(previous, card, master):
+            continue
+        before = previous.whitelist if previous is not None else None
+        change = transition(model, before, card)
+        event = build_event(change, card, master, batch_id=batch_id, time=now) if change else None
+        state = change.state if change is not None else before
+        writes.append(CardWrite(card, master, previous, state, event, batch_id, computed_at))
+    return writes
+
+
+# --- the service ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    enterprises: int = 0
+    cards_written: int = 0
+    events: int = 0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Rescorer:
+    def __init__(
+        self,
+        model: ScoringModel | None = None,
+        facts: FactsRepository | None = None,
+        scores: ScoresRepository | None = None,
+        *,
+        clock: Callable[[], datetime] = _now,
+        sleep: Callable[[float], None] = time.sleep,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self.model = model or load_model(get_settings().model_version)
+        self.facts = facts or FactsRepository()
+        self.scores = scores or ScoresRepository()
+        self._clock = clock
+        self._sleep = sleep
+        self._max_attempts = max_attempts
+        self.tally = Tally()
+
+    def rescore(self, request: RescoreRequest) -> list[OutboxItem]:
+        """Rescore every pair of a message, each enterprise once; return the outbox records written."""
+        outbox: list[OutboxItem] = []
+        for credit_code, periods in group_pairs(request.pairs).items():
+            outbox.extend(self.rescore_enterprise(credit_code, periods, request.batch_id))
+        return outbox
+
+    def rescore_enterprise(
+        self, credit_code: str, periods: frozenset[int] | None, batch_id: str | None
+    ) -> list[OutboxItem]:
+        self.tally.enterprises += 1
+        for attempt in range(1, self._max_attempts + 1):
+            data = self.facts.load(credit_code)
+            stored = self.scores.load(credit_code)
+            writes = plan(self.model, data, stored, periods, batch_id=batch_id, now=self._clock())
+            if not writes:
+                return []
+            try:
+                outbox = self.scores.save(writes)
+            except CardConflictError:
+                logger.info(
+                    "score card conflict, retrying", extra={"credit_code": credit_code, "attempt": attempt}
+                )
+                self._sleep(RETRY_DELAY_S * attempt)
+                continue
+            self.tally.cards_written += sum(isinstance(w, CardWrite) for w in writes)
+            self.tally.events += len(outbox)
+            return outbox
+        raise RescoreConflictError(credit_code, self._max_attempts)
+
+
+def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """The rescore Lambda: one record = one RescoreRequest; failed records are reported, not raised.
+
+    After the batch, what was committed is relayed to SNS at once; what fails there stays pending in
+    the outbox for the scheduled drain.
+    """
+    from chalicelib.relay import relay_items
+
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    rescorer = Rescorer()
+    outbox: list[OutboxItem] = []
+
+    def record_handler(record: SQSRecord) -> None:
+        request = RescoreRequest.model_validate_json(record.body)
+        outbox.extend(rescorer.rescore(request))
+
+    response: dict[str, Any] = dict(
+        process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+    )
+    if outbox:
+        try:
+            relay_items(outbox)
+        except Exception:  # the records are committed: the drain publishes them
+            logger.exception(
+                "immediate relay failed; the outbox drain will publish", extra={"events": len(outbox)}
+            )
+    tally = rescorer.tally
+    metrics.add_metric(name="EnterprisesRescored", unit=MetricUnit.Count, value=tally.enterprises)
+    metrics.add_metric(name="ScoreCardsWritten", unit=MetricUnit.Count, value=tally.cards_written)
+    metrics.add_metric(name="WhitelistEvents", unit=MetricUnit.Count, value=tally.events)
+    return response
+
+
+# --- full rescore --------------------------------------------------------------------------------
+
+
+def scored_enterprises(period: int) -> Iterator[str]:
+    """Credit codes with a current card for `period`, shard by shard, from the by_period index."""
+    for shard in all_shards():
+        for item in ScoreItem.by_period.query(f"{period}#{shard}", attributes_to_get=["credit_code"]):
+            yield item.credit_code
+
+
+def _chunks(pairs: Iterable[Pair], size: int) -> Iterator[list[Pair]]:
+    chunk: list[Pair] = []
+    for pair in pairs:
+        chunk.append(pair)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def full_rescore_pairs(period: int | None, current_year: int) -> Iterator[Pair]:
+    """Pairs of a full rescore: each scored enterprise of `period`, or each once with period None."""
+    if period is not None:
+        for code in scored_enterprises(period):
+            yield Pair(credit_code=code, period=period)
+        return
+    seen: set[str] = set()
+    for year in range(current_year, FIRST_PERIOD - 1, -1):
+        for code in scored_enterprises(year):
+            if code not in seen:
+                seen.add(code)
+                yield Pair(credit_code=code, period=None)
+
+
+def request_full_rescore(period: int | None) -> int:
+    """Queue a rescore of every scored enterprise of `period` (None: of every period); return the pairs.
+
+    Enumerates the scores table's by_period index (no Scan). Enterprises with facts but no card yet are
+    not reached: they have no master data (not scorable) or their last rescore failed (see the DLQ).
+    """
+    chunk_size = get_settings().rescore_chunk_size
+    count = 0
+
+    def requests() -> Iterator[RescoreRequest]:
+        nonlocal count
+        for chunk in _chunks(full_rescore_pairs(period, _now().year), chunk_size):
+            count += len(chunk)
+            yield RescoreRequest(reason="full_rescore", batch_id=None, pairs=chunk)
+
+    send_requests(requests())
+    logger.info("full rescore requested", extra={"period": period, "pairs": count})
+    return count

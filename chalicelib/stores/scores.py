@@ -1,0 +1,342 @@
+"""The scores repository: current score cards, score history and the published whitelist state.
+
+Per enterprise (pk "E#<code>", see `tables.py`): a card item per period ("S#<period>") holding the card,
+the denormalised master fields and index keys the API reads, and the whitelist state last committed
+for publication (`wl_*`); a history item per change ("H#<period>#<computed_at>").
+
+A change is written in ONE transaction: the card (conditional on its version, so two concurrent
+rescores never lose an update), its history item and, when the whitelist state changes, the outbox
+record of the event. A version conflict raises `CardConflictError`; the caller re-reads and retries.
+
+A card whose period is no longer scorable is *retired*, never deleted: its `wl_sequence` must survive,
+or a later change would reuse an event id. A retired card keeps kind "retired" and leaves every index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Final
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.cardcodec import card_from_dict, card_to_dict
+from chalicelib.events import ChangeEvent
+from chalicelib.ranking import rank_key
+from chalicelib.records import Master, ScoreCard, WhitelistState
+from chalicelib.regions import shard_for
+from chalicelib.stores.tables import OutboxItem, ScoreItem
+
+CARD: Final = "card"
+HISTORY: Final = "history"
+RETIRED: Final = "retired"
+PENDING: Final = "pending"
+MAX_TRANSACTION_ITEMS: Final = 100  # DynamoDB's limit for TransactWriteItems
+_CONFLICT_REASONS: Final = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+_IGNORED_IN_COMPARISON: Final = ("computed_at", "batch_id")
+_CENTS: Final = Decimal("0.01")
+
+
+class CardConflictError(RuntimeError):
+    """Another writer changed a card since it was read (or is writing it now): re-read and retry."""
+
+    code = "SCORE_CARD_CONFLICT"
+
+    def __init__(self, credit_code: str) -> None:
+        super().__init__(
+            f"score cards of {credit_code} changed concurrently / 企业 {credit_code} 的评分卡被并发修改"
+        )
+        self.credit_code = credit_code
+
+
+def stamp(moment: datetime) -> str:
+    """UTC with microseconds, e.g. 2026-01-05T08:00:00.123456Z: sorts as time does."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def enterprise_pk(credit_code: str) -> str:
+    return f"E#{credit_code}"
+
+
+def card_sk(period: int) -> str:
+    return f"S#{period}"
+
+
+def history_sk(period: int, computed_at: str) -> str:
+    return f"H#{period}#{computed_at}"
+
+
+def comparable(card_dict: dict[str, Any]) -> dict[str, Any]:
+    """A card dict (plain JSON types, as `card_to_dict` gives and the table returns) without the fields
+    that do not make a change."""
+    return {k: v for k, v in card_dict.items() if k not in _IGNORED_IN_COMPARISON}
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCard:
+    """A card item as read: plain data, enough to decide and to write the next version."""
+
+    credit_code: str
+    period: int
+    kind: str  # card | retired
+    card_dict: dict[str, Any]
+    name: str
+    region_code: str
+    industry_code: str
+    whitelist: WhitelistState | None  # None: nothing ever committed for publication
+    version: int
+
+    def card(self) -> ScoreCard | None:
+        """The stored card, or None when it cannot be decoded (then it is simply rewritten)."""
+        try:
+            return card_from_dict(self.card_dict)
+        except (KeyError, TypeError, ValueError, ArithmeticError):
+            return None
+
+    @property
+    def listed(self) -> bool:
+        return self.whitelist is not None and self.whitelist.listed
+
+
+@dataclass(frozen=True, slots=True)
+class CardWrite:
+    """A new or changed card, with the whitelist state after it and its event (if the state changed)."""
+
+    card: ScoreCard
+    master: Master
+    previous: StoredCard | None
+    whitelist: WhitelistState | None
+    event: ChangeEvent | None
+    batch_id: str | None
+    computed_at: str
+
+    @property
+    def size(self) -> int:
+        return 2 + (self.event is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class Retirement:
+    """A card whose period is no longer scorable: out of every index, `whitelist.left` if it was listed."""
+
+    previous: StoredCard
+    whitelist: WhitelistState | None
+    event: ChangeEvent | None
+    computed_at: str
+
+    @property
+    def size(self) -> int:
+        return 1 + (self.event is not None)
+
+
+Write = CardWrite | Retirement
+
+
+def needs_write(stored: StoredCard | None, card: ScoreCard, master: Master) -> bool:
+    """Whether a freshly computed card differs from the stored one (card or listing fields)."""
+    if stored is None or stored.kind != CARD:
+        return True
+    return (
+        comparable(card_to_dict(card)) != comparable(stored.card_dict)
+        or stored.name != master.name
+        or stored.region_code != master.region_code
+        or stored.industry_code != master.industry_code
+    )
+
+
+def _whitelist_of(item: ScoreItem) -> WhitelistState | None:
+    sequence = int(item.wl_sequence or 0)
+    if sequence == 0 and not item.wl_listed:
+        return None
+    return WhitelistState(
+        listed=bool(item.wl_listed),
+        score=Decimal(item.wl_score) if item.wl_score is not None else None,
+        grade=item.wl_grade,
+        sequence=sequence,
+    )
+
+
+def _stored(item: ScoreItem) -> StoredCard:
+    return StoredCard(
+        credit_code=item.credit_code,
+        period=int(item.period),
+        kind=item.kind,
+        card_dict=dict(item.card or {}),
+        name=item.name or "",
+        region_code=item.region_code or "",
+        industry_code=item.industry_code or "",
+        whitelist=_whitelist_of(item),
+        version=int(item.version or 0),
+    )
+
+
+def _score_text(score: Decimal) -> str:
+    return str(score.quantize(_CENTS))
+
+
+def _wl_attributes(state: WhitelistState | None) -> dict[str, Any]:
+    if state is None:
+        return {"wl_listed": False, "wl_score": None, "wl_grade": None, "wl_sequence": 0}
+    return {
+        "wl_listed": state.listed,
+        "wl_score": _score_text(state.score) if state.score is not None else None,
+        "wl_grade": state.grade,
+        "wl_sequence": state.sequence,
+    }
+
+
+def card_item(write: CardWrite) -> ScoreItem:
+    card, master = write.card, write.master
+    shard = shard_for(master.region_code)
+    item = ScoreItem(
+        enterprise_pk(card.credit_code),
+        card_sk(card.period),
+        kind=CARD,
+        credit_code=card.credit_code,
+        period=card.period,
+        name=master.name,
+        region_code=master.region_code,
+        industry_code=master.industry_code,
+        stage=card.stage,
+        score=_score_text(card.score),
+        grade=card.grade,
+        veto=card.veto,
+        whitelisted=card.whitelisted,
+        model_version=card.model_version,
+        computed_at=write.computed_at,
+        batch_id=write.batch_id,
+        card=card_to_dict(card),
+        rank_sk=rank_key(card.score, card.credit_code),
+        gsi_period=f"{card.period}#{shard}",
+        gsi_stage=f"{card.period}#{card.stage}#{shard}",
+        gsi_whitelist=f"{card.period}#{shard}" if card.whitelisted else None,
+        **_wl_attributes(write.whitelist),
+    )
+    if write.previous is not None:  # the version read: saving checks it and writes version + 1
+        item.version = write.previous.version
+    return item  # without a version, saving requires that no card exists yet
+
+
+def history_item(write: CardWrite) -> ScoreItem:
+    card, master = write.card, write.master
+    return ScoreItem(
+        enterprise_pk(card.credit_code),
+        history_sk(card.period, write.computed_at),
+        kind=HISTORY,
+        credit_code=card.credit_code,
+        period=card.period,
+        name=master.name,
+        region_code=master.region_code,
+        industry_code=master.industry_code,
+        stage=card.stage,
+        score=_score_text(card.score),
+        grade=card.grade,
+        veto=card.veto,
+        whitelisted=card.whitelisted,
+        model_version=card.model_version,
+        computed_at=write.computed_at,
+        batch_id=write.batch_id,
+    )
+
+
+def outbox_item(event: ChangeEvent, created_at: str) -> OutboxItem:
+    return OutboxItem(
+        event.id,
+        status=PENDING,
+        created_at=created_at,
+        body=event.body,
+        attributes=event.attributes,
+    )
+
+
+def _groups(writes: Sequence[Write]) -> Iterator[list[Write]]:
+    """Writes packed into transactions of at most 100 items, never splitting one write."""
+    group: list[Write] = []
+    size = 0
+    for write in writes:
+        if group and size + write.size > MAX_TRANSACTION_ITEMS:
+            yield group
+            group, size = [], 0
+        group.append(write)
+        size += write.size
+    if group:
+        yield group
+
+
+class ScoresRepository:
+    def __init__(self, connection: Connection | None = None) -> None:
+        self._connection = connection
+
+    @property
+    def connection(self) -> Connection:
+        # The model's cached connection: one botocore client per process, not one per invocation.
+        return self._connection or ScoreItem._get_connection().connection
+
+    def load(self, credit_code: str) -> dict[int, StoredCard]:
+        """Every card of an enterprise by period, in one strongly consistent Query."""
+        items = ScoreItem.query(
+            enterprise_pk(credit_code), ScoreItem.sk.startswith("S#"), consistent_read=True
+        )
+        return {int(item.period): _stored(item) for item in items}
+
+    def save(self, writes: Sequence[Write]) -> list[OutboxItem]:
+        """Commit the writes of one enterprise (one transaction per 100 items); return the outbox records.
+
+        Raises `CardConflictError` when a card's version moved since it was read.
+        """
+        outbox: list[OutboxItem] = []
+        for group in _groups(writes):
+            outbox.extend(self._commit(group))
+        return outbox
+
+    def _commit(self, group: list[Write]) -> list[OutboxItem]:
+        outbox: list[OutboxItem] = []
+        try:
+            with TransactWrite(connection=self.connection) as tx:
+                for write in group:
+                    if isinstance(write, CardWrite):
+                        tx.save(card_item(write))
+                        tx.save(history_item(write), condition=ScoreItem.sk.does_not_exist())
+                    else:
+                        self._retire(tx, write)
+                    if write.event is not None:
+                        record = outbox_item(write.event, write.computed_at)
+                        tx.save(record, condition=OutboxItem.id.does_not_exist())
+                        outbox.append(record)
+        except TransactWriteError as exc:
+            reasons = {r.code for r in exc.cancellation_reasons if r is not None}
+            if reasons & _CONFLICT_REASONS or exc.cause_response_code == "TransactionConflictException":
+                raise CardConflictError(_code_of(group[0])) from exc
+            raise
+        return outbox
+
+    @staticmethod
+    def _retire(tx: TransactWrite, write: Retirement) -> None:
+        previous = write.previous
+        key = ScoreItem(
+            enterprise_pk(previous.credit_code), card_sk(previous.period), version=previous.version
+        )
+        wl = _wl_attributes(write.whitelist)
+        actions: list[Any] = [
+            ScoreItem.kind.set(RETIRED),
+            ScoreItem.whitelisted.set(False),
+            ScoreItem.computed_at.set(write.computed_at),
+            ScoreItem.wl_listed.set(wl["wl_listed"]),
+            ScoreItem.wl_sequence.set(wl["wl_sequence"]),
+            ScoreItem.rank_sk.remove(),
+            ScoreItem.gsi_period.remove(),
+            ScoreItem.gsi_stage.remove(),
+            ScoreItem.gsi_whitelist.remove(),
+        ]
+        for name in ("wl_score", "wl_grade"):
+            attribute = getattr(ScoreItem, name)
+            actions.append(attribute.set(wl[name]) if wl[name] is not None else attribute.remove())
+        tx.update(key, actions)
+
+
+def _code_of(write: Write) -> str:
+    return write.card.credit_code if isinstance(write, CardWrite) else write.previous.credit_code
