@@ -34,6 +34,8 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+from openpyxl.utils import get_column_letter
+
 from chalicelib.creditcode import ALPHABET, check_character
 from chalicelib.model import IndicatorDef, ScoringModel, load_model
 from chalicelib.validation import validate_upload
@@ -108,23 +110,62 @@ def write_xlsx(path: Path, model: ScoringModel, department: str, count: int) -> 
 
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet()
-    sheet.append(["credit_code", "period", *(i.id for i in model.owned_by(department))])
+    header = ["credit_code", "period", *(i.id for i in model.owned_by(department))]
+    sheet.append(header)
     for row in rows(model, department, count):
         code, period, *cells = row  # real XLSX cells are numbers, not text
         sheet.append([code, period, *(float(str(v)) if v else None for v in cells)])
-    workbook.save(path)
+    draft = path.with_suffix(".draft.xlsx")
+    workbook.save(draft)
+    add_dimension(draft, path, f"A1:{get_column_letter(len(header))}{count + 1}")
+    draft.unlink()
 
 
-def measure(model: ScoringModel, department: str, path: Path, *, fast: bool = True) -> dict[str, float]:
-    start = time.perf_counter()
-    with validate_upload(
-        model, department, path, path.name, max_inflated_bytes=MAX_INFLATED, today=TODAY, fast=fast
-    ) as result:
-        accepted = sum(1 for _ in result.records())
-    seconds = time.perf_counter() - start
-    if result.file_errors or result.rejected or accepted != result.total:
-        raise SystemExit(f"benchmark file not clean: {result.file_errors[:1]} {result.row_errors[:1]}")
-    return {"rows": result.total, "seconds": seconds, "rows_per_s": result.total / seconds}
+def add_dimension(source: Path, target: Path, ref: str) -> None:
+    """Copy a workbook, declaring the sheet's size as Excel does (openpyxl's write-only mode cannot).
+
+    Without it openpyxl's read-only mode parses the whole sheet once more just to look for it: a
+    cost real uploads from Excel do not have."""
+    import zipfile
+
+    sheet = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for member in old.infolist():
+            if member.filename != sheet:
+                new.writestr(member, old.read(member))
+                continue
+            with old.open(member) as reader, new.open(sheet, "w", force_zip64=True) as writer:
+                head = reader.read(1 << 16)
+                writer.write(head.replace(b"</sheetPr>", f'</sheetPr><dimension ref="{ref}"/>'.encode(), 1))
+                while chunk := reader.read(1 << 20):
+                    writer.write(chunk)
+
+
+def measure(
+    model: ScoringModel, department: str, path: Path, *, fast: bool = True, repeat: int = 1
+) -> dict[str, float]:
+    """Best of `repeat` runs (noise only ever adds time), by wall clock and by this process's CPU time.
+
+    CPU time is the fairer figure on a shared machine: other processes delay the wall clock."""
+    best_wall = best_cpu = float("inf")
+    rows = 0
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        with validate_upload(
+            model, department, path, path.name, max_inflated_bytes=MAX_INFLATED, today=TODAY, fast=fast
+        ) as result:
+            accepted = sum(1 for _ in result.records())
+        best_wall = min(best_wall, time.perf_counter() - wall)
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+        if result.file_errors or result.rejected or accepted != result.total:
+            raise SystemExit(f"benchmark file not clean: {result.file_errors[:1]} {result.row_errors[:1]}")
+        rows = result.total
+    return {
+        "rows": rows,
+        "seconds": best_wall,
+        "rows_per_s": rows / best_wall,
+        "cpu_rows_per_s": rows / best_cpu,
+    }
 
 
 def peak_child(path: Path) -> None:
@@ -136,8 +177,15 @@ def peak_child(path: Path) -> None:
 
 
 def report(label: str, figures: dict[str, float]) -> None:
-    rows, seconds, rate = figures["rows"], figures["seconds"], figures["rows_per_s"]
-    print(f"  {label:<58} {rows:>9,.0f} rows {seconds:7.2f} s {rate:>9,.0f} rows/s")
+    rows, seconds, rate, cpu = (
+        figures["rows"],
+        figures["seconds"],
+        figures["rows_per_s"],
+        figures["cpu_rows_per_s"],
+    )
+    print(
+        f"  {label:<56} {rows:>9,.0f} rows {seconds:6.2f} s {rate:>8,.0f} rows/s wall {cpu:>8,.0f} rows/s CPU"
+    )
 
 
 def main() -> None:
@@ -148,6 +196,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=scale, help="rows of the throughput files")
     parser.add_argument("--xlsx-rows", type=int, default=scale, help="rows of the XLSX file")
     parser.add_argument("--memory", default=f"{scale},{scale * 10}", help="row counts for peak memory")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per CSV figure (the best is shown)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -159,12 +208,15 @@ def main() -> None:
         print(f"ingest throughput (parse, validate, duplicates, records; one process, {os.cpu_count()} cpus)")
         wide_csv = folder / "wide.csv"
         write_csv(wide_csv, model, WIDE, args.rows)
-        report("CSV, 20 columns, UTF-8, ids (target >= 60,000 rows/s)", measure(model, WIDE, wide_csv))
+        wide = measure(model, WIDE, wide_csv, repeat=args.repeat)
+        report("CSV, 20 columns, UTF-8, ids (target >= 60,000 rows/s)", wide)
         slow = measure(model, WIDE, wide_csv, fast=False)
         report("  same file, every row through pydantic (no fast path)", slow)
         tax_csv = folder / "tax.csv"
-        write_csv(tax_csv, model, "tax", args.rows, chinese=True)
-        report("CSV, tax (7 columns), GB18030, Chinese headers, 1,234.50", measure(model, "tax", tax_csv))
+        real = load_model(MODEL_VERSION)
+        write_csv(tax_csv, real, "tax", args.rows, chinese=True)
+        tax = measure(real, "tax", tax_csv, repeat=args.repeat)
+        report("CSV, tax (7 columns), GB18030, Chinese headers, 1,234.50", tax)
         wide_xlsx = folder / "wide.xlsx"
         write_xlsx(wide_xlsx, model, WIDE, args.xlsx_rows)
         report("XLSX, 20 columns, number cells", measure(model, WIDE, wide_xlsx))
@@ -185,7 +237,7 @@ def main() -> None:
             print(
                 f"  {count:>9,} rows: peak RSS {figures['peak_mib']:6.1f} MiB "
                 f"(interpreter and imports {figures['baseline_mib']:5.1f} MiB), "
-                f"{figures['rows_per_s']:,.0f} rows/s"
+                f"{figures['rows_per_s']:,.0f} rows/s wall, {figures['cpu_rows_per_s']:,.0f} rows/s CPU"
             )
             path.unlink()
         if len(peaks) > 1:

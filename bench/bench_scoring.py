@@ -11,6 +11,7 @@ run stays small in memory.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import time
@@ -26,7 +27,7 @@ from chalicelib.scoring import score_enterprise
 from chalicelib.settings import get_settings
 
 PERIODS = (2024, 2025)
-CHUNK = 5_000
+CHUNK = 2_000
 _ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
@@ -87,55 +88,86 @@ def _enterprises(model: ScoringModel, count: int, seed: int) -> Iterator[list[En
         yield chunk
 
 
+class Clock:
+    """Wall time and this process's CPU time: on a shared machine the CPU time is the one-core figure."""
+
+    def __init__(self) -> None:
+        self.wall = 0.0
+        self.cpu = 0.0
+
+    def __enter__(self) -> Clock:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall += time.perf_counter() - self._wall
+        self.cpu += time.process_time() - self._cpu
+
+    def rate(self, count: int) -> str:
+        return f"{count / self.cpu:,.0f}/s CPU ({count / self.wall:,.0f}/s wall)"
+
+    def took(self) -> str:
+        return f"{self.cpu:.2f} s CPU ({self.wall:.2f} s wall)"
+
+
 def bench_scoring(model: ScoringModel, enterprises: int, seed: int) -> list[ScoreCard]:
     cards = 0
-    elapsed = 0.0
+    clock = Clock()
     sample: list[ScoreCard] = []
     for chunk in _enterprises(model, enterprises, seed):
-        start = time.perf_counter()
-        for data in chunk:
-            scored = score_enterprise(model, data)
-            cards += len(scored)
-            if len(sample) < 10_000:
-                sample.extend(scored)
-        elapsed += time.perf_counter() - start
-    print(f"scoring: {enterprises:,} enterprises, {cards:,} cards in {elapsed:.2f} s")
-    print(f"scoring: {cards / elapsed:,.0f} enterprise-periods/s (target >= 20,000)")
+        # A rescore holds one message's enterprises, not a bench's pending chunk: keep the generated
+        # data out of the cyclic collector's way, as it would not be there in production.
+        gc.freeze()
+        with clock:
+            for data in chunk:
+                scored = score_enterprise(model, data)
+                cards += len(scored)
+                if len(sample) < 5_000:
+                    sample.extend(scored)
+    gc.unfreeze()
+    print(f"scoring: {enterprises:,} enterprises, {cards:,} cards in {clock.took()}")
+    print(f"scoring: {clock.rate(cards)} enterprise-periods (target >= 20,000/s)")
     return sample
 
 
 def bench_codec(sample: list[ScoreCard]) -> None:
-    start = time.perf_counter()
-    dumped = [card_to_dict(card) for card in sample]
-    mid = time.perf_counter()
-    for data in dumped:
-        card_from_dict(data)
-    end = time.perf_counter()
+    to_dict, from_dict = Clock(), Clock()
+    with to_dict:
+        dumped = [card_to_dict(card) for card in sample]
+    with from_dict:
+        for data in dumped:
+            card_from_dict(data)
     n = len(sample)
-    print(f"codec: card_to_dict {n / (mid - start):,.0f}/s, card_from_dict {n / (end - mid):,.0f}/s")
+    print(f"codec: card_to_dict {to_dict.rate(n)}, card_from_dict {from_dict.rate(n)}")
 
 
 def bench_ranking(count: int, seed: int) -> None:
     rng = random.Random(seed)
     scores = [Decimal(c).scaleb(-2) for c in range(100_001)]  # shared, as scores repeat in practice
     entries = [(rng.choice(scores), _code(rng)) for _ in range(count)]
-    start = time.perf_counter()
-    rank(entries)
-    elapsed = time.perf_counter() - start
-    print(f"ranking: rank() of {count:,} scores in {elapsed:.2f} s (target < 2 s for 1,000,000)")
+    with Clock() as clock:
+        rank(entries)
+    print(f"ranking: rank() of {count:,} scores in {clock.took()} (target < 2 s for 1,000,000)")
 
     stages = ("startup", "growth", "mature")
     grouped = [((PERIODS[i % 2], stages[i % 3]), s, c) for i, (s, c) in enumerate(entries)]
-    start = time.perf_counter()
-    rank_in_groups(grouped)
-    elapsed = time.perf_counter() - start
-    print(f"ranking: rank_in_groups() of {count:,} scores in 6 cohorts in {elapsed:.2f} s")
+    with Clock() as clock:
+        rank_in_groups(grouped)
+    print(f"ranking: rank_in_groups() of {count:,} scores in 6 cohorts in {clock.took()}")
 
-    start = time.perf_counter()
-    for s, c in entries[:100_000]:
-        rank_key(s, c)
-    elapsed = time.perf_counter() - start
-    print(f"ranking: rank_key {min(count, 100_000) / elapsed:,.0f}/s")
+    keys = entries[:100_000]
+    with Clock() as clock:
+        for s, c in keys:
+            rank_key(s, c)
+    print(f"ranking: rank_key {clock.rate(len(keys))}")
+
+
+def calibrate() -> None:
+    """A yardstick for comparing runs on shared or slower machines."""
+    with Clock() as clock:
+        for _ in range(10_000_000):
+            pass
+    print(f"machine: 10,000,000 empty loop iterations in {clock.took()}")
 
 
 def main() -> None:
@@ -148,6 +180,7 @@ def main() -> None:
     args = parser.parse_args()
     model = load_model(get_settings().model_version)
     print(f"model {model.version}; one process, one core")
+    calibrate()
     sample = bench_scoring(model, args.enterprises, args.seed)
     if sample:
         bench_codec(sample)

@@ -221,6 +221,10 @@ TEMPLATES: dict[tuple[Code, str | None], tuple[str, str]] = {
         "“{column_zh}”的值“{value}”小数位数过多，最多保留 {max_places} 位小数。",
         "“{value}” in {column} has too many decimal places: at most {max_places}.",
     ),
+    (Code.OUT_OF_RANGE, None): (
+        "“{column_zh}”的值“{value}”超出了允许的范围，请核对。",
+        "“{value}” in {column} is out of the allowed range. Check it.",
+    ),
     (Code.OUT_OF_RANGE, "negative"): (
         "“{column_zh}”的值“{value}”是负数，该指标不能为负。请核对数值。",
         "“{value}” in {column} is negative, which this indicator cannot be. Check the value.",
@@ -294,6 +298,10 @@ TEMPLATES: dict[tuple[Code, str | None], tuple[str, str]] = {
         "请只保留正确的一行后重新上传。",
         "Enterprise {value} appears {count} times in this registry file, so none of these rows can be "
         "trusted and none was stored. Keep the one correct row and upload again.",
+    ),
+    (Code.INVALID_ROW, None): (
+        "第 {row} 行无法读取，请核对这一行。",
+        "Row {row} cannot be read. Check it.",
     ),
     (Code.INVALID_ROW, "not_json"): (
         "第 {row} 行不是合法的 JSON（{detail}）。JSON Lines 文件的每一行都应是一个 JSON 对象，"
@@ -392,7 +400,9 @@ def issue(
     value: object = None,
     **params: object,
 ) -> Issue:
-    """Build an Issue, rendering both messages. `params` fill the template's other placeholders."""
+    """Build an Issue, rendering both messages. `params` fill the template's other placeholders.
+
+    An unknown variant falls back to the code's general message (every code has one)."""
     zh, en = TEMPLATES.get((code, variant)) or TEMPLATES[(code, None)]
     shown = show(value)
     fields: dict[str, object] = {

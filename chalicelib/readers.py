@@ -1,8 +1,9 @@
 """Streaming readers for department files: CSV, XLSX and JSON Lines from a local path (contract 2).
 
-Nothing here loads a whole file: rows are yielded one by one. A fault of the file itself (bytes that
-are not text, a broken workbook, unbalanced CSV quotes) raises `FileProblem` carrying the file
-error to report; the caller stores nothing from such a file.
+Rows are yielded one by one; no reader holds a whole file (openpyxl does keep an XLSX's shared
+strings table in memory: CSV is the format for the largest files). A fault of the file itself
+(bytes that are not text, a broken workbook, unbalanced CSV quotes) raises `FileProblem` carrying
+the file error to report; the caller stores nothing from such a file.
 
 Tabular files (CSV, XLSX) give a `Table`: the header cells and the data rows as sequences aligned
 with the header (faster than a dict per row; validation maps header positions to columns once).

@@ -91,7 +91,7 @@ _INDUSTRY = re.compile(r"([A-T]?)(\d{2,4})?", re.ASCII)
 # 17 characters backwards as a base-34 number gives sum(value_i * 3^i) = the GB 32100 weighted sum
 # (its weights are 3^i mod 31) in one C-level int() call. creditcode.check_character is the
 # reference; a property test holds the two equal.
-_BASE34 = str.maketrans("ABCDEFGHJKLMNPQRTUWXY", "abcdefghijklmnopqrstu")
+BASE34 = str.maketrans("ABCDEFGHJKLMNPQRTUWXY", "abcdefghijklmnopqrstu")
 
 
 class ValueProblem(ValueError):
@@ -192,7 +192,7 @@ def parse_indicator(raw: object, ind: IndicatorDef) -> Decimal | None:
 # --- keys -----------------------------------------------------------------------------------
 def checksum_ok(code: str) -> bool:
     """The GB 32100 check character of a format-valid, normalised code is right."""
-    total = int(code[16::-1].translate(_BASE34), 34)
+    total = int(code[16::-1].translate(BASE34), 34)
     return creditcode.ALPHABET[-total % 31] == code[17]
 
 
@@ -205,6 +205,8 @@ def parse_credit_code(raw: object) -> str:
     if not isinstance(raw, str):
         raise ValueProblem(Code.INVALID_CREDIT_CODE, "not_text")
     code = creditcode.normalise(raw)
+    if not code.isascii():  # creditcode's \d also matches e.g. Arabic-Indic digits, then fails
+        raise ValueProblem(Code.INVALID_CREDIT_CODE)
     found = creditcode.problem(code)
     if found is creditcode.CodeProblem.FORMAT:
         raise ValueProblem(Code.INVALID_CREDIT_CODE)

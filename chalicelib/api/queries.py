@@ -65,6 +65,12 @@ DEFAULT_PERIOD_PROBE_YEARS = 3
 # Until the scores table has a sparse discrepancy index, /verifications filters on it server-side.
 DISCREPANCY_MARKER = '"stats_batch_id"'
 MAX_BATCH_ID_CHARS = 256
+# What a list item shows (the GSIs project whole items, score cards included: leave those behind).
+LIST_ATTRIBUTES = (
+    *("pk", "sk", "rank_sk", "credit_code", "name", "region_code", "industry_code"),
+    *("stage", "score", "grade", "whitelisted"),
+)
+MIN_SHARD_PAGE = 10  # items a shard is first asked for, however small the page
 
 # --- the model -------------------------------------------------------------------------------
 
@@ -154,12 +160,24 @@ def _merged(
     partitions: Sequence[str],
     after: str | None,
     condition: Condition | None,
-    page_size: int,
+    wanted: int,
+    attributes: Sequence[str] | None = LIST_ATTRIBUTES,
 ) -> Iterator[ScoreItem]:
-    """Every item of `partitions` after `after`, in rank order. Lazy: pages are read as consumed."""
+    """Every item of `partitions` after `after`, in rank order. Lazy: pages are read as consumed.
+
+    A page of `wanted` items rarely comes from one city alone: each shard is asked for a share first
+    (twice an even share), and a shard that supplies more is read on, page by page, by the merge.
+    """
     start = ScoreItem.rank_sk > after if after is not None else None
+    share = wanted if len(partitions) == 1 else max(MIN_SHARD_PAGE, -(-2 * wanted // len(partitions)))
     streams = [
-        index.query(p, range_key_condition=start, filter_condition=condition, page_size=page_size)
+        index.query(
+            p,
+            range_key_condition=start,
+            filter_condition=condition,
+            page_size=min(share, wanted),
+            attributes_to_get=list(attributes) if attributes is not None else None,
+        )
         for p in partitions
     ]
     return heapq.merge(*streams, key=_rank_sk)
@@ -306,7 +324,8 @@ def verifications(params: VerificationsParams, secret: str) -> VerificationsPage
     condition = ScoreItem.card.contains({"S": DISCREPANCY_MARKER})
     after = cursor.after.get("rank_sk") if cursor else None
     items, more = _take(
-        _merged(ScoreItem.by_period, partitions, after, condition, params.limit + 1), params.limit
+        _merged(ScoreItem.by_period, partitions, after, condition, params.limit + 1, attributes=None),
+        params.limit,
     )
     entries = []
     for item in items:

@@ -48,8 +48,6 @@ from chalicelib.batch_report import BatchReport
 from chalicelib.model import load_model
 from chalicelib.settings import Settings, get_settings
 
-
-
 # The app serving the current request: a Blueprint may be registered on more than one app.
 _SERVING_APP: ContextVar[Any] = ContextVar("serving_app")
 

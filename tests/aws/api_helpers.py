@@ -177,8 +177,11 @@ def _seeded(card: ScoreCard, name: str, region_code: str, industry_code: str) ->
     )
 
 
-REGIONS = ("360102", "360111", "360203", "360402", "360502", "360602", "360702", "360802", "360902")
-REGIONS += ("361002", "361102", "369901")  # the last one falls in the `other` shard
+# one region per city, and the last one in the `other` shard
+REGIONS: tuple[str, ...] = (
+    *("360102", "360111", "360203", "360402", "360502", "360602"),
+    *("360702", "360802", "360902", "361002", "361102", "369901"),
+)
 INDUSTRIES = ("C3911", "C3912", "C2710", "M7310", "A0111", "I6510")
 STAGES: tuple[Stage, ...] = ("startup", "growth", "mature")
 
@@ -275,7 +278,6 @@ def post_json(client: Client, path: str, key: str | None, body: Any) -> tuple[in
     return response.status_code, json.loads(response.body) if response.body else None
 
 
-
 Call = tuple[str, str, dict[str, Any]]  # (service, operation, parameters)
 
 
@@ -285,7 +287,7 @@ def aws_calls(monkeypatch: pytest.MonkeyPatch) -> list[Call]:
     from botocore.client import BaseClient
 
     calls: list[Call] = []
-    original = BaseClient._make_api_call
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def recording(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
         calls.append((self.meta.service_model.service_name, operation_name, api_params))

@@ -64,9 +64,7 @@ def _call(client: Client, method: str, path: str, key: str | None) -> tuple[int,
 
 
 @pytest.mark.parametrize(("method", "path"), list(MATRIX))
-def test_role_matrix(
-    client: Client, keys: dict[str, str], seeded: None, method: str, path: str
-) -> None:
+def test_role_matrix(client: Client, keys: dict[str, str], seeded: None, method: str, path: str) -> None:
     expected = MATRIX[(method, path)]
     for role, key in keys.items():
         status, body = _call(client, method, path, key)

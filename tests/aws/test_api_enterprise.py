@@ -11,6 +11,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.creditcode import check_character
+from chalicelib.model import Stage
 from chalicelib.records import EnterpriseData, FactValue, Master
 from chalicelib.scoring import score_period
 from chalicelib.stores.tables import FactItem
@@ -135,7 +136,7 @@ def test_rank_and_cohort_are_province_wide_within_the_stage(
         code = credit_code(100 + n, "000000" if score == mine else "360100")
         put_card(code, 2025, score, card.stage, region_code=region)
     # not in the cohort: another stage, another period, a retired card
-    other_stage = "startup" if card.stage != "startup" else "mature"
+    other_stage: Stage = "startup" if card.stage != "startup" else "mature"
     put_card(credit_code(200), 2025, "999.00", other_stage)
     put_card(credit_code(201), 2024, "999.00", card.stage)
     put_card(credit_code(202), 2025, "999.00", card.stage, kind="retired")
@@ -143,7 +144,9 @@ def test_rank_and_cohort_are_province_wide_within_the_stage(
     assert status == 200 and (body["rank"], body["cohort_size"]) == (3, 6)
 
 
-def test_default_period_is_the_latest_scored(client: Client, keys: dict[str, str], portrait_card: Any) -> None:
+def test_default_period_is_the_latest_scored(
+    client: Client, keys: dict[str, str], portrait_card: Any
+) -> None:
     put_card(CODE, 2023, "500.00")
     put_card(CODE, 2026, "900.00", kind="retired")  # retired: not a score any more
     status, body = get_json(client, f"/enterprises/{CODE}", keys["bank"])
@@ -152,7 +155,9 @@ def test_default_period_is_the_latest_scored(client: Client, keys: dict[str, str
     assert (status, body["period"], body["score"]) == (200, 2023, 500)
 
 
-def test_credit_codes_are_folded_like_uploads(client: Client, keys: dict[str, str], portrait_card: Any) -> None:
+def test_credit_codes_are_folded_like_uploads(
+    client: Client, keys: dict[str, str], portrait_card: Any
+) -> None:
     full_width = "".join(chr(ord(c) + 0xFEE0) for c in CODE.lower())
     for raw in (CODE.lower(), full_width, f"%20{CODE}%20"):
         status, body = get_json(client, f"/enterprises/{raw}", keys["bank"])
@@ -213,6 +218,8 @@ def test_model_route(client: Client, keys: dict[str, str], aws: Any) -> None:
     assert "cap" not in by_id["dishonest_debtor"] and "full" not in by_id["dishonest_debtor"]
     assert (by_id["admin_penalties"]["points"], by_id["admin_penalties"]["cap"]) == (-20, 100)
     assert by_id["industry_university_projects"]["cap"] == 20
-    assert body["grades"] == [{"grade": g, "min": m} for g, m in [("A", 750), ("B", 600), ("C", 450), ("D", 0)]]
+    assert body["grades"] == [
+        {"grade": g, "min": m} for g, m in [("A", 750), ("B", 600), ("C", 450), ("D", 0)]
+    ]
     assert body["whitelist"] == {"min_score": 600, "veto_excludes": True}
     assert json.dumps(body, ensure_ascii=False).count('"name_zh"') >= len(MODEL.indicators)

@@ -53,11 +53,17 @@ WHITELIST_FILTERS: list[tuple[str, Filter, int]] = [
     ("region=3699", lambda s: s.region_code.startswith("3699"), 3),
     ("stage=growth", lambda s: s.stage == "growth", 8),
     ("grade=A", lambda s: s.grade == "A", 6),
-    ("grade=B&stage=mature&region=3607", lambda s: (s.grade, s.stage, s.region_code[:4]) == ("B", "mature", "3607"), 1),
+    (
+        "grade=B&stage=mature&region=3607",
+        lambda s: (s.grade, s.stage, s.region_code[:4]) == ("B", "mature", "3607"),
+        1,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("query", "keep", "limit"), WHITELIST_FILTERS, ids=[f[0] or "all" for f in WHITELIST_FILTERS])
+@pytest.mark.parametrize(
+    ("query", "keep", "limit"), WHITELIST_FILTERS, ids=[f[0] or "all" for f in WHITELIST_FILTERS]
+)
 def test_whitelist_pages(
     client: Client, keys: dict[str, str], many: list[Seeded], query: str, keep: Filter, limit: int
 ) -> None:
@@ -65,7 +71,10 @@ def test_whitelist_pages(
     expected = _expected(many, lambda s: s.whitelisted and keep(s))
     assert expected and _got(items) == expected
     assert count == max(1, -(-len(expected) // limit))  # a page exactly full still gets a token
-    assert all(set(i) == {"credit_code", "name", "region_code", "industry_code", "stage", "score", "grade"} for i in items)
+    assert all(
+        set(i) == {"credit_code", "name", "region_code", "industry_code", "stage", "score", "grade"}
+        for i in items
+    )
     assert all(i["score"] >= 600 for i in items)
 
 
@@ -84,7 +93,9 @@ RANKING_FILTERS: list[tuple[str, Filter, int]] = [
 ]
 
 
-@pytest.mark.parametrize(("query", "keep", "limit"), RANKING_FILTERS, ids=[f[0] or "all" for f in RANKING_FILTERS])
+@pytest.mark.parametrize(
+    ("query", "keep", "limit"), RANKING_FILTERS, ids=[f[0] or "all" for f in RANKING_FILTERS]
+)
 def test_rankings_pages(
     client: Client, keys: dict[str, str], many: list[Seeded], query: str, keep: Filter, limit: int
 ) -> None:
@@ -123,7 +134,9 @@ def test_period_defaults_to_the_latest_scored_one(
     assert status == 200 and second["items"][0]["rank"] == 6
 
 
-def test_a_period_without_scores_is_an_empty_list(client: Client, keys: dict[str, str], many: list[Seeded]) -> None:
+def test_a_period_without_scores_is_an_empty_list(
+    client: Client, keys: dict[str, str], many: list[Seeded]
+) -> None:
     status, body = get_json(client, "/whitelist?period=2019", keys["bank"])
     assert (status, body) == (200, {"period": 2019, "items": []})
 
@@ -176,9 +189,13 @@ def test_bad_parameters_are_400(client: Client, keys: dict[str, str], path: str,
     assert body["status"] == 400 and body["detail"]
 
 
-def test_foreign_and_tampered_tokens_are_400(client: Client, keys: dict[str, str], many: list[Seeded]) -> None:
+def test_foreign_and_tampered_tokens_are_400(
+    client: Client, keys: dict[str, str], many: list[Seeded]
+) -> None:
     token = get_json(client, f"/rankings?period={PERIOD}&stage=growth&limit=3", keys["bank"])[1]["next_token"]
-    assert get_json(client, f"/rankings?period={PERIOD}&stage=growth&next_token={token}", keys["bank"])[0] == 200
+    assert (
+        get_json(client, f"/rankings?period={PERIOD}&stage=growth&next_token={token}", keys["bank"])[0] == 200
+    )
     payload, mac = token.split(".")
     forged = pagination.encode(
         pagination.Cursor(after={"rank_sk": "000000#"}, rank=0, period=PERIOD),
@@ -199,7 +216,10 @@ def test_foreign_and_tampered_tokens_are_400(client: Client, keys: dict[str, str
         pagination.binding("rankings", {"period": PERIOD, "stage": "growth"}),
         get_settings().token_secret,
     )
-    assert get_json(client, f"/rankings?period={PERIOD}&stage=growth&next_token={signed}", keys["bank"])[0] == 200
+    assert (
+        get_json(client, f"/rankings?period={PERIOD}&stage=growth&next_token={signed}", keys["bank"])[0]
+        == 200
+    )
 
 
 # --- one enterprise's history, one key's batches ------------------------------------------------

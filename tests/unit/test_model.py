@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import copy
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from chalicelib.model import (
     MODELS_DIR,
@@ -58,22 +60,23 @@ DERIVED = {
 }
 
 # id: (中文名称, type, points, cap)
+D = Decimal
 CHARACTERISTIC = {
-    "priority_industry": ("属于省重点产业链", "flag", 30, None),
-    "high_tech_enterprise": ("有效期内高新技术企业", "flag", 30, None),
-    "srdi_enterprise": ("专精特新中小企业", "flag", 20, None),
-    "gazelle_unicorn": ("瞪羚或独角兽企业", "flag", 20, None),
-    "industry_university_projects": ("产学研合作项目数", "count", 10, 20),
+    "priority_industry": ("属于省重点产业链", "flag", D(30), None),
+    "high_tech_enterprise": ("有效期内高新技术企业", "flag", D(30), None),
+    "srdi_enterprise": ("专精特新中小企业", "flag", D(20), None),
+    "gazelle_unicorn": ("瞪羚或独角兽企业", "flag", D(20), None),
+    "industry_university_projects": ("产学研合作项目数", "count", D(10), D(20)),
 }
 
 # id: (中文名称, type, points, cap, veto)
 NEGATIVE = {
-    "dishonest_debtor": ("失信被执行人或严重失信主体", "flag", -200, None, True),
-    "research_misconduct": ("科研诚信严重失信", "flag", -200, None, True),
-    "major_safety_accident": ("近三年重大安全生产事故", "flag", -100, None, False),
-    "tax_credit_d": ("纳税信用D级", "flag", -100, None, False),
-    "abnormal_operation": ("列入经营异常名录", "flag", -50, None, False),
-    "admin_penalties": ("行政处罚次数", "count", -20, 100, False),
+    "dishonest_debtor": ("失信被执行人或严重失信主体", "flag", D(-200), None, True),
+    "research_misconduct": ("科研诚信严重失信", "flag", D(-200), None, True),
+    "major_safety_accident": ("近三年重大安全生产事故", "flag", D(-100), None, False),
+    "tax_credit_d": ("纳税信用D级", "flag", D(-100), None, False),
+    "abnormal_operation": ("列入经营异常名录", "flag", D(-50), None, False),
+    "admin_penalties": ("行政处罚次数", "count", D(-20), D(100), False),
 }
 
 # Contract section 2: who may send what (stats: cross-checks only).
@@ -162,17 +165,22 @@ def test_rules_match_the_contract(model: ScoringModel) -> None:
     assert model.bonus_cap == 100
     rule = model.stage_rule
     assert rule.revenue_indicator == "operating_revenue"
-    assert (rule.startup.age_below, rule.startup.revenue_below) == (3, 500)
-    assert (rule.mature.age_at_least, rule.mature.revenue_at_least) == (8, 20000)
+    assert (rule.startup.age_below, rule.startup.revenue_below) == (3, D(500))
+    assert (rule.mature.age_at_least, rule.mature.revenue_at_least) == (8, D(20000))
     assert rule.otherwise == "growth"
     assert [(s.id, s.name_zh) for s in model.stages] == [
         ("startup", "初创期"),
         ("growth", "成长期"),
         ("mature", "稳定期"),
     ]
-    assert [(g.grade, g.min) for g in model.grades] == [("A", 750), ("B", 600), ("C", 450), ("D", 0)]
-    assert (model.whitelist.min_score, model.whitelist.veto_excludes) == (600, True)
-    assert (model.cross_check.department, model.cross_check.tolerance_pct) == ("stats", 20)
+    assert [(g.grade, g.min) for g in model.grades] == [
+        ("A", D(750)),
+        ("B", D(600)),
+        ("C", D(450)),
+        ("D", D(0)),
+    ]
+    assert (model.whitelist.min_score, model.whitelist.veto_excludes) == (D(600), True)
+    assert (model.cross_check.department, model.cross_check.tolerance_pct) == ("stats", D(20))
     assert [c.id for c in model.categories] == [
         "tech_innovation",
         "growth_operations",
@@ -255,21 +263,36 @@ def _line_of(text: str, fragment: str) -> int:
     return next(n for n, line in enumerate(text.splitlines(), start=1) if fragment in line)
 
 
-@settings(max_examples=25, deadline=None)
+DATA = _data()
+
+
+@settings(max_examples=40, deadline=None)
 @given(
     index=st.integers(min_value=0, max_value=17),
     stage=st.sampled_from(STAGES),
     delta=st.integers(min_value=-30, max_value=30).filter(bool),
 )
 def test_weights_that_do_not_sum_are_refused(index: int, stage: str, delta: int) -> None:
-    data = _data()
-    core = [i for i in data["indicators"] if i["kind"] == "core"]
-    weight = core[index]["weight"]
-    weight[stage] = max(weight[stage] + delta, 0)
-    if weight[stage] == _data()["indicators"][data["indicators"].index(core[index])]["weight"][stage]:
-        return  # clamped back to the original: nothing to refuse
-    with pytest.raises(ModelFileError, match=rf"x\.yaml:\d+: .*core weights of stage {stage} sum to"):
-        parse_model(_dump(data), "x.yaml")
+    data = copy.deepcopy(DATA)
+    weight = [i for i in data["indicators"] if i["kind"] == "core"][index]["weight"]
+    if weight[stage] + delta < 0:
+        delta = -delta
+    weight[stage] += delta
+    with pytest.raises(
+        ValidationError, match=rf"core weights of stage {stage} sum to {900 + delta}, not 900"
+    ):
+        ScoringModel.model_validate(data)
+
+
+def test_a_file_whose_weights_do_not_sum_is_refused_with_a_line() -> None:
+    text = MODEL_TEXT.replace(
+        "weight: {startup: 90, growth: 80, mature: 70}", "weight: {startup: 90, growth: 81, mature: 70}", 1
+    )
+    # the sum belongs to no single line: the loader names the file and the top-level mapping
+    with pytest.raises(
+        ModelFileError, match=r"^x\.yaml:\d+: .*core weights of stage growth sum to 901, not 900"
+    ):
+        parse_model(text, "x.yaml")
 
 
 def test_a_bad_value_is_reported_with_its_line() -> None:
@@ -284,7 +307,7 @@ def test_a_bad_value_is_reported_with_its_line() -> None:
 def test_a_duplicate_id_is_refused() -> None:
     data = _data()
     data["indicators"].append(dict(data["indicators"][0]))
-    with pytest.raises(ModelFileError, match="unique.*rd_expense"):
+    with pytest.raises(ModelFileError, match=r"unique.*rd_expense"):
         parse_model(_dump(data))
 
 

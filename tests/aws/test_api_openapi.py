@@ -1,0 +1,89 @@
+"""GET /openapi.json matches the routes Chalice serves, and its schemas describe real responses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalice.app import Chalice
+from chalice.test import Client
+
+from chalicelib.api.routes import OPERATIONS, bp
+from tests.aws.api_helpers import api_app, client, get_json, keys
+
+__all__ = ["client", "keys"]  # fixtures
+
+PATH_ITEM_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+APP_ROUTES = {("/health", "GET")}  # served by app.py itself, documented all the same
+
+
+def _served(app: Chalice) -> set[tuple[str, str]]:
+    return {(path, method) for path, methods in app.routes.items() for method in methods}
+
+
+def _documented(document: dict[str, Any]) -> set[tuple[str, str]]:
+    return {
+        (path, method.upper())
+        for path, item in document["paths"].items()
+        for method in item
+        if method in PATH_ITEM_METHODS
+    }
+
+
+def test_the_document_lists_exactly_the_served_routes(client: Client, keys: dict[str, str]) -> None:
+    status, document = get_json(client, "/openapi.json", keys["bank"])
+    assert status == 200 and document["openapi"].startswith("3.")
+    assert _documented(document) == _served(api_app()) | APP_ROUTES
+
+
+def test_each_operation_documents_its_parameters_and_roles(client: Client, keys: dict[str, str]) -> None:
+    document = get_json(client, "/openapi.json", keys["admin"])[1]
+    app = api_app()
+    for op in OPERATIONS:
+        doc = document["paths"][op.path][op.method.lower()]
+        entry = app.routes[op.path][op.method]
+        path_params = [p["name"] for p in doc["parameters"] if p["in"] == "path"]
+        assert path_params == entry.view_args, op.path
+        query = {p["name"] for p in doc["parameters"] if p["in"] == "query"}
+        assert query == (set(op.params.model_fields) if op.params else set()), op.path
+        assert doc["x-roles"] == list(op.roles) and str(op.status) in doc["responses"]
+        assert {"401", "403"} <= set(doc["responses"]), op.path
+        assert ("requestBody" in doc) == (op.body is not None)
+        for ref in _refs(doc):
+            assert ref.rsplit("/", 1)[-1] in document["components"]["schemas"], ref
+
+
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [v for k, v in node.items() if k == "$ref"] + [r for v in node.values() for r in _refs(v)]
+    if isinstance(node, list):
+        return [r for v in node for r in _refs(v)]
+    return []
+
+
+def test_a_route_added_without_the_registry_is_caught(client: Client, keys: dict[str, str]) -> None:
+    document = get_json(client, "/openapi.json", keys["admin"])[1]
+    rogue = Chalice(app_name="rogue")
+    rogue.register_blueprint(bp)
+
+    @rogue.route("/undocumented")
+    def undocumented() -> dict[str, str]:
+        return {}
+
+    assert _documented(document) != _served(rogue) | APP_ROUTES
+
+
+def test_the_blueprint_serves_two_apps_at_once(aws: Any, keys: dict[str, str]) -> None:
+    """app.py's app and a test's app may both register bp: each keeps its methods and its requests."""
+    first, second = api_app(), Chalice(app_name="second")
+    second.register_blueprint(bp)
+    assert _served(second) == _served(first)
+    for app in (first, second, first):
+        with Client(app) as test_client:
+            response = test_client.http.post(
+                "/uploads",
+                headers={"X-API-Key": keys["department:tax"], "Content-Type": "application/json"},
+                body=json.dumps({"filename": "a.csv"}).encode(),
+            )
+            assert response.status_code == 200, response.body
+            assert get_json(test_client, "/model", keys["bank"])[0] == 200

@@ -1,0 +1,84 @@
+"""POST /uploads: a presigned POST into the caller's own department folder, size-capped."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+import requests
+from chalice.test import Client
+
+from chalicelib.settings import get_settings
+from tests.aws.api_helpers import client, keys, post_json
+
+__all__ = ["client", "keys"]  # fixtures
+
+
+def test_a_department_gets_a_capped_post_for_its_own_folder(
+    client: Client, keys: dict[str, str], aws: Any
+) -> None:
+    status, ticket = post_json(client, "/uploads", keys["department:tax"], {"filename": "2025年 税务.csv"})
+    assert status == 200, ticket
+    assert ticket["key"] == "incoming/tax/2025年 税务.csv" == ticket["fields"]["key"]
+    settings = get_settings()
+    assert ticket["max_bytes"] == settings.max_upload_bytes
+    policy = json.loads(base64.b64decode(ticket["fields"]["policy"]))
+    assert ["content-length-range", 1, settings.max_upload_bytes] in policy["conditions"]
+    assert {"bucket": settings.upload_bucket} in policy["conditions"]
+    # the form works: the object lands where the ticket says
+    sent = requests.post(
+        ticket["url"], data=ticket["fields"], files={"file": ("x.csv", b"credit_code,period\n")}, timeout=10
+    )
+    assert sent.status_code in (200, 204), sent.text
+    import boto3
+
+    s3 = boto3.client("s3", region_name=settings.region)
+    assert s3.get_object(Bucket=settings.upload_bucket, Key=ticket["key"])["Body"].read() == (
+        b"credit_code,period\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "filename",
+    ["../tax.csv", "a/b.csv", "a\\b.csv", "report.txt", "report", ".csv", "", "x\n.csv", "x" * 300 + ".csv"],
+)
+def test_bad_filenames_are_400(client: Client, keys: dict[str, str], aws: Any, filename: str) -> None:
+    status, body = post_json(client, "/uploads", keys["department:tax"], {"filename": filename})
+    assert (status, body["code"]) == (400, "INVALID_FILENAME"), filename
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"filename": 5}, {"filename": "a.csv", "department": "amr"}, ["a.csv"], "a.csv"]
+)
+def test_bad_bodies_are_400(client: Client, keys: dict[str, str], aws: Any, body: Any) -> None:
+    status, problem = post_json(client, "/uploads", keys["department:tax"], body)
+    assert status == 400 and problem["code"] in ("INVALID_BODY", "INVALID_FILENAME")
+
+
+def test_extensions_are_case_insensitive(client: Client, keys: dict[str, str], aws: Any) -> None:
+    for name in ("A.XLSX", "b.JsonL", "c.Csv"):
+        assert post_json(client, "/uploads", keys["department:registry"], {"filename": name})[0] == 200
+
+
+def test_rescore_is_accepted(
+    client: Client, keys: dict[str, str], aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib import rescore
+
+    asked: list[int | None] = []
+
+    def request_full_rescore(period: int | None) -> int:
+        asked.append(period)
+        return 41
+
+    monkeypatch.setattr(rescore, "request_full_rescore", request_full_rescore)
+    assert post_json(client, "/rescore", keys["admin"], {"period": 2024}) == (
+        202,
+        {"status": "accepted", "period": 2024, "queued": 41},
+    )
+    assert post_json(client, "/rescore", keys["admin"], {})[1]["period"] is None
+    assert asked == [2024, None]
+    status, problem = post_json(client, "/rescore", keys["admin"], {"period": 1990})
+    assert (status, problem["code"]) == (400, "INVALID_PERIOD")
