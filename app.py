@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
 from chalice.app import Chalice, ConvertToMiddleware, SQSEvent
 
+from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
 
 settings = get_settings()
-logger = Logger()
-metrics = Metrics()
 
 app = Chalice(app_name="innovation-points")
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))

@@ -14,8 +14,8 @@ Header `credit_code, period` + those 18. Cells are what an Excel export holds: a
 decimals, whole counts, shares with one decimal, flags 1/0, about 10 % of cells empty. A real
 department file (tax, GB18030, Chinese headers, thousands separators) is measured too.
 
-Peak memory: each size runs in a fresh child process (resource.getrusage ru_maxrss), so one
-measurement cannot inherit another's heap.
+Peak memory: each size runs in a fresh child process (peak RSS from /proc/self/status VmHWM), so
+one measurement cannot inherit another's heap.
 """
 
 from __future__ import annotations
@@ -168,12 +168,23 @@ def measure(
     }
 
 
+def peak_rss_mib() -> float:
+    """This process's peak resident memory. VmHWM belongs to the process image (reset by exec);
+    ru_maxrss, the fallback off Linux, may include the parent's size at fork time."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(kib) / 1024
+
+
 def peak_child(path: Path) -> None:
-    """Run in a child process: validate `path`, print the peak RSS in MiB as JSON."""
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    figures = measure(wide_model(), WIDE, path)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(json.dumps({**figures, "peak_mib": peak / 1024, "baseline_mib": before / 1024}))
+    """Run in a child process: validate `path`, print the figures and peak RSS in MiB as JSON."""
+    model = wide_model()
+    before = peak_rss_mib()
+    figures = measure(model, WIDE, path)
+    print(json.dumps({**figures, "peak_mib": peak_rss_mib(), "baseline_mib": before}))
 
 
 def report(label: str, figures: dict[str, float]) -> None:

@@ -96,10 +96,13 @@ class Calls:
 
 
 def _enterprise_of(params: Any) -> str | None:
-    """The first enterprise key ("E#<code>") found in a request's parameters."""
+    """The first enterprise key ("E#<code>") found in a request's parameters (a page's start key aside)."""
     if isinstance(params, str):
         return params[2:] if params.startswith("E#") else None
-    values = params.values() if isinstance(params, dict) else params if isinstance(params, list) else ()
+    if isinstance(params, dict):
+        values: Any = [v for k, v in params.items() if k != "ExclusiveStartKey"]
+    else:
+        values = params if isinstance(params, list) else ()
     for value in values:
         found = _enterprise_of(value)
         if found:
@@ -155,6 +158,45 @@ def index_moto_queries() -> None:
             del self.all_items
 
     Table.query = query  # type: ignore[method-assign]
+
+
+def plain_moto_responses() -> None:
+    """moto 5.2 walks every DynamoDB response through a generic, model-driven serializer (~45 ms for
+    a 20-item Query). Its results are already in DynamoDB's wire shape: send them as JSON."""
+    import json
+
+    from moto.dynamodb.responses import DynamoResult
+
+    original = DynamoResult.execute_result
+
+    def execute_result(self: DynamoResult, context: Any) -> Any:
+        result = self.result
+        if isinstance(result, dict) and ({"Items", "Item", "Responses"} & result.keys()):
+            return 200, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps(result)
+        return original(self, context)  # table descriptions and the like: datetimes inside
+
+    DynamoResult.execute_result = execute_result  # type: ignore[method-assign,assignment]
+
+
+def cheapen_moto_transactions() -> None:
+    """moto snapshots every table a transaction touches with a deepcopy (O(table) per transaction) to
+    roll back on failure. Snapshot the partitions' dicts instead: the same rollback for puts, which is
+    all a bench transaction does, at a fraction of the cost. Request counts are unaffected."""
+    import copy
+    import types
+
+    import moto.dynamodb.models as models
+    from moto.dynamodb.models.table import Table
+
+    def snapshot(value: Any, memo: Any = None) -> Any:
+        if not isinstance(value, Table):
+            return copy.deepcopy(value, memo)
+        twin = copy.copy(value)
+        ranged = bool(value.range_key_attr)  # items[hash][range], or items[hash] without a range key
+        twin.items = type(value.items)(dict, {h: dict(r) if ranged else r for h, r in value.items.items()})
+        return twin
+
+    models.copy = types.SimpleNamespace(copy=copy.copy, deepcopy=snapshot)  # type: ignore[attr-defined,assignment]
 
 
 def credit_code(n: int, region: str) -> str:
@@ -320,6 +362,8 @@ def report(name: str, calls: Calls, started: float, rescored: int, invocations: 
 def main(n: int) -> None:
     install_counter(calls := Calls())
     index_moto_queries()
+    cheapen_moto_transactions()
+    plain_moto_responses()
     rng = random.Random(2025)
     with moto.mock_aws():
         from chalicelib.settings import get_settings

@@ -23,7 +23,6 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -35,8 +34,9 @@ from aws_lambda_powertools.utilities.idempotency import (
 
 from chalicelib.affected import Change, affected_pairs, requests_for
 from chalicelib.batch_report import BatchReport, RowCounts
-from chalicelib.messages import Code, issue
+from chalicelib.messages import enterprise_not_registered, file_too_large
 from chalicelib.model import ScoringModel, load_model
+from chalicelib.observability import logger, metrics
 from chalicelib.records import FactValue, Master
 from chalicelib.settings import get_settings
 from chalicelib.stores import objects
@@ -57,8 +57,6 @@ from chalicelib.stores.tables import FactItem
 from chalicelib.upload_event import Upload, uploads_from_body
 from chalicelib.validation import FactRow, MasterRow, validate_upload
 
-logger = Logger(child=True)
-metrics = Metrics()
 
 CHUNK_ROWS = 100  # rows compared and written together: one BatchGetItem round per ~100 keys
 IDEMPOTENCY_SECONDS = 7 * 24 * 3600
@@ -153,8 +151,7 @@ class _Store:
         pk = enterprise_pk(code)
         self.enterprises.add(code)
         if (pk, MASTER_SK) not in stored:
-            w = issue(Code.ENTERPRISE_NOT_REGISTERED, row=row.row, column="credit_code", value=code)
-            self.warnings.append(w.to_dict())
+            self.warnings.append(enterprise_not_registered(row.row, code).to_dict())
         for ind, value in row.values.items():
             current = stored.get((pk, fact_sk(row.period, ind, cross_check=self.cross_check)))
             same = current is not None and current.value is not None and Decimal(current.value) == value
@@ -223,23 +220,22 @@ def _process(
     max_inflated: int,
 ) -> BatchReport:
     if upload.size > max_bytes:
-        err = issue(Code.FILE_TOO_LARGE, value=str(upload.size), limit=max_bytes)
-        return _rejected(report, [err.to_dict()])
+        return _rejected(report, [file_too_large(upload.size, max_bytes).to_dict()])
     with tempfile.TemporaryDirectory(prefix="ingest-") as tmp:
         path = Path(tmp) / "upload"
         objects.download(upload.bucket, upload.key, version_id, path)
-        validation = validate_upload(
+        with validate_upload(
             model, upload.department, path, upload.filename, max_inflated_bytes=max_inflated
-        )
-        if validation.file_errors:
-            return _rejected(report, [e.to_dict() for e in validation.file_errors])
-        assert upload.department is not None  # validation rejects unknown departments
-        store = _Store(model, upload, upload.department, report.batch_id)
-        accepted = 0
-        for chunk in _chunks(validation.rows, CHUNK_ROWS):
-            store.store(chunk)
-            accepted += len(chunk)
-        row_errors = [e.to_dict() for e in validation.row_errors]
+        ) as validation:
+            if validation.file_errors:
+                return _rejected(report, [e.to_dict() for e in validation.file_errors])
+            assert upload.department is not None  # validation rejects unknown departments
+            store = _Store(model, upload, upload.department, report.batch_id)
+            accepted = 0
+            for chunk in _chunks(validation.records(), CHUNK_ROWS):
+                store.store(chunk)
+                accepted += len(chunk)
+            row_errors = [e.to_dict() for e in validation.row_errors]
     settings = get_settings()
     affected = affected_pairs(model, store.changes)
     send_requests(requests_for(affected, report.batch_id, settings.rescore_chunk_size))
@@ -272,7 +268,7 @@ def _idempotent_ingest() -> Any:
         event_key_jmespath="[bucket, key, version_id]", expires_after_seconds=IDEMPOTENCY_SECONDS
     )
 
-    @idempotent_function(data_keyword_argument="upload", persistence_store=store, config=config)
+    @idempotent_function(data_keyword_argument="upload", persistence_store=store, config=config)  # type: ignore[untyped-decorator]
     def run(upload: dict[str, Any]) -> dict[str, Any]:
         return ingest_upload(Upload.model_validate(upload))
 
@@ -290,4 +286,4 @@ def _record_handler(record: SQSRecord) -> None:
 def handle_sqs_event(event: dict[str, Any]) -> dict[str, Any]:
     """The uploads queue's Lambda: each SQS record holds one S3 notification."""
     processor = BatchProcessor(event_type=EventType.SQS)
-    return process_partial_response(event=event, record_handler=_record_handler, processor=processor)
+    return dict(process_partial_response(event=event, record_handler=_record_handler, processor=processor))

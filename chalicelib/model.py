@@ -218,6 +218,11 @@ class ScoringModel(_Frozen):
     def indicator(self, indicator_id: str) -> IndicatorDef:
         return self._by_id[indicator_id]
 
+    def __hash__(self) -> int:
+        # By identity: models are loaded once per version and cached, and lookups keyed on the
+        # model (functools.cache) must not hash its nested dicts.
+        return id(self)
+
     def model_post_init(self, context: Any, /) -> None:
         self._by_id = {i.id: i for i in self.indicators}
 

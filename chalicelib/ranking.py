@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Hashable, Sequence
 from decimal import Decimal, Inexact, InvalidOperation, localcontext
+from functools import cache
 from operator import itemgetter
 from typing import Final, NamedTuple, TypeVar
 
@@ -23,8 +24,6 @@ _CENT: Final = Decimal("0.01")
 _HUNDRED: Final = Decimal(100)
 _ZERO: Final = Decimal(0)
 _MAX_SCORE: Final = Decimal(MAX_CENTS).scaleb(-2)
-# every possible key prefix, built once: indexing beats formatting a million times
-_PREFIXES: Final = tuple(f"{MAX_CENTS - cents:0{_WIDTH}d}{_SEPARATOR}" for cents in range(MAX_CENTS + 1))
 
 G = TypeVar("G", bound=Hashable)
 
@@ -76,7 +75,14 @@ def _all_cents(scores: list[Decimal]) -> list[int]:
 
 def rank_key(score: Decimal, credit_code: str) -> str:
     """`<100000 - cents, 6 digits>#<credit_code>`: ascending order is rank order (score desc, code asc)."""
-    return _PREFIXES[_cents(score)] + credit_code
+    return f"{MAX_CENTS - _cents(score):0{_WIDTH}d}{_SEPARATOR}{credit_code}"
+
+
+@cache
+def _prefixes() -> tuple[str, ...]:
+    """Every key prefix, by cents: indexing beats formatting a million times. Built on first bulk use,
+    not at import, so that a cold start that only writes one key does not pay for it."""
+    return tuple(f"{MAX_CENTS - cents:0{_WIDTH}d}{_SEPARATOR}" for cents in range(MAX_CENTS + 1))
 
 
 def parse_rank_key(key: str) -> tuple[Decimal, str]:
@@ -88,7 +94,7 @@ def parse_rank_key(key: str) -> tuple[Decimal, str]:
 
 
 def _keys(scores: list[Decimal], codes: list[str]) -> list[str]:
-    return list(map(str.__add__, map(_PREFIXES.__getitem__, _all_cents(scores)), codes))
+    return list(map(str.__add__, map(_prefixes().__getitem__, _all_cents(scores)), codes))
 
 
 def order(entries: Sequence[tuple[Decimal, str]]) -> list[int]:

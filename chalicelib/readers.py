@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
-from typing import Literal, TextIO
+from typing import Any, Literal, TextIO
 
 import openpyxl
 
@@ -205,11 +205,23 @@ def _corrupt(filename: str) -> FileProblem:
     return FileProblem(issue(Code.UNSUPPORTED_FORMAT, variant="corrupt_xlsx", filename=filename))
 
 
-def _xlsx_rows(values: Iterator[tuple[object, ...]], filename: str) -> Iterator[Row]:
+def _xlsx_value(cell: Any) -> object:
+    """A cell's value as the department sees it. A number formatted as a percentage is stored as a
+    fraction (35.5 % is 0.355): it becomes the text "35.5%", so that it reads exactly like the same
+    cell in a CSV export (a share, or INVALID_NUMBER where % is not allowed), never 100 times off."""
+    value = cell.value
+    if value.__class__ in (int, float) and cell.has_style and "%" in (cell.number_format or ""):
+        shown = Decimal(format(value, ".15g")).scaleb(2).normalize()
+        return f"{shown:f}%"
+    return value
+
+
+def _xlsx_rows(cells: Iterator[tuple[Any, ...]], filename: str) -> Iterator[Row]:
     number = 0
     while True:
         try:
-            cells = next(values)
+            row = next(cells)
+            values = [_xlsx_value(cell) for cell in row]
         except StopIteration:
             return
         except MemoryError:
@@ -217,7 +229,7 @@ def _xlsx_rows(values: Iterator[tuple[object, ...]], filename: str) -> Iterator[
         except Exception as exc:  # openpyxl and its XML parser raise many kinds on a broken sheet
             raise _corrupt(filename) from exc
         number += 1
-        yield number, cells
+        yield number, values
 
 
 @contextmanager
@@ -242,7 +254,7 @@ def _open_xlsx(path: Path, filename: str, max_inflated_bytes: int) -> Iterator[T
         except Exception as exc:
             raise _corrupt(filename) from exc
         try:
-            data = _xlsx_rows(sheet.iter_rows(values_only=True), filename)
+            data = _xlsx_rows(sheet.iter_rows(), filename)
             found = _split_header(data)
             header_row, header = found if found is not None else (0, [])
             yield Table(header=header, header_row=header_row, rows=data, text_cells=False)

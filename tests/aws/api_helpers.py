@@ -313,3 +313,34 @@ def pages(client: Client, path: str, key: str, limit: int) -> tuple[list[dict[st
             assert len(body["items"]) <= limit
             return items, count
         assert len(body["items"]) == limit
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A module's shared, read-mostly stack: 300 seeded cards of PERIOD, a client and a key per role."""
+
+    client: Client
+    keys: dict[str, str]
+    seeded: list[Seeded]
+
+
+SEEDED_PERIOD = 2025
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    """Like conftest's `aws`, but once per module: seeding and provisioning cost seconds under moto."""
+    import moto
+
+    from chalicelib.stores import tables
+    from scripts.provision import provision
+
+    with moto.mock_aws():
+        for model in tables.ALL_MODELS:  # pynamodb caches its connection on the class
+            model._connection = None
+        provision(get_settings())
+        departments = department_ids(get_settings().model_version)
+        keys = {role: issue_key(role, f"test {role}", departments=departments) for role in ROLES}
+        seeded = seed_many(300, SEEDED_PERIOD)
+        with Client(api_app()) as test_client:
+            yield Stack(test_client, keys, seeded)

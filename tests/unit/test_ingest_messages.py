@@ -18,11 +18,30 @@ MODEL = load_model("jx-2025.1-provisional")
 A = "91350100M000100Y43"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
-CONTRACT_FILE_ERRORS = {"FILE_TOO_LARGE", "UNSUPPORTED_FORMAT", "UNDECODABLE_TEXT", "EMPTY_FILE", "MISSING_COLUMN",
-                        "UNKNOWN_COLUMN", "COLUMN_NOT_OWNED", "DUPLICATE_COLUMN", "UNKNOWN_DEPARTMENT"}  # fmt: skip
-CONTRACT_ROW_ERRORS = {"INVALID_CREDIT_CODE", "CREDIT_CODE_CHECKSUM", "INVALID_PERIOD", "INVALID_NUMBER",
-                       "OUT_OF_RANGE", "INVALID_FLAG", "INVALID_DATE", "INVALID_REGION", "INVALID_INDUSTRY",
-                       "DUPLICATE_ROW", "INVALID_ROW"}  # fmt: skip
+CONTRACT_FILE_ERRORS = {
+    "FILE_TOO_LARGE",
+    "UNSUPPORTED_FORMAT",
+    "UNDECODABLE_TEXT",
+    "EMPTY_FILE",
+    "MISSING_COLUMN",
+    "UNKNOWN_COLUMN",
+    "COLUMN_NOT_OWNED",
+    "DUPLICATE_COLUMN",
+    "UNKNOWN_DEPARTMENT",
+}
+CONTRACT_ROW_ERRORS = {
+    "INVALID_CREDIT_CODE",
+    "CREDIT_CODE_CHECKSUM",
+    "INVALID_PERIOD",
+    "INVALID_NUMBER",
+    "OUT_OF_RANGE",
+    "INVALID_FLAG",
+    "INVALID_DATE",
+    "INVALID_REGION",
+    "INVALID_INDUSTRY",
+    "DUPLICATE_ROW",
+    "INVALID_ROW",
+}
 
 
 def test_the_codes_are_exactly_the_contracts() -> None:
@@ -50,7 +69,9 @@ def test_every_template_renders_in_chinese_and_english(
 
 
 def test_row_errors_have_the_contract_shape() -> None:
-    found = issue(Code.INVALID_NUMBER, row=7, column="rd_expense", column_zh="研发费用总额", value="abc", unit="万元")
+    found = issue(
+        Code.INVALID_NUMBER, row=7, column="rd_expense", column_zh="研发费用总额", value="abc", unit="万元"
+    )
     assert list(found.to_dict()) == ["row", "column", "value", "code", "message_zh", "message_en"]
     assert found.to_dict()["code"] == "INVALID_NUMBER" and found.to_dict()["row"] == 7
     assert "研发费用总额" in found.message_zh and "abc" in found.message_zh and "万元" in found.message_zh
@@ -81,6 +102,7 @@ def test_helpers_for_the_service() -> None:
 
 
 # Every message variant, produced the way a department meets it, names the column and the value.
+REGISTRY = "credit_code,name,established_on,region_code,industry_code\n{A},"
 CASES = [
     ("hrss", "credit_code,period,employees\n{A},2024,3.5\n", "not_whole", "整数"),
     ("hrss", "credit_code,period,employees\n{A},2024,35%\n", "percent_not_allowed", "不能带 %"),
@@ -88,14 +110,14 @@ CASES = [
     ("sci", "credit_code,period,high_tech_revenue_ratio\n{A},2024,120%\n", "share", "0 到 100"),
     ("tax", "credit_code,period,rd_expense\n{A},2024,1000000000000000\n", "too_large", "单位"),
     ("tax", "credit_code,period,rd_expense\n{A},2024,-1\n", "negative", "负"),
-    ("registry", "credit_code,name,established_on,region_code,industry_code\n{A},甲,2030-1-1,360100,C\n", "future", "晚于今天"),
-    ("registry", "credit_code,name,established_on,region_code,industry_code\n{A},甲,1899-1-1,360100,C\n", "too_old", "1900"),
-    ("registry", "credit_code,name,established_on,region_code,industry_code\n{A},甲,,360100,C\n", "missing", "为空"),
-    ("registry", "credit_code,name,established_on,region_code,industry_code\n{A},甲,2019-1-1,,C\n", "missing", "为空"),
-    ("registry", "credit_code,name,established_on,region_code,industry_code\n{A},甲,2019-1-1,360100,A39\n", "section_mismatch", "门类 A"),
-    ("registry", "credit_code,name,established_on,region_code,industry_code\n{A},甲,2019-1-1,360100,\n", "missing", "为空"),
-    ("registry", "credit_code,name,established_on,region_code,industry_code\n{A},,2019-1-1,360100,C\n", "missing_name", "企业名称"),
-]  # fmt: skip
+    ("registry", REGISTRY + "甲,2030-1-1,360100,C\n", "future", "晚于今天"),
+    ("registry", REGISTRY + "甲,1899-1-1,360100,C\n", "too_old", "1900"),
+    ("registry", REGISTRY + "甲,,360100,C\n", "missing", "为空"),
+    ("registry", REGISTRY + "甲,2019-1-1,,C\n", "missing", "为空"),
+    ("registry", REGISTRY + "甲,2019-1-1,360100,A39\n", "section_mismatch", "门类 A"),
+    ("registry", REGISTRY + "甲,2019-1-1,360100,\n", "missing", "为空"),
+    ("registry", REGISTRY + ",2019-1-1,360100,C\n", "missing_name", "企业名称"),
+]
 
 
 @pytest.mark.parametrize(("department", "content", "variant", "says"), CASES)

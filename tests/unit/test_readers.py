@@ -160,6 +160,19 @@ def test_xlsx_first_sheet_with_typed_cells(tmp_path: Path) -> None:
     assert rows[-1] == (4, ["91110108551385082Q", "2019/3/5", None, "t"])
 
 
+def test_percent_formatted_cells_read_as_the_percentage_shown(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["share", "plain", "whole"])
+    sheet.append([0.355, 0.355, 1])
+    sheet["A2"].number_format = "0.00%"
+    sheet["C2"].number_format = "0%"
+    workbook.save(tmp_path / "p.xlsx")
+    _, rows = table_rows(tmp_path / "p.xlsx", "p.xlsx")
+    assert rows == [(2, ["35.5%", 0.355, "100%"])]
+
+
 def test_a_temp_file_without_the_xlsx_extension_is_read(tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "r.xlsx", [["a"], [1]])
     renamed = path.rename(tmp_path / "download.tmp")

@@ -32,7 +32,7 @@ BAD_CHECK = "91310115MA1H8R7C6D"
 @pytest.fixture(autouse=True)
 def few_collisions(monkeypatch: pytest.MonkeyPatch) -> None:
     """Big bitmaps for tiny files, so that row order is not disturbed by a chance hash collision."""
-    monkeypatch.setattr(validation, "MIN_BITS", 1 << 24)
+    monkeypatch.setattr(validation, "MIN_BITS", 1 << 20)
 
 
 def run(
@@ -501,6 +501,24 @@ def test_indicator_xlsx_with_number_cells(tmp_path: Path) -> None:
     result, records = run(tmp_path, "hrss", content, "hr.xlsx")
     assert facts(records) == {2: (A, 2024, {"employees": 120, "high_level_talent": 3})}
     assert codes(result.row_errors) == [(3, "employees", Code.INVALID_NUMBER)]
+
+
+def test_percent_formatted_xlsx_cells_are_not_100_times_off(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["credit_code", "period", "高新技术产品(服务)收入占比", "技术合同成交额"])
+    sheet.append([A, 2024, 0.355, 12.5])
+    sheet.append([B, 2024, 0.5, 0.2])
+    sheet["C2"].number_format = sheet["C3"].number_format = sheet["D3"].number_format = "0.0%"
+    buffer = BytesIO()
+    workbook.save(buffer)
+    result, records = run(tmp_path, "sci", buffer.getvalue(), "sci.xlsx")
+    assert facts(records) == {
+        2: (A, 2024, {"high_tech_revenue_ratio": Decimal("35.5"), "tech_contract_turnover": Decimal("12.5")})
+    }
+    assert codes(result.row_errors) == [(3, "tech_contract_turnover", Code.INVALID_NUMBER)]
+    assert result.row_errors[0].value == "20%" and "不能带 %" in result.row_errors[0].message_zh
 
 
 def test_xlsx_inflating_too_far_is_a_file_error(tmp_path: Path) -> None:
