@@ -81,7 +81,7 @@ TEMPLATES: dict[tuple[Code, str | None], tuple[str, str]] = {
         "of formatting or hidden content). Keep only the data sheet and save it again, or upload a CSV file.",
     ),
     (Code.UNSUPPORTED_FORMAT, None): (
-        "不支持文件“{filename}”的格式。请上传" + _FORMATS + "；旧版 .xls 文件请先在 Excel 中另存为 .xlsx。",
+        "不支持文件“{filename}”的格式。请上传 " + _FORMATS + "；旧版 .xls 文件请先在 Excel 中另存为 .xlsx。",
         "The format of “{filename}” is not supported. Upload " + _FORMATS_EN + "; save an old .xls file "
         "as .xlsx in Excel first.",
     ),

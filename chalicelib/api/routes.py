@@ -16,7 +16,6 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
-from aws_lambda_powertools import Logger
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
@@ -46,6 +45,7 @@ from chalicelib.api.schemas import (
 )
 from chalicelib.batch_report import BatchReport
 from chalicelib.model import load_model
+from chalicelib.observability import logger
 from chalicelib.settings import Settings, get_settings
 
 # The app serving the current request: a Blueprint may be registered on more than one app.
@@ -97,7 +97,6 @@ class _Blueprint(Blueprint):
 
 
 bp = _Blueprint(__name__)
-logger = Logger(child=True)
 OPERATIONS: list[Operation] = []
 
 H = TypeVar("H", bound=Callable[..., BaseModel])

@@ -27,12 +27,12 @@ def _got(items: list[dict[str, Any]]) -> list[tuple[str, float]]:
 
 WHITELIST_FILTERS: list[tuple[str, Filter, int]] = [
     ("", lambda s: True, 25),
-    ("region=36", lambda s: True, 40),
+    ("region=36", lambda s: True, 60),
     ("region=3601", lambda s: s.region_code.startswith("3601"), 4),
     ("region=360111", lambda s: s.region_code == "360111", 3),
     ("region=3699", lambda s: s.region_code.startswith("3699"), 3),
-    ("stage=growth", lambda s: s.stage == "growth", 8),
-    ("grade=A", lambda s: s.grade == "A", 15),
+    ("stage=growth", lambda s: s.stage == "growth", 15),
+    ("grade=A", lambda s: s.grade == "A", 25),
     (
         "grade=B&stage=mature&region=3607",
         lambda s: (s.grade, s.stage, s.region_code[:4]) == ("B", "mature", "3607"),
@@ -61,8 +61,8 @@ RANKING_FILTERS: list[tuple[str, Filter, int]] = [
     ("stage=startup", lambda s: s.stage == "startup", 25),
     ("region=3604", lambda s: s.region_code.startswith("3604"), 5),
     ("industry=C", lambda s: s.industry_code.startswith("C"), 40),
-    ("industry=C39", lambda s: s.industry_code.startswith("C39"), 30),
-    ("industry=M7310&region=36", lambda s: s.industry_code == "M7310", 12),
+    ("industry=C39", lambda s: s.industry_code.startswith("C39"), 50),
+    ("industry=M7310&region=36", lambda s: s.industry_code == "M7310", 20),
     (
         "stage=growth&region=3611&industry=C3911",
         lambda s: (s.stage, s.region_code[:4], s.industry_code) == ("growth", "3611", "C3911"),
