@@ -28,6 +28,14 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class _At(ValueError):
+    """A model-level fault with the location it belongs to, so the loader can name its line."""
+
+    def __init__(self, loc: tuple[int | str, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
 class StageDef(_Frozen):
     id: Stage
     name_zh: str
@@ -182,36 +190,47 @@ class ScoringModel(_Frozen):
         ids = [i.id for i in self.indicators]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            raise ValueError(f"indicator ids must be unique: {dupes}")
+            raise _At(("indicators",), f"indicator ids must be unique: {dupes}")
         if tuple(s.id for s in self.stages) != STAGES:
-            raise ValueError(f"stages must be {STAGES}")
+            raise _At(("stages",), f"stages must be {STAGES}")
         dept_ids = {d.id for d in self.departments}
         cat_ids = {c.id for c in self.categories}
         by_id = {i.id: i for i in self.indicators}
-        for ind in self.indicators:
+        for n, ind in enumerate(self.indicators):
             if ind.source != "derived" and ind.source not in dept_ids:
-                raise ValueError(f"indicator {ind.id}: unknown department {ind.source!r}")
+                raise _At(
+                    ("indicators", n, "source"), f"indicator {ind.id}: unknown department {ind.source!r}"
+                )
             if ind.category is not None and ind.category not in cat_ids:
-                raise ValueError(f"indicator {ind.id}: unknown category {ind.category!r}")
+                raise _At(
+                    ("indicators", n, "category"), f"indicator {ind.id}: unknown category {ind.category!r}"
+                )
             if ind.derived is not None:
                 for src in ind.derived.inputs:
                     if src not in by_id or by_id[src].is_derived:
-                        raise ValueError(f"indicator {ind.id}: input {src!r} is not an uploaded indicator")
-        for dept in self.departments:
+                        raise _At(
+                            ("indicators", n, "derived"),
+                            f"indicator {ind.id}: input {src!r} is not an uploaded indicator",
+                        )
+        for d, dept in enumerate(self.departments):
             for sent in dept.sends:
                 if sent not in by_id:
-                    raise ValueError(f"department {dept.id}: unknown indicator {sent!r}")
+                    raise _At(
+                        ("departments", d, "sends"), f"department {dept.id}: unknown indicator {sent!r}"
+                    )
         if self.cross_check.department not in dept_ids:
-            raise ValueError(f"cross_check: unknown department {self.cross_check.department!r}")
+            raise _At(("cross_check", "department"), f"unknown department {self.cross_check.department!r}")
         for stage in STAGES:
             total = sum((i.weight[stage] for i in self.indicators if i.weight is not None), Decimal(0))
             if total != self.core_total:
-                raise ValueError(f"core weights of stage {stage} sum to {total}, not {self.core_total}")
+                raise _At(
+                    ("indicators",), f"core weights of stage {stage} sum to {total}, not {self.core_total}"
+                )
         mins = [g.min for g in self.grades]
         if mins != sorted(mins, reverse=True) or mins[-1] != 0:
-            raise ValueError("grades must run from the highest `min` down to 0")
+            raise _At(("grades",), "grades must run from the highest `min` down to 0")
         if self.stage_rule.revenue_indicator not in by_id:
-            raise ValueError("stage_rule.revenue_indicator is not an indicator")
+            raise _At(("stage_rule", "revenue_indicator"), "not an indicator")
         return self
 
     # --- lookups used by validation and scoring -------------------------------------------
@@ -273,8 +292,10 @@ def parse_model(text: str, source: str = "<model>") -> ScoringModel:
         return ScoringModel.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        line = _line_of(root, tuple(first["loc"]))
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        cause = first.get("ctx", {}).get("error")
+        loc = tuple(first["loc"]) + (cause.loc if isinstance(cause, _At) else ())
+        line = _line_of(root, loc)
+        where = ".".join(str(p) for p in loc) or "(top level)"
         raise ModelFileError(f"{source}:{line}: {where}: {first['msg']}") from exc
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import moto
 import pytest
 from chalice.app import Chalice
 from chalice.test import Client
@@ -21,7 +23,9 @@ from chalicelib.ranking import rank_key
 from chalicelib.records import CategoryScore, Discrepancy, IndicatorScore, ScoreCard
 from chalicelib.regions import period_partition, shard_for, stage_partition
 from chalicelib.settings import get_settings
+from chalicelib.stores import tables
 from chalicelib.stores.tables import BatchItem, ScoreItem
+from scripts.provision import Resources, provision
 
 ROLES = ("admin", "bank", "department:tax", "department:registry")
 MODEL = load_model(get_settings().model_version)
@@ -254,28 +258,51 @@ def api_app() -> Chalice:
     return app
 
 
-@pytest.fixture
-def client(aws: Any) -> Iterator[Client]:
+@pytest.fixture(scope="module")
+def api_aws() -> Iterator[Resources]:
+    """Like conftest's `aws`, but once per test module: provisioning costs seconds under moto, and the
+    API tests only read what each writes under its own codes, periods and ids."""
+    with moto.mock_aws():
+        for model in tables.ALL_MODELS:  # pynamodb caches its connection on the class
+            model._connection = None
+        yield provision(get_settings())
+
+
+@pytest.fixture(scope="module")
+def client(api_aws: Resources) -> Iterator[Client]:
     with Client(api_app()) as test_client:
         yield test_client
 
 
-@pytest.fixture
-def keys(aws: Any) -> dict[str, str]:
+@pytest.fixture(scope="module")
+def keys(api_aws: Resources) -> dict[str, str]:
     departments = department_ids(get_settings().model_version)
     return {role: issue_key(role, f"test {role}", departments=departments) for role in ROLES}
 
 
+# Requests run on a worker thread, whose call stack starts shallow. CPython 3.11 grows each thread's
+# frame stack in 16 KiB chunks mapped with mmap; at pytest's depth, moto's recursive serialiser kept
+# crossing a chunk boundary and mapped and unmapped a chunk some 200,000 times a second (a 15x
+# slowdown, nearly all of it system time). The worker's stack never reaches that boundary.
+_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="api-test")
+
+
+def _body(response: Any) -> Any:
+    return json.loads(response.body) if response.body else None
+
+
 def get_json(client: Client, path: str, key: str | None) -> tuple[int, Any]:
     headers = {"X-API-Key": key} if key else {}
-    response = client.http.get(path, headers=headers)
-    return response.status_code, json.loads(response.body) if response.body else None
+    response = _WORKER.submit(client.http.get, path, headers=headers).result()
+    return response.status_code, _body(response)
 
 
 def post_json(client: Client, path: str, key: str | None, body: Any) -> tuple[int, Any]:
     headers = {"Content-Type": "application/json"} | ({"X-API-Key": key} if key else {})
-    response = client.http.post(path, headers=headers, body=json.dumps(body).encode())
-    return response.status_code, json.loads(response.body) if response.body else None
+    response = _WORKER.submit(
+        client.http.post, path, headers=headers, body=json.dumps(body).encode()
+    ).result()
+    return response.status_code, _body(response)
 
 
 Call = tuple[str, str, dict[str, Any]]  # (service, operation, parameters)
@@ -328,19 +355,5 @@ SEEDED_PERIOD = 2025
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
-    """Like conftest's `aws`, but once per module: seeding and provisioning cost seconds under moto."""
-    import moto
-
-    from chalicelib.stores import tables
-    from scripts.provision import provision
-
-    with moto.mock_aws():
-        for model in tables.ALL_MODELS:  # pynamodb caches its connection on the class
-            model._connection = None
-        provision(get_settings())
-        departments = department_ids(get_settings().model_version)
-        keys = {role: issue_key(role, f"test {role}", departments=departments) for role in ROLES}
-        seeded = seed_many(300, SEEDED_PERIOD)
-        with Client(api_app()) as test_client:
-            yield Stack(test_client, keys, seeded)
+def stack(client: Client, keys: dict[str, str]) -> Stack:
+    return Stack(client, keys, seed_many(300, SEEDED_PERIOD))

@@ -13,9 +13,9 @@ from chalicelib.api.problems import ApiProblem
 from chalicelib.settings import Settings
 from chalicelib.stores.tables import ApiKeyItem, ScoreItem
 from scripts import api_keys
-from tests.aws.api_helpers import client, credit_code, get_json, keys, post_json, put_batch, put_card
+from tests.aws.api_helpers import api_aws, client, credit_code, get_json, keys, post_json, put_batch, put_card
 
-__all__ = ["client", "keys"]  # fixtures
+__all__ = ["api_aws", "client", "keys"]  # fixtures
 
 CODE = credit_code(1)
 OK, ACCEPTED, DENIED = 200, 202, 403
@@ -36,10 +36,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
 BODIES = {"/rescore": {"period": 2025}, "/uploads": {"filename": "2025年 数据.csv"}}
 
 
-@pytest.fixture
-def seeded(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib import rescore
-
+@pytest.fixture(scope="module")
+def seeded(api_aws: Any) -> None:
     put_card(CODE, 2025, "700.00")
     ScoreItem(
         f"E#{CODE}",
@@ -54,6 +52,12 @@ def seeded(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         computed_at="2026-01-05T08:00:00.000000Z",
     ).save()
     put_batch("tax-batch", "incoming/tax/2025.csv", "tax", "2026-01-05T08:00:00Z")
+
+
+@pytest.fixture
+def rescore_stub(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib import rescore
+
     monkeypatch.setattr(rescore, "request_full_rescore", lambda period: 3)
 
 
@@ -64,7 +68,9 @@ def _call(client: Client, method: str, path: str, key: str | None) -> tuple[int,
 
 
 @pytest.mark.parametrize(("method", "path"), list(MATRIX))
-def test_role_matrix(client: Client, keys: dict[str, str], seeded: None, method: str, path: str) -> None:
+def test_role_matrix(
+    client: Client, keys: dict[str, str], seeded: None, rescore_stub: None, method: str, path: str
+) -> None:
     expected = MATRIX[(method, path)]
     for role, key in keys.items():
         status, body = _call(client, method, path, key)
@@ -87,9 +93,10 @@ def test_errors_are_problem_json(client: Client, keys: dict[str, str]) -> None:
 
 
 def test_revoked_key_is_refused(client: Client, keys: dict[str, str]) -> None:
-    assert get_json(client, "/model", keys["bank"])[0] == 200
-    assert auth.revoke_key(keys["bank"])
-    status, body = get_json(client, "/model", keys["bank"])
+    key = auth.issue_key("bank", "to revoke", departments=())
+    assert get_json(client, "/model", key)[0] == 200
+    assert auth.revoke_key(key)
+    status, body = get_json(client, "/model", key)
     assert (status, body["code"]) == (401, "INVALID_API_KEY")
 
 
@@ -151,7 +158,7 @@ def test_iam_roles_setting_is_checked() -> None:
 
 
 def test_admin_command_creates_lists_and_revokes(
-    client: Client, aws: Any, capsys: pytest.CaptureFixture[str]
+    client: Client, api_aws: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert api_keys.main(["create", "--role", "department:tax", "--label", "税务局 南昌"]) == 0
     key = capsys.readouterr().out.strip()

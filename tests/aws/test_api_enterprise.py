@@ -11,13 +11,22 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.creditcode import check_character
-from chalicelib.model import Stage
 from chalicelib.records import EnterpriseData, FactValue, Master
 from chalicelib.scoring import score_period
 from chalicelib.stores.tables import FactItem
-from tests.aws.api_helpers import MODEL, card_item, client, credit_code, discrepancy, get_json, keys, put_card
+from tests.aws.api_helpers import (
+    MODEL,
+    api_aws,
+    card_item,
+    client,
+    credit_code,
+    discrepancy,
+    get_json,
+    keys,
+    put_card,
+)
 
-__all__ = ["client", "keys"]  # fixtures
+__all__ = ["api_aws", "client", "keys"]  # fixtures
 
 CODE = credit_code(42, "360111")
 
@@ -48,9 +57,10 @@ def _scored_card(period: int = 2025) -> Any:
     return card
 
 
-@pytest.fixture
-def portrait_card(aws: Any) -> Any:
+@pytest.fixture(scope="module")
+def portrait_card(api_aws: Any) -> Any:
     card = _scored_card()
+    assert card.stage == "growth"  # the other tests' cards of 2025 stay out of its cohort
     card_item(card, name="江西创新科技有限公司", region_code="360111", industry_code="C3911").save()
     FactItem(
         f"E#{CODE}",
@@ -126,21 +136,20 @@ def test_portrait_shows_the_stored_card(client: Client, keys: dict[str, str], po
 def test_rank_and_cohort_are_province_wide_within_the_stage(
     client: Client, keys: dict[str, str], portrait_card: Any
 ) -> None:
-    card = portrait_card
-    mine = card.score
+    period, mine = 2022, Decimal("700.00")
+    put_card(CODE, period, mine, "growth")
     # same period and stage in several cities: two ahead (one a tie broken by the code), three behind
     ahead = [(mine + 1, "360102"), (mine, "361102")]
     behind = [(mine - 1, "360702"), (mine - Decimal("0.01"), "369901"), (Decimal(0), "360402")]
     for n, (score, region) in enumerate(ahead + behind):
         # the tie's code starts 91000000…, before CODE's 91360111…: credit code ascending breaks it
         code = credit_code(100 + n, "000000" if score == mine else "360100")
-        put_card(code, 2025, score, card.stage, region_code=region)
+        put_card(code, period, score, "growth", region_code=region)
     # not in the cohort: another stage, another period, a retired card
-    other_stage: Stage = "startup" if card.stage != "startup" else "mature"
-    put_card(credit_code(200), 2025, "999.00", other_stage)
-    put_card(credit_code(201), 2024, "999.00", card.stage)
-    put_card(credit_code(202), 2025, "999.00", card.stage, kind="retired")
-    status, body = get_json(client, f"/enterprises/{CODE}?period=2025", keys["admin"])
+    put_card(credit_code(200), period, "999.00", "startup")
+    put_card(credit_code(201), period - 1, "999.00", "growth")
+    put_card(credit_code(202), period, "999.00", "growth", kind="retired")
+    status, body = get_json(client, f"/enterprises/{CODE}?period={period}", keys["admin"])
     assert status == 200 and (body["rank"], body["cohort_size"]) == (3, 6)
 
 
@@ -197,15 +206,16 @@ def test_unscored_period_and_bad_period(client: Client, keys: dict[str, str], po
 def test_verifications_show_the_scored_card_discrepancy(
     client: Client, keys: dict[str, str], portrait_card: Any
 ) -> None:
-    put_card(credit_code(300), 2025, "650.00", discrepancies=[discrepancy(2025)])
-    put_card(credit_code(301), 2025, "660.00")
+    # another stage than the portrait's: its cohort stays as it is
+    put_card(credit_code(300), 2025, "650.00", "mature", discrepancies=[discrepancy(2025)])
+    put_card(credit_code(301), 2025, "660.00", "mature")
     status, body = get_json(client, "/verifications?period=2025", keys["admin"])
     assert status == 200
     assert [i["credit_code"] for i in body["items"]] == [credit_code(300), CODE]
     assert body["items"][1]["discrepancies"][0]["stats_value"] == 15000
 
 
-def test_model_route(client: Client, keys: dict[str, str], aws: Any) -> None:
+def test_model_route(client: Client, keys: dict[str, str], api_aws: Any) -> None:
     status, body = get_json(client, "/model", keys["department:tax"])
     assert status == 200
     assert (body["version"], body["scale"]) == (MODEL.version, 1000)

@@ -8,12 +8,12 @@ from urllib.parse import quote
 from chalice.test import Client
 
 from chalicelib.stores.tables import ScoreItem
-from tests.aws.api_helpers import client, credit_code, get_json, keys, pages, put_batch, put_card
+from tests.aws.api_helpers import api_aws, client, credit_code, get_json, keys, pages, put_batch, put_card
 
-__all__ = ["client", "keys"]  # fixtures
+__all__ = ["api_aws", "client", "keys"]  # fixtures
 
 
-def test_history_pages_newest_first(client: Client, keys: dict[str, str], aws: Any) -> None:
+def test_history_pages_newest_first(client: Client, keys: dict[str, str], api_aws: Any) -> None:
     code = credit_code(5)
     put_card(code, 2024, "610.00")
     written = []
@@ -47,7 +47,7 @@ def test_history_pages_newest_first(client: Client, keys: dict[str, str], aws: A
     }
 
 
-def test_batches_of_a_key_newest_first(client: Client, keys: dict[str, str], aws: Any) -> None:
+def test_batches_of_a_key_newest_first(client: Client, keys: dict[str, str], api_aws: Any) -> None:
     key = "incoming/tax/2025年 报表.csv"
     for n in range(5):
         put_batch(f"batch-{n}", key, "tax", f"2026-01-0{n + 1}T08:00:00Z")

@@ -9,9 +9,21 @@ import pytest
 
 from chalicelib.api import pagination
 from chalicelib.settings import get_settings
-from tests.aws.api_helpers import SEEDED_PERIOD, Call, Seeded, Stack, aws_calls, get_json, pages, stack
+from tests.aws.api_helpers import (
+    SEEDED_PERIOD,
+    Call,
+    Seeded,
+    Stack,
+    api_aws,
+    aws_calls,
+    client,
+    get_json,
+    keys,
+    pages,
+    stack,
+)
 
-__all__ = ["aws_calls", "stack"]  # fixtures
+__all__ = ["api_aws", "aws_calls", "client", "keys", "stack"]  # fixtures
 
 PERIOD = SEEDED_PERIOD
 Filter = Callable[[Seeded], bool]
@@ -57,7 +69,7 @@ def test_whitelist_pages(stack: Stack, query: str, keep: Filter, limit: int) -> 
 
 
 RANKING_FILTERS: list[tuple[str, Filter, int]] = [
-    ("", lambda s: True, 60),
+    ("", lambda s: True, 100),
     ("stage=startup", lambda s: s.stage == "startup", 25),
     ("region=3604", lambda s: s.region_code.startswith("3604"), 5),
     ("industry=C", lambda s: s.industry_code.startswith("C"), 40),

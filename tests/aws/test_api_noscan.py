@@ -9,6 +9,7 @@ from chalice.test import Client
 
 from tests.aws.api_helpers import (
     Call,
+    api_aws,
     aws_calls,
     client,
     credit_code,
@@ -19,7 +20,7 @@ from tests.aws.api_helpers import (
     seed_many,
 )
 
-__all__ = ["aws_calls", "client", "keys"]  # fixtures
+__all__ = ["api_aws", "aws_calls", "client", "keys"]  # fixtures
 
 
 def test_no_route_scans(
@@ -27,7 +28,7 @@ def test_no_route_scans(
     keys: dict[str, str],
     aws_calls: list[Call],
     monkeypatch: pytest.MonkeyPatch,
-    aws: Any,
+    api_aws: Any,
 ) -> None:
     from chalicelib import rescore
 

@@ -9,9 +9,9 @@ from chalice.app import Chalice
 from chalice.test import Client
 
 from chalicelib.api.routes import OPERATIONS, bp
-from tests.aws.api_helpers import api_app, client, get_json, keys
+from tests.aws.api_helpers import api_app, api_aws, client, get_json, keys
 
-__all__ = ["client", "keys"]  # fixtures
+__all__ = ["api_aws", "client", "keys"]  # fixtures
 
 PATH_ITEM_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 APP_ROUTES = {("/health", "GET")}  # served by app.py itself, documented all the same
@@ -73,7 +73,7 @@ def test_a_route_added_without_the_registry_is_caught(client: Client, keys: dict
     assert _documented(document) != _served(rogue) | APP_ROUTES
 
 
-def test_the_blueprint_serves_two_apps_at_once(aws: Any, keys: dict[str, str]) -> None:
+def test_the_blueprint_serves_two_apps_at_once(api_aws: Any, keys: dict[str, str]) -> None:
     """app.py's app and a test's app may both register bp: each keeps its methods and its requests."""
     first, second = api_app(), Chalice(app_name="second")
     second.register_blueprint(bp)

@@ -11,13 +11,13 @@ import requests
 from chalice.test import Client
 
 from chalicelib.settings import get_settings
-from tests.aws.api_helpers import client, keys, post_json
+from tests.aws.api_helpers import api_aws, client, keys, post_json
 
-__all__ = ["client", "keys"]  # fixtures
+__all__ = ["api_aws", "client", "keys"]  # fixtures
 
 
 def test_a_department_gets_a_capped_post_for_its_own_folder(
-    client: Client, keys: dict[str, str], aws: Any
+    client: Client, keys: dict[str, str], api_aws: Any
 ) -> None:
     status, ticket = post_json(client, "/uploads", keys["department:tax"], {"filename": "2025年 税务.csv"})
     assert status == 200, ticket
@@ -44,7 +44,7 @@ def test_a_department_gets_a_capped_post_for_its_own_folder(
     "filename",
     ["../tax.csv", "a/b.csv", "a\\b.csv", "report.txt", "report", ".csv", "", "x\n.csv", "x" * 300 + ".csv"],
 )
-def test_bad_filenames_are_400(client: Client, keys: dict[str, str], aws: Any, filename: str) -> None:
+def test_bad_filenames_are_400(client: Client, keys: dict[str, str], api_aws: Any, filename: str) -> None:
     status, body = post_json(client, "/uploads", keys["department:tax"], {"filename": filename})
     assert (status, body["code"]) == (400, "INVALID_FILENAME"), filename
 
@@ -52,18 +52,18 @@ def test_bad_filenames_are_400(client: Client, keys: dict[str, str], aws: Any, f
 @pytest.mark.parametrize(
     "body", [{}, {"filename": 5}, {"filename": "a.csv", "department": "amr"}, ["a.csv"], "a.csv"]
 )
-def test_bad_bodies_are_400(client: Client, keys: dict[str, str], aws: Any, body: Any) -> None:
+def test_bad_bodies_are_400(client: Client, keys: dict[str, str], api_aws: Any, body: Any) -> None:
     status, problem = post_json(client, "/uploads", keys["department:tax"], body)
     assert status == 400 and problem["code"] in ("INVALID_BODY", "INVALID_FILENAME")
 
 
-def test_extensions_are_case_insensitive(client: Client, keys: dict[str, str], aws: Any) -> None:
+def test_extensions_are_case_insensitive(client: Client, keys: dict[str, str], api_aws: Any) -> None:
     for name in ("A.XLSX", "b.JsonL", "c.Csv"):
         assert post_json(client, "/uploads", keys["department:registry"], {"filename": name})[0] == 200
 
 
 def test_rescore_is_accepted(
-    client: Client, keys: dict[str, str], aws: Any, monkeypatch: pytest.MonkeyPatch
+    client: Client, keys: dict[str, str], api_aws: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from chalicelib import rescore
 
