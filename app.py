@@ -6,6 +6,7 @@ from typing import Any
 
 from chalice.app import Chalice, ConvertToMiddleware, SQSEvent
 
+from chalicelib.api.routes import bp
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
 
@@ -36,6 +37,9 @@ def relay_outbox(event: Any) -> None:
     from chalicelib.relay import drain_outbox
 
     drain_outbox()
+
+
+app.register_blueprint(bp)
 
 
 @app.route("/health", methods=["GET"])

@@ -57,7 +57,6 @@ from chalicelib.stores.tables import FactItem
 from chalicelib.upload_event import Upload, uploads_from_body
 from chalicelib.validation import FactRow, MasterRow, validate_upload
 
-
 CHUNK_ROWS = 100  # rows compared and written together: one BatchGetItem round per ~100 keys
 IDEMPOTENCY_SECONDS = 7 * 24 * 3600
 T = TypeVar("T")

@@ -244,13 +244,12 @@ def main() -> int:
 
 
 def _create_api_keys() -> dict[str, str]:
-    from chalicelib.api.auth import create_key
-    from chalicelib.model import load_model
+    from chalicelib.api.auth import department_ids, issue_key
     from chalicelib.settings import get_settings
 
-    model = load_model(get_settings().model_version)
-    roles = ["admin", "bank"] + [f"department:{d.id}" for d in model.departments]
-    return {role: create_key(role, label="local stack") for role in roles}
+    departments = department_ids(get_settings().model_version)
+    roles = ["admin", "bank"] + [f"department:{d}" for d in sorted(departments)]
+    return {role: issue_key(role, "local stack", departments=departments) for role in roles}
 
 
 def _wait_for_api(port: int, proc: subprocess.Popen[bytes]) -> None:

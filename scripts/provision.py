@@ -51,7 +51,7 @@ def provision(settings: Settings, prefix: str = "innovation-points-dev") -> Reso
     sns = session.client("sns")
     s3.create_bucket(
         Bucket=settings.upload_bucket,
-        CreateBucketConfiguration={"LocationConstraint": settings.region},
+        CreateBucketConfiguration={"LocationConstraint": settings.region},  # type: ignore[typeddict-item]
     )
     s3.put_bucket_versioning(Bucket=settings.upload_bucket, VersioningConfiguration={"Status": "Enabled"})
     uploads_url, uploads_dlq = _queue_with_dlq(sqs, f"{prefix}-uploads")

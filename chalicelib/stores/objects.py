@@ -34,6 +34,4 @@ def download(bucket: str, key: str, version_id: str | None, target: Path) -> Non
 
 def put_report(bucket: str, key: str, report: dict[str, Any]) -> None:
     body = json.dumps(report, ensure_ascii=False, indent=1).encode("utf-8")
-    s3_client().put_object(
-        Bucket=bucket, Key=key, Body=body, ContentType="application/json; charset=utf-8"
-    )
+    s3_client().put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json; charset=utf-8")

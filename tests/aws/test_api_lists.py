@@ -38,13 +38,13 @@ def _got(items: list[dict[str, Any]]) -> list[tuple[str, float]]:
 
 
 WHITELIST_FILTERS: list[tuple[str, Filter, int]] = [
-    ("", lambda s: True, 25),
-    ("region=36", lambda s: True, 60),
+    ("", lambda s: True, 9),
+    ("region=36", lambda s: True, 50),
     ("region=3601", lambda s: s.region_code.startswith("3601"), 4),
     ("region=360111", lambda s: s.region_code == "360111", 3),
     ("region=3699", lambda s: s.region_code.startswith("3699"), 3),
-    ("stage=growth", lambda s: s.stage == "growth", 15),
-    ("grade=A", lambda s: s.grade == "A", 25),
+    ("stage=growth", lambda s: s.stage == "growth", 8),
+    ("grade=A", lambda s: s.grade == "A", 6),
     (
         "grade=B&stage=mature&region=3607",
         lambda s: (s.grade, s.stage, s.region_code[:4]) == ("B", "mature", "3607"),
@@ -69,12 +69,12 @@ def test_whitelist_pages(stack: Stack, query: str, keep: Filter, limit: int) -> 
 
 
 RANKING_FILTERS: list[tuple[str, Filter, int]] = [
-    ("", lambda s: True, 100),
-    ("stage=startup", lambda s: s.stage == "startup", 25),
+    ("", lambda s: True, 23),
+    ("stage=startup", lambda s: s.stage == "startup", 11),
     ("region=3604", lambda s: s.region_code.startswith("3604"), 5),
-    ("industry=C", lambda s: s.industry_code.startswith("C"), 40),
-    ("industry=C39", lambda s: s.industry_code.startswith("C39"), 50),
-    ("industry=M7310&region=36", lambda s: s.industry_code == "M7310", 20),
+    ("industry=C", lambda s: s.industry_code.startswith("C"), 17),
+    ("industry=C39", lambda s: s.industry_code.startswith("C39"), 9),
+    ("industry=M7310&region=36", lambda s: s.industry_code == "M7310", 8),
     (
         "stage=growth&region=3611&industry=C3911",
         lambda s: (s.stage, s.region_code[:4], s.industry_code) == ("growth", "3611", "C3911"),
@@ -126,7 +126,7 @@ def test_a_period_without_scores_is_an_empty_list(stack: Stack) -> None:
 
 
 def test_verifications_list_only_cards_with_discrepancies(stack: Stack) -> None:
-    items, _ = pages(stack.client, f"/verifications?period={PERIOD}", stack.keys["admin"], 9)
+    items, _ = pages(stack.client, f"/verifications?period={PERIOD}", stack.keys["admin"], 6)
     expected = [s.code for s in sorted(stack.seeded, key=lambda s: s.rank_sk) if s.has_discrepancy]
     assert expected and [i["credit_code"] for i in items] == expected
     first = items[0]["discrepancies"][0]

@@ -181,7 +181,11 @@ def test_mixed_file_stores_every_valid_row_and_reports_every_invalid_one(aws: Re
     ("key", "body", "code"),
     [
         ("incoming/tax/x.csv", b"credit_code,period,tax_paid\n", "EMPTY_FILE"),
-        ("incoming/tax/x.csv", f"credit_code,period,tax_paid,employees\n{A},2025,1,1\n".encode(), "COLUMN_NOT_OWNED"),
+        (
+            "incoming/tax/x.csv",
+            f"credit_code,period,tax_paid,employees\n{A},2025,1,1\n".encode(),
+            "COLUMN_NOT_OWNED",
+        ),
         ("incoming/tax/x.txt", b"hello", "UNSUPPORTED_FORMAT"),
         ("incoming/nobody/x.csv", f"credit_code,period\n{A},2025\n".encode(), "UNKNOWN_DEPARTMENT"),
         ("incoming/x.csv", f"credit_code,period\n{A},2025\n".encode(), "UNKNOWN_DEPARTMENT"),

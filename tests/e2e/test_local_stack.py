@@ -139,7 +139,8 @@ def test_upload_through_s3_yields_report_scores_and_events(stack: dict[str, Any]
         "standards_led": 3,
     }
     s3.put_object(Bucket=bucket, Key="incoming/amr/知识产权.jsonl", Body=json.dumps(other).encode())
-    sci = "credit_code,period,rd_staff,rd_platforms,high_tech_revenue_ratio,tech_contract_turnover,awards_projects\n"
+    sci = "credit_code,period,rd_staff,rd_platforms,high_tech_revenue_ratio,tech_contract_turnover,"
+    sci += "awards_projects\n"
     sci += f"{A},2025,60,2,75%,900,2\n"
     s3.put_object(Bucket=bucket, Key="incoming/sci/科技.csv", Body=sci.encode())
     hrss = f"credit_code,period,employees,high_level_talent\n{A},2025,200,4\n"
