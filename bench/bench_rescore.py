@@ -179,24 +179,50 @@ def plain_moto_responses() -> None:
 
 
 def cheapen_moto_transactions() -> None:
-    """moto snapshots every table a transaction touches with a deepcopy (O(table) per transaction) to
-    roll back on failure. Snapshot the partitions' dicts instead: the same rollback for puts, which is
-    all a bench transaction does, at a fraction of the cost. Request counts are unaffected."""
+    """moto snapshots every table a transaction touches with a deepcopy, to roll back on failure: O(table)
+    per transaction, and every copy stays registered in moto's instance tracker (24 GB at 10,000
+    enterprises). Snapshot only the partitions the transaction touches, and keep the tables themselves.
+    The rollback is exact for puts and deletes; an update mutates its item in place (none fails here).
+    Request counts are unaffected."""
     import copy
     import types
 
     import moto.dynamodb.models as models
+    from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.models.table import Table
 
-    def snapshot(value: Any, memo: Any = None) -> Any:
-        if not isinstance(value, Table):
-            return copy.deepcopy(value, memo)
-        twin = copy.copy(value)
-        ranged = bool(value.range_key_attr)  # items[hash][range], or items[hash] without a range key
-        twin.items = type(value.items)(dict, {h: dict(r) if ranged else r for h, r in value.items.items()})
-        return twin
+    def same_table(value: Any, memo: Any = None) -> Any:
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
 
-    models.copy = types.SimpleNamespace(copy=copy.copy, deepcopy=snapshot)  # type: ignore[attr-defined,assignment]
+    models.copy = types.SimpleNamespace(copy=copy.copy, deepcopy=same_table)  # type: ignore[attr-defined,assignment]
+    original = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved: dict[tuple[str, Any], Any] = {}
+        for entry in transact_items:
+            op = next(iter(entry.values()))
+            table = self.tables.get(op.get("TableName"))
+            if table is None:
+                continue
+            attrs = op.get("Item") or op.get("Key") or {}
+            if table.hash_key_attr not in attrs:
+                continue
+            hash_key = DynamoType(attrs[table.hash_key_attr])
+            partition = table.items.get(hash_key)
+            saved[(table.name, hash_key)] = (
+                dict(partition) if table.range_key_attr and partition else partition
+            )
+        try:
+            original(self, transact_items)
+        except Exception:
+            for (name, hash_key), partition in saved.items():
+                if partition is None:
+                    self.tables[name].items.pop(hash_key, None)
+                else:
+                    self.tables[name].items[hash_key] = partition
+            raise
+
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 def credit_code(n: int, region: str) -> str:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -117,7 +118,13 @@ def main() -> int:
     seed = os.environ.get("SEED", "1") != "0"
     enterprises = int(os.environ.get("ENTERPRISES", "2000"))
 
+    import logging
+
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    warnings.filterwarnings("ignore", message="Couldn't determine the remaining time left")
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
     server.start()
@@ -177,7 +184,7 @@ def main() -> int:
         while not stopping.wait(2):
             try:
                 with lock:
-                    lambdas.invoke("relay_outbox", {})
+                    lambdas.invoke("relay_outbox", _scheduled_event(os.environ["AWS_REGION"]))
             except Exception as exc:
                 print(f"[relay] {exc}", file=sys.stderr)
 
@@ -241,6 +248,21 @@ def main() -> int:
         api.kill()
     server.stop()
     return 0
+
+
+def _scheduled_event(region: str) -> dict[str, Any]:
+    """The EventBridge event a `rate(1 minute)` schedule delivers."""
+    return {
+        "version": "0",
+        "id": "local",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT,
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "region": region,
+        "resources": [],
+        "detail": {},
+    }
 
 
 def _create_api_keys() -> dict[str, str]:

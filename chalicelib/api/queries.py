@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import reduce
@@ -71,6 +72,9 @@ LIST_ATTRIBUTES = (
     *("stage", "score", "grade", "whitelisted"),
 )
 MIN_SHARD_PAGE = 10  # items a shard is first asked for, however small the page
+MAX_READ = 1000  # items one filtered request may read (DynamoDB stops at 1 MB anyway)
+# Shards are queried in parallel: one thread per shard (12 for Jiangxi), shared by all requests.
+_POOL = ThreadPoolExecutor(max_workers=len(all_shards()), thread_name_prefix="shard")
 
 # --- the model -------------------------------------------------------------------------------
 
@@ -135,10 +139,16 @@ def credit_code(raw: str) -> str:
 def latest_period(now_year: int | None = None) -> int:
     """The latest recent period with any score (a few Limit-1 Queries); the previous year when none."""
     year = now_year if now_year is not None else datetime.now(UTC).year
+
+    def scored(partition: str) -> bool:
+        return (
+            next(iter(ScoreItem.by_period.query(partition, limit=1, attributes_to_get=["pk"])), None)
+            is not None
+        )
+
     for period in range(year, year - DEFAULT_PERIOD_PROBE_YEARS, -1):
-        for shard in all_shards():
-            if next(iter(ScoreItem.by_period.query(period_partition(period, shard), limit=1)), None):
-                return period
+        if any(_POOL.map(scored, [period_partition(period, s) for s in all_shards()])):
+            return period
     return year - 1
 
 
@@ -155,6 +165,63 @@ def _rank_sk(item: ScoreItem) -> str:
     return item.rank_sk or ""
 
 
+def _fetch(
+    index: GlobalSecondaryIndex[ScoreItem],
+    partition: str,
+    after: str | None,
+    condition: Condition | None,
+    size: int,
+    attributes: Sequence[str] | None,
+) -> tuple[list[ScoreItem], bool]:
+    """At least `size` matching items of one partition after `after` (fewer at its end), and whether
+    the partition has more.
+
+    DynamoDB applies `Limit` before a filter, so a filtered read asks for `size` items first and then,
+    from the share that matched, for as many as should bring the rest: a selective filter costs a few
+    requests, not one per `size` items, and a loose one reads hardly more than it returns.
+    """
+    found: list[ScoreItem] = []
+    limit, start, read = size, after, 0
+    while True:
+        pages = index.query(
+            partition,
+            range_key_condition=ScoreItem.rank_sk > start if start is not None else None,
+            filter_condition=condition,
+            page_size=limit,
+            attributes_to_get=list(attributes) if attributes is not None else None,
+        ).page_iter
+        page = next(pages)  # one request
+        found += [ScoreItem.from_raw_data(raw) for raw in page.get("Items", [])]
+        read += int(page.get("ScannedCount", limit))
+        last = page.get("LastEvaluatedKey")
+        if last is None:
+            return found, False
+        if len(found) >= size:
+            return found, True
+        start = last["rank_sk"]["S"]
+        # the share that matched so far, smoothed so that one lucky or unlucky page cannot swing it
+        limit = min(MAX_READ, max(size, (size - len(found)) * (read + 1) // (len(found) + 1)))
+
+
+def _shard_stream(
+    index: GlobalSecondaryIndex[ScoreItem],
+    partition: str,
+    first: tuple[list[ScoreItem], bool],
+    size: int,
+    wanted: int,
+    condition: Condition | None,
+    attributes: Sequence[str] | None,
+) -> Iterator[ScoreItem]:
+    """One shard in rank order: the first page, then pages twice as large (up to `wanted`) on demand."""
+    page, more = first
+    while True:
+        yield from page
+        if not more or not page:
+            return
+        size = min(size * 2, wanted)
+        page, more = _fetch(index, partition, _rank_sk(page[-1]), condition, size, attributes)
+
+
 def _merged(
     index: GlobalSecondaryIndex[ScoreItem],
     partitions: Sequence[str],
@@ -163,22 +230,18 @@ def _merged(
     wanted: int,
     attributes: Sequence[str] | None = LIST_ATTRIBUTES,
 ) -> Iterator[ScoreItem]:
-    """Every item of `partitions` after `after`, in rank order. Lazy: pages are read as consumed.
+    """Every item of `partitions` after `after`, in rank order, read lazily.
 
-    A page of `wanted` items rarely comes from one city alone: each shard is asked for a share first
-    (twice an even share), and a shard that supplies more is read on, page by page, by the merge.
+    A page of `wanted` items rarely comes from one city alone: each shard is first asked for twice an
+    even share (its first pages all at once, in parallel), and a shard that supplies more is read on,
+    in growing pages, as the merge consumes it.
     """
-    start = ScoreItem.rank_sk > after if after is not None else None
     share = wanted if len(partitions) == 1 else max(MIN_SHARD_PAGE, -(-2 * wanted // len(partitions)))
+    size = min(share, wanted)
+    firsts = _POOL.map(lambda p: _fetch(index, p, after, condition, size, attributes), partitions)
     streams = [
-        index.query(
-            p,
-            range_key_condition=start,
-            filter_condition=condition,
-            page_size=min(share, wanted),
-            attributes_to_get=list(attributes) if attributes is not None else None,
-        )
-        for p in partitions
+        _shard_stream(index, p, first, size, wanted, condition, attributes)
+        for p, first in zip(partitions, firsts, strict=True)
     ]
     return heapq.merge(*streams, key=_rank_sk)
 
@@ -387,13 +450,18 @@ def _card_item(code: str, period: int | None) -> ScoreItem:
 def _rank_in_cohort(item: ScoreItem) -> tuple[int | None, int]:
     """Rank within (period, stage) province-wide, and the cohort's size: COUNT Queries per shard."""
     partitions = [stage_partition(int(item.period), item.stage, s) for s in all_shards()]
-    cohort = sum(ScoreItem.by_stage.count(p) for p in partitions)
-    if item.rank_sk is None:  # not indexed (yet): no rank to give
+    mine = item.rank_sk
+
+    def counts(partition: str) -> tuple[int, int]:
+        total = ScoreItem.by_stage.count(partition)
+        ahead = ScoreItem.by_stage.count(partition, ScoreItem.rank_sk < mine) if mine is not None else 0
+        return ahead, total
+
+    per_shard = list(_POOL.map(counts, partitions))
+    cohort = sum(total for _, total in per_shard)
+    if mine is None:  # not indexed (yet): no rank to give
         return None, cohort
-    ahead = sum(
-        ScoreItem.by_stage.count(p, range_key_condition=ScoreItem.rank_sk < item.rank_sk) for p in partitions
-    )
-    return ahead + 1, cohort
+    return sum(ahead for ahead, _ in per_shard) + 1, cohort
 
 
 def portrait(raw_code: str, period: int | None) -> Portrait:

@@ -331,7 +331,7 @@ def verifications(principal: Principal, settings: Settings, params: Verification
     status=202,
     summary="Rescore every enterprise (of one period, or of all)",
 )
-def rescore(principal: Principal, settings: Settings, body: RescoreBody) -> RescoreAccepted:
+def request_rescore(principal: Principal, settings: Settings, body: RescoreBody) -> RescoreAccepted:
     from chalicelib.rescore import request_full_rescore  # the rescore service loads only when used
 
     return RescoreAccepted(period=body.period, queued=request_full_rescore(body.period))

@@ -69,7 +69,7 @@ def test_whitelist_pages(stack: Stack, query: str, keep: Filter, limit: int) -> 
 
 
 RANKING_FILTERS: list[tuple[str, Filter, int]] = [
-    ("", lambda s: True, 23),
+    ("", lambda s: True, 37),
     ("stage=startup", lambda s: s.stage == "startup", 11),
     ("region=3604", lambda s: s.region_code.startswith("3604"), 5),
     ("industry=C", lambda s: s.industry_code.startswith("C"), 17),

@@ -11,3 +11,11 @@ def test_provision_wires_bucket_to_uploads_queue(aws: Resources) -> None:
     conf = s3.get_bucket_notification_configuration(Bucket=aws.upload_bucket)["QueueConfigurations"]
     assert conf[0]["QueueArn"].startswith("arn:aws-cn:sqs:cn-northwest-1:")
     assert aws.whitelist_topic_arn.startswith("arn:aws-cn:sns:")
+
+
+def test_route_handlers_do_not_shadow_event_handlers() -> None:
+    """Chalice keys handlers by function name: a route named like a Lambda would replace it."""
+    import app
+
+    for name in ("ingest", "rescore", "relay_outbox"):
+        assert type(app.app.handler_map[name]).__name__ == "EventSourceHandler", name
