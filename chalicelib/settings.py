@@ -44,7 +44,7 @@ class Settings(BaseModel):
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     # An XLSX is a zip: cap what it may inflate to, so a zip bomb cannot exhaust the Lambda.
     max_inflated_bytes: int = Field(default=1024 * 1024 * 1024, gt=0)
-    rescore_chunk_size: int = Field(default=100, ge=1, le=1000)  # enterprises per rescore message
+    rescore_chunk_size: int = Field(default=50, ge=1, le=1000)  # enterprises per rescore message
     # Secret that signs pagination tokens; set per stage in AWS.
     token_secret: str = "local-dev-token-secret"
     # IAM callers (SigV4) mapped to roles: "arn1=admin,arn2=bank".

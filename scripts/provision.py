@@ -38,7 +38,7 @@ def _queue_with_dlq(sqs: Any, name: str) -> tuple[str, str]:
         "QueueArn"
     ]
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)})
-    url = sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": redrive, "VisibilityTimeout": "60"})[
+    url = sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": redrive, "VisibilityTimeout": "300"})[
         "QueueUrl"
     ]
     return url, dlq_url

@@ -110,7 +110,9 @@ class FactsRepository:
         master: Master | None = None
         facts: dict[int, dict[str, FactValue]] = defaultdict(dict)
         checks: dict[int, dict[str, FactValue]] = defaultdict(dict)
-        for item in FactItem.query(enterprise_pk(credit_code), FactItem.sk.startswith("C#")):
+        for item in FactItem.query(
+            enterprise_pk(credit_code), FactItem.sk.startswith("C#"), consistent_read=True
+        ):  # strongly consistent: a rescore right after ingest must see its writes
             if item.kind == "master":
                 master = _to_master(item)
                 continue

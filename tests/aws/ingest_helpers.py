@@ -74,7 +74,7 @@ def s3_event_body(bucket: str, key: str, size: int, version_id: str, event_time:
 def rescore_messages(aws: Resources) -> list[dict[str, Any]]:
     """Every message on the rescore queue (parsed), queue emptied."""
     sqs = boto3.client("sqs")
-    out = []
+    out: list[dict[str, Any]] = []
     while True:
         got = sqs.receive_message(QueueUrl=aws.rescore_queue_url, MaxNumberOfMessages=10).get("Messages", [])
         if not got:
