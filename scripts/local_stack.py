@@ -116,7 +116,7 @@ def main() -> int:
     moto_port = int(os.environ.get("MOTO_PORT", "5000"))
     api_port = int(os.environ.get("API_PORT", "8000"))
     seed = os.environ.get("SEED", "1") != "0"
-    enterprises = int(os.environ.get("ENTERPRISES", "2000"))
+    enterprises = int(os.environ.get("ENTERPRISES", "500"))  # moto over HTTP is slow: see README
 
     import logging
 
@@ -190,6 +190,9 @@ def main() -> int:
 
     threading.Thread(target=relay, daemon=True, name="relay").start()
 
+    LOCAL.mkdir(parents=True, exist_ok=True)
+    api_log_path = LOCAL / "api.log"
+    api_log = api_log_path.open("wb")
     api = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "chalice"),
@@ -204,11 +207,9 @@ def main() -> int:
         cwd=ROOT,
         env=os.environ.copy(),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=api_log,  # a file, not a pipe: chalice local logs every request and would block on a full pipe
     )
-    _wait_for_api(api_port, api)
-
-    LOCAL.mkdir(exist_ok=True)
+    _wait_for_api(api_port, api, api_log_path)
     stack = {
         "region": settings.region,
         "endpoint_url": env["AWS_ENDPOINT_URL"],
@@ -233,7 +234,7 @@ def main() -> int:
     try:
         while not stop.wait(1):
             if api.poll() is not None:
-                print("chalice local exited:", (api.stderr.read() if api.stderr else b"").decode()[-2000:])
+                print("chalice local exited:", api_log_path.read_text(errors="replace")[-2000:])
                 break
     except KeyboardInterrupt:
         pass
@@ -274,13 +275,13 @@ def _create_api_keys() -> dict[str, str]:
     return {role: issue_key(role, "local stack", departments=departments) for role in roles}
 
 
-def _wait_for_api(port: int, proc: subprocess.Popen[bytes]) -> None:
+def _wait_for_api(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
     import urllib.request
 
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit("chalice local failed: " + (proc.stderr.read() if proc.stderr else b"").decode())
+            raise SystemExit("chalice local failed: " + log.read_text(errors="replace")[-4000:])
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
                 return

@@ -42,19 +42,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     env.update(
         {"SEED": "0", "MOTO_PORT": str(_free_port()), "API_PORT": str(_free_port()), "LOCAL_DIR": str(local)}
     )
+    log_path = local / "stack.log"
+    log = log_path.open("wb")  # a file, not a pipe that nobody drains
     proc = subprocess.Popen(
-        [sys.executable, "-m", "scripts.local_stack"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "scripts.local_stack"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     stack_file = local / "stack.json"
     deadline = time.monotonic() + 180
     while not stack_file.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            out = proc.stdout.read().decode() if proc.stdout else ""
+            out = log_path.read_text(errors="replace")
             pytest.fail(f"the local stack did not come up:\n{out[-4000:]}")
         time.sleep(0.5)
     time.sleep(0.5)  # the file is written whole, but give the printer a moment
@@ -62,10 +60,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     yield info
     proc.send_signal(signal.SIGINT)
     try:
-        proc.wait(timeout=30)
+        proc.wait(timeout=60)
     except subprocess.TimeoutExpired:
         proc.kill()
-        pytest.fail("the local stack did not stop on Ctrl-C within 30 s")
+        pytest.fail("the local stack did not stop on Ctrl-C within 60 s:\n" + log_path.read_text()[-4000:])
+    finally:
+        log.close()
     assert proc.returncode == 0
 
 
