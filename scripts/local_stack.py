@@ -122,6 +122,10 @@ def main() -> int:
 
     from moto.server import ThreadedMotoServer
 
+    from scripts.moto_speedups import apply_all
+
+    apply_all()  # moto's DynamoDB is O(table) per Query otherwise: make run would take many minutes
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     warnings.filterwarnings("ignore", message="Couldn't determine the remaining time left")
