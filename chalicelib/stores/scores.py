@@ -28,7 +28,7 @@ from chalicelib.cardcodec import card_from_dict, card_to_dict
 from chalicelib.events import ChangeEvent
 from chalicelib.ranking import rank_key
 from chalicelib.records import Master, ScoreCard, WhitelistState
-from chalicelib.regions import shard_for
+from chalicelib.regions import period_partition, shard_for, stage_partition
 from chalicelib.stores.tables import OutboxItem, ScoreItem
 
 CARD: Final = "card"
@@ -189,31 +189,39 @@ def _wl_attributes(state: WhitelistState | None) -> dict[str, Any]:
     }
 
 
-def card_item(write: CardWrite) -> ScoreItem:
+def _summary(write: CardWrite) -> dict[str, Any]:
+    """The attributes a card item and its history item share."""
     card, master = write.card, write.master
-    shard = shard_for(master.region_code)
+    return {
+        "credit_code": card.credit_code,
+        "period": card.period,
+        "name": master.name,
+        "region_code": master.region_code,
+        "industry_code": master.industry_code,
+        "stage": card.stage,
+        "score": _score_text(card.score),
+        "grade": card.grade,
+        "veto": card.veto,
+        "whitelisted": card.whitelisted,
+        "model_version": card.model_version,
+        "computed_at": write.computed_at,
+        "batch_id": write.batch_id,
+    }
+
+
+def card_item(write: CardWrite) -> ScoreItem:
+    card = write.card
+    shard = shard_for(write.master.region_code)
     item = ScoreItem(
         enterprise_pk(card.credit_code),
         card_sk(card.period),
         kind=CARD,
-        credit_code=card.credit_code,
-        period=card.period,
-        name=master.name,
-        region_code=master.region_code,
-        industry_code=master.industry_code,
-        stage=card.stage,
-        score=_score_text(card.score),
-        grade=card.grade,
-        veto=card.veto,
-        whitelisted=card.whitelisted,
-        model_version=card.model_version,
-        computed_at=write.computed_at,
-        batch_id=write.batch_id,
         card=card_to_dict(card),
         rank_sk=rank_key(card.score, card.credit_code),
-        gsi_period=f"{card.period}#{shard}",
-        gsi_stage=f"{card.period}#{card.stage}#{shard}",
-        gsi_whitelist=f"{card.period}#{shard}" if card.whitelisted else None,
+        gsi_period=period_partition(card.period, shard),
+        gsi_stage=stage_partition(card.period, card.stage, shard),
+        gsi_whitelist=period_partition(card.period, shard) if card.whitelisted else None,
+        **_summary(write),
         **_wl_attributes(write.whitelist),
     )
     if write.previous is not None:  # the version read: saving checks it and writes version + 1
@@ -222,24 +230,11 @@ def card_item(write: CardWrite) -> ScoreItem:
 
 
 def history_item(write: CardWrite) -> ScoreItem:
-    card, master = write.card, write.master
     return ScoreItem(
-        enterprise_pk(card.credit_code),
-        history_sk(card.period, write.computed_at),
+        enterprise_pk(write.card.credit_code),
+        history_sk(write.card.period, write.computed_at),
         kind=HISTORY,
-        credit_code=card.credit_code,
-        period=card.period,
-        name=master.name,
-        region_code=master.region_code,
-        industry_code=master.industry_code,
-        stage=card.stage,
-        score=_score_text(card.score),
-        grade=card.grade,
-        veto=card.veto,
-        whitelisted=card.whitelisted,
-        model_version=card.model_version,
-        computed_at=write.computed_at,
-        batch_id=write.batch_id,
+        **_summary(write),
     )
 
 
