@@ -112,6 +112,9 @@ class Poller(threading.Thread):
 
 
 def main() -> int:
+    # A process started in the background by a non-interactive shell (CI) inherits SIGINT ignored,
+    # and Python then never raises KeyboardInterrupt: restore it so Ctrl-C / SIGINT always stops us.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     env = _environment()
     moto_port = int(os.environ.get("MOTO_PORT", "5000"))
     api_port = int(os.environ.get("API_PORT", "8000"))
