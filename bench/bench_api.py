@@ -10,23 +10,11 @@ what DynamoDB bills). Wall times are moto's, not DynamoDB's: compare them with e
 
 from __future__ import annotations
 
-import os
 import sys
 
-for _var in [v for v in os.environ if v.startswith("AWS_ENDPOINT_URL")]:
-    del os.environ[_var]
-os.environ.update(
-    {
-        "AWS_DEFAULT_REGION": "cn-northwest-1",
-        "AWS_REGION": "cn-northwest-1",
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        "POWERTOOLS_SERVICE_NAME": "innovation-points",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-        "POWERTOOLS_LOG_LEVEL": "ERROR",
-    }
-)
+from scripts.offline_aws import use_fake_aws
+
+use_fake_aws("bench", log_level="ERROR")
 
 import time  # noqa: E402
 from collections import Counter  # noqa: E402

@@ -21,21 +21,9 @@ from __future__ import annotations
 import os
 import sys
 
-for _var in [v for v in os.environ if v.startswith("AWS_ENDPOINT_URL")]:
-    del os.environ[_var]
-os.environ.update(
-    {
-        "AWS_DEFAULT_REGION": "cn-northwest-1",
-        "AWS_REGION": "cn-northwest-1",
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        "POWERTOOLS_SERVICE_NAME": "innovation-points",
-        "POWERTOOLS_METRICS_NAMESPACE": "InnovationPoints",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-        "POWERTOOLS_LOG_LEVEL": "ERROR",
-    }
-)
+from scripts.offline_aws import use_fake_aws
+
+use_fake_aws("bench", log_level="ERROR")
 
 import random  # noqa: E402
 import statistics  # noqa: E402
@@ -50,10 +38,10 @@ from typing import Any  # noqa: E402
 import moto  # noqa: E402
 from botocore.client import BaseClient  # noqa: E402
 
+from chalicelib import regions  # noqa: E402
 from scripts.moto_speedups import cheapen_moto_transactions, index_moto_queries, plain_moto_responses  # noqa: E402
 
 P = 2025
-CITIES = ("3601", "3602", "3603", "3604", "3605", "3606", "3607", "3608", "3609", "3610", "3611")
 # A growth-stage enterprise at full marks on every core input; each enterprise scales it at random.
 TEMPLATE: dict[str, int] = {
     "operating_revenue": 12500,
@@ -166,7 +154,7 @@ def seed(n: int, rng: random.Random) -> list[str]:
         )
 
     for i in range(n):
-        city = rng.choice((*CITIES, "3690"))  # a few outside the eleven cities: the `other` shard
+        city = rng.choice((*regions.CITIES, "3690"))  # a few outside the eleven cities: the `other` shard
         region = f"{city}{rng.randint(1, 30):02d}"
         code = credit_code(i, region)
         codes.append(code)

@@ -27,25 +27,15 @@ ACCOUNT = "123456789012"
 
 
 def _environment() -> dict[str, str]:
-    moto_port = os.environ.get("MOTO_PORT", "5000")
-    region = os.environ.get("AWS_DEFAULT_REGION", "cn-northwest-1")
-    env = {
-        "AWS_DEFAULT_REGION": region,
-        "AWS_REGION": region,
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
-        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        "POWERTOOLS_SERVICE_NAME": "innovation-points",
-        "POWERTOOLS_METRICS_NAMESPACE": "InnovationPoints",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
-    }
-    for var in [v for v in os.environ if v.startswith("AWS_ENDPOINT_URL_")]:
-        del os.environ[var]
-    os.environ.pop("AWS_PROFILE", None)
-    os.environ.update(env)
-    return env
+    from scripts.offline_aws import use_fake_aws
+
+    use_fake_aws(
+        "local",
+        region=os.environ.get("AWS_DEFAULT_REGION", "cn-northwest-1"),
+        log_level=os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+    )
+    os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{os.environ.get('MOTO_PORT', '5000')}"
+    return dict(os.environ)
 
 
 class Poller(threading.Thread):
