@@ -92,7 +92,7 @@ class _Store:
         self.warnings: list[dict[str, Any]] = []
         self.enterprises: set[str] = set()
 
-    def _newer(self, stored: Stored | None, value: str, same: bool) -> tuple[bool, bool]:
+    def _newer(self, stored: Stored | None, same: bool) -> tuple[bool, bool]:
         """(write the current item?, is it a change?) for a new value against the stored one."""
         if stored is None:
             return True, True
@@ -136,7 +136,7 @@ class _Store:
         self.enterprises.add(m.credit_code)
         current = stored.get((enterprise_pk(m.credit_code), MASTER_SK))
         new_value = master_value(master)
-        write, changed = self._newer(current, new_value, current is not None and current.value == new_value)
+        write, changed = self._newer(current, current is not None and current.value == new_value)
         items.append(master_item(master, self.order, history=True))
         if write:
             items.append(master_item(master, self.order))
@@ -154,7 +154,7 @@ class _Store:
         for ind, value in row.values.items():
             current = stored.get((pk, fact_sk(row.period, ind, cross_check=self.cross_check)))
             same = current is not None and current.value is not None and Decimal(current.value) == value
-            write, changed = self._newer(current, str(value), same)
+            write, changed = self._newer(current, same)
             fv = FactValue(value, self.department, self.batch_id, self.received_at)
             items.append(
                 fact_item(code, row.period, ind, fv, self.order, cross_check=self.cross_check, history=True)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pynamodb.exceptions import PutError
-
 from chalicelib.batch_report import BatchReport
 from chalicelib.stores.tables import BatchItem
 
@@ -24,17 +22,6 @@ def _table_copy(report: BatchReport) -> dict[str, Any]:
 
 
 class BatchesRepository:
-    def start(self, report: BatchReport) -> bool:
-        """Record a batch as processing; False when it already exists (a duplicate delivery)."""
-        item = self._item(report)
-        try:
-            item.save(condition=BatchItem.batch_id.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-
     def save(self, report: BatchReport) -> None:
         self._item(report).save()
 
