@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Chalice, ConvertToMiddleware, SQSEvent
 
-from chalicelib.api.routes import bp
+from chalicelib.api import register_routes
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
 
@@ -20,26 +20,26 @@ app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 # Handlers import their service lazily: every Lambda loads app.py, and each should pay only for its own.
 @app.on_sqs_message(queue=settings.uploads_queue_name, batch_size=1, name="ingest")
 def ingest(event: SQSEvent) -> dict[str, Any]:
-    from chalicelib.ingest import handle_sqs_event
+    from chalicelib.services.ingest import handle_sqs_event
 
     return handle_sqs_event(event.to_dict())
 
 
 @app.on_sqs_message(queue=settings.rescore_queue_name, batch_size=10, name="rescore")
 def rescore(event: SQSEvent) -> dict[str, Any]:
-    from chalicelib.rescore import handle_sqs_event
+    from chalicelib.services.rescore import handle_sqs_event
 
     return handle_sqs_event(event.to_dict())
 
 
 @app.schedule("rate(1 minute)", name="relay_outbox")
 def relay_outbox(event: Any) -> None:
-    from chalicelib.relay import drain_outbox
+    from chalicelib.services.relay import drain_outbox
 
     drain_outbox()
 
 
-app.register_blueprint(bp)
+register_routes(app)
 
 
 @app.route("/health", methods=["GET"])

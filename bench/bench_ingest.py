@@ -36,9 +36,9 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
-from chalicelib.creditcode import ALPHABET, check_character
-from chalicelib.model import IndicatorDef, ScoringModel, load_model
-from chalicelib.validation import validate_upload
+from chalicelib.domain.creditcode import ALPHABET, check_character
+from chalicelib.domain.model.schema import IndicatorDef, ScoringModel, load_model
+from chalicelib.domain.validation.upload import validate_upload
 
 MODEL_VERSION = "jx-2025.1-provisional"
 TODAY = date(2025, 6, 30)

@@ -38,7 +38,7 @@ from typing import Any  # noqa: E402
 import moto  # noqa: E402
 from botocore.client import BaseClient  # noqa: E402
 
-from chalicelib import regions  # noqa: E402
+from chalicelib.domain import regions  # noqa: E402
 from scripts.moto_speedups import cheapen_moto_transactions, index_moto_queries, plain_moto_responses  # noqa: E402
 
 P = 2025
@@ -123,7 +123,7 @@ def install_counter(calls: Calls) -> None:
 
 
 def credit_code(n: int, region: str) -> str:
-    from chalicelib.creditcode import check_character
+    from chalicelib.domain.creditcode import check_character
 
     first17 = f"91{region}{n:09d}"
     return first17 + check_character(first17)
@@ -131,8 +131,8 @@ def credit_code(n: int, region: str) -> str:
 
 def seed(n: int, rng: random.Random) -> list[str]:
     """Master data and facts for P and P-1 of n enterprises, written in batches as ingest writes them."""
-    from chalicelib.model import load_model
-    from chalicelib.records import FactValue, Master
+    from chalicelib.domain.model.schema import load_model
+    from chalicelib.domain.records import FactValue, Master
     from chalicelib.settings import get_settings
     from chalicelib.stores.facts import fact_item, master_item, write_items
 
@@ -180,7 +180,7 @@ def seed(n: int, rng: random.Random) -> list[str]:
 
 
 def pairs_for(codes: list[str], periods: tuple[int, ...]) -> Iterator[Any]:
-    from chalicelib.rescore_request import Pair
+    from chalicelib.domain.scoring.rescore_request import Pair
 
     for code in codes:
         for period in periods:
@@ -189,7 +189,7 @@ def pairs_for(codes: list[str], periods: tuple[int, ...]) -> Iterator[Any]:
 
 def upload_requests(codes: list[str], periods: tuple[int, ...], batch_id: str) -> Iterator[Any]:
     """What ingest queues: pairs in chunks of settings.rescore_chunk_size enterprises."""
-    from chalicelib.rescore_request import RescoreRequest
+    from chalicelib.domain.scoring.rescore_request import RescoreRequest
     from chalicelib.settings import get_settings
 
     size = get_settings().rescore_chunk_size * len(periods)
@@ -205,7 +205,7 @@ def run_queue(queue_url: str, calls: Calls) -> list[list[int]]:
     """
     import boto3
 
-    from chalicelib.rescore import handle_sqs_event
+    from chalicelib.services.rescore import handle_sqs_event
 
     sqs = boto3.client("sqs")
     arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -297,8 +297,8 @@ def main(n: int) -> None:
         os.environ["WHITELIST_TOPIC_ARN"] = resources.whitelist_topic_arn
         get_settings.cache_clear()
 
-        from chalicelib import relay
-        from chalicelib.rescore import request_full_rescore
+        from chalicelib.services import relay
+        from chalicelib.services.rescore import request_full_rescore
         from chalicelib.stores.rescore_queue import send_requests
 
         t0 = time.perf_counter()
@@ -350,7 +350,7 @@ def main(n: int) -> None:
 
 def _lower_previous(code: str, indicator: str, i: int) -> Any:
     """A lower P-1 value: P's growth rises."""
-    from chalicelib.records import FactValue
+    from chalicelib.domain.records import FactValue
     from chalicelib.stores.facts import fact_item
 
     value = FactValue(Decimal(TEMPLATE[indicator] // 3), "tax", "b-previous-year", "2026-02-01T00:00:00Z")

@@ -19,11 +19,11 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
-from chalicelib.cardcodec import card_from_dict, card_to_dict
-from chalicelib.model import IndicatorDef, ScoringModel, load_model
-from chalicelib.ranking import rank, rank_in_groups, rank_key
-from chalicelib.records import EnterpriseData, FactValue, Master, ScoreCard
-from chalicelib.scoring import score_enterprise
+from chalicelib.domain.model.schema import IndicatorDef, ScoringModel, load_model
+from chalicelib.domain.records import EnterpriseData, FactValue, Master, ScoreCard
+from chalicelib.domain.scoring.cardcodec import card_from_dict, card_to_dict
+from chalicelib.domain.scoring.engine import score_enterprise
+from chalicelib.domain.scoring.ranking import rank, rank_in_groups, rank_key
 from chalicelib.settings import get_settings
 
 PERIODS = (2024, 2025)

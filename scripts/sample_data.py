@@ -42,8 +42,8 @@ from typing import Literal, NamedTuple, TypeVar
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from chalicelib.creditcode import ALPHABET, check_character
-from chalicelib.model import IndicatorDef, ScoringModel, Stage, load_model
+from chalicelib.domain.creditcode import ALPHABET, check_character
+from chalicelib.domain.model.schema import IndicatorDef, ScoringModel, Stage, load_model
 
 DEFAULT_MODEL_VERSION = "jx-2025.1-provisional"
 

@@ -1,1 +1,13 @@
-"""The query API: a Chalice Blueprint (`routes.bp`) over query functions, with its access control."""
+"""The HTTP API: one module of routes per resource, each a Blueprint (`Routes`), registered here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def register_routes(app: Any) -> None:
+    """Register every resource's routes on a Chalice app (app.py's, or a test's)."""
+    from chalicelib.api import batches, enterprises, meta, rankings, rescore, uploads, verifications
+
+    for module in (meta, enterprises, rankings, batches, uploads, verifications, rescore):
+        app.register_blueprint(module.routes.blueprint)

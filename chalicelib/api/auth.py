@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any, Literal
 
 from chalicelib.api.problems import ApiProblem, Code
-from chalicelib.model import load_model
+from chalicelib.domain.model.schema import load_model
 from chalicelib.settings import Settings
 from chalicelib.stores.tables import ApiKeyItem
 

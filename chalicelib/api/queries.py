@@ -1,6 +1,6 @@
 """Query functions behind the API routes: DynamoDB Queries and GetItems over the stores, never a Scan.
 
-Province-wide lists read the city-sharded indexes (`chalicelib.regions`): one Query per shard, each
+Province-wide lists read the city-sharded indexes (`chalicelib.domain.regions`): one Query per shard, each
 already in rank order (`rank_sk` ascending = score descending, credit code ascending), merged k-way.
 A page resumes strictly after the last `rank_sk` it served; `rank_sk` holds the credit code, so it is
 unique within a period and one cursor serves every shard. No Chalice here: plain functions that
@@ -21,7 +21,6 @@ from typing import Any
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import GlobalSecondaryIndex
 
-from chalicelib import creditcode
 from chalicelib.api import pagination
 from chalicelib.api.auth import ADMIN, Principal
 from chalicelib.api.pagination import Cursor
@@ -52,11 +51,12 @@ from chalicelib.api.schemas import (
     WhitelistParams,
     WhitelistRuleOut,
 )
-from chalicelib.batch_report import BatchReport
-from chalicelib.cardcodec import card_from_dict
-from chalicelib.model import ScoringModel
-from chalicelib.records import Discrepancy
-from chalicelib.regions import all_shards, period_partition, shards_for_prefix, stage_partition
+from chalicelib.domain import creditcode
+from chalicelib.domain.model.schema import ScoringModel
+from chalicelib.domain.records import Discrepancy
+from chalicelib.domain.regions import all_shards, period_partition, shards_for_prefix, stage_partition
+from chalicelib.domain.scoring.cardcodec import card_from_dict
+from chalicelib.domain.validation.report import BatchReport
 from chalicelib.stores.scores import CARD
 from chalicelib.stores.tables import BatchItem, FactItem, ScoreItem
 

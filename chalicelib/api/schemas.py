@@ -13,8 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from chalicelib.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_TOKEN_CHARS, MIN_LIMIT
-from chalicelib.batch_report import BatchReport
-from chalicelib.model import STAGES, Stage, load_model
+from chalicelib.domain.model.schema import STAGES, Stage, load_model
+from chalicelib.domain.validation.report import BatchReport
 from chalicelib.settings import get_settings
 
 FIRST_PERIOD = 2000

@@ -1,41 +1,38 @@
-"""Presigned uploads: a department without AWS credentials posts its file straight to its own prefix."""
+"""POST /uploads: a department without AWS credentials posts its file straight to its own prefix."""
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any
-
-import boto3
-from botocore.config import Config
-
-from chalicelib.api.schemas import UploadTicket
+from chalicelib.api.auth import DEPARTMENT, Principal, department_ids
+from chalicelib.api.problems import ApiProblem, Code
+from chalicelib.api.routing import Routes
+from chalicelib.api.schemas import UploadBody, UploadTicket
 from chalicelib.settings import Settings
+from chalicelib.stores import objects
 
-EXPIRES_IN = 900  # seconds: long enough for a slow office line, short enough to leak little
-
-
-@cache
-def _s3(region: str) -> Any:
-    # s3v4 signing: the only signature the China regions accept; the endpoint follows AWS_ENDPOINT_URL.
-    return boto3.session.Session(region_name=region).client("s3", config=Config(signature_version="s3v4"))
+routes = Routes(__name__)
 
 
-def presigned_upload(department: str, filename: str, settings: Settings) -> UploadTicket:
-    """A presigned POST for `incoming/<department>/<filename>`, capped at `settings.max_upload_bytes`.
-
-    `filename` has been checked (no separators, an accepted extension) by `schemas.UploadBody`.
-    """
-    key = f"incoming/{department}/{filename}"
-    post = _s3(settings.region).generate_presigned_post(
-        Bucket=settings.upload_bucket,
-        Key=key,
-        Conditions=[["content-length-range", 1, settings.max_upload_bytes]],
-        ExpiresIn=EXPIRES_IN,
+@routes(
+    "/uploads",
+    "POST",
+    roles=(DEPARTMENT,),
+    response=UploadTicket,
+    body=UploadBody,
+    summary="A presigned POST for the caller's department folder, size-capped",
+)
+def upload(principal: Principal, settings: Settings, body: UploadBody) -> UploadTicket:
+    # `filename` has been checked (no separators, an accepted extension) by `schemas.UploadBody`.
+    department = principal.department
+    if department is None or department not in department_ids(settings.model_version):
+        raise ApiProblem(Code.FORBIDDEN, "only a department may upload", "只有数据报送部门可以上传")
+    key = f"incoming/{department}/{body.filename}"
+    url, fields = objects.presigned_post(
+        settings.upload_bucket, key, settings.max_upload_bytes, settings.region
     )
     return UploadTicket(
-        url=post["url"],
-        fields={k: str(v) for k, v in post["fields"].items()},
+        url=url,
+        fields=fields,
         key=key,
-        expires_in=EXPIRES_IN,
+        expires_in=objects.PRESIGN_EXPIRES_IN,
         max_bytes=settings.max_upload_bytes,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from chalicelib.batch_report import BatchReport
+from chalicelib.domain.validation.report import BatchReport
 from chalicelib.stores.tables import BatchItem
 
 # A DynamoDB item holds at most 400 KB: the table keeps the first errors, S3 keeps them all.

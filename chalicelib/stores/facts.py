@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from pynamodb.models import Model
 
-from chalicelib.records import EnterpriseData, FactValue, Master
+from chalicelib.domain.records import EnterpriseData, FactValue, Master
 from chalicelib.stores.tables import FactItem
 
 MASTER_SK = "C#M"

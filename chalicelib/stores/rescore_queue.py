@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from chalicelib.rescore_request import RescoreRequest
+from chalicelib.domain.scoring.rescore_request import RescoreRequest
 from chalicelib.settings import get_settings
 
 if TYPE_CHECKING:

@@ -24,11 +24,11 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.cardcodec import card_from_dict, card_to_dict
-from chalicelib.events import ChangeEvent
-from chalicelib.ranking import rank_key
-from chalicelib.records import Master, ScoreCard, WhitelistState
-from chalicelib.regions import period_partition, shard_for, stage_partition
+from chalicelib.domain.events import ChangeEvent
+from chalicelib.domain.records import Master, ScoreCard, WhitelistState
+from chalicelib.domain.regions import period_partition, shard_for, stage_partition
+from chalicelib.domain.scoring.cardcodec import card_from_dict, card_to_dict
+from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.stores.tables import OutboxItem, ScoreItem
 
 CARD: Final = "card"

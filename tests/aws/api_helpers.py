@@ -14,14 +14,14 @@ import pytest
 from chalice.app import Chalice
 from chalice.test import Client
 
+from chalicelib.api import register_routes
 from chalicelib.api.auth import department_ids, issue_key
-from chalicelib.api.routes import bp
-from chalicelib.cardcodec import card_to_dict
-from chalicelib.creditcode import ALPHABET, check_character
-from chalicelib.model import Stage, load_model
-from chalicelib.ranking import rank_key
-from chalicelib.records import CategoryScore, Discrepancy, IndicatorScore, ScoreCard
-from chalicelib.regions import period_partition, shard_for, stage_partition
+from chalicelib.domain.creditcode import ALPHABET, check_character
+from chalicelib.domain.model.schema import Stage, load_model
+from chalicelib.domain.records import CategoryScore, Discrepancy, IndicatorScore, ScoreCard
+from chalicelib.domain.regions import period_partition, shard_for, stage_partition
+from chalicelib.domain.scoring.cardcodec import card_to_dict
+from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.settings import get_settings
 from chalicelib.stores import tables
 from chalicelib.stores.tables import BatchItem, ScoreItem
@@ -254,7 +254,7 @@ def put_batch(
 
 def api_app() -> Chalice:
     app = Chalice(app_name="innovation-points-api-test")
-    app.register_blueprint(bp)
+    register_routes(app)
     return app
 
 

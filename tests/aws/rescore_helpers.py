@@ -15,11 +15,11 @@ from typing import Any
 
 import boto3
 
-from chalicelib.creditcode import check_character
-from chalicelib.model import load_model
-from chalicelib.records import FactValue, Master
-from chalicelib.rescore import handle_sqs_event
-from chalicelib.rescore_request import Pair, RescoreRequest
+from chalicelib.domain.creditcode import check_character
+from chalicelib.domain.model.schema import load_model
+from chalicelib.domain.records import FactValue, Master
+from chalicelib.domain.scoring.rescore_request import Pair, RescoreRequest
+from chalicelib.services.rescore import handle_sqs_event
 from chalicelib.settings import get_settings
 from chalicelib.stores.facts import fact_item, master_item, write_items
 from scripts.provision import Resources

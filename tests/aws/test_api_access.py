@@ -56,7 +56,7 @@ def seeded(api_aws: Any) -> None:
 
 @pytest.fixture
 def rescore_stub(monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib import rescore
+    from chalicelib.services import rescore
 
     monkeypatch.setattr(rescore, "request_full_rescore", lambda period: 3)
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from chalicelib.creditcode import check_character
-from chalicelib.records import EnterpriseData, FactValue, Master
-from chalicelib.scoring import score_period
+from chalicelib.domain.creditcode import check_character
+from chalicelib.domain.records import EnterpriseData, FactValue, Master
+from chalicelib.domain.scoring.engine import score_period
 from chalicelib.stores.tables import FactItem
 from tests.aws.api_helpers import (
     MODEL,

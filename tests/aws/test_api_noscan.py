@@ -30,7 +30,7 @@ def test_no_route_scans(
     monkeypatch: pytest.MonkeyPatch,
     api_aws: Any,
 ) -> None:
-    from chalicelib import rescore
+    from chalicelib.services import rescore
 
     monkeypatch.setattr(rescore, "request_full_rescore", lambda period: 0)
     seeded = seed_many(60, 2025)

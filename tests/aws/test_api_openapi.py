@@ -8,7 +8,8 @@ from typing import Any
 from chalice.app import Chalice
 from chalice.test import Client
 
-from chalicelib.api.routes import OPERATIONS, bp
+from chalicelib.api import register_routes
+from chalicelib.api.routing import OPERATIONS
 from tests.aws.api_helpers import api_app, api_aws, client, get_json, keys
 
 __all__ = ["api_aws", "client", "keys"]  # fixtures
@@ -64,7 +65,7 @@ def _refs(node: Any) -> list[str]:
 def test_a_route_added_without_the_registry_is_caught(client: Client, keys: dict[str, str]) -> None:
     document = get_json(client, "/openapi.json", keys["admin"])[1]
     rogue = Chalice(app_name="rogue")
-    rogue.register_blueprint(bp)
+    register_routes(rogue)
 
     @rogue.route("/undocumented")
     def undocumented() -> dict[str, str]:
@@ -76,7 +77,7 @@ def test_a_route_added_without_the_registry_is_caught(client: Client, keys: dict
 def test_the_blueprint_serves_two_apps_at_once(api_aws: Any, keys: dict[str, str]) -> None:
     """app.py's app and a test's app may both register bp: each keeps its methods and its requests."""
     first, second = api_app(), Chalice(app_name="second")
-    second.register_blueprint(bp)
+    register_routes(second)
     assert _served(second) == _served(first)
     for app in (first, second, first):
         with Client(app) as test_client:

@@ -65,7 +65,7 @@ def test_extensions_are_case_insensitive(client: Client, keys: dict[str, str], a
 def test_rescore_is_accepted(
     client: Client, keys: dict[str, str], api_aws: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib import rescore
+    from chalicelib.services import rescore
 
     asked: list[int | None] = []
 

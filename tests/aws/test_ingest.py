@@ -8,7 +8,7 @@ from decimal import Decimal
 import boto3
 import pytest
 
-from chalicelib.ingest import handle_sqs_event
+from chalicelib.services.ingest import handle_sqs_event
 from chalicelib.stores.facts import FactsRepository
 from chalicelib.stores.tables import BatchItem, FactItem
 from scripts.provision import Resources
@@ -227,7 +227,7 @@ def test_size_cap_is_checked_from_the_event_before_any_download(
 def test_a_fault_of_ours_marks_the_batch_failed_and_retries(
     aws: Resources, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from chalicelib import ingest as ingest_module
+    from chalicelib.services import ingest as ingest_module
 
     put(aws, "incoming/hrss/职工.csv", f"credit_code,period,employees\n{A},2025,120\n".encode())
     event = receive_event(aws)

@@ -7,8 +7,8 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib import relay
-from chalicelib.events import event_id
+from chalicelib.domain.events import event_id
+from chalicelib.services import relay
 from chalicelib.stores.publisher import OutgoingMessage, SnsPublisher
 from chalicelib.stores.scores import outbox_item
 from chalicelib.stores.tables import OutboxItem
@@ -58,7 +58,7 @@ def _pending(n: int, code: str = "91360111000000001X", period: int = P, sequence
 
 
 def _event(body: dict[str, Any]) -> Any:
-    from chalicelib.events import ChangeEvent
+    from chalicelib.domain.events import ChangeEvent
 
     return ChangeEvent(id=body["id"], body=body, attributes={"type": "whitelist.entered", "region": "3601"})
 

@@ -7,8 +7,8 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.rescore import request_full_rescore
-from chalicelib.rescore_request import Pair, RescoreRequest
+from chalicelib.domain.scoring.rescore_request import Pair, RescoreRequest
+from chalicelib.services.rescore import request_full_rescore
 from chalicelib.settings import get_settings
 from chalicelib.stores.rescore_queue import RescoreQueue, RescoreQueueError
 from scripts.provision import Resources

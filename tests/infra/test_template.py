@@ -393,7 +393,7 @@ def test_failed_batches_alarm_watches_what_ingest_emits(packaged: Packaged) -> N
     assert alarm["Dimensions"] == [{"Name": "service", "Value": ingest_env["POWERTOOLS_SERVICE_NAME"]}]
     assert sub_stage(alarm["Dimensions"][0]["Value"], packaged.stage) == f"innovation-points-{packaged.stage}"
     _alerts_on_anything(alarm, packaged)
-    source = (ROOT / "chalicelib" / "ingest.py").read_text(encoding="utf-8")
+    source = (ROOT / "chalicelib" / "services" / "ingest.py").read_text(encoding="utf-8")
     assert 'name="BatchesFailed"' in source  # the name ingest emits
 
 

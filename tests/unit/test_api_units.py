@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 from chalicelib.api import auth, pagination, schemas
 from chalicelib.api.problems import ApiProblem
-from chalicelib.records import Master
-from chalicelib.regions import (
+from chalicelib.domain.records import Master
+from chalicelib.domain.regions import (
     CITIES,
     OTHER,
     all_shards,

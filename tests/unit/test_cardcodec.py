@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.cardcodec import CardDecodeError, card_from_dict, card_to_dict
-from chalicelib.model import load_model
-from chalicelib.records import EnterpriseData, FactValue, Master, ScoreCard
-from chalicelib.scoring import score_period
+from chalicelib.domain.model.schema import load_model
+from chalicelib.domain.records import EnterpriseData, FactValue, Master, ScoreCard
+from chalicelib.domain.scoring.cardcodec import CardDecodeError, card_from_dict, card_to_dict
+from chalicelib.domain.scoring.engine import score_period
 
 MODEL = load_model("jx-2025.1-provisional")
 UPLOADABLE = [i for i in MODEL.indicators if i.uploadable]

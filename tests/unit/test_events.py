@@ -6,8 +6,8 @@ import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from chalicelib.events import ATTRIBUTE_NAMES, BODY_FIELDS, build_event, event_id
-from chalicelib.records import Master, ScoreCard, WhitelistChange, WhitelistState
+from chalicelib.domain.events import ATTRIBUTE_NAMES, BODY_FIELDS, build_event, event_id
+from chalicelib.domain.records import Master, ScoreCard, WhitelistChange, WhitelistState
 
 MASTER = Master(
     credit_code="91360100MA35G0XB3N",

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib import messages
-from chalicelib.messages import Code, Issue, issue
-from chalicelib.model import load_model
-from chalicelib.validation import validate_upload
+from chalicelib.domain import messages
+from chalicelib.domain.messages import Code, Issue, issue
+from chalicelib.domain.model.schema import load_model
+from chalicelib.domain.validation.upload import validate_upload
 
 MODEL = load_model("jx-2025.1-provisional")
 A = "91350100M000100Y43"

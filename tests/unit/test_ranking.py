@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.ranking import Ranked, RankKeyError, order, parse_rank_key, rank, rank_in_groups, rank_key
+from chalicelib.domain.scoring.ranking import (
+    Ranked,
+    RankKeyError,
+    order,
+    parse_rank_key,
+    rank,
+    rank_in_groups,
+    rank_key,
+)
 
 D = Decimal
 scores = st.integers(0, 100_000).map(lambda c: Decimal(c).scaleb(-2))

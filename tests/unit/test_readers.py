@@ -11,8 +11,8 @@ import openpyxl
 import openpyxl.xml
 import pytest
 
-from chalicelib import readers
-from chalicelib.messages import Code
+from chalicelib.domain.messages import Code
+from chalicelib.domain.validation import readers
 
 TEXT = "统一社会信用代码,年度,研发费用总额\n91350100M000100Y43,2024,12.5\n"
 

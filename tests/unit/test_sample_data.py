@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from chalicelib.creditcode import fold_width, normalise, problem
-from chalicelib.model import IndicatorDef, Stage, load_model
+from chalicelib.domain.creditcode import fold_width, normalise, problem
+from chalicelib.domain.model.schema import IndicatorDef, Stage, load_model
 from scripts.sample_data import DEFAULT_MODEL_VERSION, SampleFile, generate, main
 
 MODEL = load_model(DEFAULT_MODEL_VERSION)

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.model import MODELS_DIR, ScoringModel, load_model, parse_model
-from chalicelib.records import EnterpriseData, FactValue, IndicatorScore, Master, ScoreCard
-from chalicelib.scoring import score_enterprise, score_period, stage_for
+from chalicelib.domain.model.schema import MODELS_DIR, ScoringModel, load_model, parse_model
+from chalicelib.domain.records import EnterpriseData, FactValue, IndicatorScore, Master, ScoreCard
+from chalicelib.domain.scoring.engine import score_enterprise, score_period, stage_for
 
 MODEL = load_model("jx-2025.1-provisional")
 P = 2025

@@ -9,10 +9,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib import scoring
-from chalicelib.model import IndicatorDef, load_model
-from chalicelib.records import EnterpriseData, FactValue, Master, ScoreCard
-from chalicelib.scoring import score_period
+from chalicelib.domain.model.schema import IndicatorDef, load_model
+from chalicelib.domain.records import EnterpriseData, FactValue, Master, ScoreCard
+from chalicelib.domain.scoring import engine as scoring
+from chalicelib.domain.scoring.engine import score_period
 
 MODEL = load_model("jx-2025.1-provisional")
 P = 2025

@@ -16,12 +16,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib import validation
-from chalicelib.creditcode import check_character
-from chalicelib.messages import Code, Issue
-from chalicelib.model import load_model
-from chalicelib.records import Master
-from chalicelib.validation import FactRow, MasterRow, Record, Validation, validate_upload
+from chalicelib.domain.creditcode import check_character
+from chalicelib.domain.messages import Code, Issue
+from chalicelib.domain.model.schema import load_model
+from chalicelib.domain.records import Master
+from chalicelib.domain.validation import upload as validation
+from chalicelib.domain.validation.upload import FactRow, MasterRow, Record, Validation, validate_upload
 
 MODEL = load_model("jx-2025.1-provisional")
 TODAY = date(2025, 6, 30)

@@ -1,4 +1,4 @@
-"""The cell parsers of chalicelib.values: what each accepts, what it refuses, with which code."""
+"""The cell parsers of chalicelib.domain.values: what each accepts, what it refuses, with which code."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib import creditcode, values
-from chalicelib.messages import Code
-from chalicelib.model import IndicatorDef, load_model
+from chalicelib.domain import creditcode, values
+from chalicelib.domain.messages import Code
+from chalicelib.domain.model.schema import IndicatorDef, load_model
 
 MODEL = load_model("jx-2025.1-provisional")
 AMOUNT = MODEL.indicator("rd_expense")

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.model import load_model
-from chalicelib.records import ScoreCard, WhitelistState
-from chalicelib.whitelist import (
+from chalicelib.domain.model.schema import load_model
+from chalicelib.domain.records import ScoreCard, WhitelistState
+from chalicelib.domain.scoring.whitelist import (
     ENTERED,
     GRADE_CHANGED,
     LEFT,

@@ -25,7 +25,7 @@ from typing import Any, Literal, TextIO
 
 import openpyxl
 
-from chalicelib.messages import Code, Issue, file_too_large, issue
+from chalicelib.domain.messages import Code, Issue, file_too_large, issue
 
 Format = Literal["csv", "xlsx", "jsonl"]
 EXTENSIONS: dict[str, Format] = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl"}

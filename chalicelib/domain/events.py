@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final, Protocol
 
-from chalicelib.records import ScoreCard, WhitelistChange
+from chalicelib.domain.records import ScoreCard, WhitelistChange
 
 # Fixed forever: changing it would give already-published changes new ids.
 EVENT_ID_NAMESPACE: Final = uuid.UUID("6f1c2a0e-5b0d-4a55-9a3e-2b8f4f1d7c11")

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from pydantic import TypeAdapter, ValidationError
 
-from chalicelib.records import ScoreCard
+from chalicelib.domain.records import ScoreCard
 
 _CARD: Final = TypeAdapter(ScoreCard)
 

@@ -35,8 +35,8 @@ from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
-from chalicelib.model import STAGES, IndicatorDef, ScoringModel, Stage
-from chalicelib.records import (
+from chalicelib.domain.model.schema import STAGES, IndicatorDef, ScoringModel, Stage
+from chalicelib.domain.records import (
     CategoryScore,
     Discrepancy,
     EnterpriseData,
@@ -45,7 +45,7 @@ from chalicelib.records import (
     Master,
     ScoreCard,
 )
-from chalicelib.whitelist import is_listed
+from chalicelib.domain.scoring.whitelist import is_listed
 
 _Q2: Final = Decimal("0.01")
 _Q4: Final = Decimal("0.0001")
@@ -84,7 +84,7 @@ _new = object.__new__
 
 def _slot_setters(cls: type, names: tuple[str, ...]) -> tuple[_Setter, ...]:
     if tuple(f.name for f in fields(cls)) != names or "__slots__" not in vars(cls):  # pragma: no cover
-        raise ImportError(f"records.{cls.__name__} changed its fields: update chalicelib.scoring")
+        raise ImportError(f"records.{cls.__name__} changed its fields: update scoring.engine")
     return tuple(getattr(cls, name).__set__ for name in names)
 
 

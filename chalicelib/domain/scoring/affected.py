@@ -10,8 +10,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from chalicelib.model import ScoringModel
-from chalicelib.rescore_request import Pair, RescoreRequest
+from chalicelib.domain.model.schema import ScoringModel
+from chalicelib.domain.scoring.rescore_request import Pair, RescoreRequest
 
 
 @dataclass(frozen=True, slots=True)

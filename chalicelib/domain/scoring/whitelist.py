@@ -8,8 +8,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Final
 
-from chalicelib.model import ScoringModel
-from chalicelib.records import ScoreCard, WhitelistChange, WhitelistState
+from chalicelib.domain.model.schema import ScoringModel
+from chalicelib.domain.records import ScoreCard, WhitelistChange, WhitelistState
 
 ENTERED: Final = "whitelist.entered"
 LEFT: Final = "whitelist.left"

@@ -26,9 +26,9 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Final
 
-from chalicelib import creditcode
-from chalicelib.messages import Code
-from chalicelib.model import IndicatorDef
+from chalicelib.domain import creditcode
+from chalicelib.domain.messages import Code
+from chalicelib.domain.model.schema import IndicatorDef
 
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
 FIRST_PERIOD: Final = 2000

@@ -19,7 +19,7 @@ from typing import Final
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.events import event_id
+from chalicelib.domain.events import event_id
 from chalicelib.stores.publisher import MAX_ENTRIES, OutgoingMessage, SnsPublisher
 from chalicelib.stores.scores import PENDING, stamp
 from chalicelib.stores.tables import OutboxItem

@@ -1,7 +1,7 @@
 """Ingest: one department upload in, facts stored, a batch report out, affected pairs queued.
 
 Flow per upload: size cap (from the event, before any download) → download to a temporary file →
-validate (chalicelib.validation, pure) → for each chunk of accepted rows, compare with the stored
+validate (domain.validation, pure) → for each chunk of accepted rows, compare with the stored
 current values and write the changes plus history in batches of 25 → report to S3 and the batches
 table → affected (enterprise, period) pairs to the rescore queue.
 
@@ -32,12 +32,14 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
-from chalicelib.affected import Change, affected_pairs, requests_for
-from chalicelib.batch_report import BatchReport, RowCounts
-from chalicelib.messages import enterprise_not_registered, file_too_large
-from chalicelib.model import ScoringModel, load_model
+from chalicelib.domain.messages import enterprise_not_registered, file_too_large
+from chalicelib.domain.model.schema import ScoringModel, load_model
+from chalicelib.domain.records import FactValue, Master
+from chalicelib.domain.scoring.affected import Change, affected_pairs, requests_for
+from chalicelib.domain.upload_event import Upload, uploads_from_body
+from chalicelib.domain.validation.report import BatchReport, RowCounts
+from chalicelib.domain.validation.upload import FactRow, MasterRow, validate_upload
 from chalicelib.observability import logger, metrics
-from chalicelib.records import FactValue, Master
 from chalicelib.settings import get_settings
 from chalicelib.stores import objects
 from chalicelib.stores.batches import BatchesRepository
@@ -54,8 +56,6 @@ from chalicelib.stores.facts import (
 )
 from chalicelib.stores.rescore_queue import send_requests
 from chalicelib.stores.tables import FactItem
-from chalicelib.upload_event import Upload, uploads_from_body
-from chalicelib.validation import FactRow, MasterRow, validate_upload
 
 CHUNK_ROWS = 100  # rows compared and written together: one BatchGetItem round per ~100 keys
 IDEMPOTENCY_SECONDS = 7 * 24 * 3600

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from chalicelib.model import Stage
+from chalicelib.domain.model.schema import Stage
 
 
 @dataclass(frozen=True, slots=True)

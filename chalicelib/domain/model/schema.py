@@ -1,6 +1,6 @@
 """The scoring model: a versioned data file, validated on load.
 
-Every weight, threshold and Chinese indicator name lives in ``chalicelib/models/<version>.yaml``;
+Every weight, threshold and Chinese indicator name lives in ``chalicelib/domain/model/files/<version>.yaml``;
 this module only reads and checks it. A bad file fails loudly, naming the line at fault.
 """
 
@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-MODELS_DIR = Path(__file__).parent / "models"
+MODELS_DIR = Path(__file__).parent / "files"
 
 Stage = Literal["startup", "growth", "mature"]
 STAGES: tuple[Stage, ...] = ("startup", "growth", "mature")

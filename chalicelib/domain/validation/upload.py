@@ -52,12 +52,20 @@ from pydantic import PlainValidator, TypeAdapter, ValidationError, ValidationInf
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
 
-from chalicelib import creditcode, values
-from chalicelib.creditcode import fold_width
-from chalicelib.messages import Code, Issue, issue
-from chalicelib.model import IndicatorDef, ScoringModel
-from chalicelib.readers import FileProblem, JsonLine, Table, blank_to_none, format_of, open_jsonl, open_table
-from chalicelib.records import Master
+from chalicelib.domain import creditcode, values
+from chalicelib.domain.creditcode import fold_width
+from chalicelib.domain.messages import Code, Issue, issue
+from chalicelib.domain.model.schema import IndicatorDef, ScoringModel
+from chalicelib.domain.records import Master
+from chalicelib.domain.validation.readers import (
+    FileProblem,
+    JsonLine,
+    Table,
+    blank_to_none,
+    format_of,
+    open_jsonl,
+    open_table,
+)
 
 KEY_COLUMNS: Final = ("credit_code", "period")
 MASTER_COLUMNS: Final = ("credit_code", "name", "established_on", "region_code", "industry_code")

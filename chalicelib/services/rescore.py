@@ -27,12 +27,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from chalicelib.events import build_event
-from chalicelib.model import ScoringModel, load_model
-from chalicelib.records import EnterpriseData, WhitelistChange, WhitelistState
-from chalicelib.regions import all_shards
-from chalicelib.rescore_request import Pair, RescoreRequest
-from chalicelib.scoring import score_enterprise, score_period
+from chalicelib.domain.events import build_event
+from chalicelib.domain.model.schema import ScoringModel, load_model
+from chalicelib.domain.records import EnterpriseData, WhitelistChange, WhitelistState
+from chalicelib.domain.regions import all_shards
+from chalicelib.domain.scoring.engine import score_enterprise, score_period
+from chalicelib.domain.scoring.rescore_request import Pair, RescoreRequest
+from chalicelib.domain.scoring.whitelist import LEFT, transition
 from chalicelib.settings import get_settings
 from chalicelib.stores.facts import FactsRepository
 from chalicelib.stores.rescore_queue import send_requests
@@ -48,7 +49,6 @@ from chalicelib.stores.scores import (
     stamp,
 )
 from chalicelib.stores.tables import OutboxItem, ScoreItem
-from chalicelib.whitelist import LEFT, transition
 
 FIRST_PERIOD: Final = 2000  # contract 2.2: periods run from 2000 to the current year
 MAX_ATTEMPTS: Final = 5
@@ -210,7 +210,7 @@ def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, An
     After the batch, what was committed is relayed to SNS at once; what fails there stays pending in
     the outbox for the scheduled drain.
     """
-    from chalicelib.relay import relay_items
+    from chalicelib.services.relay import relay_items
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     rescorer = Rescorer()

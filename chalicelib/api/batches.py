@@ -1,0 +1,37 @@
+"""Batch reports: what became of each upload, row by row."""
+
+from __future__ import annotations
+
+from chalicelib.api import queries
+from chalicelib.api.auth import ADMIN, DEPARTMENT, Principal, department_ids
+from chalicelib.api.routing import Routes
+from chalicelib.api.schemas import BatchesParams, BatchPage, NoParams
+from chalicelib.domain.validation.report import BatchReport
+from chalicelib.settings import Settings
+
+routes = Routes(__name__)
+
+
+@routes(
+    "/batches/{batch_id}",
+    "GET",
+    roles=(ADMIN, DEPARTMENT),
+    response=BatchReport,
+    params=NoParams,
+    not_found=True,
+    summary="A batch report (admin, or the uploading department)",
+)
+def batch(principal: Principal, settings: Settings, params: NoParams, batch_id: str) -> BatchReport:
+    return queries.batch(batch_id, principal, department_ids(settings.model_version))
+
+
+@routes(
+    "/batches",
+    "GET",
+    roles=(ADMIN, DEPARTMENT),
+    response=BatchPage,
+    params=BatchesParams,
+    summary="The batches of one uploaded key, newest first",
+)
+def batches(principal: Principal, settings: Settings, params: BatchesParams) -> BatchPage:
+    return queries.batches(params, principal, department_ids(settings.model_version), settings.token_secret)

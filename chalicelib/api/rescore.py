@@ -1,0 +1,25 @@
+"""POST /rescore: rescore every enterprise (after a model change)."""
+
+from __future__ import annotations
+
+from chalicelib.api.auth import ADMIN, Principal
+from chalicelib.api.routing import Routes
+from chalicelib.api.schemas import RescoreAccepted, RescoreBody
+from chalicelib.settings import Settings
+
+routes = Routes(__name__)
+
+
+@routes(
+    "/rescore",
+    "POST",
+    roles=(ADMIN,),
+    response=RescoreAccepted,
+    body=RescoreBody,
+    status=202,
+    summary="Rescore every enterprise (of one period, or of all)",
+)
+def request_rescore(principal: Principal, settings: Settings, body: RescoreBody) -> RescoreAccepted:
+    from chalicelib.services.rescore import request_full_rescore  # the rescore service loads only when used
+
+    return RescoreAccepted(period=body.period, queued=request_full_rescore(body.period))

@@ -1,0 +1,212 @@
+"""How a route is declared: one `Routes` (a Chalice Blueprint) per resource module of `api/`.
+
+Each handler is thin: the `Routes` decorator authenticates the caller, checks the role, validates the
+query string and body with the route's pydantic models, calls the handler and writes the response
+model as JSON (a handler declared `raw=True` returns its own `Response`, for files). Every error
+leaves as `application/problem+json`. Each declaration is recorded in `OPERATIONS`, from which
+GET /openapi.json is generated.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from collections.abc import Callable, Collection
+from contextvars import ContextVar
+from typing import Any, TypeVar
+from urllib.parse import unquote
+
+from chalice.app import Blueprint, Request, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.api.auth import authenticate, authorize
+from chalicelib.api.openapi import Operation
+from chalicelib.api.problems import ApiProblem, Code, problem_response
+from chalicelib.observability import logger
+from chalicelib.settings import get_settings
+
+# The app serving the current request: a Blueprint may be registered on more than one app.
+_SERVING_APP: ContextVar[Any] = ContextVar("serving_app")
+
+OPERATIONS: list[Operation] = []
+
+H = TypeVar("H", bound=Callable[..., Any])
+_FIELD_CODES = {
+    "period": Code.INVALID_PERIOD,
+    "limit": Code.INVALID_LIMIT,
+    "next_token": Code.INVALID_TOKEN,
+    "filename": Code.INVALID_FILENAME,
+}
+
+
+class _Blueprint(Blueprint):
+    """A Blueprint that can be registered on more than one app (app.py's, and a test's).
+
+    Chalice pops the route options (methods, content types) out of a deferred registration as it
+    registers it, so a second registration silently made every route GET-only; and its
+    `current_request` follows the last app registered, not the one serving the request. Here each
+    registration gets the options as declared, and each route knows the app it was registered on.
+    """
+
+    def _register_handler(
+        self,
+        handler_type: str,
+        name: str,
+        user_handler: Any,
+        wrapped_handler: Any,
+        kwargs: dict[str, Any],
+        options: dict[str, Any] | None = None,
+    ) -> None:
+        if handler_type != "route":
+            super()._register_handler(handler_type, name, user_handler, wrapped_handler, kwargs, options)
+            return
+        declared = copy.deepcopy(kwargs)
+
+        def register(app: Any, app_options: dict[str, Any]) -> None:
+            @functools.wraps(user_handler)
+            def served_by_app(*args: Any, **kw: Any) -> Any:
+                token = _SERVING_APP.set(app)
+                try:
+                    return user_handler(*args, **kw)
+                finally:
+                    _SERVING_APP.reset(token)
+
+            app._register_handler(
+                handler_type, name, served_by_app, served_by_app, copy.deepcopy(declared), app_options
+            )
+
+        self._deferred_registrations.append(register)
+
+    @property
+    def current_request(self) -> Request:
+        app = _SERVING_APP.get(None)
+        return app.current_request if app is not None else super().current_request
+
+
+def invalid(exc: ValidationError, fallback: Code) -> ApiProblem:
+    """A pydantic error as a 400 naming the first faulty field."""
+    first = exc.errors(include_url=False, include_input=False)[0]
+    field = ".".join(str(p) for p in first["loc"]) or "(body)"
+    code = _FIELD_CODES.get(str(first["loc"][0]) if first["loc"] else "", fallback)
+    return ApiProblem(code, f"{field}: {first['msg']}", f"参数 {field} 无效：{first['msg']}")
+
+
+def _query(request: Request) -> dict[str, str]:
+    """The query string as single values; a repeated parameter is a 400, an empty one is absent."""
+    params = request.query_params
+    if not params:
+        return {}
+    out: dict[str, str] = {}
+    for name in params:
+        values = params.getlist(name)
+        if len(values) != 1:
+            raise ApiProblem(Code.INVALID_PARAMETER, f"{name}: give it once", f"参数 {name} 只能出现一次")
+        if values[0] != "":
+            out[name] = values[0]
+    return out
+
+
+def _parse_params(model: type[BaseModel], request: Request) -> BaseModel:
+    try:
+        return model.model_validate(_query(request))
+    except ValidationError as exc:
+        raise invalid(exc, Code.INVALID_PARAMETER) from exc
+
+
+def json_body(request: Request) -> Any:
+    """The request body as parsed JSON (an empty body is `{}`); not JSON is a 400."""
+    raw = request.raw_body or b""
+    try:
+        return json.loads(raw) if raw.strip() else {}
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApiProblem(Code.INVALID_BODY, "the body is not JSON", "请求体不是合法的 JSON") from exc
+
+
+def _parse_body(model: type[BaseModel], request: Request) -> BaseModel:
+    data = json_body(request)
+    if not isinstance(data, dict):
+        raise ApiProblem(Code.INVALID_BODY, "the body must be a JSON object", "请求体必须是 JSON 对象")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise invalid(exc, Code.INVALID_BODY) from exc
+
+
+class Routes:
+    """The routes of one resource: `routes = Routes(__name__)`, then `@routes(path, method, ...)`."""
+
+    def __init__(self, import_name: str) -> None:
+        self.blueprint = _Blueprint(import_name)
+
+    @property
+    def current_request(self) -> Request:
+        return self.blueprint.current_request
+
+    def __call__(
+        self,
+        path: str,
+        method: str,
+        *,
+        roles: Collection[str],
+        response: type[BaseModel],
+        summary: str,
+        params: type[BaseModel] | None = None,
+        body: type[BaseModel] | None = None,
+        status: int = 200,
+        not_found: bool = False,
+        raw: bool = False,
+    ) -> Callable[[H], H]:
+        """Register `handler(principal=, settings=, [params=], [body=], **path_params)`.
+
+        The handler returns `response` (written as JSON with `status`), or with `raw` a `Response`.
+        """
+
+        def register(handler: H) -> H:
+            OPERATIONS.append(
+                Operation(
+                    path=path,
+                    method=method,
+                    name=handler.__name__,
+                    summary=summary,
+                    roles=tuple(roles),
+                    response=response,
+                    status=status,
+                    params=params,
+                    body=body,
+                    not_found=not_found,
+                )
+            )
+
+            def view(**path_params: str) -> Response:
+                try:
+                    request = self.blueprint.current_request
+                    settings = get_settings()
+                    principal = authenticate(request.headers, request.context, settings)
+                    authorize(principal, roles)
+                    # API Gateway (REST) and chalice local pass path parameters still percent-encoded
+                    kwargs: dict[str, Any] = {k: unquote(v) for k, v in path_params.items()}
+                    if params is not None:
+                        kwargs["params"] = _parse_params(params, request)
+                    if body is not None:
+                        kwargs["body"] = _parse_body(body, request)
+                    result = handler(principal=principal, settings=settings, **kwargs)
+                    if raw:
+                        assert isinstance(result, Response)
+                        return result
+                    return Response(
+                        body=result.model_dump_json(),
+                        status_code=status,
+                        headers={"Content-Type": "application/json"},
+                    )
+                except ApiProblem as problem:
+                    return problem_response(problem)
+                except Exception:  # every other fault is ours: log it, answer problem+json, leak nothing
+                    logger.exception("unhandled error in %s %s", method, path)
+                    return problem_response(ApiProblem(Code.INTERNAL_ERROR))
+
+            view.__name__ = handler.__name__
+            self.blueprint.route(path, methods=[method])(view)
+            return handler
+
+        return register
