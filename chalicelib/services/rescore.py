@@ -17,7 +17,7 @@ index and, if it was listed, `whitelist.left` is published with the last score i
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -30,7 +30,6 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalicelib.domain.events import build_event
 from chalicelib.domain.model.schema import ScoringModel, load_model
 from chalicelib.domain.records import EnterpriseData, WhitelistChange, WhitelistState
-from chalicelib.domain.regions import all_shards
 from chalicelib.domain.scoring.engine import score_enterprise, score_period
 from chalicelib.domain.scoring.rescore_request import Pair, RescoreRequest
 from chalicelib.domain.scoring.whitelist import LEFT, transition
@@ -46,9 +45,10 @@ from chalicelib.stores.scores import (
     StoredCard,
     Write,
     needs_write,
+    scored_enterprises,
     stamp,
 )
-from chalicelib.stores.tables import OutboxItem, ScoreItem
+from chalicelib.stores.tables import OutboxItem
 
 FIRST_PERIOD: Final = 2000  # contract 2.2: periods run from 2000 to the current year
 MAX_ATTEMPTS: Final = 5
@@ -143,6 +143,16 @@ def plan(
 # --- the service ---------------------------------------------------------------------------------
 
 
+CardListener = Callable[[Sequence[CardWrite]], None]
+"""Told of the card writes committed for one enterprise: other use cases (policy re-matching, report
+freshness) follow card changes this way, without the rescore knowing them."""
+
+
+def card_listeners() -> list[CardListener]:
+    """What follows every committed card change, in the rescore Lambda."""
+    return []
+
+
 @dataclass
 class Tally:
     enterprises: int = 0
@@ -164,6 +174,7 @@ class Rescorer:
         clock: Callable[[], datetime] = _now,
         sleep: Callable[[float], None] = time.sleep,
         max_attempts: int = MAX_ATTEMPTS,
+        listeners: Sequence[CardListener] = (),
     ) -> None:
         self.model = model or load_model(get_settings().model_version)
         self.facts = facts or FactsRepository()
@@ -171,6 +182,7 @@ class Rescorer:
         self._clock = clock
         self._sleep = sleep
         self._max_attempts = max_attempts
+        self._listeners = tuple(listeners)
         self.tally = Tally()
 
     def rescore(self, request: RescoreRequest) -> list[OutboxItem]:
@@ -198,8 +210,11 @@ class Rescorer:
                 )
                 self._sleep(RETRY_DELAY_S * attempt)
                 continue
-            self.tally.cards_written += sum(isinstance(w, CardWrite) for w in writes)
+            cards = [w for w in writes if isinstance(w, CardWrite)]
+            self.tally.cards_written += len(cards)
             self.tally.events += len(outbox)
+            for listener in self._listeners:
+                listener(cards)
             return outbox
         raise RescoreConflictError(credit_code, self._max_attempts)
 
@@ -213,7 +228,7 @@ def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, An
     from chalicelib.services.relay import relay_items
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    rescorer = Rescorer()
+    rescorer = Rescorer(listeners=card_listeners())
     outbox: list[OutboxItem] = []
 
     def record_handler(record: SQSRecord) -> None:
@@ -240,13 +255,6 @@ def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, An
 
 
 # --- full rescore --------------------------------------------------------------------------------
-
-
-def scored_enterprises(period: int) -> Iterator[str]:
-    """Credit codes with a current card for `period`, shard by shard, from the by_period index."""
-    for shard in all_shards():
-        for item in ScoreItem.by_period.query(f"{period}#{shard}", attributes_to_get=["credit_code"]):
-            yield item.credit_code
 
 
 def _chunks(pairs: Iterable[Pair], size: int) -> Iterator[list[Pair]]:

@@ -26,7 +26,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.events import ChangeEvent
 from chalicelib.domain.records import Master, ScoreCard, WhitelistState
-from chalicelib.domain.regions import period_partition, shard_for, stage_partition
+from chalicelib.domain.regions import all_shards, period_partition, shard_for, stage_partition
 from chalicelib.domain.scoring.cardcodec import card_from_dict, card_to_dict
 from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.stores.tables import OutboxItem, ScoreItem
@@ -335,3 +335,12 @@ class ScoresRepository:
 
 def _code_of(write: Write) -> str:
     return write.card.credit_code if isinstance(write, CardWrite) else write.previous.credit_code
+
+
+def scored_enterprises(period: int) -> Iterator[str]:
+    """Credit codes with a current card for `period`, shard by shard, from the by_period index."""
+    for shard in all_shards():
+        for item in ScoreItem.by_period.query(
+            period_partition(period, shard), attributes_to_get=["credit_code"]
+        ):
+            yield item.credit_code
