@@ -43,19 +43,8 @@ from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
 from chalicelib.stores import objects
 from chalicelib.stores.batches import BatchesRepository
-from chalicelib.stores.facts import (
-    MASTER_SK,
-    FactsRepository,
-    Stored,
-    enterprise_pk,
-    fact_item,
-    fact_sk,
-    master_item,
-    master_value,
-    write_items,
-)
+from chalicelib.stores.facts import FactKey, FactsRepository, FactWrites, Stored, master_value
 from chalicelib.stores.rescore_queue import send_requests
-from chalicelib.stores.tables import FactItem
 
 CHUNK_ROWS = 100  # rows compared and written together: one BatchGetItem round per ~100 keys
 IDEMPOTENCY_SECONDS = 7 * 24 * 3600
@@ -103,26 +92,22 @@ class _Store:
         return (not same), (not same)
 
     def store(self, rows: list[FactRow | MasterRow]) -> None:
-        keys: list[tuple[str, str]] = []
+        keys: list[FactKey] = []
         for row in rows:
-            pk = enterprise_pk(row.master.credit_code if isinstance(row, MasterRow) else row.credit_code)
-            keys.append((pk, MASTER_SK))
+            code = row.master.credit_code if isinstance(row, MasterRow) else row.credit_code
+            keys.append(FactKey(code))
             if isinstance(row, FactRow):
-                keys.extend(
-                    (pk, fact_sk(row.period, ind, cross_check=self.cross_check)) for ind in row.values
-                )
+                keys.extend(FactKey(code, row.period, ind, self.cross_check) for ind in row.values)
         stored = self.facts.current(keys)
-        items: list[FactItem] = []
+        writes = FactWrites()
         for row in rows:
             if isinstance(row, MasterRow):
-                self._store_master(row, stored, items)
+                self._store_master(row, stored, writes)
             else:
-                self._store_facts(row, stored, items)
-        write_items(items)
+                self._store_facts(row, stored, writes)
+        writes.write()
 
-    def _store_master(
-        self, row: MasterRow, stored: dict[tuple[str, str], Stored], items: list[FactItem]
-    ) -> None:
+    def _store_master(self, row: MasterRow, stored: dict[FactKey, Stored], writes: FactWrites) -> None:
         m = row.master
         master = Master(
             m.credit_code,
@@ -134,33 +119,25 @@ class _Store:
             self.received_at,
         )
         self.enterprises.add(m.credit_code)
-        current = stored.get((enterprise_pk(m.credit_code), MASTER_SK))
+        current = stored.get(FactKey(m.credit_code))
         new_value = master_value(master)
         write, changed = self._newer(current, current is not None and current.value == new_value)
-        items.append(master_item(master, self.order, history=True))
-        if write:
-            items.append(master_item(master, self.order))
+        writes.master(master, self.order, current=write)
         if changed:
             self.changes.append(Change(m.credit_code, None))
 
-    def _store_facts(
-        self, row: FactRow, stored: dict[tuple[str, str], Stored], items: list[FactItem]
-    ) -> None:
+    def _store_facts(self, row: FactRow, stored: dict[FactKey, Stored], writes: FactWrites) -> None:
         code = row.credit_code
-        pk = enterprise_pk(code)
         self.enterprises.add(code)
-        if (pk, MASTER_SK) not in stored:
+        if FactKey(code) not in stored:
             self.warnings.append(enterprise_not_registered(row.row, code).to_dict())
         for ind, value in row.values.items():
-            current = stored.get((pk, fact_sk(row.period, ind, cross_check=self.cross_check)))
+            key = FactKey(code, row.period, ind, self.cross_check)
+            current = stored.get(key)
             same = current is not None and current.value is not None and Decimal(current.value) == value
             write, changed = self._newer(current, same)
             fv = FactValue(value, self.department, self.batch_id, self.received_at)
-            items.append(
-                fact_item(code, row.period, ind, fv, self.order, cross_check=self.cross_check, history=True)
-            )
-            if write:
-                items.append(fact_item(code, row.period, ind, fv, self.order, cross_check=self.cross_check))
+            writes.fact(key, fv, self.order, current=write)
             if changed:
                 self.changes.append(Change(code, row.period, ind))
 

@@ -29,12 +29,13 @@ from chalicelib.domain.records import Master, ScoreCard, WhitelistState
 from chalicelib.domain.regions import all_shards, period_partition, shard_for, stage_partition
 from chalicelib.domain.scoring.cardcodec import card_from_dict, card_to_dict
 from chalicelib.domain.scoring.ranking import rank_key
+from chalicelib.stores import outbox
+from chalicelib.stores.outbox import OutboxRecord
 from chalicelib.stores.tables import OutboxItem, ScoreItem
 
 CARD: Final = "card"
 HISTORY: Final = "history"
 RETIRED: Final = "retired"
-PENDING: Final = "pending"
 MAX_TRANSACTION_ITEMS: Final = 100  # DynamoDB's limit for TransactWriteItems
 _CONFLICT_REASONS: Final = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 _IGNORED_IN_COMPARISON: Final = ("computed_at", "batch_id")
@@ -238,16 +239,6 @@ def history_item(write: CardWrite) -> ScoreItem:
     )
 
 
-def outbox_item(event: ChangeEvent, created_at: str) -> OutboxItem:
-    return OutboxItem(
-        event.id,
-        status=PENDING,
-        created_at=created_at,
-        body=event.body,
-        attributes=event.attributes,
-    )
-
-
 def _groups(writes: Sequence[Write]) -> Iterator[list[Write]]:
     """Writes packed into transactions of at most 100 items, never splitting one write."""
     group: list[Write] = []
@@ -278,18 +269,18 @@ class ScoresRepository:
         )
         return {int(item.period): _stored(item) for item in items}
 
-    def save(self, writes: Sequence[Write]) -> list[OutboxItem]:
+    def save(self, writes: Sequence[Write]) -> list[OutboxRecord]:
         """Commit the writes of one enterprise (one transaction per 100 items); return the outbox records.
 
         Raises `CardConflictError` when a card's version moved since it was read.
         """
-        outbox: list[OutboxItem] = []
+        records: list[OutboxRecord] = []
         for group in _groups(writes):
-            outbox.extend(self._commit(group))
-        return outbox
+            records.extend(self._commit(group))
+        return records
 
-    def _commit(self, group: list[Write]) -> list[OutboxItem]:
-        outbox: list[OutboxItem] = []
+    def _commit(self, group: list[Write]) -> list[OutboxRecord]:
+        records: list[OutboxItem] = []
         try:
             with TransactWrite(connection=self.connection) as tx:
                 for write in group:
@@ -299,15 +290,15 @@ class ScoresRepository:
                     else:
                         self._retire(tx, write)
                     if write.event is not None:
-                        record = outbox_item(write.event, write.computed_at)
+                        record = outbox.new_item(write.event, write.computed_at)
                         tx.save(record, condition=OutboxItem.id.does_not_exist())
-                        outbox.append(record)
+                        records.append(record)
         except TransactWriteError as exc:
             reasons = {r.code for r in exc.cancellation_reasons if r is not None}
             if reasons & _CONFLICT_REASONS or exc.cause_response_code == "TransactionConflictException":
                 raise CardConflictError(_code_of(group[0])) from exc
             raise
-        return outbox
+        return [outbox.record_of(item) for item in records]
 
     @staticmethod
     def _retire(tx: TransactWrite, write: Retirement) -> None:

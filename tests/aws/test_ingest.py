@@ -235,7 +235,7 @@ def test_a_fault_of_ours_marks_the_batch_failed_and_retries(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("DynamoDB is down")
 
-    monkeypatch.setattr(ingest_module, "write_items", broken)
+    monkeypatch.setattr(ingest_module.FactWrites, "write", broken)
     result = handle_sqs_event(event)
     assert result["batchItemFailures"] == [{"itemIdentifier": event["Records"][-1]["messageId"]}]
     assert [b.status for b in BatchItem.scan()] == ["failed"]
