@@ -1,6 +1,6 @@
 """Jiangxi's cities, the shards of the score indexes.
 
-The score indexes (`chalicelib.stores.tables`) are partitioned by city, the first four digits of a
+The score indexes (the scores table's GSIs) are partitioned by city, the first four digits of a
 region code, so that no province-wide list sits on one hot partition key. This file is the one place
 that lists the cities; a code outside the list (a new or foreign division) falls into the `other` shard.
 """
