@@ -200,6 +200,9 @@ def main() -> int:
             str(api_port),
             "--stage",
             "dev",
+            # the reloader watches the whole project folder and restarts the server on any write in it
+            # (a log, .local/): clients then meet `Connection refused` in bursts
+            "--no-autoreload",
         ],
         cwd=ROOT,
         env=os.environ.copy(),
@@ -211,6 +214,7 @@ def main() -> int:
         "region": settings.region,
         "endpoint_url": env["AWS_ENDPOINT_URL"],
         "api_url": f"http://127.0.0.1:{api_port}",
+        "api_pid": api.pid,
         "upload_bucket": settings.upload_bucket,
         "whitelist_topic_arn": resources.whitelist_topic_arn,
         "api_keys": api_keys,

@@ -237,14 +237,20 @@ def _rejected(report: BatchReport, file_errors: list[dict[str, Any]]) -> BatchRe
 
 
 @cache
-def _idempotent_ingest() -> Any:
-    """Built lazily: the persistence layer creates its client at construction (STACK-NOTES)."""
-    store = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
-    config = IdempotencyConfig(
+def _idempotency_config() -> IdempotencyConfig:
+    return IdempotencyConfig(
         event_key_jmespath="[bucket, key, version_id]", expires_after_seconds=IDEMPOTENCY_SECONDS
     )
 
-    @idempotent_function(data_keyword_argument="upload", persistence_store=store, config=config)  # type: ignore[untyped-decorator]
+
+@cache
+def _idempotent_ingest() -> Any:
+    """Built lazily: the persistence layer creates its client at construction (STACK-NOTES)."""
+    store = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
+
+    @idempotent_function(
+        data_keyword_argument="upload", persistence_store=store, config=_idempotency_config()
+    )  # type: ignore[untyped-decorator]
     def run(upload: dict[str, Any]) -> dict[str, Any]:
         return ingest_upload(Upload.model_validate(upload))
 
@@ -259,7 +265,14 @@ def _record_handler(record: SQSRecord) -> None:
         _idempotent_ingest()(upload=upload.model_dump())
 
 
-def handle_sqs_event(event: dict[str, Any]) -> dict[str, Any]:
-    """The uploads queue's Lambda: each SQS record holds one S3 notification."""
+def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """The uploads queue's Lambda: each SQS record holds one S3 notification.
+
+    The Lambda context gives the idempotency record its in-progress expiry (the time this invocation
+    has left): an invocation that dies mid-file (a timeout) leaves a record that a retry may take over
+    once that time has passed, instead of one that refuses every retry until the whole expiry.
+    """
+    if context is not None:
+        _idempotency_config().register_lambda_context(context)
     processor = BatchProcessor(event_type=EventType.SQS)
     return dict(process_partial_response(event=event, record_handler=_record_handler, processor=processor))
