@@ -274,5 +274,5 @@ def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, An
     """
     if context is not None:
         _idempotency_config().register_lambda_context(context)
-    processor = BatchProcessor(event_type=EventType.SQS)
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return dict(process_partial_response(event=event, record_handler=_record_handler, processor=processor))

@@ -727,7 +727,7 @@ class _Pass:
         code_at = next(p for p, col in plan if col.id == "credit_code")
         period_at = next(p for p, col in plan if col.id == "period")
         this_year = self.today.year
-        base34, alphabet = values.BASE34, creditcode.ALPHABET  # values.checksum_ok, inlined
+        checksum_ok = creditcode.checksum_ok
         result, buffer, spill = self.result, self.spill.buffer, self.spill
         seen, twice, mask = result._seen, result._twice, result._mask
         join = _SEP.join
@@ -744,8 +744,7 @@ class _Pass:
                 if match(joined):
                     code: str = cells[code_at]  # type: ignore[assignment]
                     period = int(cells[period_at])  # type: ignore[call-overload]
-                    check = alphabet[-int(code[16::-1].translate(base34), 34) % 31]
-                    if period <= this_year and check == code[17]:
+                    if period <= this_year and checksum_ok(code):
                         accepted += 1
                         if "," in joined:
                             joined = joined.replace(",", "")
