@@ -254,13 +254,15 @@ def main() -> int:
 
 def _scheduled_event(region: str) -> dict[str, Any]:
     """The EventBridge event a `rate(1 minute)` schedule delivers."""
+    from chalicelib.domain.timestamps import now, stamp_s
+
     return {
         "version": "0",
         "id": "local",
         "detail-type": "Scheduled Event",
         "source": "aws.events",
         "account": ACCOUNT,
-        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "time": stamp_s(now()),
         "region": region,
         "resources": [],
         "detail": {},

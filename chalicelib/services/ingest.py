@@ -16,7 +16,6 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from itertools import islice
@@ -36,6 +35,7 @@ from chalicelib.domain.messages import enterprise_not_registered, file_too_large
 from chalicelib.domain.model.schema import ScoringModel, load_model
 from chalicelib.domain.records import FactValue, Master
 from chalicelib.domain.scoring.affected import Change, affected_pairs, requests_for
+from chalicelib.domain.timestamps import now, stamp_ms
 from chalicelib.domain.upload_event import Upload, uploads_from_body
 from chalicelib.domain.validation.report import BatchReport, RowCounts
 from chalicelib.domain.validation.upload import FactRow, MasterRow, validate_upload
@@ -57,7 +57,7 @@ def batch_id_for(bucket: str, key: str, version_id: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return stamp_ms(now())
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:

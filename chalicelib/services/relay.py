@@ -20,11 +20,11 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib.domain.events import event_id
+from chalicelib.domain.timestamps import stamp
 from chalicelib.observability import metrics
 from chalicelib.stores import outbox
 from chalicelib.stores.outbox import PENDING, OutboxRecord
 from chalicelib.stores.publisher import MAX_ENTRIES, OutgoingMessage, SnsPublisher
-from chalicelib.stores.scores import stamp
 
 # The drain leaves fresh records to the immediate relay of the invocation that wrote them.
 DRAIN_MIN_AGE_S: Final = 30.0

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final
 
@@ -52,11 +51,6 @@ class CardConflictError(RuntimeError):
             f"score cards of {credit_code} changed concurrently / 企业 {credit_code} 的评分卡被并发修改"
         )
         self.credit_code = credit_code
-
-
-def stamp(moment: datetime) -> str:
-    """UTC with microseconds, e.g. 2026-01-05T08:00:00.123456Z: sorts as time does."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def enterprise_pk(credit_code: str) -> str:
