@@ -38,7 +38,8 @@ from chalicelib.domain.scoring.affected import Change, affected_pairs, requests_
 from chalicelib.domain.timestamps import now, stamp_ms
 from chalicelib.domain.upload_event import Upload, uploads_from_body
 from chalicelib.domain.validation.report import BatchReport, RowCounts
-from chalicelib.domain.validation.upload import FactRow, MasterRow, validate_upload
+from chalicelib.domain.validation.rows import FactRow, MasterRow
+from chalicelib.domain.validation.upload import validate_upload
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
 from chalicelib.stores import objects
