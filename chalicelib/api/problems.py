@@ -6,7 +6,9 @@ member for department staff. A code never changes meaning: clients branch on it,
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
+from typing import Any
 
 from chalice.app import Response
 from pydantic import BaseModel, ConfigDict
@@ -36,7 +38,6 @@ class Code(StrEnum):
     INVALID_MODEL = "INVALID_MODEL"
     MODEL_VERSION_EXISTS = "MODEL_VERSION_EXISTS"
     MODEL_ALREADY_ACTIVE = "MODEL_ALREADY_ACTIVE"
-    MODEL_RETIRED = "MODEL_RETIRED"
     ACTIVATION_CONFLICT = "ACTIVATION_CONFLICT"
     NO_SCORES_FOR_PERIOD = "NO_SCORES_FOR_PERIOD"
     UNKNOWN_INDICATOR = "UNKNOWN_INDICATOR"
@@ -66,7 +67,6 @@ _CATALOGUE: dict[Code, tuple[int, str, str]] = {
     Code.INVALID_MODEL: (400, "Invalid model", "评分模型无效"),
     Code.MODEL_VERSION_EXISTS: (409, "Model version already exists", "该评分模型版本已存在"),
     Code.MODEL_ALREADY_ACTIVE: (409, "Model version already active", "该评分模型版本已在使用中"),
-    Code.MODEL_RETIRED: (409, "Model version retired", "该评分模型版本已停用"),
     Code.ACTIVATION_CONFLICT: (409, "Another activation won", "另一次模型启用操作已先完成"),
     Code.NO_SCORES_FOR_PERIOD: (404, "No scores for this period", "该年度没有任何企业积分"),
     Code.UNKNOWN_INDICATOR: (400, "Unknown indicator", "未知指标"),
@@ -118,6 +118,16 @@ def status_of(code: Code) -> int:
 def problem_response(problem: ApiProblem) -> Response:
     return Response(
         body=problem.body().model_dump_json(),
+        status_code=problem.status,
+        headers={"Content-Type": PROBLEM_JSON},
+    )
+
+
+def problem_response_with(problem: ApiProblem, **members: Any) -> Response:
+    """A problem+json response with extension members (e.g. `errors`: every fault of a request)."""
+    body = {**problem.body().model_dump(), **members}
+    return Response(
+        body=json.dumps(body, ensure_ascii=False, default=str),
         status_code=problem.status,
         headers={"Content-Type": PROBLEM_JSON},
     )
