@@ -1,8 +1,8 @@
 """A backtest's arithmetic: who would enter or leave the whitelist, and how scores would move.
 
 Each chunk of enterprises gives a partial (plain JSON, exact decimals as text); partials merge into the
-result of contract 11. Pure: the cards come from the engine, scored under both models from the same
-facts.
+result of contract 11. Pure: the scores come from the engine (or its summary, `summary.py`), under both
+models from the same facts.
 """
 
 from __future__ import annotations
@@ -10,9 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
-from chalicelib.domain.records import ScoreCard
+
+class Scored(Protocol):
+    """What a backtest compares: a card (`ScoreCard`) or its summary (`summary.Summary`)."""
+
+    @property
+    def score(self) -> Decimal: ...
+
+    @property
+    def grade(self) -> str: ...
+
+    @property
+    def whitelisted(self) -> bool: ...
+
 
 # A result travels in one DynamoDB item (400 KB): code lists beyond this are cut, with the full counts.
 MAX_LISTED_CODES: Final = 10_000
@@ -25,11 +37,11 @@ class Comparison:
 
     credit_code: str
     region_code: str
-    before: ScoreCard | None
-    after: ScoreCard | None
+    before: Scored | None
+    after: Scored | None
 
 
-def _listed(card: ScoreCard | None) -> bool:
+def _listed(card: Scored | None) -> bool:
     return card is not None and card.whitelisted
 
 
