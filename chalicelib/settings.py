@@ -49,6 +49,14 @@ class Settings(BaseModel):
     token_secret: str = "local-dev-token-secret"
     # IAM callers (SigV4) mapped to roles: "arn1=admin,arn2=bank".
     iam_roles: str = ""
+    # jobs (backtest, activation, full rescore, policy publishing) and the model registry
+    jobs_table: str = "innovation-points-dev-jobs"
+    models_table: str = "innovation-points-dev-models"
+    jobs_queue_name: str = "innovation-points-dev-jobs"
+    jobs_queue_url: str = ""
+    job_chunk_size: int = Field(default=200, ge=1, le=1000)  # enterprises per job chunk message
+    # Seconds a Lambda container trusts its cached active model version before reading it again.
+    active_model_ttl_s: float = Field(default=5.0, ge=0)
 
     @property
     def partition(self) -> str:

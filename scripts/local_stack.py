@@ -135,6 +135,7 @@ def main() -> int:
     resources = provision(get_settings())
     os.environ["RESCORE_QUEUE_URL"] = resources.rescore_queue_url
     os.environ["WHITELIST_TOPIC_ARN"] = resources.whitelist_topic_arn
+    os.environ["JOBS_QUEUE_URL"] = resources.jobs_queue_url
     get_settings.cache_clear()
     settings = get_settings()
 
@@ -172,6 +173,7 @@ def main() -> int:
     pollers = [
         Poller(sqs, resources.uploads_queue_url, invoker("ingest"), 1),
         Poller(sqs, resources.rescore_queue_url, invoker("rescore"), 10),
+        Poller(sqs, resources.jobs_queue_url, invoker("jobs"), 1),
     ]
     for p in pollers:
         p.start()
@@ -221,6 +223,7 @@ def main() -> int:
         "uploads_queue_url": resources.uploads_queue_url,
         "rescore_queue_url": resources.rescore_queue_url,
         "whitelist_subscriber_queue_url": demo_url,
+        "jobs_queue_url": resources.jobs_queue_url,
     }
     (LOCAL / "stack.json").write_text(json.dumps(stack, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"API on {stack['api_url']} (try: curl {stack['api_url']}/health)")

@@ -27,6 +27,8 @@ class Resources:
     rescore_queue_url: str
     rescore_dlq_url: str
     whitelist_topic_arn: str
+    jobs_queue_url: str = ""
+    jobs_dlq_url: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -56,6 +58,7 @@ def provision(settings: Settings, prefix: str = "innovation-points-dev") -> Reso
     s3.put_bucket_versioning(Bucket=settings.upload_bucket, VersioningConfiguration={"Status": "Enabled"})
     uploads_url, uploads_dlq = _queue_with_dlq(sqs, f"{prefix}-uploads")
     rescore_url, rescore_dlq = _queue_with_dlq(sqs, f"{prefix}-rescore")
+    jobs_url, jobs_dlq = _queue_with_dlq(sqs, settings.jobs_queue_name)
     uploads_arn = sqs.get_queue_attributes(QueueUrl=uploads_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
@@ -85,4 +88,6 @@ def provision(settings: Settings, prefix: str = "innovation-points-dev") -> Reso
         rescore_queue_url=rescore_url,
         rescore_dlq_url=rescore_dlq,
         whitelist_topic_arn=topic_arn,
+        jobs_queue_url=jobs_url,
+        jobs_dlq_url=jobs_dlq,
     )

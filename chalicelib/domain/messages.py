@@ -54,6 +54,17 @@ class Code(StrEnum):
     BATCH_NOT_FOUND = "BATCH_NOT_FOUND"
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
+    JOB_NOT_FOUND = "JOB_NOT_FOUND"
+    MODEL_NOT_FOUND = "MODEL_NOT_FOUND"
+    INVALID_MODEL = "INVALID_MODEL"
+    MODEL_VERSION_EXISTS = "MODEL_VERSION_EXISTS"
+    MODEL_ALREADY_ACTIVE = "MODEL_ALREADY_ACTIVE"
+    ACTIVATION_CONFLICT = "ACTIVATION_CONFLICT"
+    NO_SCORES_FOR_PERIOD = "NO_SCORES_FOR_PERIOD"
+    UNKNOWN_INDICATOR = "UNKNOWN_INDICATOR"
+    INVALID_VALUE = "INVALID_VALUE"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+
 
 FILE_ERRORS = frozenset(
     {
@@ -102,6 +113,16 @@ PROBLEMS: dict[Code, tuple[int, str, str]] = {
     Code.PERIOD_NOT_SCORED: (404, "No score for this period", "该企业在该年度没有积分"),
     Code.BATCH_NOT_FOUND: (404, "Batch not found", "未找到该批次"),
     Code.INTERNAL_ERROR: (500, "Internal error", "服务内部错误"),
+    Code.JOB_NOT_FOUND: (404, "Job not found", "未找到该任务"),
+    Code.MODEL_NOT_FOUND: (404, "Model version not found", "未找到该评分模型版本"),
+    Code.INVALID_MODEL: (400, "Invalid model", "评分模型无效"),
+    Code.MODEL_VERSION_EXISTS: (409, "Model version already exists", "该评分模型版本已存在"),
+    Code.MODEL_ALREADY_ACTIVE: (409, "Model version already active", "该评分模型版本已在使用中"),
+    Code.ACTIVATION_CONFLICT: (409, "Another activation won", "另一次模型启用操作已先完成"),
+    Code.NO_SCORES_FOR_PERIOD: (404, "No scores for this period", "该年度没有任何企业积分"),
+    Code.UNKNOWN_INDICATOR: (400, "Unknown indicator", "未知指标"),
+    Code.INVALID_VALUE: (400, "Invalid value", "指标取值无效"),
+    Code.UNSUPPORTED_MEDIA_TYPE: (415, "Unsupported media type", "不支持的内容类型"),
 }
 
 MAX_VALUE_CHARS = 100  # a report quotes at most this much of a cell

@@ -23,6 +23,11 @@ scores   pk "E#<credit_code>"
 batches  pk batch_id; GSI by_key (key, received_at) for GET /batches?key=
 outbox   pk event id; GSI by_status (status, created_at) for the relay's drain of pending events
 api_keys pk key_hash (sha256 of the key); role, label, revoked
+jobs     pk job_id; sk "JOB" (the job: status, counters, set of counted chunks, result)
+                     sk "CHUNK#<n>" (one chunk's partial result, for the job's finisher)
+models   pk "M" (the registry is a few dozen items: one partition, listed by one Query)
+           sk version                       a model: status, source (the YAML text)
+           sk "@active"                     the pointer to the active version
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
     NumberAttribute,
+    NumberSetAttribute,
     UnicodeAttribute,
     VersionAttribute,
 )
@@ -210,7 +216,55 @@ class ApiKeyItem(Model):
     revoked = BooleanAttribute(default=False)
 
 
+# --- jobs ------------------------------------------------------------------------------------
+
+
+class JobItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.jobs_table
+
+    job_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    # the job (sk "JOB")
+    status = UnicodeAttribute(null=True)  # running | succeeded | failed
+    period = NumberAttribute(null=True)
+    params = JSONAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    finished_at = UnicodeAttribute(null=True)
+    total = NumberAttribute(default=0)  # enterprises, known once planned
+    done = NumberAttribute(default=0)  # enterprises of the counted chunks
+    chunks = NumberAttribute(null=True)  # chunk messages sent; null while planning
+    chunks_counted = NumberAttribute(default=0)
+    chunks_done = NumberSetAttribute(null=True)  # chunk numbers counted: a redelivery counts once
+    result = JSONAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    # a chunk's partial result (sk "CHUNK#<n>")
+    partial = JSONAttribute(null=True)
+
+
+# --- model registry --------------------------------------------------------------------------
+
+
+class ModelItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.models_table
+
+    pk = UnicodeAttribute(hash_key=True)
+    version = UnicodeAttribute(range_key=True)
+    created_at = UnicodeAttribute()
+    status = UnicodeAttribute(null=True)  # active | candidate | retired (model items)
+    source = UnicodeAttribute(null=True)  # the model file's text
+    activated_at = UnicodeAttribute(null=True)
+    retired_at = UnicodeAttribute(null=True)
+    # the pointer item ("@active")
+    active_version = UnicodeAttribute(null=True)
+    activation_job_id = UnicodeAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (FactItem, ScoreItem, BatchItem, OutboxItem, ApiKeyItem)
+ALL_MODELS += (JobItem, ModelItem)
 
 
 def create_tables(wait: bool = True) -> None:

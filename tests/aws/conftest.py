@@ -46,6 +46,9 @@ def _provisioned() -> Iterator[Resources]:
 
 def _empty(resources: Resources) -> None:
     """Every table, queue, subscription and object gone back to what provisioning made."""
+    from chalicelib.services.model_registry import forget_cache
+
+    forget_cache()  # the active model version this container remembers
     session = boto3.session.Session(region_name=resources.region)
     ddb = session.client("dynamodb")
     for name in ddb.list_tables()["TableNames"]:
