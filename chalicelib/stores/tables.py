@@ -192,6 +192,7 @@ class OutboxItem(Model):
     sent_at = UnicodeAttribute(null=True)
     body = JSONAttribute()  # the contract 4 message body
     attributes = JSONAttribute()  # the contract 4 message attributes (String values)
+    topic = UnicodeAttribute(null=True)  # which topic: absent for whitelist events, "policy" (contract 9)
 
     by_status = ByStatusIndex()
 
