@@ -22,9 +22,12 @@ def aws() -> Iterator[Resources]:
         resources = provision(get_settings())
         os.environ["RESCORE_QUEUE_URL"] = resources.rescore_queue_url
         os.environ["WHITELIST_TOPIC_ARN"] = resources.whitelist_topic_arn
+        os.environ["POLICY_TOPIC_ARN"] = resources.policy_topic_arn
+        os.environ["POLICY_DELIVERY_QUEUE_URL"] = resources.policy_delivery_queue_url
         get_settings.cache_clear()
         try:
             yield resources
         finally:
             del os.environ["RESCORE_QUEUE_URL"], os.environ["WHITELIST_TOPIC_ARN"]
+            del os.environ["POLICY_TOPIC_ARN"], os.environ["POLICY_DELIVERY_QUEUE_URL"]
             get_settings.cache_clear()

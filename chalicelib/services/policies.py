@@ -1,0 +1,196 @@
+"""Policies' life (contract 9): create and edit drafts, preview, publish, withdraw, read.
+
+Criteria are validated on every write (INVALID_CRITERIA naming the path); a published policy is frozen.
+Publishing flips the status first (conditional, so publishing twice is refused once) and then matches
+every enterprise scored for the period in chunks (services/matching.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Final
+
+from chalicelib.domain.model.schema import STAGES
+from chalicelib.domain.policies.criteria import parse_criteria
+from chalicelib.domain.policies.evaluation import Criteria
+from chalicelib.domain.policies.policy import (
+    ADMIN_ISSUER,
+    DRAFT,
+    PUBLISHED,
+    WITHDRAWN,
+    Policy,
+    PolicyFields,
+    PolicyStateError,
+    check_editable,
+    check_publishable,
+    check_withdrawable,
+)
+from chalicelib.domain.policies.subject import subject_of
+from chalicelib.domain.regions import CITIES
+from chalicelib.services.matching import ChunkResult, match_all, vocabulary
+from chalicelib.stores import policies as store
+from chalicelib.stores.card_reads import established_on, period_cards, rank_in_stage
+from chalicelib.stores.policies import StaleWriteError
+from chalicelib.stores.scores import stamp
+
+SAMPLE_SIZE: Final = 20
+
+
+class PolicyNotFoundError(LookupError):
+    def __init__(self, policy_id: str) -> None:
+        super().__init__(f"policy {policy_id} not found / 未找到政策 {policy_id}")
+        self.policy_id = policy_id
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _validated(fields: PolicyFields) -> None:
+    parse_criteria(fields.criteria, vocabulary())  # CriteriaError names the path
+
+
+def create(fields: PolicyFields, issuer: str, *, clock: Callable[[], datetime] = _now) -> Policy:
+    _validated(fields)
+    moment = stamp(clock())
+    policy = Policy(
+        policy_id=uuid.uuid4().hex,
+        title=fields.title,
+        issuer=issuer,
+        kind=fields.kind,
+        summary=fields.summary,
+        url=fields.url,
+        contact=fields.contact,
+        period=fields.period,
+        valid_from=fields.valid_from,
+        valid_to=fields.valid_to,
+        status=DRAFT,
+        version=1,
+        criteria=fields.criteria,
+        created_at=moment,
+        updated_at=moment,
+    )
+    store.create(policy)
+    return policy
+
+
+def get(policy_id: str) -> Policy:
+    policy = store.get(policy_id)
+    if policy is None:
+        raise PolicyNotFoundError(policy_id)
+    return policy
+
+
+def edit(policy_id: str, fields: PolicyFields, *, clock: Callable[[], datetime] = _now) -> Policy:
+    """A new version of a draft; POLICY_NOT_DRAFT once published or withdrawn."""
+    _validated(fields)
+    for _ in range(3):
+        previous = get(policy_id)
+        check_editable(previous)
+        if _content(previous) == fields.model_dump(exclude={"issuer"}):
+            return previous  # the same content again is no new version
+        policy = previous.model_copy(
+            update={
+                **fields.model_dump(exclude={"issuer"}),
+                "version": previous.version + 1,
+                "updated_at": stamp(clock()),
+            }
+        )
+        try:
+            store.save_version(policy, previous)
+        except StaleWriteError:
+            continue  # edited or published meanwhile: decide again on what is there now
+        return policy
+    raise PolicyStateError("POLICY_CONFLICT", "the policy kept changing; try again", "政策正在被修改，请重试")
+
+
+def _content(policy: Policy) -> dict[str, object]:
+    return policy.model_dump(
+        include={"title", "kind", "summary", "url", "contact", "period", "valid_from", "valid_to", "criteria"}
+    )
+
+
+def _transition(
+    policy_id: str,
+    check: Callable[[Policy], None],
+    status: str,
+    stamp_field: str,
+    clock: Callable[[], datetime],
+) -> Policy:
+    previous = get(policy_id)
+    check(previous)
+    moment = stamp(clock())
+    policy = previous.model_copy(update={"status": status, "updated_at": moment, stamp_field: moment})
+    try:
+        store.save_status(policy, previous)
+    except StaleWriteError:
+        check(get(policy_id))  # someone else moved it: say why in the caller's terms
+        raise
+    return policy
+
+
+def publish(
+    policy_id: str, *, clock: Callable[[], datetime] = _now, match: bool = True
+) -> tuple[Policy, ChunkResult | None]:
+    """Publish a draft (once) and match every scored enterprise of its period."""
+    policy = _transition(
+        policy_id, lambda p: check_publishable(p, clock().date()), PUBLISHED, "published_at", clock
+    )
+    result = match_all(policy.policy_id, policy.period, clock=clock) if match else None
+    return policy, result
+
+
+def withdraw(policy_id: str, *, clock: Callable[[], datetime] = _now) -> Policy:
+    """Stop a published policy: no further pushes, no current matches; no `policy.unmatched` is sent."""
+    return _transition(policy_id, check_withdrawable, WITHDRAWN, "withdrawn_at", clock)
+
+
+@dataclass(frozen=True)
+class Preview:
+    matched: int
+    by_region: dict[str, int]
+    by_stage: dict[str, int]
+    sample: list[str]
+
+
+def preview(policy_id: str) -> Preview:
+    """Who the policy would reach now: counts by city and stage and a sample. Nothing is written."""
+    policy = get(policy_id)
+    vocab = vocabulary()
+    criteria = Criteria(parse_criteria(policy.criteria, vocab))
+    fields = criteria.fields()
+    by_region: Counter[str] = Counter()
+    by_stage: Counter[str] = Counter()
+    sample: list[str] = []
+    for page in period_cards(policy.period):
+        founded = established_on(page) if "age" in fields else {}
+        for code, view in page.items():
+            rank = rank_in_stage(view) if "rank" in fields else None
+            subject = subject_of(
+                view.card,
+                vocab,
+                region_code=view.region_code,
+                industry_code=view.industry_code,
+                established_on=founded.get(code),
+                rank=rank,
+            )
+            if criteria.matches(subject):
+                by_region[view.region_code[:4]] += 1
+                by_stage[view.card.stage] += 1
+                if len(sample) < SAMPLE_SIZE:
+                    sample.append(code)
+    return Preview(
+        matched=sum(by_stage.values()),
+        by_region={city: by_region[city] for city in sorted(set(CITIES) | set(by_region))},
+        by_stage={stage: by_stage[stage] for stage in STAGES},
+        sample=sorted(sample),
+    )
+
+
+def may_manage(policy: Policy, role_issuer: str | None) -> bool:
+    """Admin manages every policy; a department its own (404 for others: no existence leak)."""
+    return role_issuer is None or policy.issuer == role_issuer or role_issuer == ADMIN_ISSUER
