@@ -31,6 +31,12 @@ class Code(StrEnum):
     PERIOD_NOT_SCORED = "PERIOD_NOT_SCORED"
     BATCH_NOT_FOUND = "BATCH_NOT_FOUND"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+    INVALID_CRITERIA = "INVALID_CRITERIA"
+    POLICY_NOT_FOUND = "POLICY_NOT_FOUND"
+    POLICY_NOT_DRAFT = "POLICY_NOT_DRAFT"
+    POLICY_NOT_PUBLISHED = "POLICY_NOT_PUBLISHED"
+    POLICY_NOT_IN_FORCE = "POLICY_NOT_IN_FORCE"
+    POLICY_CONFLICT = "POLICY_CONFLICT"
 
 
 # code -> (status, English title, Chinese title)
@@ -50,6 +56,12 @@ _CATALOGUE: dict[Code, tuple[int, str, str]] = {
     Code.PERIOD_NOT_SCORED: (404, "No score for this period", "该企业在该年度没有积分"),
     Code.BATCH_NOT_FOUND: (404, "Batch not found", "未找到该批次"),
     Code.INTERNAL_ERROR: (500, "Internal error", "服务内部错误"),
+    Code.INVALID_CRITERIA: (400, "Invalid policy criteria", "政策匹配条件无效"),
+    Code.POLICY_NOT_FOUND: (404, "Policy not found", "未找到该政策"),
+    Code.POLICY_NOT_DRAFT: (409, "Policy is not a draft", "政策不是草稿"),
+    Code.POLICY_NOT_PUBLISHED: (409, "Policy is not published", "政策未发布"),
+    Code.POLICY_NOT_IN_FORCE: (409, "Policy is outside its validity", "政策不在有效期内"),
+    Code.POLICY_CONFLICT: (409, "Policy changed concurrently", "政策正被同时修改"),
 }
 
 

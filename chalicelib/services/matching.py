@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Final
+from typing import Any, Final
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -117,6 +117,22 @@ def decide(
     kind = MATCHED if matched else UNMATCHED
     event = build_policy_event(kind, compiled.policy, who, reasons, sequence, now)
     return MatchChange(state, existing.sequence if existing is not None else None, event)
+
+
+def reasons_now(compiled: Compiled, view: CardView) -> list[dict[str, Any]]:
+    """Every leaf's reason for one enterprise's current card (reads its age or rank if the tree needs)."""
+    code = view.card.credit_code
+    founded = established_on([code]).get(code) if compiled.needs_age else None
+    rank = rank_in_stage(view) if compiled.needs_rank else None
+    subject = subject_of(
+        view.card,
+        vocabulary(),
+        region_code=view.region_code,
+        industry_code=view.industry_code,
+        established_on=founded,
+        rank=rank,
+    )
+    return [r.as_json() for r in compiled.criteria.explain(subject)[1]]
 
 
 @dataclass

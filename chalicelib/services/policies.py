@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 
 from chalicelib.domain.model.schema import STAGES
 from chalicelib.domain.policies.criteria import parse_criteria
@@ -31,9 +31,9 @@ from chalicelib.domain.policies.policy import (
 )
 from chalicelib.domain.policies.subject import subject_of
 from chalicelib.domain.regions import CITIES
-from chalicelib.services.matching import ChunkResult, match_all, vocabulary
+from chalicelib.services.matching import ChunkResult, compile_policy, match_all, reasons_now, vocabulary
 from chalicelib.stores import policies as store
-from chalicelib.stores.card_reads import established_on, period_cards, rank_in_stage
+from chalicelib.stores.card_reads import cards_for, established_on, period_cards, rank_in_stage
 from chalicelib.stores.policies import StaleWriteError
 from chalicelib.stores.scores import stamp
 
@@ -194,3 +194,21 @@ def preview(policy_id: str) -> Preview:
 def may_manage(policy: Policy, role_issuer: str | None) -> bool:
     """Admin manages every policy; a department its own (404 for others: no existence leak)."""
     return role_issuer is None or policy.issuer == role_issuer or role_issuer == ADMIN_ISSUER
+
+
+def enterprise_policies(credit_code: str, period: int) -> list[tuple[Policy, list[dict[str, Any]]]]:
+    """The published policies in force that an enterprise matches for a period, newest first, each
+    with its reasons as the enterprise's card stands now (those stored at the match if it has none)."""
+    current = {m.policy_id: m for m in store.enterprise_matches(credit_code, period)}
+    if not current:
+        return []
+    today = _now().date()
+    matched = [p for p in store.published(period) if p.policy_id in current and p.in_force(today)]
+    view = cards_for([credit_code], period).get(credit_code)
+    out: list[tuple[Policy, list[dict[str, Any]]]] = []
+    for policy in sorted(matched, key=lambda p: p.created_at, reverse=True):
+        reasons = current[policy.policy_id].reasons
+        if view is not None:
+            reasons = reasons_now(compile_policy(policy), view)
+        out.append((policy, reasons))
+    return out

@@ -101,3 +101,16 @@ def rank_in_stage(view: CardView) -> int | None:
         partition = stage_partition(card.period, card.stage, shard)
         ahead += ScoreItem.by_stage.count(partition, ScoreItem.rank_sk < view.rank_sk)
     return ahead + 1
+
+
+def latest_period_of(credit_code: str) -> int | None:
+    """The latest period with a current card of the enterprise (one Query, newest first)."""
+    query = ScoreItem.query(
+        enterprise_pk(credit_code),
+        ScoreItem.sk.startswith("S#"),
+        filter_condition=ScoreItem.kind == CARD,
+        scan_index_forward=False,
+        attributes_to_get=["period", "kind"],
+    )
+    first = next(iter(query), None)
+    return int(first.period) if first is not None else None

@@ -20,7 +20,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.events import ChangeEvent
-from chalicelib.domain.policies.policy import PUBLISHED, Policy
+from chalicelib.domain.policies.policy import DRAFT, PUBLISHED, Policy
 from chalicelib.domain.regions import all_shards, shard_for, shards_for_prefix
 from chalicelib.stores import outbox
 from chalicelib.stores.outbox import OutboxRecord
@@ -165,15 +165,22 @@ def versions(policy_id: str) -> list[Policy]:
 
 
 def catalogue(
-    status: str | None, kind: str | None, limit: int, after: str | None
+    status: str | None, kind: str | None, viewer: str | None, limit: int, after: str | None
 ) -> tuple[list[Policy], str | None]:
-    """Policies newest first, filtered; the position after the last one when more may follow."""
-    condition: Condition | None = None
+    """Policies newest first, filtered; the position after the last one when more may follow.
+
+    `viewer` None sees every draft (admin); otherwise only drafts whose issuer is `viewer`.
+    """
+    conditions: list[Condition] = []
     if status is not None:
-        condition = PolicyItem.status == status
+        conditions.append(PolicyItem.status == status)
     if kind is not None:
-        kinded = PolicyItem.policy_kind == kind
-        condition = kinded if condition is None else condition & kinded
+        conditions.append(PolicyItem.policy_kind == kind)
+    if viewer is not None:
+        conditions.append((PolicyItem.status != DRAFT) | (PolicyItem.issuer == viewer))
+    condition: Condition | None = None
+    for part in conditions:
+        condition = part if condition is None else condition & part
     query = PolicyItem.catalogue.query(
         CATALOGUE,
         PolicyItem.created_sk < after if after is not None else None,
