@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.api.schemas import Num, PageParams, Period, Region
+from chalicelib.api.schemas import NextToken, Num, PageParams, Period, Region
 from chalicelib.domain.policies.policy import Policy, PolicyKind, PolicyStatus
 
 
@@ -35,7 +35,7 @@ class EnterprisePoliciesParams(BaseModel):
 
 class PolicyPage(_Out):
     items: list[Policy]
-    next_token: str | None = Field(default=None)
+    next_token: NextToken = None
 
 
 class PreviewOut(_Out):
@@ -67,7 +67,7 @@ class MatchOut(_Out):
 class MatchPage(_Out):
     policy_id: str
     items: list[MatchOut]
-    next_token: str | None = None
+    next_token: NextToken = None
 
 
 class MatchedPolicy(_Out):
