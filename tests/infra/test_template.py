@@ -174,8 +174,9 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
         (["sqs:SendMessage"], "RescoreQueue", "", {"Ingest", "APIHandler"}),
         (["dynamodb:PutItem", "dynamodb:BatchWriteItem"], "FactsTable", "", {"Ingest"}),
         (["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], "ScoresTable", "", {"Rescore"}),
-        (["dynamodb:PutItem"], "OutboxTable", "", {"Rescore"}),
-        (["dynamodb:UpdateItem"], "OutboxTable", "", {"RelayOutbox", "Rescore"}),  # marks events sent
+        # the API writes (and relays) policy events while publish matching runs in its request
+        (["dynamodb:PutItem"], "OutboxTable", "", {"Rescore", "APIHandler"}),
+        (["dynamodb:UpdateItem"], "OutboxTable", "", {"RelayOutbox", "Rescore", "APIHandler"}),  # marks sent
         (["dynamodb:GetItem"], "ApiKeysTable", "", {"APIHandler"}),
         (["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], "ApiKeysTable", "", set()),
         (["dynamodb:Scan"], "FactsTable", "", set()),
