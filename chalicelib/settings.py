@@ -63,6 +63,14 @@ class Settings(BaseModel):
     ganqitong_token_parameter: str = ""
     ganqitong_timeout_s: float = Field(default=10.0, gt=0, le=60)
     ganqitong_retry_base_s: int = Field(default=30, ge=0, le=900)  # backoff: base x 2^(attempt-1)
+    # jobs (backtest, activation, full rescore, policy publishing) and the model registry
+    jobs_table: str = "innovation-points-dev-jobs"
+    models_table: str = "innovation-points-dev-models"
+    jobs_queue_name: str = "innovation-points-dev-jobs"
+    jobs_queue_url: str = ""
+    job_chunk_size: int = Field(default=200, ge=1, le=1000)  # enterprises per job chunk message
+    # Seconds a Lambda container trusts its cached active model version before reading it again.
+    active_model_ttl_s: float = Field(default=5.0, ge=0)
 
     @property
     def partition(self) -> str:

@@ -136,6 +136,7 @@ def main() -> int:
     os.environ["RESCORE_QUEUE_URL"] = resources.rescore_queue_url
     os.environ["WHITELIST_TOPIC_ARN"] = resources.whitelist_topic_arn
     standin = _start_ganqitong(resources)
+    os.environ["JOBS_QUEUE_URL"] = resources.jobs_queue_url
     get_settings.cache_clear()
     settings = get_settings()
 
@@ -174,6 +175,7 @@ def main() -> int:
         Poller(sqs, resources.uploads_queue_url, invoker("ingest"), 1),
         Poller(sqs, resources.rescore_queue_url, invoker("rescore"), 10),
         Poller(sqs, resources.policy_delivery_queue_url, invoker("deliver_policies"), 10),
+        Poller(sqs, resources.jobs_queue_url, invoker("jobs"), 1),
     ]
     for p in pollers:
         p.start()
@@ -226,6 +228,7 @@ def main() -> int:
             standin.log_path.relative_to(ROOT) if standin.log_path.is_relative_to(ROOT) else standin.log_path
         ),
         "policy_delivery_queue_url": resources.policy_delivery_queue_url,
+        "jobs_queue_url": resources.jobs_queue_url,
     }
     (LOCAL / "stack.json").write_text(json.dumps(stack, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"API on {stack['api_url']} (try: curl {stack['api_url']}/health)")

@@ -30,6 +30,8 @@ class Resources:
     policy_topic_arn: str = ""
     policy_delivery_queue_url: str = ""
     policy_delivery_dlq_url: str = ""
+    jobs_queue_url: str = ""
+    jobs_dlq_url: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,6 +61,7 @@ def provision(settings: Settings, prefix: str = "innovation-points-dev") -> Reso
     s3.put_bucket_versioning(Bucket=settings.upload_bucket, VersioningConfiguration={"Status": "Enabled"})
     uploads_url, uploads_dlq = _queue_with_dlq(sqs, f"{prefix}-uploads")
     rescore_url, rescore_dlq = _queue_with_dlq(sqs, f"{prefix}-rescore")
+    jobs_url, jobs_dlq = _queue_with_dlq(sqs, settings.jobs_queue_name)
     uploads_arn = sqs.get_queue_attributes(QueueUrl=uploads_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
@@ -92,6 +95,8 @@ def provision(settings: Settings, prefix: str = "innovation-points-dev") -> Reso
         policy_topic_arn=policy_topic_arn,
         policy_delivery_queue_url=delivery_url,
         policy_delivery_dlq_url=delivery_dlq,
+        jobs_queue_url=jobs_url,
+        jobs_dlq_url=jobs_dlq,
     )
 
 

@@ -32,6 +32,11 @@ policy_matches pk "M#<policy_id>#<shard>" (the city of the enterprise: no policy
            sk "<credit_code>"                the match state of (policy, enterprise): matched, sequence,
                                              reasons, delivery state
          GSI by_enterprise ("<credit_code>#<period>", policy_id), sparse: current matches only
+jobs     pk job_id; sk "JOB" (the job: status, counters, set of counted chunks, result)
+                     sk "CHUNK#<n>" (one chunk's partial result, for the job's finisher)
+models   pk "M" (the registry is a few dozen items: one partition, listed by one Query)
+           sk version                       a model: status, source (the YAML text)
+           sk "@active"                     the pointer to the active version
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
     NumberAttribute,
+    NumberSetAttribute,
     UnicodeAttribute,
     VersionAttribute,
 )
@@ -220,7 +226,55 @@ class ApiKeyItem(Model):
     revoked = BooleanAttribute(default=False)
 
 
+# --- jobs ------------------------------------------------------------------------------------
+
+
+class JobItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.jobs_table
+
+    job_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    # the job (sk "JOB")
+    status = UnicodeAttribute(null=True)  # running | succeeded | failed
+    period = NumberAttribute(null=True)
+    params = JSONAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    finished_at = UnicodeAttribute(null=True)
+    total = NumberAttribute(default=0)  # enterprises, known once planned
+    done = NumberAttribute(default=0)  # enterprises of the counted chunks
+    chunks = NumberAttribute(null=True)  # chunk messages sent; null while planning
+    chunks_counted = NumberAttribute(default=0)
+    chunks_done = NumberSetAttribute(null=True)  # chunk numbers counted: a redelivery counts once
+    result = JSONAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    # a chunk's partial result (sk "CHUNK#<n>")
+    partial = JSONAttribute(null=True)
+
+
+# --- model registry --------------------------------------------------------------------------
+
+
+class ModelItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.models_table
+
+    pk = UnicodeAttribute(hash_key=True)
+    version = UnicodeAttribute(range_key=True)
+    created_at = UnicodeAttribute()
+    status = UnicodeAttribute(null=True)  # active | candidate | retired (model items)
+    source = UnicodeAttribute(null=True)  # the model file's text
+    activated_at = UnicodeAttribute(null=True)
+    retired_at = UnicodeAttribute(null=True)
+    # the pointer item ("@active")
+    active_version = UnicodeAttribute(null=True)
+    activation_job_id = UnicodeAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (FactItem, ScoreItem, BatchItem, OutboxItem, ApiKeyItem)
+ALL_MODELS += (JobItem, ModelItem)
 
 
 # --- policies (contract 9) ---------------------------------------------------------------------

@@ -265,7 +265,11 @@ def api_aws() -> Iterator[Resources]:
     with moto.mock_aws():
         for model in tables.ALL_MODELS:  # pynamodb caches its connection on the class
             model._connection = None
-        yield provision(get_settings())
+        resources = provision(get_settings())
+        from chalicelib.services.model_registry import forget_cache
+
+        forget_cache()  # the active version cached by another module's moto world
+        yield resources
 
 
 @pytest.fixture(scope="module")

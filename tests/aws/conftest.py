@@ -20,6 +20,9 @@ def aws() -> Iterator[Resources]:
         for model in tables.ALL_MODELS:  # pynamodb caches its connection on the class
             model._connection = None
         resources = provision(get_settings())
+        from chalicelib.services.model_registry import forget_cache
+
+        forget_cache()  # the active version cached by another test's moto world
         os.environ["RESCORE_QUEUE_URL"] = resources.rescore_queue_url
         os.environ["WHITELIST_TOPIC_ARN"] = resources.whitelist_topic_arn
         os.environ["POLICY_TOPIC_ARN"] = resources.policy_topic_arn

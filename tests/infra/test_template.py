@@ -18,7 +18,7 @@ from tests.infra.conftest import Packaged
 pytestmark = pytest.mark.slow  # packages the app once per stage
 
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = {"APIHandler", "Ingest", "Rescore", "RelayOutbox", "DeliverPolicies"}
+FUNCTIONS = {"APIHandler", "Ingest", "Rescore", "RelayOutbox", "Jobs", "DeliverPolicies"}
 POLICY_RESOURCE_TYPES = {"AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy"}
 NO_VALUE = {"Ref": "AWS::NoValue"}
 
@@ -165,7 +165,7 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
 @pytest.mark.parametrize(
     ("actions", "resource", "path", "holders"),
     [
-        (["sns:Publish"], "WhitelistTopic", "", {"RelayOutbox", "Rescore"}),  # rescore relays at once
+        (["sns:Publish"], "WhitelistTopic", "", {"RelayOutbox", "Rescore", "Jobs"}),  # both relay at once
         (["s3:PutObject"], "UploadBucket", "/incoming/", {"APIHandler"}),  # signs the presigned POST
         (["s3:GetObject"], "UploadBucket", "/incoming/", {"Ingest"}),
         (["s3:PutObject"], "UploadBucket", "/reports/", {"Ingest"}),
@@ -173,10 +173,20 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
         (["sqs:ReceiveMessage", "sqs:DeleteMessage"], "RescoreQueue", "", {"Rescore"}),
         (["sqs:SendMessage"], "RescoreQueue", "", {"Ingest", "APIHandler"}),
         (["dynamodb:PutItem", "dynamodb:BatchWriteItem"], "FactsTable", "", {"Ingest"}),
-        (["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], "ScoresTable", "", {"Rescore"}),
+        (
+            ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+            "ScoresTable",
+            "",
+            {"Rescore", "Jobs"},
+        ),
         # the API writes (and relays) policy events while publish matching runs in its request
-        (["dynamodb:PutItem"], "OutboxTable", "", {"Rescore", "APIHandler"}),
-        (["dynamodb:UpdateItem"], "OutboxTable", "", {"RelayOutbox", "Rescore", "APIHandler"}),  # marks sent
+        (["dynamodb:PutItem"], "OutboxTable", "", {"Rescore", "Jobs", "APIHandler"}),
+        (["dynamodb:UpdateItem"], "OutboxTable", "", {"RelayOutbox", "Rescore", "Jobs", "APIHandler"}),
+        (["sqs:ReceiveMessage", "sqs:DeleteMessage"], "JobsQueue", "", {"Jobs"}),
+        (["sqs:SendMessage"], "JobsQueue", "", {"APIHandler", "Jobs"}),  # a job's plan step sends its chunks
+        (["dynamodb:UpdateItem"], "JobsTable", "", {"Jobs"}),
+        (["dynamodb:PutItem", "dynamodb:UpdateItem"], "ModelsTable", "", {"APIHandler"}),
+        (["dynamodb:GetItem"], "ModelsTable", "", {"APIHandler", "Ingest", "Rescore", "Jobs"}),
         (["dynamodb:GetItem"], "ApiKeysTable", "", {"APIHandler"}),
         (["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], "ApiKeysTable", "", set()),
         (["dynamodb:Scan"], "FactsTable", "", set()),
@@ -355,6 +365,7 @@ def test_visibility_timeout_is_at_least_six_function_timeouts(packaged: Packaged
     assert consumed == {
         ("Ingest", "UploadsQueue"),
         ("Rescore", "RescoreQueue"),
+        ("Jobs", "JobsQueue"),
         ("DeliverPolicies", "PolicyDeliveryQueue"),
     }
 
@@ -365,7 +376,7 @@ def test_sqs_event_sources_report_batch_item_failures(packaged: Packaged) -> Non
         assert event.get("FunctionResponseTypes") == ["ReportBatchItemFailures"], function
         assert 2 <= event["ScalingConfig"]["MaximumConcurrency"] <= 1000, function
         sizes[function] = event["BatchSize"]
-    assert sizes == {"Ingest": 1, "Rescore": 10, "DeliverPolicies": 10}
+    assert sizes == {"Ingest": 1, "Rescore": 10, "Jobs": 1, "DeliverPolicies": 10}
 
 
 # --- alarms --------------------------------------------------------------------------------------
@@ -392,7 +403,12 @@ def test_every_dead_letter_queue_has_a_depth_alarm(packaged: Packaged) -> None:
         for q in packaged.of_type("AWS::SQS::Queue").values()
         if "RedrivePolicy" in q["Properties"]
     }
-    assert dlqs == {"UploadsDeadLetterQueue", "RescoreDeadLetterQueue", "PolicyDeliveryDeadLetterQueue"}
+    assert dlqs == {
+        "UploadsDeadLetterQueue",
+        "RescoreDeadLetterQueue",
+        "JobsDeadLetterQueue",
+        "PolicyDeliveryDeadLetterQueue",
+    }
     alarms = _alarms(packaged, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
     watched = set()
     for alarm in alarms:
@@ -436,6 +452,10 @@ RESOURCE_ENV = {
     "RESCORE_QUEUE_NAME": {"Fn::GetAtt": ["RescoreQueue", "QueueName"]},
     "RESCORE_QUEUE_URL": {"Ref": "RescoreQueue"},  # Ref of a queue is its URL
     "WHITELIST_TOPIC_ARN": {"Ref": "WhitelistTopic"},  # Ref of a topic is its ARN
+    "JOBS_TABLE": {"Ref": "JobsTable"},
+    "MODELS_TABLE": {"Ref": "ModelsTable"},
+    "JOBS_QUEUE_NAME": {"Fn::GetAtt": ["JobsQueue", "QueueName"]},
+    "JOBS_QUEUE_URL": {"Ref": "JobsQueue"},
     "POLICIES_TABLE": {"Ref": "PoliciesTable"},
     "POLICY_MATCHES_TABLE": {"Ref": "PolicyMatchesTable"},
     "POLICY_TOPIC_ARN": {"Ref": "PolicyTopic"},
