@@ -25,6 +25,7 @@ from chalicelib.api.policy_schemas import (
     MatchPage,
     PolicyPage,
     PreviewOut,
+    Published,
 )
 from chalicelib.api.problems import ApiProblem, Code
 from chalicelib.api.routing import Routes
@@ -164,17 +165,17 @@ def preview_policy(principal: Principal, settings: Settings, params: NoParams, p
     "/policies/{policy_id}/publish",
     "POST",
     roles=(ADMIN, DEPARTMENT),
-    response=Policy,
+    response=Published,
     params=NoParams,
     status=202,
     not_found=True,
-    summary="Publish a draft: matches every enterprise scored for its period and pushes each match",
+    summary="Publish a draft: a job matches every enterprise scored for its period and pushes each match",
 )
-def publish_policy(principal: Principal, settings: Settings, params: NoParams, policy_id: str) -> Policy:
+def publish_policy(principal: Principal, settings: Settings, params: NoParams, policy_id: str) -> Published:
     _managed(policy_id, principal)
     with _answers():
-        policy, _ = service.publish(policy_id)
-    return policy
+        policy, job_id = service.publish(policy_id)
+    return Published(**policy.model_dump(), job_id=job_id)
 
 
 @routes(

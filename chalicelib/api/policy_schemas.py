@@ -89,3 +89,9 @@ class EnterprisePolicies(_Out):
     credit_code: str
     period: int
     items: list[MatchedPolicy]
+
+
+class Published(Policy):
+    """The published policy and the job matching it (GET /jobs/{job_id} counts its progress)."""
+
+    job_id: str

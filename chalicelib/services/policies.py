@@ -38,6 +38,7 @@ from chalicelib.stores.policies import StaleWriteError
 from chalicelib.stores.scores import stamp
 
 SAMPLE_SIZE: Final = 20
+POLICY_MATCH_JOB: Final = "policy_match"  # the job kind (services/jobs.py KINDS)
 
 
 class PolicyNotFoundError(LookupError):
@@ -133,15 +134,32 @@ def _transition(
     return policy
 
 
-def publish(
-    policy_id: str, *, clock: Callable[[], datetime] = _now, match: bool = True
-) -> tuple[Policy, ChunkResult | None]:
-    """Publish a draft (once) and match every scored enterprise of its period."""
+def publish(policy_id: str, *, clock: Callable[[], datetime] = _now) -> tuple[Policy, str]:
+    """Publish a draft (once) and start the job that matches every scored enterprise of its period.
+
+    The status flips first, so that the job's chunks find the policy in force; if the job cannot be
+    started, the flip is undone and the draft can be published again.
+    """
+    from chalicelib.services.jobs import start_job
+
     policy = _transition(
         policy_id, lambda p: check_publishable(p, clock().date()), PUBLISHED, "published_at", clock
     )
-    result = match_all(policy.policy_id, policy.period, clock=clock) if match else None
-    return policy, result
+    try:
+        job_id = start_job(POLICY_MATCH_JOB, {"policy_id": policy.policy_id}, policy.period)
+    except Exception:
+        draft = policy.model_copy(update={"status": DRAFT, "published_at": None})
+        store.save_status(draft, policy)
+        raise
+    return policy, job_id
+
+
+def publish_in_process(policy_id: str, *, clock: Callable[[], datetime] = _now) -> tuple[Policy, ChunkResult]:
+    """Publish and match in this process, chunk after chunk (scripts and benchmarks without a jobs queue)."""
+    policy = _transition(
+        policy_id, lambda p: check_publishable(p, clock().date()), PUBLISHED, "published_at", clock
+    )
+    return policy, match_all(policy.policy_id, policy.period, clock=clock)
 
 
 def withdraw(policy_id: str, *, clock: Callable[[], datetime] = _now) -> Policy:

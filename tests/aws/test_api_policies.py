@@ -25,6 +25,7 @@ from tests.aws.api_helpers import (
 from tests.aws.api_helpers import api_aws as api_aws
 from tests.aws.api_helpers import client as client
 from tests.aws.api_helpers import keys as keys
+from tests.aws.jobs_helpers import drain_jobs
 
 P = 2024  # a period no other API test module seeds
 TODAY = datetime.now(UTC).date()
@@ -132,6 +133,7 @@ def test_bad_fields_answer_400(client: Client, keys: dict[str, str]) -> None:
 
 
 def test_drafts_edit_preview_publish_and_read(
+    api_aws: Resources,
     client: Client,
     keys: dict[str, str],
     sci: str,
@@ -155,6 +157,10 @@ def test_drafts_edit_preview_publish_and_read(
     status, published = post_json(client, f"/policies/{pid}/publish", sci, {})
     assert status == 202, published
     assert published["status"] == "published" and published["published_at"]
+    drain_jobs(api_aws)  # the matching job, as the jobs Lambda runs it
+    status, job = get_json(client, f"/jobs/{published['job_id']}", keys["admin"])
+    assert status == 200 and job["status"] == "succeeded", job
+    assert job["result"]["matched"] == 1
     status, problem = post_json(client, f"/policies/{pid}/publish", sci, {})
     assert (status, problem["code"]) == (409, "POLICY_NOT_DRAFT")
     status, problem = put_json(client, f"/policies/{pid}", sci, body())

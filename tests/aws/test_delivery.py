@@ -18,6 +18,7 @@ from chalicelib.stores import policies as store
 from scripts.ganqitong_standin import StandIn
 from scripts.provision import Resources
 from tests.aws.ingest_helpers import sqs_record
+from tests.aws.jobs_helpers import drain_jobs
 from tests.aws.rescore_helpers import MID, STRONG, P, enterprise, rescore, write_facts
 from tests.aws.test_policy_matching import WHITELISTED, fields
 
@@ -81,6 +82,7 @@ def published(aws: Resources) -> dict[str, str]:
     rescore([(strong, P), (mid, P)])
     policy = service.create(fields(WHITELISTED), "sci")
     service.publish(policy.policy_id)
+    drain_jobs(aws)
     return {"policy_id": policy.policy_id, "strong": strong, "mid": mid}
 
 

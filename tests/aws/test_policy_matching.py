@@ -13,8 +13,10 @@ from chalicelib.domain.policies.events import policy_event_id
 from chalicelib.domain.policies.policy import PolicyFields, PolicyStateError
 from chalicelib.services import matching
 from chalicelib.services import policies as service
+from chalicelib.stores import jobs
 from chalicelib.stores import policies as store
 from scripts.provision import Resources
+from tests.aws.jobs_helpers import drain_jobs
 from tests.aws.rescore_helpers import GROWTH_BASE, MID, STRONG, P, enterprise, rescore, write_facts
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -44,6 +46,17 @@ def fields(criteria: dict[str, Any], **extra: Any) -> PolicyFields:
 WHITELISTED = {"all": [{"field": "whitelisted", "op": "==", "value": True}]}
 
 
+def publish(aws: Resources, policy_id: str) -> dict[str, Any]:
+    """Publish, then run the matching job as the jobs Lambda would; the job's result."""
+    published, job_id = service.publish(policy_id)
+    assert published.status == "published"
+    drain_jobs(aws)
+    job = jobs.get(job_id)
+    assert job is not None and job.status == "succeeded", job
+    assert job.result is not None
+    return job.result
+
+
 def policy_queue(aws: Resources) -> str:
     """A subscriber of the policy topic (raw delivery), every event type."""
     sqs, sns = boto3.client("sqs"), boto3.client("sns")
@@ -65,6 +78,14 @@ def drain(url: str) -> list[dict[str, Any]]:
     return out
 
 
+def publish_again_is_refused(policy_id: str) -> bool:
+    try:
+        service.publish(policy_id)
+    except PolicyStateError as exc:
+        return exc.code == "POLICY_NOT_DRAFT"
+    return False
+
+
 @pytest.fixture
 def scored(aws: Resources) -> dict[str, str]:
     """Two scored enterprises of P: one whitelisted (grade A), one under the line (grade C)."""
@@ -83,9 +104,10 @@ def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_publish_matches_every_scored_enterprise_once(aws: Resources, scored: dict[str, str]) -> None:
     queue = policy_queue(aws)
     policy = service.create(fields(WHITELISTED), "sci")
-    published, result = service.publish(policy.policy_id)
-    assert published.status == "published"
-    assert result is not None and (result.evaluated, result.matched) == (2, 1)
+    result = publish(aws, policy.policy_id)
+    assert (result["evaluated"], result["matched"], result["unmatched"]) == (2, 1, 0)
+    assert publish_again_is_refused(policy.policy_id)
+    drain_jobs(aws)  # nothing new
 
     events = drain(queue)
     assert [e["type"] for e in events] == ["policy.matched"]
@@ -118,7 +140,7 @@ def test_publishing_twice_and_editing_a_published_policy_are_refused(
     aws: Resources, scored: dict[str, str]
 ) -> None:
     policy = service.create(fields(WHITELISTED), "sci")
-    service.publish(policy.policy_id)
+    publish(aws, policy.policy_id)
     with pytest.raises(PolicyStateError) as twice:
         service.publish(policy.policy_id)
     assert twice.value.code == "POLICY_NOT_DRAFT"
@@ -133,7 +155,7 @@ def test_a_rescore_moving_an_enterprise_in_or_out_sends_exactly_one_event(
 ) -> None:
     queue = policy_queue(aws)
     policy = service.create(fields(WHITELISTED), "sci")
-    service.publish(policy.policy_id)
+    publish(aws, policy.policy_id)
     drain(queue)
 
     # the previous year's data gives the mid enterprise full growth points: it crosses the line
@@ -162,7 +184,7 @@ def test_a_rescore_moving_an_enterprise_in_or_out_sends_exactly_one_event(
 def test_withdrawing_stops_matching_without_unmatched_events(aws: Resources, scored: dict[str, str]) -> None:
     queue = policy_queue(aws)
     policy = service.create(fields(WHITELISTED), "sci")
-    service.publish(policy.policy_id)
+    publish(aws, policy.policy_id)
     drain(queue)
     withdrawn = service.withdraw(policy.policy_id)
     assert withdrawn.status == "withdrawn"
@@ -222,8 +244,7 @@ def test_age_and_rank_are_read_when_a_tree_names_them(aws: Resources, scored: di
     # both were established in 2019: age 6 in 2025; the strong one ranks first of its stage
     criteria = {"all": [{"field": "age", "op": "==", "value": 6}, {"field": "rank", "op": "<=", "value": 1}]}
     policy = service.create(fields(criteria), "sci")
-    _, result = service.publish(policy.policy_id)
-    assert result is not None and result.matched == 1
+    assert publish(aws, policy.policy_id)["matched"] == 1
     match = store.match_of(policy.policy_id, scored["strong"], "360111")
     assert match is not None and match.matched
     assert [r["actual"] for r in match.reasons] == [6, 1]

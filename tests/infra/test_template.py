@@ -179,9 +179,8 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
             "",
             {"Rescore", "Jobs"},
         ),
-        # the API writes (and relays) policy events while publish matching runs in its request
-        (["dynamodb:PutItem"], "OutboxTable", "", {"Rescore", "Jobs", "APIHandler"}),
-        (["dynamodb:UpdateItem"], "OutboxTable", "", {"RelayOutbox", "Rescore", "Jobs", "APIHandler"}),
+        (["dynamodb:PutItem"], "OutboxTable", "", {"Rescore", "Jobs"}),
+        (["dynamodb:UpdateItem"], "OutboxTable", "", {"RelayOutbox", "Rescore", "Jobs"}),  # marks events sent
         (["sqs:ReceiveMessage", "sqs:DeleteMessage"], "JobsQueue", "", {"Jobs"}),
         (["sqs:SendMessage"], "JobsQueue", "", {"APIHandler", "Jobs"}),  # a job's plan step sends its chunks
         (["dynamodb:UpdateItem"], "JobsTable", "", {"Jobs"}),
@@ -191,7 +190,7 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
         (["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], "ApiKeysTable", "", set()),
         (["dynamodb:Scan"], "FactsTable", "", set()),
         (["dynamodb:Scan"], "ScoresTable", "", set()),
-        (["sns:Publish"], "PolicyTopic", "", {"RelayOutbox", "Rescore", "APIHandler"}),  # relay at once
+        (["sns:Publish"], "PolicyTopic", "", {"RelayOutbox", "Rescore", "Jobs"}),  # relay at once
         (
             ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
             "PolicyDeliveryQueue",
@@ -199,7 +198,7 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
             {"DeliverPolicies"},
         ),
         (["dynamodb:UpdateItem"], "PolicyMatchesTable", "", {"DeliverPolicies"}),  # delivery state
-        (["dynamodb:PutItem"], "PolicyMatchesTable", "", {"APIHandler", "Rescore"}),  # match changes
+        (["dynamodb:PutItem"], "PolicyMatchesTable", "", {"Rescore", "Jobs"}),  # match changes
         (["dynamodb:PutItem"], "PoliciesTable", "", {"APIHandler"}),
         (["ssm:GetParameter"], "GanqitongTokenParameter", "", {"DeliverPolicies"}),
         (["dynamodb:Scan"], "PolicyMatchesTable", "", set()),
