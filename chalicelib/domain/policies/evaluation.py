@@ -115,6 +115,13 @@ def _combine(node: Tree, results: list[bool], position: list[int]) -> bool:
     return all(children) if isinstance(node, All) else any(children)
 
 
+def _stated_value(leaf: Leaf) -> Any:
+    """The leaf's value as the policy states it, JSON-ready."""
+    if isinstance(leaf.value, tuple):
+        return [json_scalar(v) for v in leaf.value]
+    return json_scalar(leaf.value)
+
+
 class Criteria:
     """A compiled tree."""
 
@@ -123,6 +130,19 @@ class Criteria:
         self._test = _compile(tree)
         self._leaves: list[tuple[str, Leaf, Test]] = []
         _leaves(tree, ROOT, self._leaves)
+        self._tests = tuple(test for _, _, test in self._leaves)
+        # what each reason repeats for every enterprise, JSON-ready once
+        self._stated = tuple(
+            (
+                path,
+                leaf.field,
+                leaf.op,
+                [json_scalar(v) for v in leaf.value]
+                if isinstance(leaf.value, tuple)
+                else json_scalar(leaf.value),
+            )
+            for path, leaf, _ in self._leaves
+        )
 
     @property
     def leaf_count(self) -> int:
@@ -134,19 +154,14 @@ class Criteria:
     def matches(self, subject: Subject) -> bool:
         return self._test(subject)
 
+    def leaf_results(self, subject: Subject) -> list[bool]:
+        """Every leaf's own result, in document order."""
+        return [test(subject) for test in self._tests]
+
     def explain(self, subject: Subject) -> tuple[bool, list[Reason]]:
-        results = [test(subject) for _, _, test in self._leaves]
+        results = self.leaf_results(subject)
         reasons = [
-            Reason(
-                path=path,
-                field=leaf.field,
-                op=leaf.op,
-                value=[json_scalar(v) for v in leaf.value]
-                if isinstance(leaf.value, tuple)
-                else json_scalar(leaf.value),
-                actual=json_scalar(subject.get(leaf.field)),
-                ok=ok,
-            )
-            for (path, leaf, _), ok in zip(self._leaves, results, strict=True)
+            Reason(path, field, op, value, json_scalar(subject.get(field)), ok)
+            for (path, field, op, value), ok in zip(self._stated, results, strict=True)
         ]
         return _combine(self.tree, results, [0]), reasons
