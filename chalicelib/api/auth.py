@@ -14,11 +14,11 @@ import re
 import secrets
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any, Literal
 
 from chalicelib.api.problems import ApiProblem, Code
+from chalicelib.domain.timestamps import now, stamp
 from chalicelib.services.model_registry import model_by_version
 from chalicelib.settings import Settings
 from chalicelib.stores import api_keys
@@ -72,7 +72,7 @@ def issue_key(role: str, label: str | None, *, departments: Collection[str]) -> 
     """Create a key for `role`; returns the key itself, which is stored nowhere (only its hash)."""
     validate_role(role, departments)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    api_keys.add(hash_key(key), role, label, datetime.now(UTC).isoformat())
+    api_keys.add(hash_key(key), role, label, stamp(now()))
     return key
 
 

@@ -26,12 +26,12 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from chalicelib.domain.policies.events import MATCHED
 from chalicelib.domain.policies.policy import Policy
+from chalicelib.domain.timestamps import stamp
 from chalicelib.settings import Settings, get_settings
 from chalicelib.stores import ganqitong
 from chalicelib.stores import policies as store
 from chalicelib.stores.delivery_queue import retry_after
 from chalicelib.stores.parameters import secure_parameter
-from chalicelib.stores.scores import stamp
 
 MAX_RECEIVES: Final = 5  # the queue's maxReceiveCount: the 5th failure dead-letters the message
 

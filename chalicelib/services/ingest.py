@@ -16,7 +16,6 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from itertools import islice
@@ -36,9 +35,11 @@ from chalicelib.domain.messages import enterprise_not_registered, file_too_large
 from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.records import FactValue, Master
 from chalicelib.domain.scoring.affected import Change, affected_pairs, requests_for
+from chalicelib.domain.timestamps import now, stamp_ms
 from chalicelib.domain.upload_event import Upload, uploads_from_body
 from chalicelib.domain.validation.report import BatchReport, RowCounts
-from chalicelib.domain.validation.upload import FactRow, MasterRow, validate_upload
+from chalicelib.domain.validation.rows import FactRow, MasterRow
+from chalicelib.domain.validation.upload import validate_upload
 from chalicelib.observability import logger, metrics
 from chalicelib.services.model_registry import active_model
 from chalicelib.settings import get_settings
@@ -58,7 +59,7 @@ def batch_id_for(bucket: str, key: str, version_id: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return stamp_ms(now())
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -238,14 +239,20 @@ def _rejected(report: BatchReport, file_errors: list[dict[str, Any]]) -> BatchRe
 
 
 @cache
-def _idempotent_ingest() -> Any:
-    """Built lazily: the persistence layer creates its client at construction (STACK-NOTES)."""
-    store = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
-    config = IdempotencyConfig(
+def _idempotency_config() -> IdempotencyConfig:
+    return IdempotencyConfig(
         event_key_jmespath="[bucket, key, version_id]", expires_after_seconds=IDEMPOTENCY_SECONDS
     )
 
-    @idempotent_function(data_keyword_argument="upload", persistence_store=store, config=config)  # type: ignore[untyped-decorator]
+
+@cache
+def _idempotent_ingest() -> Any:
+    """Built lazily: the persistence layer creates its client at construction (STACK-NOTES)."""
+    store = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
+
+    @idempotent_function(
+        data_keyword_argument="upload", persistence_store=store, config=_idempotency_config()
+    )  # type: ignore[untyped-decorator]
     def run(upload: dict[str, Any]) -> dict[str, Any]:
         return ingest_upload(Upload.model_validate(upload))
 
@@ -260,7 +267,14 @@ def _record_handler(record: SQSRecord) -> None:
         _idempotent_ingest()(upload=upload.model_dump())
 
 
-def handle_sqs_event(event: dict[str, Any]) -> dict[str, Any]:
-    """The uploads queue's Lambda: each SQS record holds one S3 notification."""
-    processor = BatchProcessor(event_type=EventType.SQS)
+def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """The uploads queue's Lambda: each SQS record holds one S3 notification.
+
+    The Lambda context gives the idempotency record its in-progress expiry (the time this invocation
+    has left): an invocation that dies mid-file (a timeout) leaves a record that a retry may take over
+    once that time has passed, instead of one that refuses every retry until the whole expiry.
+    """
+    if context is not None:
+        _idempotency_config().register_lambda_context(context)
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return dict(process_partial_response(event=event, record_handler=_record_handler, processor=processor))

@@ -32,12 +32,13 @@ from chalicelib.domain.policies.policy import Policy
 from chalicelib.domain.policies.subject import subject_of
 from chalicelib.domain.policies.vocabulary import Vocabulary, vocabulary_of
 from chalicelib.domain.scoring.ranking import rank_key
+from chalicelib.domain.timestamps import stamp
 from chalicelib.settings import get_settings
 from chalicelib.stores import policies as store
 from chalicelib.stores.card_reads import CardView, cards_for, established_on, rank_in_stage
 from chalicelib.stores.outbox import OutboxRecord
 from chalicelib.stores.policies import Delivery, MatchChange, MatchState, StaleWriteError
-from chalicelib.stores.scores import CardWrite, scored_enterprises, stamp
+from chalicelib.stores.scores import CardWrite, scored_enterprises
 
 MAX_ATTEMPTS: Final = 4
 

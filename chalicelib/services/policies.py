@@ -31,11 +31,11 @@ from chalicelib.domain.policies.policy import (
 )
 from chalicelib.domain.policies.subject import subject_of
 from chalicelib.domain.regions import CITIES
+from chalicelib.domain.timestamps import stamp
 from chalicelib.services.matching import ChunkResult, compile_policy, match_all, reasons_now, vocabulary
 from chalicelib.stores import policies as store
 from chalicelib.stores.card_reads import cards_for, established_on, period_cards, rank_in_stage
 from chalicelib.stores.policies import StaleWriteError
-from chalicelib.stores.scores import stamp
 
 SAMPLE_SIZE: Final = 20
 POLICY_MATCH_JOB: Final = "policy_match"  # the job kind (services/jobs.py KINDS)

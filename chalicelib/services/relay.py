@@ -20,15 +20,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib.domain.events import WHITELIST_TOPIC, event_id
 from chalicelib.domain.policies.events import TOPIC as POLICY_TOPIC
 from chalicelib.domain.policies.events import policy_event_id
+from chalicelib.domain.timestamps import stamp
+from chalicelib.observability import metrics
 from chalicelib.settings import get_settings
 from chalicelib.stores import outbox
 from chalicelib.stores.outbox import PENDING, OutboxRecord
 from chalicelib.stores.publisher import MAX_ENTRIES, OutgoingMessage, SnsPublisher
-from chalicelib.stores.scores import stamp
 
 # The drain leaves fresh records to the immediate relay of the invocation that wrote them.
 DRAIN_MIN_AGE_S: Final = 30.0
@@ -177,6 +179,7 @@ def drain_outbox(
     """Publish pending records older than `min_age_seconds`, oldest first; return how many."""
     cutoff = stamp(_now() - timedelta(seconds=min_age_seconds))
     ids = outbox.pending_ids(cutoff, limit)
-    if not ids:
-        return 0
-    return relay_now(ids, publisher)
+    sent = relay_now(ids, publisher) if ids else 0
+    # every run publishes its figure (0 included): stuck records show as a flat line, not as silence
+    metrics.add_metric(name="OutboxDrained", unit=MetricUnit.Count, value=sent)
+    return sent

@@ -33,6 +33,8 @@ from chalicelib.domain.records import EnterpriseData, WhitelistChange, Whitelist
 from chalicelib.domain.scoring.engine import score_enterprise, score_period
 from chalicelib.domain.scoring.rescore_request import Pair, RescoreRequest
 from chalicelib.domain.scoring.whitelist import LEFT, transition
+from chalicelib.domain.timestamps import stamp
+from chalicelib.domain.values import FIRST_PERIOD
 from chalicelib.services.model_registry import active_model
 from chalicelib.settings import get_settings
 from chalicelib.stores.facts import FactsRepository
@@ -48,10 +50,8 @@ from chalicelib.stores.scores import (
     Write,
     needs_write,
     scored_enterprises,
-    stamp,
 )
 
-FIRST_PERIOD: Final = 2000  # contract 2.2: periods run from 2000 to the current year
 MAX_ATTEMPTS: Final = 5
 RETRY_DELAY_S: Final = 0.05
 

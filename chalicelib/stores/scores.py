@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final
 
@@ -54,21 +53,20 @@ class CardConflictError(RuntimeError):
         self.credit_code = credit_code
 
 
-def stamp(moment: datetime) -> str:
-    """UTC with microseconds, e.g. 2026-01-05T08:00:00.123456Z: sorts as time does."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def enterprise_pk(credit_code: str) -> str:
     return f"E#{credit_code}"
 
 
+_CARD_PREFIX: Final = "S#"
+_HISTORY_PREFIX: Final = "H#"
+
+
 def card_sk(period: int) -> str:
-    return f"S#{period}"
+    return f"{_CARD_PREFIX}{period}"
 
 
 def history_sk(period: int, computed_at: str) -> str:
-    return f"H#{period}#{computed_at}"
+    return f"{_HISTORY_PREFIX}{period}#{computed_at}"
 
 
 def comparable(card_dict: dict[str, Any]) -> dict[str, Any]:
@@ -265,7 +263,7 @@ class ScoresRepository:
     def load(self, credit_code: str) -> dict[int, StoredCard]:
         """Every card of an enterprise by period, in one strongly consistent Query."""
         items = ScoreItem.query(
-            enterprise_pk(credit_code), ScoreItem.sk.startswith("S#"), consistent_read=True
+            enterprise_pk(credit_code), ScoreItem.sk.startswith(_CARD_PREFIX), consistent_read=True
         )
         return {int(item.period): _stored(item) for item in items}
 
@@ -335,3 +333,96 @@ def scored_enterprises(period: int) -> Iterator[str]:
             period_partition(period, shard), attributes_to_get=["credit_code"]
         ):
             yield item.credit_code
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentCard:
+    """A current card item as the API shows it (no versioning or whitelist bookkeeping)."""
+
+    credit_code: str
+    period: int
+    name: str | None
+    region_code: str | None
+    industry_code: str | None
+    stage: str
+    computed_at: str
+    rank_sk: str | None
+    card: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    sk: str
+    period: int
+    score: Decimal
+    grade: str
+    stage: str
+    model_version: str
+    computed_at: str
+    batch_id: str | None
+
+
+def _current(item: ScoreItem) -> CurrentCard:
+    return CurrentCard(
+        credit_code=item.credit_code,
+        period=int(item.period),
+        name=item.name,
+        region_code=item.region_code,
+        industry_code=item.industry_code,
+        stage=item.stage,
+        computed_at=item.computed_at,
+        rank_sk=item.rank_sk,
+        card=item.card,
+    )
+
+
+def card_of(credit_code: str, period: int) -> CurrentCard | None:
+    """The current card of (enterprise, period); a retired card counts as absent."""
+    try:
+        item = ScoreItem.get(enterprise_pk(credit_code), card_sk(period))
+    except ScoreItem.DoesNotExist:
+        return None
+    return _current(item) if item.kind == CARD else None
+
+
+def latest_card(credit_code: str) -> CurrentCard | None:
+    """The enterprise's current card of its latest scored period (one Query, Limit 1)."""
+    query = ScoreItem.query(
+        enterprise_pk(credit_code),
+        ScoreItem.sk.startswith(_CARD_PREFIX),
+        filter_condition=ScoreItem.kind == CARD,
+        scan_index_forward=False,
+        limit=1,
+    )
+    item = next(iter(query), None)
+    return _current(item) if item is not None else None
+
+
+def history_page(credit_code: str, after_sk: str | None, limit: int) -> tuple[list[HistoryRow], bool]:
+    """Score changes of an enterprise, newest first: up to `limit` after `after_sk`, and whether more."""
+    pk = enterprise_pk(credit_code)
+    start = {"pk": {"S": pk}, "sk": {"S": after_sk}} if after_sk is not None else None
+    found = list(
+        ScoreItem.query(
+            pk,
+            ScoreItem.sk.startswith(_HISTORY_PREFIX),
+            scan_index_forward=False,
+            limit=limit + 1,
+            page_size=limit + 1,
+            last_evaluated_key=start,
+        )
+    )
+    rows = [
+        HistoryRow(
+            sk=i.sk,
+            period=int(i.period),
+            score=Decimal(i.score) if i.score is not None else Decimal(0),
+            grade=i.grade,
+            stage=i.stage,
+            model_version=i.model_version,
+            computed_at=i.computed_at,
+            batch_id=i.batch_id,
+        )
+        for i in found[:limit]
+    ]
+    return rows, len(found) > limit

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,30 +12,12 @@ from chalice.test import Client
 from chalicelib.api.auth import department_ids, issue_key
 from chalicelib.settings import get_settings
 from scripts.provision import Resources
-from tests.aws.api_helpers import (
-    _WORKER,
-    _body,
-    credit_code,
-    get_json,
-    post_json,
-    put_card,
-)
-from tests.aws.api_helpers import api_aws as api_aws
-from tests.aws.api_helpers import client as client
-from tests.aws.api_helpers import keys as keys
+from scripts.synthetic import credit_code
+from tests.aws.api_helpers import _WORKER, _body, get_json, post_json, put_card
 from tests.aws.jobs_helpers import drain_jobs
 
 P = 2024  # a period no other API test module seeds
 TODAY = datetime.now(UTC).date()
-
-
-@pytest.fixture(scope="module")
-def env(api_aws: Resources) -> Iterator[None]:
-    os.environ["POLICY_TOPIC_ARN"] = api_aws.policy_topic_arn
-    get_settings.cache_clear()
-    yield
-    del os.environ["POLICY_TOPIC_ARN"]
-    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +26,7 @@ def sci(api_aws: Resources) -> str:
 
 
 @pytest.fixture(scope="module")
-def cards(env: None) -> dict[str, str]:
+def cards(api_aws: Resources) -> dict[str, str]:
     strong = put_card(credit_code(501, "360102"), P, "812.50", "growth", region_code="360102")
     weak = put_card(credit_code(502, "360702"), P, "455.00", "startup", region_code="360702")
     return {"strong": strong.code, "weak": weak.code}

@@ -12,9 +12,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
-from chalicelib.domain.events import ChangeEvent, format_time, region_attribute
+from chalicelib.domain.events import ChangeEvent, region_attribute
 from chalicelib.domain.policies.evaluation import Reason
 from chalicelib.domain.policies.policy import Policy
+from chalicelib.domain.timestamps import stamp_s
 
 # Fixed forever: changing it would give already-published events new ids.
 POLICY_EVENT_NAMESPACE: Final = uuid.UUID("2c3d8e4f-71a6-4b0e-9d52-5f0a7c1e9b34")
@@ -46,7 +47,7 @@ def build_policy_event(
     body: dict[str, Any] = {
         "id": eid,
         "type": kind,
-        "time": format_time(time),
+        "time": stamp_s(time),
         "policy_id": policy.policy_id,
         "policy_version": policy.version,
         "title": policy.title,
