@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("uploads", "rescore", "jobs")
+QUEUES = ("uploads", "rescore", "jobs", "policy-delivery")
 APP = "innovation-points"
 SQS_BATCH = 10  # the most SQS receives, sends or deletes in one call
 

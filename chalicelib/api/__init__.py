@@ -13,6 +13,7 @@ def register_routes(app: Any) -> None:
         jobs,
         meta,
         models,
+        policies,
         rankings,
         rescore,
         uploads,
@@ -20,7 +21,7 @@ def register_routes(app: Any) -> None:
         what_if,
     )
 
-    for module in (meta, enterprises, rankings, batches, uploads, verifications, rescore, jobs):
-        app.register_blueprint(module.routes.blueprint)
-    for module in (models, what_if):  # the model's life (contract 11)
+    resources = (meta, enterprises, rankings, batches, uploads, verifications, rescore, jobs)
+    the_model_s_life = (models, what_if)  # contract 11
+    for module in (*resources, *the_model_s_life, policies):
         app.register_blueprint(module.routes.blueprint)

@@ -35,6 +35,7 @@ KINDS: Final[Mapping[str, str]] = {
     "rescore": "chalicelib.services.rescore_job",
     "backtest": "chalicelib.services.backtest",
     "activate": "chalicelib.services.activation",
+    "policy_match": "chalicelib.services.policy_match_job",
 }
 # SQS moves a message to the DLQ after this many receives (infra/resources.yaml, scripts/provision.py):
 # on the last one a failing step marks its job failed, so that nobody waits for it forever.

@@ -23,6 +23,15 @@ scores   pk "E#<credit_code>"
 batches  pk batch_id; GSI by_key (key, received_at) for GET /batches?key=
 outbox   pk event id; GSI by_status (status, created_at) for the relay's drain of pending events
 api_keys pk key_hash (sha256 of the key); role, label, revoked
+policies pk "P#<policy_id>"
+           sk "HEAD"                         the policy as it is now (status, version, content)
+           sk "V#<version:06d>"              each version's content, kept (drafts edited, then frozen)
+         GSIs on heads only: catalogue ("policies", "<created_at>#<id>") for GET /policies;
+           by_period_status ("<period>#<status>", same range) for the published policies of a period
+policy_matches pk "M#<policy_id>#<shard>" (the city of the enterprise: no policy sits on one hot key)
+           sk "<credit_code>"                the match state of (policy, enterprise): matched, sequence,
+                                             reasons, delivery state
+         GSI by_enterprise ("<credit_code>#<period>", policy_id), sparse: current matches only
 jobs     pk job_id; sk "JOB" (the job: status, counters, set of counted chunks, result)
                      sk "CHUNK#<n>" (one chunk's partial result, for the job's finisher)
 models   pk "M" (the registry is a few dozen items: one partition, listed by one Query)
@@ -198,6 +207,7 @@ class OutboxItem(Model):
     sent_at = UnicodeAttribute(null=True)
     body = JSONAttribute()  # the contract 4 message body
     attributes = JSONAttribute()  # the contract 4 message attributes (String values)
+    topic = UnicodeAttribute(null=True)  # which topic: absent for whitelist events, "policy" (contract 9)
 
     by_status = ByStatusIndex()
 
@@ -265,6 +275,87 @@ class ModelItem(Model):
 
 ALL_MODELS: tuple[type[Model], ...] = (FactItem, ScoreItem, BatchItem, OutboxItem, ApiKeyItem)
 ALL_MODELS += (JobItem, ModelItem)
+
+
+# --- policies (contract 9) ---------------------------------------------------------------------
+
+
+class PolicyCatalogueIndex(GlobalSecondaryIndex["PolicyItem"]):
+    class Meta:
+        index_name = "catalogue"
+        projection = AllProjection()
+
+    gsi_catalogue = UnicodeAttribute(hash_key=True)
+    created_sk = UnicodeAttribute(range_key=True)
+
+
+class PolicyByPeriodStatusIndex(GlobalSecondaryIndex["PolicyItem"]):
+    class Meta:
+        index_name = "by_period_status"
+        projection = AllProjection()
+
+    gsi_period_status = UnicodeAttribute(hash_key=True)
+    created_sk = UnicodeAttribute(range_key=True)
+
+
+class PolicyItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.policies_table
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    policy_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    policy_kind = UnicodeAttribute()
+    issuer = UnicodeAttribute()
+    period = NumberAttribute()
+    version = NumberAttribute()  # the content version (the optimistic lock of edits, too)
+    doc = JSONAttribute()  # the whole policy record as the API shows it
+    created_sk = UnicodeAttribute(null=True)
+    gsi_catalogue = UnicodeAttribute(null=True)
+    gsi_period_status = UnicodeAttribute(null=True)
+
+    catalogue = PolicyCatalogueIndex()
+    by_period_status = PolicyByPeriodStatusIndex()
+
+
+class MatchByEnterpriseIndex(GlobalSecondaryIndex["PolicyMatchItem"]):
+    class Meta:
+        index_name = "by_enterprise"
+        projection = AllProjection()
+
+    gsi_enterprise = UnicodeAttribute(hash_key=True)
+    policy_id = UnicodeAttribute(range_key=True)
+
+
+class PolicyMatchItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.policy_matches_table
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    policy_id = UnicodeAttribute()
+    credit_code = UnicodeAttribute()
+    period = NumberAttribute()
+    name = UnicodeAttribute(null=True)
+    region_code = UnicodeAttribute(null=True)
+    stage = UnicodeAttribute(null=True)
+    score = UnicodeAttribute(null=True)  # Decimal as text
+    grade = UnicodeAttribute(null=True)
+    matched = BooleanAttribute(default=False)
+    sequence = NumberAttribute(default=0)  # events published so far for (policy, enterprise)
+    changed_at = UnicodeAttribute()
+    reasons = JSONAttribute(null=True)  # the reasons at the last change
+    delivery_state = UnicodeAttribute(null=True)  # pending | delivered | failed (matches only)
+    delivery_attempts = NumberAttribute(default=0)
+    delivery_last_status = NumberAttribute(null=True)  # the last HTTP status; null: no answer
+    delivered_at = UnicodeAttribute(null=True)
+    gsi_enterprise = UnicodeAttribute(null=True)
+
+    by_enterprise = MatchByEnterpriseIndex()
+
+
+ALL_MODELS = (*ALL_MODELS, PolicyItem, PolicyMatchItem)
 
 
 def create_tables(wait: bool = True) -> None:

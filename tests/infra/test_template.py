@@ -18,7 +18,7 @@ from tests.infra.conftest import Packaged
 pytestmark = pytest.mark.slow  # packages the app once per stage
 
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = {"APIHandler", "Ingest", "Rescore", "RelayOutbox", "Jobs"}
+FUNCTIONS = {"APIHandler", "Ingest", "Rescore", "RelayOutbox", "Jobs", "DeliverPolicies"}
 POLICY_RESOURCE_TYPES = {"AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy"}
 NO_VALUE = {"Ref": "AWS::NoValue"}
 
@@ -146,7 +146,9 @@ def test_every_allowed_resource_is_a_resource_of_the_stack(packaged: Packaged) -
         assert "NotResource" not in statement, name
         for target in as_list(statement["Resource"]):
             assert target != "*", f"{name}: {statement.get('Sid')} on *"
-            assert refs(target) & set(packaged.resources), f"{name}: {target} names no resource of the stack"
+            # a template parameter may name what the stack cannot create (an SSM SecureString)
+            known = set(packaged.resources) | set(packaged.template.get("Parameters", {}))
+            assert refs(target) & known, f"{name}: {target} names no resource of the stack"
 
 
 def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
@@ -188,6 +190,18 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
         (["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], "ApiKeysTable", "", set()),
         (["dynamodb:Scan"], "FactsTable", "", set()),
         (["dynamodb:Scan"], "ScoresTable", "", set()),
+        (["sns:Publish"], "PolicyTopic", "", {"RelayOutbox", "Rescore", "Jobs"}),  # relay at once
+        (
+            ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
+            "PolicyDeliveryQueue",
+            "",
+            {"DeliverPolicies"},
+        ),
+        (["dynamodb:UpdateItem"], "PolicyMatchesTable", "", {"DeliverPolicies"}),  # delivery state
+        (["dynamodb:PutItem"], "PolicyMatchesTable", "", {"Rescore", "Jobs"}),  # match changes
+        (["dynamodb:PutItem"], "PoliciesTable", "", {"APIHandler"}),
+        (["ssm:GetParameter"], "GanqitongTokenParameter", "", {"DeliverPolicies"}),
+        (["dynamodb:Scan"], "PolicyMatchesTable", "", set()),
     ],
 )
 def test_who_may_do_what(
@@ -347,7 +361,12 @@ def test_visibility_timeout_is_at_least_six_function_timeouts(packaged: Packaged
         visibility = packaged.resources[queue]["Properties"]["VisibilityTimeout"]
         assert visibility >= 6 * timeout, (function, queue)
         consumed.add((function, queue))
-    assert consumed == {("Ingest", "UploadsQueue"), ("Rescore", "RescoreQueue"), ("Jobs", "JobsQueue")}
+    assert consumed == {
+        ("Ingest", "UploadsQueue"),
+        ("Rescore", "RescoreQueue"),
+        ("Jobs", "JobsQueue"),
+        ("DeliverPolicies", "PolicyDeliveryQueue"),
+    }
 
 
 def test_sqs_event_sources_report_batch_item_failures(packaged: Packaged) -> None:
@@ -356,7 +375,7 @@ def test_sqs_event_sources_report_batch_item_failures(packaged: Packaged) -> Non
         assert event.get("FunctionResponseTypes") == ["ReportBatchItemFailures"], function
         assert 2 <= event["ScalingConfig"]["MaximumConcurrency"] <= 1000, function
         sizes[function] = event["BatchSize"]
-    assert sizes == {"Ingest": 1, "Rescore": 10, "Jobs": 1}
+    assert sizes == {"Ingest": 1, "Rescore": 10, "Jobs": 1, "DeliverPolicies": 10}
 
 
 # --- alarms --------------------------------------------------------------------------------------
@@ -383,7 +402,12 @@ def test_every_dead_letter_queue_has_a_depth_alarm(packaged: Packaged) -> None:
         for q in packaged.of_type("AWS::SQS::Queue").values()
         if "RedrivePolicy" in q["Properties"]
     }
-    assert dlqs == {"UploadsDeadLetterQueue", "RescoreDeadLetterQueue", "JobsDeadLetterQueue"}
+    assert dlqs == {
+        "UploadsDeadLetterQueue",
+        "RescoreDeadLetterQueue",
+        "JobsDeadLetterQueue",
+        "PolicyDeliveryDeadLetterQueue",
+    }
     alarms = _alarms(packaged, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
     watched = set()
     for alarm in alarms:
@@ -431,6 +455,11 @@ RESOURCE_ENV = {
     "MODELS_TABLE": {"Ref": "ModelsTable"},
     "JOBS_QUEUE_NAME": {"Fn::GetAtt": ["JobsQueue", "QueueName"]},
     "JOBS_QUEUE_URL": {"Ref": "JobsQueue"},
+    "POLICIES_TABLE": {"Ref": "PoliciesTable"},
+    "POLICY_MATCHES_TABLE": {"Ref": "PolicyMatchesTable"},
+    "POLICY_TOPIC_ARN": {"Ref": "PolicyTopic"},
+    "POLICY_DELIVERY_QUEUE_NAME": {"Fn::GetAtt": ["PolicyDeliveryQueue", "QueueName"]},
+    "POLICY_DELIVERY_QUEUE_URL": {"Ref": "PolicyDeliveryQueue"},
     "APP_STAGE": {"Ref": "Stage"},
 }
 
