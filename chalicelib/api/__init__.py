@@ -7,7 +7,7 @@ from typing import Any
 
 def register_routes(app: Any) -> None:
     """Register every resource's routes on a Chalice app (app.py's, or a test's)."""
-    from chalicelib.api import batches, enterprises, meta, rankings, rescore, uploads, verifications
+    from chalicelib.api import batches, enterprises, meta, rankings, rescore, support, uploads, verifications
 
-    for module in (meta, enterprises, rankings, batches, uploads, verifications, rescore):
+    for module in (meta, enterprises, rankings, batches, uploads, verifications, rescore, support):
         app.register_blueprint(module.routes.blueprint)

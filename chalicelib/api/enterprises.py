@@ -23,7 +23,12 @@ routes = Routes(__name__)
 def enterprise(
     principal: Principal, settings: Settings, params: PortraitParams, credit_code: str
 ) -> Portrait:
-    return queries.portrait(credit_code, params.period)
+    from chalicelib.api.support import enterprise_support
+
+    portrait = queries.portrait(credit_code, params.period)
+    # admin sees the totals; a bank the totals and its own records (contract 8)
+    support = enterprise_support(principal, portrait.credit_code, with_items=principal.role == BANK)
+    return portrait.model_copy(update={"support": support})
 
 
 @routes(

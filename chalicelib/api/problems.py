@@ -31,6 +31,12 @@ class Code(StrEnum):
     PERIOD_NOT_SCORED = "PERIOD_NOT_SCORED"
     BATCH_NOT_FOUND = "BATCH_NOT_FOUND"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+    INVALID_FIELD = "INVALID_FIELD"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    ENTERPRISE_NOT_SCORED = "ENTERPRISE_NOT_SCORED"
+    BODY_TOO_LARGE = "BODY_TOO_LARGE"
+    SUPPORT_NOT_FOUND = "SUPPORT_NOT_FOUND"
+    SUPPORT_CONFLICT = "SUPPORT_CONFLICT"
 
 
 # code -> (status, English title, Chinese title)
@@ -50,6 +56,12 @@ _CATALOGUE: dict[Code, tuple[int, str, str]] = {
     Code.PERIOD_NOT_SCORED: (404, "No score for this period", "该企业在该年度没有积分"),
     Code.BATCH_NOT_FOUND: (404, "Batch not found", "未找到该批次"),
     Code.INTERNAL_ERROR: (500, "Internal error", "服务内部错误"),
+    Code.INVALID_FIELD: (400, "Invalid field", "字段无效"),
+    Code.INVALID_TRANSITION: (409, "Status move not allowed", "状态变更不符合流转规则"),
+    Code.ENTERPRISE_NOT_SCORED: (409, "Enterprise not scored", "该企业没有可依据的积分"),
+    Code.BODY_TOO_LARGE: (413, "Request body too large", "请求体过大"),
+    Code.SUPPORT_NOT_FOUND: (404, "Support record not found", "未找到该支持记录"),
+    Code.SUPPORT_CONFLICT: (409, "Support record changed concurrently", "支持记录被并发修改，请重试"),
 }
 
 

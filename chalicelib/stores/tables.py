@@ -23,6 +23,7 @@ scores   pk "E#<credit_code>"
 batches  pk batch_id; GSI by_key (key, received_at) for GET /batches?key=
 outbox   pk event id; GSI by_status (status, created_at) for the relay's drain of pending events
 api_keys pk key_hash (sha256 of the key); role, label, revoked
+support  see chalicelib/stores/support.py (records and their versions, five indexes)
 """
 
 from __future__ import annotations
@@ -208,9 +209,92 @@ class ApiKeyItem(Model):
     label = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     revoked = BooleanAttribute(default=False)
+    org = UnicodeAttribute(null=True)  # the institution of a bank key, the department of a department key
 
 
-ALL_MODELS: tuple[type[Model], ...] = (FactItem, ScoreItem, BatchItem, OutboxItem, ApiKeyItem)
+# --- support records (key formats: chalicelib/stores/support.py) -------------------------------
+
+
+class _SupportRecentIndex(GlobalSecondaryIndex["SupportItem"]):
+    """Current records newest first (`recent_sk` = "<recorded_at>#<record_id>")."""
+
+    recent_sk = UnicodeAttribute(range_key=True)
+
+
+class SupportByOrgIndex(_SupportRecentIndex):
+    class Meta:
+        index_name = "by_org"
+        projection = AllProjection()
+
+    gsi_org = UnicodeAttribute(hash_key=True)
+
+
+class SupportByEnterpriseIndex(_SupportRecentIndex):
+    class Meta:
+        index_name = "by_enterprise"
+        projection = AllProjection()
+
+    gsi_enterprise = UnicodeAttribute(hash_key=True)
+
+
+class SupportByShardIndex(_SupportRecentIndex):
+    class Meta:
+        index_name = "by_shard"
+        projection = AllProjection()
+
+    gsi_shard = UnicodeAttribute(hash_key=True)
+
+
+class SupportByPeriodIndex(_SupportRecentIndex):
+    class Meta:
+        index_name = "by_period"
+        projection = AllProjection()
+
+    gsi_period = UnicodeAttribute(hash_key=True)
+
+
+class SupportPendingIndex(GlobalSecondaryIndex["SupportItem"]):
+    """Sparse: only applications of whitelisted enterprises still waiting for a decision."""
+
+    class Meta:
+        index_name = "by_pending"
+        projection = AllProjection()
+
+    pending_shard = UnicodeAttribute(hash_key=True)
+    pending_sk = UnicodeAttribute(range_key=True)
+
+
+class SupportItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.support_table
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    record = JSONAttribute()  # the contract 8 record of this version
+    version = NumberAttribute()
+    # current items only: filters and index keys
+    org = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)
+    period = NumberAttribute(null=True)
+    region_code = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    recent_sk = UnicodeAttribute(null=True)
+    gsi_org = UnicodeAttribute(null=True)
+    gsi_enterprise = UnicodeAttribute(null=True)
+    gsi_shard = UnicodeAttribute(null=True)
+    gsi_period = UnicodeAttribute(null=True)
+    pending_shard = UnicodeAttribute(null=True)
+    pending_sk = UnicodeAttribute(null=True)
+
+    by_org = SupportByOrgIndex()
+    by_enterprise = SupportByEnterpriseIndex()
+    by_shard = SupportByShardIndex()
+    by_period = SupportByPeriodIndex()
+    by_pending = SupportPendingIndex()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (FactItem, ScoreItem, BatchItem, OutboxItem, ApiKeyItem, SupportItem)
 
 
 def create_tables(wait: bool = True) -> None:

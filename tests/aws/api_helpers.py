@@ -28,6 +28,7 @@ from chalicelib.stores.tables import BatchItem, ScoreItem
 from scripts.provision import Resources, provision
 
 ROLES = ("admin", "bank", "department:tax", "department:registry")
+BANK_ORG = "test-bank-a"
 MODEL = load_model(get_settings().model_version)
 
 
@@ -277,7 +278,10 @@ def client(api_aws: Resources) -> Iterator[Client]:
 @pytest.fixture(scope="module")
 def keys(api_aws: Resources) -> dict[str, str]:
     departments = department_ids(get_settings().model_version)
-    return {role: issue_key(role, f"test {role}", departments=departments) for role in ROLES}
+    orgs = {"bank": BANK_ORG}  # contract 7: every bank key belongs to an institution
+    return {
+        role: issue_key(role, f"test {role}", departments=departments, org=orgs.get(role)) for role in ROLES
+    }
 
 
 # Requests run on a worker thread, whose call stack starts shallow. CPython 3.11 grows each thread's
