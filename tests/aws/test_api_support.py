@@ -419,3 +419,27 @@ def test_versions_are_kept_as_items(client: Client, orgs: dict[str, str], cards:
     post(client, orgs["bank-b"], loan(cards["strong"], "V-1", status="withdrawn"))
     items = list(SupportItem.query(f"R#{record['record_id']}"))
     assert sorted(i.sk for i in items) == ["C", "V#000001", "V#000002"]
+
+
+def test_explicit_nulls_are_not_given(client: Client, orgs: dict[str, str], cards: dict[str, str]) -> None:
+    body = {**loan(cards["strong"], "NULLS"), "product": None, "reject_reason": None, "rate_pct": None}
+    status, record = post(client, orgs["bank-a"], body)
+    assert status == 201, record
+    assert record["product"] is None and record["rate_pct"] is None
+
+
+def test_support_files_are_presigned_into_the_callers_folder(client: Client, orgs: dict[str, str]) -> None:
+    status, ticket = post_json(
+        client, "/uploads", orgs["bank-a"], {"filename": "放款.csv", "kind": "support"}
+    )
+    assert status == 200 and ticket["key"] == "support/jx-demo-bank-a/放款.csv"
+    status, ticket = post_json(client, "/uploads", orgs["sci"], {"filename": "补助.xlsx", "kind": "support"})
+    assert status == 200 and ticket["key"] == "support/sci/补助.xlsx"
+    status, ticket = post_json(client, "/uploads", orgs["sci"], {"filename": "data.csv"})
+    assert status == 200 and ticket["key"] == "incoming/sci/data.csv"  # kind defaults to department data
+    status, body = post_json(client, "/uploads", orgs["bank-a"], {"filename": "data.csv"})
+    assert status == 403 and body["code"] == "FORBIDDEN"  # a bank sends no indicator data
+    status, body = post_json(client, "/uploads", orgs["admin"], {"filename": "x.csv", "kind": "support"})
+    assert status == 403
+    status, body = post_json(client, "/uploads", orgs["bank-a"], {"filename": "x.csv", "kind": "gift"})
+    assert status == 400

@@ -124,10 +124,6 @@ def _period(value: int) -> int:
     return value
 
 
-def _period_or_none(value: int | None) -> int | None:
-    return None if value is None else _period(value)
-
-
 Optional = BeforeValidator(_blank_to_none)
 Text = BeforeValidator(_trimmed)
 
@@ -144,17 +140,20 @@ class SupportInput(BaseModel):
     kind: Kind
     status: Status
     occurred_on: Annotated[date, AfterValidator(_not_future)]
-    product: Annotated[str | None, Optional, Field(max_length=MAX_PRODUCT_CHARS)] = None
+    # constraints sit inside the `| None`: an explicit null is "not given", never checked for length
+    product: Annotated[Annotated[str, Field(max_length=MAX_PRODUCT_CHARS)] | None, Optional] = None
     amount_wan: Annotated[
-        Decimal | None, Optional, Field(ge=0, le=MAX_AMOUNT_WAN, decimal_places=2, allow_inf_nan=False)
+        Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT_WAN, decimal_places=2, allow_inf_nan=False)] | None,
+        Optional,
     ] = None
     rate_pct: Annotated[
-        Decimal | None, Optional, Field(ge=0, le=MAX_RATE_PCT, decimal_places=4, allow_inf_nan=False)
+        Annotated[Decimal, Field(ge=0, le=MAX_RATE_PCT, decimal_places=4, allow_inf_nan=False)] | None,
+        Optional,
     ] = None
-    term_months: Annotated[int | None, Optional, Field(ge=1, le=360)] = None
+    term_months: Annotated[Annotated[int, Field(ge=1, le=360)] | None, Optional] = None
     collateral: Annotated[Collateral | None, Optional] = None
-    reject_reason: Annotated[str | None, Optional, Field(max_length=MAX_REASON_CHARS)] = None
-    period: Annotated[int | None, Optional, Field(ge=FIRST_PERIOD), AfterValidator(_period_or_none)] = None
+    reject_reason: Annotated[Annotated[str, Field(max_length=MAX_REASON_CHARS)] | None, Optional] = None
+    period: Annotated[Annotated[int, Field(ge=FIRST_PERIOD), AfterValidator(_period)] | None, Optional] = None
 
 
 def _field_problem(field: str, message: str, message_zh: str | None = None) -> SupportProblem:
