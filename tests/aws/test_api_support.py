@@ -443,3 +443,16 @@ def test_support_files_are_presigned_into_the_callers_folder(client: Client, org
     assert status == 403
     status, body = post_json(client, "/uploads", orgs["bank-a"], {"filename": "x.csv", "kind": "gift"})
     assert status == 400
+
+
+def test_admin_command_issues_bank_keys_with_their_institution(api_aws: Resources) -> None:
+    from scripts import api_keys
+
+    assert api_keys.main(["create", "--role", "bank", "--label", "无机构"]) == 2
+    assert api_keys.main(["create", "--role", "bank", "--org", "Bad Org!"]) == 2
+    assert api_keys.main(["create", "--role", "admin", "--org", "jx-demo-bank-a"]) == 2
+    assert api_keys.main(["create", "--role", "department:tax", "--org", "sci"]) == 2
+    assert api_keys.main(["create", "--role", "bank", "--org", "jx-cli-bank", "--label", "某银行"]) == 0
+    from chalicelib.api.auth import list_keys
+
+    assert any(k.role == "bank" and k.org == "jx-cli-bank" for k in list_keys())
