@@ -49,9 +49,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     for item in sorted(list_keys(), key=lambda i: i.created_at):
         state = "revoked" if item.revoked else "active"
-        print(
-            f"{item.key_hash[:16]}…\t{item.role}\t{item.org or ''}\t{state}\t{item.created_at}\t{item.label or ''}"
+        fields = (
+            f"{item.key_hash[:16]}…",
+            item.role,
+            item.org or "",
+            state,
+            item.created_at,
+            item.label or "",
         )
+        print("\t".join(fields))
     return 0
 
 

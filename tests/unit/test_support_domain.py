@@ -257,3 +257,25 @@ def test_header_faults_reject_the_file(tmp_path: Path, header: str, codes: list[
 def test_unsupported_format(tmp_path: Path) -> None:
     errors, _ = _read(tmp_path, "x.txt", "a")
     assert errors == ["UNSUPPORTED_FORMAT"]
+
+
+def test_a_field_left_out_keeps_its_stored_value() -> None:
+    current = first(product="积分贷")
+    moved = decide(
+        parse_input(body(status="approved", product=None, rate_pct="")), "bank-a", "bank", current, None, "t"
+    )
+    assert moved.record.product == "积分贷" and moved.record.rate_pct == Decimal("3.45")
+    assert moved.record.status == "approved" and moved.record.version == 2
+    sparse = {
+        k: v
+        for k, v in body().items()
+        if k in ("credit_code", "external_ref", "kind", "status", "occurred_on")
+    }
+    assert decide(parse_input(sparse), "bank-a", "bank", current, None, "t").outcome is Outcome.UNCHANGED
+
+
+def test_a_merged_record_is_checked_across_fields() -> None:
+    current = first()  # a loan with collateral "credit"
+    with pytest.raises(SupportProblem) as caught:
+        decide(parse_input(body(kind="subsidy", collateral=None)), "bank-a", "bank", current, None, "t")
+    assert caught.value.field == "collateral"

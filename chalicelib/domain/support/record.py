@@ -2,7 +2,8 @@
 
 Identity is (org, external_ref): `record_id` is derived from it, so a re-post finds its record with
 one key read. A write of an existing identity makes a new version, keeps the earlier ones, and
-moves the status only along the chain; the same fields again make nothing new. `period` and the
+moves the status only along the chain; the same fields again make nothing new, and a field left out
+keeps its stored value. `period` and the
 card fields (`score_at_time`, …) are taken from the card the decision relied on when the record is
 first written and never change afterwards.
 """
@@ -26,6 +27,7 @@ from chalicelib.domain.support.fields import (
     Status,
     SupportInput,
     SupportProblem,
+    check_across_fields,
 )
 
 _NAMESPACE: Final = uuid.UUID("5b0f1c0e-7d1a-4c56-9a51-6a2f3e1d8c41")  # fixed: ids must never move
@@ -143,10 +145,13 @@ def update(written: SupportInput, current: SupportRecord, now: str) -> Decision:
             f"the record relies on the score of {current.period}; it cannot change",
             f"该记录依据 {current.period} 年度积分，积分年度不能变更",
         )
-    sent = written.model_dump(exclude={"period"})
+    # A field left out (or empty) is "not sent": it keeps its stored value, as in department files.
+    sent = {k: v for k, v in written.model_dump(exclude={"period"}).items() if v is not None}
     if all(getattr(current, name) == value for name, value in sent.items()):
         return Decision(Outcome.UNCHANGED, current)
     check_transition(current.status, written.status)
+    merged = {name: getattr(current, name) for name in WRITER_FIELDS if name != "period"} | sent
+    check_across_fields(SupportInput.model_construct(**merged))  # each value is already checked
     record = current.model_copy(update={**sent, "recorded_at": now, "version": current.version + 1})
     return Decision(Outcome.UPDATED, record)
 
