@@ -13,9 +13,9 @@ from chalicelib.api.auth import department_ids, issue_key
 from chalicelib.settings import get_settings
 from chalicelib.stores.tables import SupportItem
 from scripts.provision import Resources
-from tests.aws.api_helpers import api_aws, client, credit_code, get_json, post_json, put_card
+from tests.aws.api_helpers import Call, api_aws, aws_calls, client, credit_code, get_json, post_json, put_card
 
-__all__ = ["api_aws", "client"]  # fixtures
+__all__ = ["api_aws", "aws_calls", "client"]  # fixtures
 
 PERIOD = 2025
 TODAY = datetime.now(UTC).date()
@@ -456,3 +456,75 @@ def test_admin_command_issues_bank_keys_with_their_institution(api_aws: Resource
     from chalicelib.api.auth import list_keys
 
     assert any(k.role == "bank" and k.org == "jx-cli-bank" for k in list_keys())
+
+
+def test_no_support_route_scans(
+    client: Client, orgs: dict[str, str], cards: dict[str, str], aws_calls: list[Call]
+) -> None:
+    code, key = cards["strong"], orgs["bank-a"]
+    aws_calls.clear()
+    record = post(client, key, loan(code, "NS-1"))[1]
+    post(client, key, {"items": [loan(code, "NS-1", status="approved"), loan(code, "NS-2")]})
+    for who in ("bank-a", "admin", "sci"):
+        for path in (
+            "/support",
+            "/support?period=2025&status=approved&kind=loan&region=3601",
+            "/support?region=3607",
+            f"/support?credit_code={code}",
+            f"/support/{record['record_id']}",
+            f"/support/{record['record_id']}/versions",
+            "/support/overdue?days=5",
+            f"/enterprises/{code}/support",
+            f"/enterprises/{code}",
+        ):
+            assert get_json(client, path, orgs[who])[0] < 500, (who, path)
+    operations = {operation for service, operation, _ in aws_calls if service == "dynamodb"}
+    assert {"Query", "GetItem", "BatchGetItem", "TransactWriteItems"} <= operations
+    assert "Scan" not in operations, operations
+
+
+def test_a_record_changed_between_read_and_write_is_decided_again(
+    client: Client, orgs: dict[str, str], cards: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.services import support as service
+    from chalicelib.stores.support import SupportRepository
+
+    key = orgs["bank-a"]
+    record = post(client, key, loan(cards["strong"], "RACE-1"))[1]
+    original = SupportRepository.write
+    raced: list[int] = []
+
+    def write_after_another(self: SupportRepository, rec: Any, placed: Any, previous: int | None) -> None:
+        if not raced:  # another writer of the bank rejects the application first
+            raced.append(1)
+            stored = self.get(rec.record_id)
+            assert stored is not None
+            update = {"status": "rejected", "reject_reason": "额度不足", "version": 2, "recorded_at": "x"}
+            original(self, stored.record.model_copy(update=update), stored.placed, 1)
+        original(self, rec, placed, previous)
+
+    monkeypatch.setattr(SupportRepository, "write", write_after_another)
+    writer = service.Writer("jx-demo-bank-a", "bank")
+    result = service.write_one(loan(cards["strong"], "RACE-1", status="approved"), writer)
+    # decided again against the rejection, the approval is no longer a valid move: nothing overwritten
+    assert result.problem is not None and result.problem.code == "INVALID_TRANSITION"
+    versions = get_json(client, f"/support/{record['record_id']}/versions", key)[1]["items"]
+    assert [v["status"] for v in versions] == ["applied", "rejected"]
+    fresh = service.write_one(loan(cards["strong"], "RACE-2"), writer)
+    assert fresh.record is not None and fresh.record.version == 1  # a fresh record writes once
+
+
+def test_a_periods_current_records_for_reports(
+    client: Client, orgs: dict[str, str], cards: dict[str, str]
+) -> None:
+    from chalicelib.stores.support import current_records_for_period
+
+    post(client, orgs["bank-b"], loan(cards["weak"], "REP-1", status="disbursed"))
+    post(client, orgs["bank-b"], loan(cards["weak"], "REP-1", status="repaid"))
+    post(client, orgs["bank-b"], loan(cards["weak"], "REP-2", period=PERIOD - 1))
+    current = {(r.org, r.external_ref): r for r in current_records_for_period(PERIOD)}
+    assert current[("jx-demo-bank-b", "REP-1")].status == "repaid"  # the current version only
+    assert ("jx-demo-bank-b", "REP-2") not in current
+    assert all(r.period == PERIOD for r in current.values())
+    earlier = {(r.org, r.external_ref) for r in current_records_for_period(PERIOD - 1)}
+    assert ("jx-demo-bank-b", "REP-2") in earlier
