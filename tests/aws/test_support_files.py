@@ -135,3 +135,15 @@ def test_a_file_without_a_required_column_is_rejected_whole(aws: Resources) -> N
     assert report["status"] == "rejected"
     assert {e["code"] for e in report["file_errors"]} == {"UNKNOWN_COLUMN", "MISSING_COLUMN"}
     assert store.of_enterprise(code) == []
+
+
+def test_a_duplicate_delivery_of_one_upload_is_processed_once(aws: Resources) -> None:
+    code = put_card(credit_code(31), 2025, "700").code
+    key = "support/jx-demo-bank-a/重复.csv"
+    put(aws, key, f"{HEADER}{code},D-1,loan,,applied,100,,,,,2026-03-02\n".encode())
+    event = receive_event(aws)
+    assert handle_sqs_event(event) == {"batchItemFailures": []}
+    first = report_for(aws, key)
+    assert first["rows"]["accepted"] == 1
+    assert handle_sqs_event(event) == {"batchItemFailures": []}  # SQS delivers it again
+    assert report_for(aws, key) == first  # not processed again: the same report, the same finish time
