@@ -24,9 +24,11 @@ from chalicelib.domain import creditcode
 from chalicelib.domain.support.fields import Kind, Status, SupportProblem
 from chalicelib.domain.support.record import Num, Outcome, SupportRecord
 from chalicelib.domain.support.summary import EnterpriseSupport, days_waiting, summarise, waiting_since_before
-from chalicelib.domain.upload_event import SUPPORT_PREFIX
+from chalicelib.domain.upload_event import SUPPORT_PREFIX, Upload
+from chalicelib.domain.validation.report import BatchReport
 from chalicelib.services import support as service
 from chalicelib.settings import Settings
+from chalicelib.stores import objects
 from chalicelib.stores import support as store
 
 routes = Routes(__name__)
@@ -46,6 +48,14 @@ class SupportListParams(PageParams):
     region: Region | None = None
     credit_code: str | None = Field(default=None, max_length=40)
     org: str | None = Field(default=None, pattern=ORG.pattern, description="admin: one institution")
+
+
+class SupportFileParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str = Field(
+        min_length=len(SUPPORT_PREFIX) + 3, max_length=1024, description="the key POST /uploads gave"
+    )
 
 
 class OverdueParams(PageParams):
@@ -453,3 +463,29 @@ def support_upload_key(principal: Principal, filename: str) -> str:
             "支持信息文件须由银行或部门密钥上传",
         )
     return f"{SUPPORT_PREFIX}{org}/{filename}"
+
+
+@routes(
+    "/support/files",
+    "GET",
+    roles=WRITERS,
+    response=BatchReport,
+    params=SupportFileParams,
+    not_found=True,
+    summary="The report of a support file (its key as POST /uploads gave it), with every rejected row",
+)
+def support_file_report(principal: Principal, settings: Settings, params: SupportFileParams) -> BatchReport:
+    mine = _own_org(principal)
+    missing = ApiProblem(
+        Code.SUPPORT_NOT_FOUND, f"no report for {params.key!r} (yet)", f"尚无文件 {params.key} 的处理报告"
+    )
+    upload = Upload(
+        bucket=settings.upload_bucket, key=params.key, size=0, version_id=None, event_time="", sequencer=None
+    )
+    org = upload.support_org
+    if org is None or (mine is not None and org != mine):
+        raise missing  # another institution's file: as if it did not exist
+    report = objects.get_report(settings.upload_bucket, upload.report_key)
+    if report is None:
+        raise missing
+    return BatchReport.model_validate(report)

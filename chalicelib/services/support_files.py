@@ -96,6 +96,8 @@ def ingest_support_file(upload: Upload) -> dict[str, Any]:
         received_at=upload.event_time,
     )
     logger.append_keys(batch_id=report.batch_id, key=upload.key, org=org)
+    # the uploader watches this report (GET /support/files): say at once that the file is being read
+    objects.put_report(upload.bucket, upload.report_key, report.model_dump(mode="json"))
     if upload.size > settings.max_upload_bytes:
         report = _rejected(report, [file_too_large(upload.size, settings.max_upload_bytes).to_dict()])
     else:

@@ -147,3 +147,31 @@ def test_a_duplicate_delivery_of_one_upload_is_processed_once(aws: Resources) ->
     assert first["rows"]["accepted"] == 1
     assert handle_sqs_event(event) == {"batchItemFailures": []}  # SQS delivers it again
     assert report_for(aws, key) == first  # not processed again: the same report, the same finish time
+
+
+def test_the_uploader_reads_its_file_report_through_the_api(aws: Resources) -> None:
+    from chalice.test import Client
+
+    from chalicelib.api.auth import issue_key
+    from tests.aws.api_helpers import api_app, get_json
+
+    code = put_card(credit_code(41), 2025, "700").code
+    key = "support/jx-demo-bank-a/报告.csv"
+    put(
+        aws,
+        key,
+        f"{HEADER}{code},R-1,loan,,applied,100,,,,,2026-03-02\n{code},R-2,loan,,applied,-1,,,,,x\n".encode(),
+    )
+    bank_a = issue_key("bank", "A", departments=(), org="jx-demo-bank-a")
+    bank_b = issue_key("bank", "B", departments=(), org="jx-demo-bank-b")
+    admin = issue_key("admin", "admin", departments=())
+    with Client(api_app()) as client:
+        status, body = get_json(client, f"/support/files?key={key}", bank_a)
+        assert status == 404 and body["code"] == "SUPPORT_NOT_FOUND"  # not processed yet
+        ingest(aws)
+        status, report = get_json(client, f"/support/files?key={key}", bank_a)
+        assert status == 200 and report["status"] == "completed", report
+        assert report["rows"]["accepted"] == 1 and report["row_errors"][0]["row"] == 3
+        assert get_json(client, f"/support/files?key={key}", admin)[0] == 200
+        assert get_json(client, f"/support/files?key={key}", bank_b)[0] == 404  # another bank's file
+        assert get_json(client, "/support/files?key=incoming/tax/a.csv", admin)[0] == 404
