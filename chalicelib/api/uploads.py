@@ -6,6 +6,7 @@ from chalicelib.api.auth import BANK, DEPARTMENT, Principal, department_ids
 from chalicelib.api.problems import ApiProblem, Code
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import UploadBody, UploadTicket
+from chalicelib.api.support import support_upload_key
 from chalicelib.settings import Settings
 from chalicelib.stores import objects
 
@@ -24,8 +25,6 @@ routes = Routes(__name__)
 def upload(principal: Principal, settings: Settings, body: UploadBody) -> UploadTicket:
     # `filename` has been checked (no separators, an accepted extension) by `schemas.UploadBody`.
     if body.kind == "support":
-        from chalicelib.api.support import support_upload_key
-
         key = support_upload_key(principal, body.filename)
     else:
         department = principal.department
