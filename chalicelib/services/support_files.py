@@ -159,10 +159,10 @@ def _idempotent() -> Any:
     )
 
     @idempotent_function(data_keyword_argument="upload", persistence_store=store, config=config)  # type: ignore[untyped-decorator]
-    def run(upload: dict[str, Any]) -> dict[str, Any]:
+    def support_file(upload: dict[str, Any]) -> dict[str, Any]:  # the name keys its idempotency records
         return ingest_support_file(Upload.model_validate(upload))
 
-    return run
+    return support_file
 
 
 def handle(upload: Upload) -> None:
