@@ -16,6 +16,7 @@ def register_routes(app: Any) -> None:
         policies,
         rankings,
         rescore,
+        support,
         uploads,
         verifications,
         what_if,
@@ -23,5 +24,5 @@ def register_routes(app: Any) -> None:
 
     resources = (meta, enterprises, rankings, batches, uploads, verifications, rescore, jobs)
     the_model_s_life = (models, what_if)  # contract 11
-    for module in (*resources, *the_model_s_life, policies):
+    for module in (*resources, *the_model_s_life, policies, support):
         app.register_blueprint(module.routes.blueprint)

@@ -4,20 +4,16 @@ moves the active model, so each test gets its own moto world)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from chalice.test import Client
 
-from chalicelib.api.auth import department_ids, issue_key
 from chalicelib.domain.model.schema import load_model
 from chalicelib.domain.scoring.engine import score_period
-from chalicelib.settings import get_settings
 from chalicelib.stores.facts import FactsRepository
-from scripts.provision import Resources
-from tests.aws.api_helpers import ROLES, api_app, get_json, post_json
+from tests.aws.api_helpers import get_json, post_json
 from tests.aws.rescore_helpers import GROWTH_BASE, MID, P, enterprise, rescore
 
 ACTIVE = "jx-2025.1-provisional"
@@ -111,11 +107,3 @@ class Api:
             body=text.encode("utf-8"),
         )
         return response.status_code, json.loads(response.body) if response.body else None
-
-
-@pytest.fixture
-def api(aws: Resources) -> Iterator[Api]:
-    departments = department_ids(get_settings().model_version)
-    keys = {role: issue_key(role, f"test {role}", departments=departments) for role in ROLES}
-    with Client(api_app()) as client:
-        yield Api(client, keys)

@@ -18,10 +18,8 @@ from chalicelib.stores.model_registry import ActivationConflictError
 from chalicelib.stores.tables import OutboxItem, ScoreItem
 from scripts.provision import Resources
 from tests.aws.jobs_helpers import drain_jobs
-from tests.aws.model_life_helpers import ACTIVE, DRAFT, Api, api, seed_province
+from tests.aws.model_life_helpers import ACTIVE, DRAFT, Api, seed_province
 from tests.aws.rescore_helpers import P, received, subscribe
-
-__all__ = ["api"]  # fixture
 
 
 @pytest.fixture

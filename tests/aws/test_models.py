@@ -5,9 +5,7 @@ from __future__ import annotations
 import yaml
 
 from chalicelib.domain.model.schema import MODELS_DIR
-from tests.aws.model_life_helpers import ACTIVE, DRAFT, Api, api
-
-__all__ = ["api"]  # fixture
+from tests.aws.model_life_helpers import ACTIVE, DRAFT, Api
 
 SHIPPED = (MODELS_DIR / f"{ACTIVE}.yaml").read_text(encoding="utf-8")
 
