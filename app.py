@@ -39,6 +39,13 @@ def relay_outbox(event: Any) -> None:
     drain_outbox()
 
 
+@app.schedule("rate(1 minute)", name="build_reports")
+def build_reports(event: Any) -> None:
+    from chalicelib.services.reports import handle_schedule
+
+    handle_schedule()
+
+
 register_routes(app)
 
 

@@ -49,6 +49,7 @@ class Settings(BaseModel):
     token_secret: str = "local-dev-token-secret"
     # IAM callers (SigV4) mapped to roles: "arn1=admin,arn2=bank".
     iam_roles: str = ""
+    reports_table: str = "innovation-points-dev-reports"
 
     @property
     def partition(self) -> str:

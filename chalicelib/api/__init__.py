@@ -11,3 +11,9 @@ def register_routes(app: Any) -> None:
 
     for module in (meta, enterprises, rankings, batches, uploads, verifications, rescore):
         app.register_blueprint(module.routes.blueprint)
+
+    from chalicelib.api import report_files, reports
+
+    app.register_blueprint(reports.routes.blueprint)
+    if report_files.XLSX not in app.api.binary_types:  # workbooks leave base64-encoded through API Gateway
+        app.api.binary_types.append(report_files.XLSX)

@@ -15,6 +15,7 @@ from typing import Final
 from chalicelib.domain.regions import CITIES
 from chalicelib.domain.reports.blocks import PROVINCE
 from chalicelib.domain.reports.inputs import MoveCount
+from chalicelib.domain.scoring.whitelist import ENTERED, LEFT
 
 CHINA: Final = timezone(timedelta(hours=8), "CST")
 
@@ -53,3 +54,21 @@ def window(series: Mapping[str, list[int]], since: date, until: date) -> tuple[i
             entered += gained
             left += lost
     return entered, left
+
+
+def count_events(bodies: Iterable[Mapping[str, object]]) -> dict[int, list[MoveCount]]:
+    """Whitelist event bodies (contract 4) counted by period, day (CST) and district; other event
+    types (grade changes) are not moves."""
+    counts: dict[tuple[int, date, str], list[int]] = {}
+    for body in bodies:
+        kind = body.get("type")
+        if kind not in (ENTERED, LEFT):
+            continue
+        moment = datetime.fromisoformat(str(body["time"]))
+        key = (int(str(body["period"])), china_day(moment), str(body.get("region_code") or ""))
+        pair = counts.setdefault(key, [0, 0])
+        pair[0 if kind == ENTERED else 1] += 1
+    out: dict[int, list[MoveCount]] = {}
+    for (period, day, region), (entered, left) in sorted(counts.items()):
+        out.setdefault(period, []).append(MoveCount(day, region, entered, left))
+    return out
