@@ -59,6 +59,9 @@ from chalicelib.stores.scores import CardWrite, stamp
 SETTLE_S: Final = 5.0
 MARK_EVERY_S: Final = 1.0
 LEASE_S: Final = 600.0  # longer than any rebuild; a crashed builder's lease expires
+# Support records and policy matches change without a card changing: a report older than this is
+# rebuilt anyway (their writers may also call `mark_period_changed` for a faster refresh).
+REFRESH_S: Final = 900.0
 LEVELS: Final = ("city", "district")
 
 logger = Logger(child=True)
@@ -160,9 +163,9 @@ class ReportBuilder:
         """Rebuild every period whose cards changed since its report was built (and no one else is)."""
         done = []
         for mark in self.repository.marks():
-            if not mark.dirty:
-                continue
             now = self._clock()
+            if not mark.dirty and not _older_than(mark, now, REFRESH_S):
+                continue
             if not self.repository.claim(mark.period, stamp(now), stamp(now + timedelta(seconds=LEASE_S))):
                 continue
             try:
@@ -241,6 +244,15 @@ class ReportBuilder:
             },
         )
         return built
+
+
+def _older_than(mark: Mark, now: datetime, seconds: float) -> bool:
+    return mark.as_of is not None and mark.as_of < stamp(now - timedelta(seconds=seconds))
+
+
+def mark_period_changed(period: int) -> None:
+    """For writers of other report inputs (support records, policy matches): rebuild on the next run."""
+    ReportsRepository().mark_dirty(period, stamp(_now()))
 
 
 def report_sources() -> tuple[SupportSource, MatchSource]:

@@ -12,7 +12,7 @@ import pytest
 from botocore.client import BaseClient
 
 from chalicelib.domain.reports.inputs import MatchFact, SupportFact
-from chalicelib.services.reports import SETTLE_S, ReportBuilder, ReportReader, ReportsListener
+from chalicelib.services.reports import REFRESH_S, SETTLE_S, ReportBuilder, ReportReader, ReportsListener
 from chalicelib.stores.reports import ReportsRepository
 from chalicelib.stores.tables import ReportItem
 from scripts.provision import Resources
@@ -82,6 +82,8 @@ def test_a_rescore_marks_the_period_and_the_builder_reports_it(
     assert not repo.mark(P).dirty  # type: ignore[union-attr]
     clock.advance()
     assert ReportBuilder().build_dirty() == []  # nothing changed since
+    clock.advance(REFRESH_S)
+    assert len(ReportBuilder().build_dirty()) == 1  # but support and matches may have: refreshed
 
     calls.clear()
     report = ReportReader().region_report(P)
