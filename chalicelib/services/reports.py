@@ -14,13 +14,17 @@ so a change marked in the last seconds before T keeps the period dirty and the n
 That is also why the listener may skip re-marking a period it marked less than MARK_EVERY_S ago: a card
 committed within that second was committed more than SETTLE_S - MARK_EVERY_S before any rebuild that
 considers the mark covered. Reports therefore trail a rescore by at most a schedule tick plus a build.
+A rescore that dies between its commit and the listener loses that mark: the REFRESH_S rebuild of an old
+report repairs the figures (not the move counters, which count each event once, at most).
 
-Reads per rebuild, for n cards of the period: ceil(n x ~0.6 KB / 1 MB) index pages (about 25 Queries for
-40,000 cards, 320 for 520,000; ~0.15 read units per card, eventually consistent), one Query of the move
-counters, the support and match sources, and BatchGetItems only for cards written before digests existed.
-Writes: one item per block and per statistics group (about 500 for Jiangxi), in batches of 25.
-Every figure is recomputed from the cards on each rebuild: the additive ones could be kept as counters,
-but the medians and quantiles need the whole period anyway, and one path keeps them consistent.
+Reads per rebuild, for n cards of the period: the narrow index returns ~0.6 KB a card (the card itself is
+~9 KB), 1 MB a page, so about n / 1,700 + 12 Queries (~36 for 40,000 cards, ~320 for 520,000) and
+~0.08 read units a card, eventually consistent (~3,000 for 40,000; ~40,000 for 520,000); one Query of
+the move counters; the support and match sources (Queries of their own indexes); BatchGetItems only for
+cards written before digests existed. Writes: one item per block and per statistics group (a few
+hundred for Jiangxi), 25 a request. Every figure is recomputed from the cards on each rebuild: the
+additive ones could be kept as counters, but medians and quantiles need the whole period anyway, and
+one path keeps every figure consistent with the others.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ def card(code: str, region: str, stage: str, *figures: IndicatorFigure) -> CardF
 
 
 def fig(id_: str, value: str | None, points: str, max_points: str = "80.00") -> IndicatorFigure:
-    return IndicatorFigure(id_, D(value) if value is not None else None, D(points), D(max_points))
+    return IndicatorFigure(id_, D(value) if value is not None else None, D(points) == D(max_points))
 
 
 def test_a_province_by_hand() -> None:

@@ -195,13 +195,13 @@ def test_the_digest_of_a_scored_card_round_trips() -> None:
     core = {i.id: i for i in scored.indicators if i.category in CATEGORIES[:3]}
     assert len(facts_.indicators) == len(core) == 18
     for figure in facts_.indicators:
-        assert (figure.value, figure.points, figure.max_points) == (
-            core[figure.id].value,
-            core[figure.id].points,
-            core[figure.id].max_points,
-        )
+        scored_ = core[figure.id]
+        assert figure.value == scored_.value
+        assert figure.at_full == (scored_.points == scored_.max_points)
     rd = next(f for f in facts_.indicators if f.id == "rd_expense")
-    assert rd == IndicatorFigure("rd_expense", D("1000"), D("80.00"), D("80.00")) and rd.at_full
+    assert rd == IndicatorFigure("rd_expense", D("1000"), True)
+    growth = next(f for f in facts_.indicators if f.id == "rd_expense_growth")
+    assert growth.value is None and not growth.at_full  # no P-1 data: missing
 
 
 def test_a_foreign_digest_is_refused() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
+from operator import itemgetter
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
@@ -81,7 +82,7 @@ def indicator_statistics(
                 full[figure.id].update(memberships[index])
     for indicator in indicator_ids:
         pairs = present[indicator]
-        pairs.sort(key=lambda pair: pair[0])
+        pairs.sort(key=itemgetter(0))
         values: dict[Group, list[Decimal]] = {g: [] for g in sizes}
         for value, index in pairs:
             for group in memberships[index]:

@@ -6,9 +6,10 @@ table, so a rebuild reads the digests of a period, not the cards. The digest is 
 
     v1|<stage>|<grade>|<score>|<whitelisted 0/1>|<completeness>|<points of the five categories>|<core>
 
-where `<core>` is `id=value:points:max_points` for each core indicator, `;`-separated (an empty value:
-missing). Core indicators are those of the contract's three core categories (contract 6 fixes the
-names). Decimals keep their exact text.
+where `<core>` is `id=value:full` for each core indicator, `;`-separated: an empty value is missing,
+`full` is 1 when the indicator's points equal its maximum at the enterprise's stage (contract 13's
+`at_full`). Core indicators are those of the contract's three core categories (contract 6 fixes the
+names). Decimals keep their exact text. Only what reports use is kept: parsing is the builder's cost.
 """
 
 from __future__ import annotations
@@ -39,12 +40,7 @@ class IndicatorFigure:
 
     id: str
     value: Decimal | None  # None: missing
-    points: Decimal
-    max_points: Decimal  # the weight at the enterprise's stage
-
-    @property
-    def at_full(self) -> bool:
-        return self.points == self.max_points
+    at_full: bool  # its points equal its weight at the enterprise's stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +95,7 @@ def card_digest(card: ScoreCard) -> str:
     """The v1 digest of a card (see the module docstring)."""
     points = {c.id: c.points for c in card.categories}
     core = ";".join(
-        f"{i.id}={_text(i.value)}:{i.points}:{i.max_points}"
+        f"{i.id}={_text(i.value)}:{1 if i.points == i.max_points else 0}"
         for i in card.indicators
         if i.category in CORE_CATEGORIES
     )
@@ -126,10 +122,8 @@ def parse_digest(credit_code: str, region_code: str, digest: str) -> CardFacts:
         indicators: list[IndicatorFigure] = []
         for entry in core.split(";") if core else ():
             id_, _, rest = entry.partition("=")
-            value, points, max_points = rest.split(":")
-            indicators.append(
-                IndicatorFigure(id_, Decimal(value) if value else None, Decimal(points), Decimal(max_points))
-            )
+            value, full = rest.split(":")
+            indicators.append(IndicatorFigure(id_, Decimal(value) if value else None, full == "1"))
         return CardFacts(
             credit_code=credit_code,
             region_code=region_code,
