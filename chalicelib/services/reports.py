@@ -339,6 +339,8 @@ class ReportReader:
         until = as_of.astimezone(CHINA_TZ).date()
         province = self.repository.blocks(period, mark.generation, "province")
         items = self.repository.blocks(period, mark.generation, level)
+        if not province:  # a generation dropped while this request held an old mark: read it again
+            return self.region_report(period, level, since) if self._built(period) != mark else None
         return RegionReport(
             period=period,
             level=level,
