@@ -197,9 +197,8 @@ def main() -> int:
             busy = busy or not rescoring.idle.is_set()
             if (busy and rescoring.idle.is_set()) or time.monotonic() - last >= every:
                 busy, last = False, time.monotonic()
-                try:
-                    with lock:
-                        lambdas.invoke("build_reports", _scheduled_event(os.environ["AWS_REGION"]))
+                try:  # its own Lambda (concurrency 1): a long rebuild must not hold up ingest and rescore
+                    lambdas.invoke("build_reports", _scheduled_event(os.environ["AWS_REGION"]))
                 except Exception as exc:
                     print(f"[build_reports] {exc}", file=sys.stderr)
 
