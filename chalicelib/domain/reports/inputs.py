@@ -113,6 +113,22 @@ def card_digest(card: ScoreCard) -> str:
     )
 
 
+# Parsed figures by their text: counts, flags, missing values and round amounts repeat across a
+# province, so a rebuild keeps one object each (less memory, fewer Decimal parses). Bounded.
+_FIGURES: dict[str, IndicatorFigure] = {}
+_MAX_CACHED: Final = 500_000
+
+
+def _figure(entry: str) -> IndicatorFigure:
+    id_, _, rest = entry.partition("=")
+    value, full = rest.split(":")
+    figure = IndicatorFigure(id_, Decimal(value) if value else None, full == "1")
+    if len(_FIGURES) >= _MAX_CACHED:
+        _FIGURES.clear()
+    _FIGURES[entry] = figure
+    return figure
+
+
 def parse_digest(credit_code: str, region_code: str, digest: str) -> CardFacts:
     """The CardFacts of a v1 digest; DigestError when it is not one."""
     try:
@@ -121,9 +137,10 @@ def parse_digest(credit_code: str, region_code: str, digest: str) -> CardFacts:
             raise DigestError(f"{credit_code}: digest version {version!r} / 摘要版本未知")
         indicators: list[IndicatorFigure] = []
         for entry in core.split(";") if core else ():
-            id_, _, rest = entry.partition("=")
-            value, full = rest.split(":")
-            indicators.append(IndicatorFigure(id_, Decimal(value) if value else None, full == "1"))
+            figure = _FIGURES.get(entry)
+            if figure is None:
+                figure = _figure(entry)
+            indicators.append(figure)
         return CardFacts(
             credit_code=credit_code,
             region_code=region_code,
