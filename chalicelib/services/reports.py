@@ -56,9 +56,10 @@ from chalicelib.domain.reports.inputs import (
 from chalicelib.domain.reports.window import CHINA as CHINA_TZ
 from chalicelib.domain.reports.window import count_events, default_since, series_by_region, window
 from chalicelib.domain.scoring.cardcodec import CardDecodeError, card_from_dict
+from chalicelib.domain.timestamps import stamp
 from chalicelib.settings import get_settings
 from chalicelib.stores.reports import BuiltItem, Mark, ReportsRepository, block_sk, statistics_sk
-from chalicelib.stores.scores import CardWrite, stamp
+from chalicelib.stores.scores import CardWrite
 
 SETTLE_S: Final = 5.0
 MARK_EVERY_S: Final = 1.0

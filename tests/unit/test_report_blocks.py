@@ -212,3 +212,12 @@ def test_a_foreign_digest_is_refused() -> None:
             assert exc.code == "INVALID_DIGEST"
         else:
             raise AssertionError(text)
+
+
+def test_districts_are_named_from_the_division_table() -> None:
+    _, _, districts = blocks(
+        [card("a", "360111", "700"), card("b", "360199", "700"), card("c", "369901", "1")]
+    )
+    assert districts["360111"].name_zh == "青山湖区"
+    assert districts["360199"].name_zh == "南昌市（360199）"  # not in the table: the city and the code
+    assert districts["369901"].name_zh == "369901"

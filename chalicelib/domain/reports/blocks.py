@@ -18,7 +18,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from chalicelib.domain.regions import CITIES
+from chalicelib.domain.regions import CITIES, DISTRICTS
 from chalicelib.domain.reports.figures import BASIS, P90, Number, half_up, mean, median, nearest_rank, share
 from chalicelib.domain.reports.inputs import CATEGORIES, CardFacts, MatchFact, SupportFact
 
@@ -160,7 +160,11 @@ def counts_as_support(record: SupportFact) -> bool:
 
 
 def district_name(region_code: str) -> str:
-    """No district name table exists in the repository: the city's name and the 6-digit code."""
+    """The district's name (GB/T 2260, `regions.DISTRICTS`); for a code not in the table, the city's
+    name and the code."""
+    known = DISTRICTS.get(region_code)
+    if known is not None:
+        return known
     city = CITIES.get(region_code[:4])
     return f"{city}（{region_code}）" if city else region_code
 
