@@ -8,7 +8,36 @@ the answers or request counts, only the cost. Applied by `bench/bench_rescore.py
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
+
+# The items one Query of this thread may see, in place of moto's sorted copy of the whole table. Per
+# thread: the moto server answers requests on several threads at once, and a table is shared by all.
+_SCOPE = threading.local()
+
+
+def _with_items(table: Any, items: list[Any], call: Callable[[], Any]) -> Any:
+    """Run one moto Query with `table.all_items()` answering `items` on this thread only."""
+    from moto.dynamodb.models.table import Table
+
+    if not getattr(Table.all_items, "scoped", False):
+        original = Table.all_items
+
+        def all_items(self: Table) -> list[Any]:
+            scope = getattr(_SCOPE, "value", None)
+            if scope is not None and scope[0] is self:
+                return list(scope[1])
+            return original(self)
+
+        all_items.scoped = True  # type: ignore[attr-defined]
+        Table.all_items = all_items  # type: ignore[method-assign]
+    previous = getattr(_SCOPE, "value", None)
+    _SCOPE.value = (table, items)
+    try:
+        return call()
+    finally:
+        _SCOPE.value = previous
 
 
 def apply_all() -> None:
@@ -39,11 +68,7 @@ def index_moto_queries() -> None:
         if bound.arguments.get("index_name") or hash_key is None or not self.range_key_attr:
             return original(self, *args, **kwargs)
         partition = list(self.items.get(hash_key, {}).values())
-        self.all_items = lambda: partition  # type: ignore[method-assign]
-        try:
-            return original(self, *args, **kwargs)
-        finally:
-            del self.all_items
+        return _with_items(self, partition, lambda: original(self, *args, **kwargs))
 
     Table.query = query  # type: ignore[method-assign]
 
@@ -140,14 +165,11 @@ def sort_moto_index_queries() -> None:
     def query(self: Table, *args: Any, **kwargs: Any) -> Any:
         if not signature.bind(self, *args, **kwargs).arguments.get("index_name"):
             return original(self, *args, **kwargs)
-        unsorted = [item for partition in self.items.values() for item in partition.values()]
-        if not self.range_key_attr:
+        if self.range_key_attr:
+            unsorted = [item for partition in self.items.values() for item in partition.values()]
+        else:
             unsorted = list(self.items.values())
-        self.all_items = lambda: unsorted  # type: ignore[method-assign]
-        try:
-            return original(self, *args, **kwargs)
-        finally:
-            del self.all_items
+        return _with_items(self, unsorted, lambda: original(self, *args, **kwargs))
 
     Table.sorted_items = sorted_items  # type: ignore[method-assign]
     Table.query = query  # type: ignore[method-assign]
