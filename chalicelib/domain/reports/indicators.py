@@ -9,7 +9,6 @@ per indicator plus a pass, not a sort per group.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
 from operator import itemgetter
@@ -66,11 +65,17 @@ def indicator_statistics(
     cards: Sequence[CardFacts], indicator_ids: Sequence[str]
 ) -> dict[Group, dict[str, IndicatorStats]]:
     """Statistics of each indicator for every group that holds at least one card."""
-    memberships = [groups_of(card) for card in cards]
-    sizes: Counter[Group] = Counter(g for groups in memberships for g in groups)
-    out: dict[Group, dict[str, IndicatorStats]] = {g: {} for g in sizes}
+    index_of: dict[Group, int] = {}
+    memberships: list[tuple[int, ...]] = []
+    for card in cards:  # groups as small ints: the hot loops below index lists, not hash tuples
+        memberships.append(tuple(index_of.setdefault(g, len(index_of)) for g in groups_of(card)))
+    groups = list(index_of)
+    sizes = [0] * len(groups)
+    for member in memberships:
+        for g in member:
+            sizes[g] += 1
     present: dict[str, list[tuple[Decimal, int]]] = {i: [] for i in indicator_ids}
-    full: dict[str, Counter[Group]] = {i: Counter() for i in indicator_ids}
+    full: dict[str, list[int]] = {i: [0] * len(groups) for i in indicator_ids}
     for index, card in enumerate(cards):
         for figure in card.indicators:
             pairs = present.get(figure.id)
@@ -79,14 +84,18 @@ def indicator_statistics(
             if figure.value is not None:
                 pairs.append((figure.value, index))
             if figure.at_full:
-                full[figure.id].update(memberships[index])
+                counts = full[figure.id]
+                for g in memberships[index]:
+                    counts[g] += 1
+    out: dict[Group, dict[str, IndicatorStats]] = {g: {} for g in groups}
     for indicator in indicator_ids:
         pairs = present[indicator]
         pairs.sort(key=itemgetter(0))
-        values: dict[Group, list[Decimal]] = {g: [] for g in sizes}
+        values: list[list[Decimal]] = [[] for _ in groups]
         for value, index in pairs:
-            for group in memberships[index]:
-                values[group].append(value)
-        for group, ascending in values.items():
-            out[group][indicator] = stats(ascending, sizes[group], full[indicator][group])
+            for g in memberships[index]:
+                values[g].append(value)
+        counts = full[indicator]
+        for g, group in enumerate(groups):
+            out[group][indicator] = stats(values[g], sizes[g], counts[g])
     return out
