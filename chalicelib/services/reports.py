@@ -67,7 +67,6 @@ LEASE_S: Final = 600.0  # longer than any rebuild; a crashed builder's lease exp
 # Support records and policy matches change without a card changing: a report older than this is
 # rebuilt anyway (their writers may also call `mark_period_changed` for a faster refresh).
 REFRESH_S: Final = 900.0
-LEVELS: Final = ("city", "district")
 
 logger = Logger(child=True)
 metrics = Metrics()
