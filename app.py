@@ -33,6 +33,13 @@ def rescore(event: SQSEvent) -> dict[str, Any]:
     return handle_sqs_event(event.to_dict())
 
 
+@app.on_sqs_message(queue=settings.jobs_queue_name, batch_size=1, name="jobs")
+def jobs(event: SQSEvent) -> dict[str, Any]:
+    from chalicelib.services.jobs import handle_sqs_event
+
+    return handle_sqs_event(event.to_dict())
+
+
 @app.schedule("rate(1 minute)", name="relay_outbox")
 def relay_outbox(event: Any) -> None:
     from chalicelib.services.relay import drain_outbox
@@ -47,9 +54,18 @@ def build_reports(event: Any) -> None:
     handle_schedule()
 
 
+@app.on_sqs_message(queue=settings.policy_delivery_queue_name, batch_size=10, name="deliver_policies")
+def deliver_policies(event: SQSEvent) -> dict[str, Any]:
+    from chalicelib.services.delivery import handle_sqs_event
+
+    return handle_sqs_event(event.to_dict())
+
+
 register_routes(app)
 
 
 @app.route("/health", methods=["GET"])
 def health() -> dict[str, Any]:
-    return {"status": "ok", "model_version": settings.model_version}
+    from chalicelib.services.model_registry import active_version
+
+    return {"status": "ok", "model_version": active_version()}

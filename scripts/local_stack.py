@@ -136,6 +136,8 @@ def main() -> int:
     resources = provision(get_settings())
     os.environ["RESCORE_QUEUE_URL"] = resources.rescore_queue_url
     os.environ["WHITELIST_TOPIC_ARN"] = resources.whitelist_topic_arn
+    standin = _start_ganqitong(resources)
+    os.environ["JOBS_QUEUE_URL"] = resources.jobs_queue_url
     get_settings.cache_clear()
     settings = get_settings()
 
@@ -173,6 +175,8 @@ def main() -> int:
     pollers = [
         Poller(sqs, resources.uploads_queue_url, invoker("ingest"), 1),
         Poller(sqs, resources.rescore_queue_url, invoker("rescore"), 10),
+        Poller(sqs, resources.policy_delivery_queue_url, invoker("deliver_policies"), 10),
+        Poller(sqs, resources.jobs_queue_url, invoker("jobs"), 1),
     ]
     for p in pollers:
         p.start()
@@ -192,7 +196,8 @@ def main() -> int:
         # The schedule (rate(1 minute) in AWS; every REPORTS_EVERY_S here), and at once when a rescore
         # burst settles, so that reports reflect a rescore well within 2 minutes.
         every = float(os.environ.get("REPORTS_EVERY_S", "10"))
-        rescoring, last, busy = pollers[1], 0.0, False
+        rescoring = next(p for p in pollers if p.queue_url == resources.rescore_queue_url)
+        last, busy = 0.0, False
         while not stopping.wait(1):
             busy = busy or not rescoring.idle.is_set()
             if (busy and rescoring.idle.is_set()) or time.monotonic() - last >= every:
@@ -238,6 +243,14 @@ def main() -> int:
         "uploads_queue_url": resources.uploads_queue_url,
         "rescore_queue_url": resources.rescore_queue_url,
         "whitelist_subscriber_queue_url": demo_url,
+        "policy_topic_arn": resources.policy_topic_arn,
+        "ganqitong_url": standin.url,
+        # relative to the checkout when it lies inside it (contract 13), absolute otherwise
+        "ganqitong_log": str(
+            standin.log_path.relative_to(ROOT) if standin.log_path.is_relative_to(ROOT) else standin.log_path
+        ),
+        "policy_delivery_queue_url": resources.policy_delivery_queue_url,
+        "jobs_queue_url": resources.jobs_queue_url,
     }
     (LOCAL / "stack.json").write_text(json.dumps(stack, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"API on {stack['api_url']} (try: curl {stack['api_url']}/health)")
@@ -245,6 +258,7 @@ def main() -> int:
 
     if seed:
         _seed(session, settings.upload_bucket, enterprises, pollers)
+        _publish_sample_policies(stack["api_url"], api_keys, pollers, standin)
 
     print("ready. Ctrl-C stops the stack.")
     stop = threading.Event()
@@ -260,6 +274,7 @@ def main() -> int:
     stopping.set()
     for p in pollers:
         p.stopping.set()
+    standin.stop()
     api.terminate()
     try:
         api.wait(timeout=10)
@@ -267,6 +282,39 @@ def main() -> int:
         api.kill()
     server.stop()
     return 0
+
+
+def _start_ganqitong(resources: Any) -> Any:
+    """The stand-in 赣企通 receiver (scripts/ganqitong_standin.py), in this process; env for the handlers."""
+    from scripts.ganqitong_standin import StandIn
+
+    log = LOCAL / "ganqitong.jsonl"
+    standin = StandIn(log, int(os.environ.get("GANQITONG_PORT", "0"))).start()
+    os.environ["POLICY_TOPIC_ARN"] = resources.policy_topic_arn
+    os.environ["POLICY_DELIVERY_QUEUE_URL"] = resources.policy_delivery_queue_url
+    os.environ["GANQITONG_URL"] = standin.url
+    os.environ.setdefault("GANQITONG_TOKEN", "local-stand-in-token")
+    os.environ.setdefault("GANQITONG_RETRY_BASE_S", "2")  # seconds locally, not minutes
+    print(f"stand-in 赣企通 on {standin.url}, logging to {log} (POST /_fail?n=3 makes it fail)")
+    return standin
+
+
+def _publish_sample_policies(
+    api_url: str, api_keys: dict[str, str], pollers: list[Poller], standin: Any
+) -> None:
+    from scripts.sample_policies import publish_samples
+
+    started = time.monotonic()
+    period = int(os.environ.get("POLICY_PERIOD", "2025"))
+    published = publish_samples(api_url, api_keys, period)
+    print(
+        f"published {len(published)} sample policies for {period}: "
+        + "、".join(p["title"] for p in published)
+    )
+    time.sleep(2)
+    while not all(p.idle.is_set() for p in pollers):
+        time.sleep(1)
+    print(f"  赣企通 stand-in received {standin.received} pushes ({time.monotonic() - started:.0f} s)")
 
 
 def _scheduled_event(region: str) -> dict[str, Any]:

@@ -18,8 +18,8 @@ from functools import cache
 from typing import Any, Literal
 
 from chalicelib.api.problems import ApiProblem, Code
-from chalicelib.domain.model.schema import load_model
 from chalicelib.domain.timestamps import now, stamp
+from chalicelib.services.model_registry import model_by_version
 from chalicelib.settings import Settings
 from chalicelib.stores import api_keys
 from chalicelib.stores.api_keys import StoredKey
@@ -47,7 +47,7 @@ class Principal:
 
 
 def department_ids(model_version: str) -> frozenset[str]:
-    return frozenset(d.id for d in load_model(model_version).departments)
+    return frozenset(d.id for d in model_by_version(model_version).departments)
 
 
 def validate_role(role: str, departments: Collection[str]) -> str:

@@ -10,7 +10,6 @@ A snapshot is read as JSON at `/reports/snapshots/{id}` and as the printable she
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
 from typing import Literal
 
 from chalice.app import Response
@@ -21,7 +20,8 @@ from chalicelib.api.problems import ApiProblem, Code
 from chalicelib.api.report_files import CSV, XLSX, filename, headers, to_csv, to_xlsx
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import Period
-from chalicelib.domain.model.schema import ScoringModel, Stage, load_model
+from chalicelib.domain.model.schema import ScoringModel, Stage
+from chalicelib.services.model_registry import model_by_version
 from chalicelib.services.reports import IndicatorStatistics, RegionReport, ReportReader, Snapshot
 from chalicelib.settings import Settings
 
@@ -63,9 +63,8 @@ class StatisticsParams(_Params):
         return region
 
 
-@cache
 def _model(version: str) -> ScoringModel:
-    return load_model(version)
+    return model_by_version(version)
 
 
 def _reader() -> ReportReader:

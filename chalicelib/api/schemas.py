@@ -319,7 +319,9 @@ class VerificationsPage(_Out):
 class RescoreAccepted(_Out):
     status: Literal["accepted"] = "accepted"
     period: int | None
-    queued: int = Field(description="what request_full_rescore reports as queued")
+    # The job's plan step enumerates the enterprises after the answer: see GET /jobs/{job_id} `total`.
+    queued: int = Field(description="0: the job counts the enterprises (GET /jobs/{job_id})")
+    job_id: str | None = None
 
 
 class UploadTicket(_Out):

@@ -55,6 +55,23 @@ class Code(StrEnum):
     INTERNAL_ERROR = "INTERNAL_ERROR"
     REPORT_NOT_READY = "REPORT_NOT_READY"
     SNAPSHOT_NOT_FOUND = "SNAPSHOT_NOT_FOUND"
+    JOB_NOT_FOUND = "JOB_NOT_FOUND"
+    MODEL_NOT_FOUND = "MODEL_NOT_FOUND"
+    INVALID_MODEL = "INVALID_MODEL"
+    MODEL_VERSION_EXISTS = "MODEL_VERSION_EXISTS"
+    MODEL_ALREADY_ACTIVE = "MODEL_ALREADY_ACTIVE"
+    MODEL_RETIRED = "MODEL_RETIRED"
+    ACTIVATION_CONFLICT = "ACTIVATION_CONFLICT"
+    NO_SCORES_FOR_PERIOD = "NO_SCORES_FOR_PERIOD"
+    UNKNOWN_INDICATOR = "UNKNOWN_INDICATOR"
+    INVALID_VALUE = "INVALID_VALUE"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    INVALID_CRITERIA = "INVALID_CRITERIA"
+    POLICY_NOT_FOUND = "POLICY_NOT_FOUND"
+    POLICY_NOT_DRAFT = "POLICY_NOT_DRAFT"
+    POLICY_NOT_PUBLISHED = "POLICY_NOT_PUBLISHED"
+    POLICY_NOT_IN_FORCE = "POLICY_NOT_IN_FORCE"
+    POLICY_CONFLICT = "POLICY_CONFLICT"
 
 
 FILE_ERRORS = frozenset(
@@ -106,6 +123,23 @@ PROBLEMS: dict[Code, tuple[int, str, str]] = {
     Code.INTERNAL_ERROR: (500, "Internal error", "服务内部错误"),
     Code.REPORT_NOT_READY: (404, "No report for this period yet", "该年度的通报尚未生成"),
     Code.SNAPSHOT_NOT_FOUND: (404, "Report snapshot not found", "未找到该通报快照"),
+    Code.JOB_NOT_FOUND: (404, "Job not found", "未找到该任务"),
+    Code.MODEL_NOT_FOUND: (404, "Model version not found", "未找到该评分模型版本"),
+    Code.INVALID_MODEL: (400, "Invalid model", "评分模型无效"),
+    Code.MODEL_VERSION_EXISTS: (409, "Model version already exists", "该评分模型版本已存在"),
+    Code.MODEL_ALREADY_ACTIVE: (409, "Model version already active", "该评分模型版本已在使用中"),
+    Code.MODEL_RETIRED: (409, "Model version retired", "该评分模型版本已停用"),
+    Code.ACTIVATION_CONFLICT: (409, "Another activation won", "另一次模型启用操作已先完成"),
+    Code.NO_SCORES_FOR_PERIOD: (404, "No scores for this period", "该年度没有任何企业积分"),
+    Code.UNKNOWN_INDICATOR: (400, "Unknown indicator", "未知指标"),
+    Code.INVALID_VALUE: (400, "Invalid value", "指标取值无效"),
+    Code.UNSUPPORTED_MEDIA_TYPE: (415, "Unsupported media type", "不支持的内容类型"),
+    Code.INVALID_CRITERIA: (400, "Invalid policy criteria", "政策匹配条件无效"),
+    Code.POLICY_NOT_FOUND: (404, "Policy not found", "未找到该政策"),
+    Code.POLICY_NOT_DRAFT: (409, "Policy is not a draft", "政策不是草稿"),
+    Code.POLICY_NOT_PUBLISHED: (409, "Policy is not published", "政策未发布"),
+    Code.POLICY_NOT_IN_FORCE: (409, "Policy is outside its validity", "政策不在有效期内"),
+    Code.POLICY_CONFLICT: (409, "Policy changed concurrently", "政策正被同时修改"),
 }
 
 MAX_VALUE_CHARS = 100  # a report quotes at most this much of a cell

@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
@@ -41,7 +41,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict
 
-from chalicelib.domain.model.schema import ScoringModel, load_model
+from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.reports.blocks import PROVINCE, RegionBlock, build_blocks
 from chalicelib.domain.reports.indicators import ALL_STAGES, IndicatorStats, indicator_statistics, stats
 from chalicelib.domain.reports.inputs import (
@@ -57,7 +57,7 @@ from chalicelib.domain.reports.window import CHINA as CHINA_TZ
 from chalicelib.domain.reports.window import count_events, default_since, series_by_region, window
 from chalicelib.domain.scoring.cardcodec import CardDecodeError, card_from_dict
 from chalicelib.domain.timestamps import stamp
-from chalicelib.settings import get_settings
+from chalicelib.services.model_registry import active_model, model_by_version
 from chalicelib.stores.reports import BuiltItem, Mark, ReportsRepository, block_sk, statistics_sk
 from chalicelib.stores.scores import CardWrite
 
@@ -158,7 +158,7 @@ class ReportBuilder:
         clock: Callable[[], datetime] = _current,
     ) -> None:
         self.repository = repository or ReportsRepository()
-        self.model = model or load_model(get_settings().model_version)
+        self.model = model or active_model()
         self.support = support
         self.matches = matches
         self._clock = clock
@@ -259,9 +259,18 @@ def mark_period_changed(period: int) -> None:
     ReportsRepository().mark_dirty(period, stamp(_now()))
 
 
+def current_matches(period: int) -> Iterator[MatchFact]:
+    """The current matches of the period's published policies in force today (contract 9)."""
+    from chalicelib.stores.policies import current_matches as stored
+
+    for match in stored(period):
+        yield MatchFact(match.credit_code, match.policy_id)
+
+
 def report_sources() -> tuple[SupportSource, MatchSource]:
-    """The support and policy-match sources of the deployed builder (zeros until those stores exist)."""
-    return no_support, no_matches
+    """The support and policy-match sources of the deployed builder (support: zeros until the support
+    store is merged)."""
+    return no_support, current_matches
 
 
 def handle_schedule() -> list[Built]:
@@ -357,7 +366,7 @@ class ReportReader:
             return None
         group_stage = stage or ALL_STAGES
         data = self.repository.statistics(period, mark.generation, region, group_stage)
-        model = load_model(mark.model_version or get_settings().model_version)
+        model = model_by_version(mark.model_version) if mark.model_version else active_model()
         if data is None:  # no card in that group: every indicator present 0 times
             figures = {i: stats([], 0, 0) for i in core_indicators(model)}
         else:

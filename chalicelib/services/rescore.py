@@ -28,13 +28,14 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from chalicelib.domain.events import build_event
-from chalicelib.domain.model.schema import ScoringModel, load_model
+from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.records import EnterpriseData, WhitelistChange, WhitelistState
 from chalicelib.domain.scoring.engine import score_enterprise, score_period
 from chalicelib.domain.scoring.rescore_request import Pair, RescoreRequest
 from chalicelib.domain.scoring.whitelist import LEFT, transition
 from chalicelib.domain.timestamps import stamp
 from chalicelib.domain.values import FIRST_PERIOD
+from chalicelib.services.model_registry import active_model
 from chalicelib.settings import get_settings
 from chalicelib.stores.facts import FactsRepository
 from chalicelib.stores.outbox import OutboxRecord
@@ -150,9 +151,10 @@ freshness) follow card changes this way, without the rescore knowing them."""
 
 def card_listeners() -> list[CardListener]:
     """What follows every committed card change, in the rescore Lambda."""
+    from chalicelib.services.matching import PolicyRematcher
     from chalicelib.services.reports import ReportsListener  # region reports: moves and dirty marks
 
-    return [ReportsListener()]
+    return [PolicyRematcher(), ReportsListener()]
 
 
 @dataclass
@@ -178,7 +180,7 @@ class Rescorer:
         max_attempts: int = MAX_ATTEMPTS,
         listeners: Sequence[CardListener] = (),
     ) -> None:
-        self.model = model or load_model(get_settings().model_version)
+        self.model = model or active_model()
         self.facts = facts or FactsRepository()
         self.scores = scores or ScoresRepository()
         self._clock = clock

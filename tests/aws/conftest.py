@@ -34,13 +34,19 @@ def _provisioned() -> Iterator[Resources]:
         for model in tables.ALL_MODELS:  # pynamodb caches its connection on the class
             model._connection = None
         resources = provision(get_settings())
+        from chalicelib.services.model_registry import forget_cache
+
+        forget_cache()  # the active version cached by another test's moto world
         os.environ["RESCORE_QUEUE_URL"] = resources.rescore_queue_url
         os.environ["WHITELIST_TOPIC_ARN"] = resources.whitelist_topic_arn
+        os.environ["POLICY_TOPIC_ARN"] = resources.policy_topic_arn
+        os.environ["POLICY_DELIVERY_QUEUE_URL"] = resources.policy_delivery_queue_url
         get_settings.cache_clear()
         try:
             yield resources
         finally:
             del os.environ["RESCORE_QUEUE_URL"], os.environ["WHITELIST_TOPIC_ARN"]
+            del os.environ["POLICY_TOPIC_ARN"], os.environ["POLICY_DELIVERY_QUEUE_URL"]
             get_settings.cache_clear()
 
 
@@ -67,8 +73,14 @@ def _empty(resources: Resources) -> None:
         else:
             sqs.delete_queue(QueueUrl=url)  # a test's subscriber queue
     sns = session.client("sns")
+    provisioned = {  # subscriptions provisioning made (the 赣企通 delivery queue's) stay
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        for url in kept
+        if url
+    }
     for sub in sns.list_subscriptions()["Subscriptions"]:
-        sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
+        if sub["Endpoint"] not in provisioned:
+            sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
     s3 = session.client("s3")
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=resources.upload_bucket):
         versions = page.get("Versions", []) + page.get("DeleteMarkers", [])

@@ -223,3 +223,36 @@ def _writes_for(code: str) -> Any:
         )
         if hasattr(w, "card")
     ]
+
+
+def test_the_deployed_builder_counts_current_policy_matches(aws: Resources, clock: Clock) -> None:
+    from chalicelib.domain.policies.policy import PolicyFields
+    from chalicelib.services import policies
+    from chalicelib.services.reports import report_sources
+
+    listed = enterprise(7, STRONG, region="360111")
+    grey = enterprise(8, MID, region="360702")
+    rescore([(listed, P), (grey, P)])
+    fields = PolicyFields.model_validate(
+        {
+            "title": "科技型中小企业积分贷贴息",
+            "kind": "finance",
+            "summary": "对白名单企业的积分贷给予贴息",
+            "url": "https://kjt.jiangxi.gov.cn/policy/1",
+            "contact": "0791-00000000",
+            "period": P,
+            "valid_from": "2020-01-01",
+            "valid_to": "2099-12-31",
+            "criteria": {"all": [{"field": "whitelisted", "op": "==", "value": True}]},
+        }
+    )
+    policy = policies.create(fields, "sci")
+    policies.publish_in_process(policy.policy_id)
+    support, matches = report_sources()
+    clock.advance()
+    ReportBuilder(support=support, matches=matches).build_dirty()
+    report = ReportReader().region_report(P)
+    assert report is not None
+    assert report.province.policy_matches == 1
+    cities = {b.region_code: b for b in report.items}
+    assert (cities["3601"].policy_matches, cities["3607"].policy_matches) == (1, 0)
