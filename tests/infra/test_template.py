@@ -185,7 +185,12 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
         (["sqs:SendMessage"], "JobsQueue", "", {"APIHandler", "Jobs"}),  # a job's plan step sends its chunks
         (["dynamodb:UpdateItem"], "JobsTable", "", {"Jobs"}),
         (["dynamodb:PutItem", "dynamodb:UpdateItem"], "ModelsTable", "", {"APIHandler"}),
-        (["dynamodb:GetItem"], "ModelsTable", "", {"APIHandler", "Ingest", "Rescore", "Jobs"}),
+        (
+            ["dynamodb:GetItem"],
+            "ModelsTable",
+            "",
+            {"APIHandler", "Ingest", "Rescore", "Jobs", "BuildReports"},
+        ),
         (["dynamodb:GetItem"], "ApiKeysTable", "", {"APIHandler"}),
         (["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], "ApiKeysTable", "", set()),
         (["dynamodb:Scan"], "FactsTable", "", set()),
