@@ -112,6 +112,17 @@ class ReportsListener:
         self._marked: dict[int, float] = {}
 
     def __call__(self, writes: Sequence[CardWrite]) -> None:
+        # The cards are committed: failing the message would only retry a rescore that finds nothing
+        # to change (and so never calls this again). Log it; the REFRESH_S rebuild repairs the figures.
+        try:
+            self._follow(writes)
+        except Exception:
+            logger.exception(
+                "report marks not written", extra={"periods": sorted({w.card.period for w in writes})}
+            )
+            metrics.add_metric(name="ReportMarksFailed", unit=MetricUnit.Count, value=1)
+
+    def _follow(self, writes: Sequence[CardWrite]) -> None:
         bodies = [w.event.body for w in writes if w.event is not None]
         for period, counts in count_events(bodies).items():
             self.repository.count_moves(period, counts)

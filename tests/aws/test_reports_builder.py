@@ -256,3 +256,14 @@ def test_the_deployed_builder_counts_current_policy_matches(aws: Resources, cloc
     assert report.province.policy_matches == 1
     cities = {b.region_code: b for b in report.items}
     assert (cities["3601"].policy_matches, cities["3607"].policy_matches) == (1, 0)
+
+
+def test_a_failing_listener_does_not_fail_the_committed_rescore(aws: Resources) -> None:
+    class Broken(ReportsRepository):
+        def mark_dirty(self, period: int, at: str) -> None:
+            raise RuntimeError("throttled")
+
+    code = enterprise(9, STRONG)
+    writes = _writes_for(code)
+    ReportsListener(Broken())(writes)  # logged, not raised
+    assert ReportsRepository().mark(P) is None
