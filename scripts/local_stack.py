@@ -202,6 +202,9 @@ def main() -> int:
             str(api_port),
             "--stage",
             "dev",
+            # the reloader runs the server in a child that outlives terminate(), and restarts it on
+            # every file written in the tree (STACK-NOTES)
+            "--no-autoreload",
         ],
         cwd=ROOT,
         env=os.environ.copy(),
