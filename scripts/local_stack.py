@@ -224,8 +224,8 @@ def main() -> int:
             str(api_port),
             "--stage",
             "dev",
-            # the reloader watches the whole project folder and restarts the server on any write in it
-            # (a log, .local/): clients then meet `Connection refused` in bursts
+            # the reloader runs the server in a child that outlives terminate(), and restarts it on
+            # every file written in the tree, a log or .local/ included (STACK-NOTES)
             "--no-autoreload",
         ],
         cwd=ROOT,

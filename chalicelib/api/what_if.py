@@ -156,7 +156,8 @@ def what_if_card(principal: Principal, settings: Settings) -> Response:
             raise ApiProblem(
                 Code.ENTERPRISE_NOT_FOUND, f"no enterprise {code}", f"没有统一社会信用代码为 {code} 的企业"
             )
-        before = score_period(model, current, body.period)
+        # from where it stands (the active model, its facts) to the what-if (the changes, the model asked)
+        before = score_period(_model(None), current, body.period)
         enterprise = what_if.with_changes(current, body.period, changes)
     card = score_period(model, enterprise, body.period)
     if card is None:
