@@ -11,3 +11,7 @@ def register_routes(app: Any) -> None:
 
     for module in (meta, enterprises, rankings, batches, uploads, verifications, rescore):
         app.register_blueprint(module.routes.blueprint)
+    from chalicelib.api import caller, console
+
+    for module in (caller, console):
+        app.register_blueprint(module.routes.blueprint)

@@ -31,6 +31,7 @@ class Code(StrEnum):
     PERIOD_NOT_SCORED = "PERIOD_NOT_SCORED"
     BATCH_NOT_FOUND = "BATCH_NOT_FOUND"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+    CONSOLE_FILE_NOT_FOUND = "CONSOLE_FILE_NOT_FOUND"
 
 
 # code -> (status, English title, Chinese title)
@@ -50,6 +51,7 @@ _CATALOGUE: dict[Code, tuple[int, str, str]] = {
     Code.PERIOD_NOT_SCORED: (404, "No score for this period", "该企业在该年度没有积分"),
     Code.BATCH_NOT_FOUND: (404, "Batch not found", "未找到该批次"),
     Code.INTERNAL_ERROR: (500, "Internal error", "服务内部错误"),
+    Code.CONSOLE_FILE_NOT_FOUND: (404, "No such console file", "控制台文件不存在"),
 }
 
 

@@ -156,11 +156,17 @@ class Routes:
         status: int = 200,
         not_found: bool = False,
         raw: bool = False,
+        public: bool = False,
+        content_type: str = "application/json",
     ) -> Callable[[H], H]:
         """Register `handler(principal=, settings=, [params=], [body=], **path_params)`.
 
-        The handler returns `response` (written as JSON with `status`), or with `raw` a `Response`.
+        The handler returns `response` (written as JSON with `status`), or with `raw` a `Response`
+        (whose media type the document gives as `content_type`). A `public` route takes no key: its
+        `roles` must be empty and its handler gets `principal=None` (the console's static files).
         """
+        if public != (not roles):
+            raise ValueError(f"{method} {path}: a route is public (no roles) or has roles, not both")
 
         def register(handler: H) -> H:
             OPERATIONS.append(
@@ -175,6 +181,7 @@ class Routes:
                     params=params,
                     body=body,
                     not_found=not_found,
+                    content_type=content_type,
                 )
             )
 
@@ -182,8 +189,10 @@ class Routes:
                 try:
                     request = self.blueprint.current_request
                     settings = get_settings()
-                    principal = authenticate(request.headers, request.context, settings)
-                    authorize(principal, roles)
+                    principal = None
+                    if not public:
+                        principal = authenticate(request.headers, request.context, settings)
+                        authorize(principal, roles)
                     # API Gateway (REST) and chalice local pass path parameters still percent-encoded
                     kwargs: dict[str, Any] = {k: unquote(v) for k, v in path_params.items()}
                     if params is not None:
