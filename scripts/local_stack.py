@@ -200,6 +200,9 @@ def main() -> int:
             str(api_port),
             "--stage",
             "dev",
+            # it would watch (stat) the whole project and restart on any write in it: a log, a test's
+            # screenshot. Restart the stack to see a code change.
+            "--no-autoreload",
         ],
         cwd=ROOT,
         env=os.environ.copy(),

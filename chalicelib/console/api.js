@@ -28,8 +28,8 @@ export class ApiError extends Error {
 
 function describe(status, problem) {
   const detail = problem && (problem.detail_zh || problem.title);
-  if (status === 401) return `密钥无效或已吊销（${detail || "未授权"}），请重新登录。`;
-  if (status === 403) return `当前密钥的角色无权进行此操作（${detail || "禁止访问"}）。`;
+  if (status === 401) return `${detail || "API 密钥无效或已吊销"}，请重新登录。`;
+  if (status === 403) return `当前密钥的角色无权进行此操作：${detail || "禁止访问"}。`;
   if (status === 404) return detail || "未找到。";
   if (status === 0) return "无法连接服务，请检查网络或本地服务是否已启动。";
   return detail || `服务返回错误（HTTP ${status}）。`;

@@ -72,6 +72,8 @@ function renderSignIn(note) {
   input.focus();
 }
 
+let renders = 0; // each view is numbered: a test (or a person's script) can tell a new view from the last
+
 async function route() {
   const { page, args, query } = parseHash();
   if (!session.caller) {
@@ -86,30 +88,29 @@ async function route() {
   }
   if (page === "signin") return renderSignIn();
   renderWho();
-  const target = PAGES.find((p) => p.id === page || (p.aliases || []).includes(page));
+  const target = PAGES.find((p) => p.id === page);
   const allowed = visiblePages();
-  if (!target) {
-    if (allowed.length) return go(allowed[0].id);
-    renderMenu("");
-    return clear(main, message("info", "当前密钥的角色在本控制台中没有可用的功能。"));
-  }
-  renderMenu(target.menuId || target.id);
-  if (!canAll(target.needs)) {
-    return clear(main, h("h1", {}, target.title),
-      message("error", "当前密钥的角色无权使用此页面，或该功能尚未上线。"));
-  }
-  document.title = `${target.title} · 江西省企业创新积分`;
-  // Each visit renders into its own view: a slow earlier page that finishes late writes into a view
-  // that is no longer on screen, never over the page the user went to since.
-  const view = h("div", { class: "view", dataset: { page: target.id } }, h("p", { class: "muted" }, "正在加载…"));
+  if (!target && allowed.length) return go(allowed[0].id);
+  renderMenu(target ? target.id : "");
+  const title = target ? target.title : "江西省企业创新积分";
+  document.title = `${title} · 江西省企业创新积分`;
+  // Each visit renders into its own numbered view: a slow earlier page that finishes late writes into a
+  // view no longer on screen, never over the page the user went to since.
+  const view = h("div", { class: "view", dataset: { page: target ? target.id : "none", seq: ++renders } },
+    h("p", { class: "muted" }, "正在加载…"));
   clear(main, view);
-  try {
-    await target.render(view, { args, query, go });
-    view.dataset.ready = "true";
-  } catch (error) {
-    clear(view, h("h1", {}, target.title), message("error", error instanceof ApiError ? error.message : `页面出错：${error.message}`));
-    view.dataset.ready = "error";
+  if (!target) {
+    clear(view, message("info", "当前密钥的角色在本控制台中没有可用的功能。"));
+  } else if (!canAll(target.needs)) {
+    clear(view, h("h1", {}, target.title), message("error", "当前密钥的角色无权使用此页面，或该功能尚未上线。"));
+  } else {
+    try {
+      await target.render(view, { args, query, go });
+    } catch (error) {
+      clear(view, h("h1", {}, target.title), message("error", error instanceof ApiError ? error.message : `页面出错：${error.message}`));
+    }
   }
+  view.dataset.ready = "true";
   if (document.activeElement === document.body) main.focus({ preventScroll: true });
 }
 

@@ -123,3 +123,14 @@ def test_me_without_or_with_a_wrong_key_is_401(client: Client) -> None:
     assert get_json(client, "/me", None)[0] == 401
     status, body = get_json(client, "/me", "ipk_not-a-key")
     assert status == 401 and body["code"] == "INVALID_API_KEY"
+
+
+def test_the_upload_bucket_lets_the_console_post(api_aws: Any) -> None:
+    import boto3
+
+    from chalicelib.settings import get_settings
+
+    settings = get_settings()
+    rules = boto3.client("s3", region_name=settings.region).get_bucket_cors(Bucket=settings.upload_bucket)
+    (rule,) = rules["CORSRules"]
+    assert rule["AllowedMethods"] == ["POST"] and "http://127.0.0.1:*" in rule["AllowedOrigins"]

@@ -4,6 +4,7 @@ import { get } from "../api.js";
 import { clear, csv, download, field, h, message, select, show, table } from "../dom.js";
 import { CITIES, GRADES, STAGES, regionLabel } from "../names.js";
 
+const PAGE_SIZE = 50;
 const EXPORT_LIMIT = 20000; // rows: a province's whitelist is a few thousand
 
 function filterForm(query, onSubmit) {
@@ -55,7 +56,9 @@ export const whitelist = {
   async render(main, { query, go }) {
     const filters = { period: query.period, region: query.region, stage: query.stage, grade: query.grade };
     const tokens = query.next_token ? query.tokens ? query.tokens.split(",") : [] : [];
-    const page = await get("/whitelist", { ...filters, limit: 50, next_token: query.next_token });
+    const size = Number(query.limit) || PAGE_SIZE;
+    if (query.limit) filters.limit = query.limit;
+    const page = await get("/whitelist", { ...filters, limit: size, next_token: query.next_token });
     const offset = Number(query.offset || 0);
     const rows = page.items.map((r, i) => ({ ...r, _n: offset + i + 1, _period: page.period }));
     const status = h("div", { "aria-live": "polite" });
@@ -71,11 +74,11 @@ export const whitelist = {
     } }, "导出 CSV");
     const prev = h("button", { type: "button", class: "secondary", disabled: offset === 0, onclick: () => {
       const back = tokens.slice(0, -1);
-      go("whitelist", [], { ...filters, next_token: back.at(-1), tokens: back.join(","), offset: Math.max(0, offset - 50) });
+      go("whitelist", [], { ...filters, next_token: back.at(-1), tokens: back.join(","), offset: Math.max(0, offset - size) });
     } }, "上一页");
     const next = h("button", { type: "button", class: "secondary", disabled: !page.next_token, onclick: () => {
       const forward = [...tokens, page.next_token];
-      go("whitelist", [], { ...filters, next_token: page.next_token, tokens: forward.join(","), offset: offset + 50 });
+      go("whitelist", [], { ...filters, next_token: page.next_token, tokens: forward.join(","), offset: offset + size });
     } }, "下一页");
     clear(main,
       h("h1", {}, `白名单（${page.period} 年度）`),
