@@ -32,6 +32,10 @@ function describe(status, problem) {
   if (status === 403) return `当前密钥的角色无权进行此操作：${detail || "禁止访问"}。`;
   if (status === 404) return detail || "未找到。";
   if (status === 0) return "无法连接服务，请检查网络或本地服务是否已启动。";
+  if (status === 400 && problem && problem.detail && problem.detail_zh && !problem.detail_zh.includes(problem.detail)) {
+    // a validation error: the English detail names the field or path (criteria.all[2].op) exactly
+    return `${problem.detail_zh}（${problem.detail}）`;
+  }
   return detail || `服务返回错误（HTTP ${status}）。`;
 }
 

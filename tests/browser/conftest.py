@@ -170,11 +170,20 @@ class Console:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
-    def api(self, path: str, role: str = "admin") -> tuple[int, Any]:
-        request = urllib.request.Request(self.stack["api_url"] + path, headers={"X-API-Key": self.key(role)})
+    def api(
+        self, path: str, role: str = "admin", body: Any = None, method: str | None = None
+    ) -> tuple[int, Any]:
+        """Call the API directly (to set up or check what the page shows)."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.stack["api_url"] + path,
+            data=data,
+            method=method or ("GET" if body is None else "POST"),
+            headers={"X-API-Key": self.key(role), "Content-Type": "application/json"},
+        )
         try:
-            with urllib.request.urlopen(request, timeout=20) as response:
-                return response.status, json.loads(response.read())
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read() or b"null")
         except urllib.error.HTTPError as err:
             return err.code, json.loads(err.read() or b"null")
 

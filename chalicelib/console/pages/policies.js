@@ -2,7 +2,7 @@
 
 import { get, post, put } from "../api.js";
 import { clear, field, h, message, select, show, table } from "../dom.js";
-import { CITIES, STAGES, departmentName } from "../names.js";
+import { CITIES, DEPARTMENTS, STAGES, departmentName } from "../names.js";
 import { can, department, isAdmin } from "../session.js";
 
 const KINDS = { finance: "金融", tech: "科技", talent: "人才", land: "用地", tax: "税收", other: "其他" };
@@ -54,6 +54,7 @@ function editor(p, go) {
   const f = {
     title: input("title", { required: true, size: 40 }),
     kind: select("kind", Object.entries(KINDS), p.kind || "finance"),
+    issuer: select("issuer", [["admin", "省级管理员"], ...Object.entries(DEPARTMENTS)], p.issuer || department() || "admin"),
     period: input("period", { type: "number", min: 2000, max: 2100, required: true }),
     valid_from: input("valid_from", { type: "date" }),
     valid_to: input("valid_to", { type: "date" }),
@@ -64,6 +65,7 @@ function editor(p, go) {
       JSON.stringify(p.criteria || TEMPLATE, null, 2)),
   };
   f.kind.disabled = !editable;
+  f.issuer.disabled = !editable || !isAdmin(); // a department issues as itself
   const status = h("div", { id: "policy-status", "aria-live": "polite" });
   const preview = h("div", { id: "policy-preview" });
   const body = () => {
@@ -73,9 +75,9 @@ function editor(p, go) {
     } catch (error) {
       throw new Error(`匹配条件不是合法的 JSON：${error.message}`);
     }
-    const out = { title: f.title.value.trim(), kind: f.kind.value, period: Number(f.period.value), criteria };
+    const out = { title: f.title.value.trim(), issuer: f.issuer.value, kind: f.kind.value, period: Number(f.period.value),
+      summary: f.summary.value.trim(), criteria };
     for (const k of ["valid_from", "valid_to", "url", "contact"]) if (f[k].value) out[k] = f[k].value;
-    if (f.summary.value.trim()) out.summary = f.summary.value.trim();
     return out;
   };
   const act = (label, fn) => h("button", { type: "button", class: "secondary", onclick: async () => {
@@ -115,7 +117,7 @@ function editor(p, go) {
       clear(status, message("error", error.message));
     }
   } },
-    h("div", { class: "row" }, field("政策名称", f.title), field("类型", f.kind), field("年度", f.period)),
+    h("div", { class: "row" }, field("政策名称", f.title), field("发布单位", f.issuer), field("类型", f.kind), field("年度", f.period)),
     h("div", { class: "row" }, field("生效日期", f.valid_from), field("失效日期", f.valid_to), field("链接", f.url), field("联系方式", f.contact)),
     field("摘要", f.summary),
     field("匹配条件（JSON）", f.criteria),
@@ -134,7 +136,10 @@ export const policies = {
       const page = await get("/policies", { status: query.status, kind: query.kind, limit: 200 });
       return clear(main, h("h1", {}, "政策管理"), h("div", { class: "panel" }, listView(page.items || [], go, query)));
     }
-    const p = args[0] === "new" ? { status: "draft", issuer: department() || "admin" } : await get(`/policies/${encodeURIComponent(args[0])}`);
+    const year = new Date().getFullYear();
+    const p = args[0] === "new"
+      ? { status: "draft", issuer: department() || "admin", period: year - 1, valid_from: `${year}-01-01`, valid_to: `${year}-12-31` }
+      : await get(`/policies/${encodeURIComponent(args[0])}`);
     const notes = { saved: "已保存。", published: "已发布，系统正在匹配企业并推送。", withdrawn: "已撤回。" };
     const matches = h("div", {});
     clear(main,
