@@ -64,3 +64,24 @@ export function roleName(role) {
   if (role.startsWith("department:")) return departmentName(role.slice("department:".length));
   return ROLE_NAMES[role] || role;
 }
+
+export const POLICY_KINDS = { finance: "金融", tech: "科技", talent: "人才", land: "用地", tax: "税收", other: "其他" };
+export const SUPPORT_KINDS = { loan: "贷款", credit_line: "授信", guarantee: "担保", equity: "股权投资", subsidy: "补贴", project: "项目" };
+export const SUPPORT_STATUS = { applied: "已申请", approved: "已批准", rejected: "已拒绝", withdrawn: "已撤回", disbursed: "已放款", repaid: "已还款" };
+
+// The fields and operators of a policy's criteria (contract 9), as a person reads them.
+const CRITERIA_FIELDS = {
+  score: "积分", grade: "等级", stage: "发展阶段", whitelisted: "白名单", veto: "一票否决", completeness: "数据完整度",
+  rank: "排名", region_code: "行政区划", industry_code: "行业代码", age: "企业年龄",
+};
+export const CRITERIA_OPS = {
+  "==": "等于", "!=": "不等于", ">": "大于", ">=": "不低于", "<": "小于", "<=": "不高于",
+  in: "属于", not_in: "不属于", prefix: "开头为", exists: "存在",
+};
+
+// `indicatorNames`: id -> Chinese name, from GET /model.
+export function criteriaField(field, indicatorNames = {}) {
+  if (field.startsWith("category.")) return `${CATEGORY_NAMES[field.slice(9)] || field.slice(9)}得分`;
+  if (field.startsWith("indicator.")) return indicatorNames[field.slice(10)] || field.slice(10);
+  return CRITERIA_FIELDS[field] || field;
+}

@@ -4,7 +4,9 @@
 import { get, post } from "../api.js";
 import { draw, PALETTE } from "../charts.js";
 import { clear, field, h, message, pct, show, table } from "../dom.js";
-import { CATEGORY_NAMES, STAGES, departmentName, regionLabel } from "../names.js";
+import {
+  CATEGORY_NAMES, CRITERIA_OPS, POLICY_KINDS, STAGES, SUPPORT_KINDS, SUPPORT_STATUS, criteriaField, departmentName, regionLabel,
+} from "../names.js";
 import { can } from "../session.js";
 
 let modelCache = null;
@@ -106,7 +108,8 @@ async function supportPanel(code) {
         card("支持记录（全部机构）", show(s.records)), card("提供支持的机构", show(s.institutions)),
         card("已放款（万元）", show(s.disbursed_wan)), card("最近一次", show(s.latest_on))),
       table("本机构可见的支持记录", [
-        ["机构", (r) => r.org], ["类型", (r) => r.kind], ["产品", (r) => show(r.product)], ["状态", (r) => r.status],
+        ["机构", (r) => r.org], ["类型", (r) => SUPPORT_KINDS[r.kind] || r.kind], ["产品", (r) => show(r.product)],
+        ["状态", (r) => SUPPORT_STATUS[r.status] || r.status],
         ["金额（万元）", (r) => show(r.amount_wan), "num"], ["利率（%）", (r) => show(r.rate_pct), "num"],
         ["发生日期", (r) => show(r.occurred_on)], ["当时积分", (r) => `${show(r.score_at_time)}（${show(r.grade_at_time)}）`],
       ], res.items || []));
@@ -114,19 +117,19 @@ async function supportPanel(code) {
   return panel;
 }
 
-function reasonText(r) {
+function reasonText(r, names) {
   const value = Array.isArray(r.value) ? r.value.join("、") : show(r.value);
-  return `${r.ok ? "✓" : "✗"} ${r.field} ${r.op} ${value}（实际：${show(r.actual)}）`;
+  return `${r.ok ? "✓" : "✗"} ${criteriaField(r.field, names)} ${CRITERIA_OPS[r.op] || r.op} ${value}（实际：${show(r.actual)}）`;
 }
 
-async function policiesPanel(code, period) {
+async function policiesPanel(code, period, names) {
   const panel = h("div", { class: "panel", id: "matched-policies" }, h("h2", {}, "匹配的政策"), h("p", { class: "muted" }, "正在加载…"));
   get(`/enterprises/${code}/policies`, { period }).then((res) => {
     const items = res.items || [];
     clear(panel, h("h2", {}, "匹配的政策"), table("已发布且与本企业匹配的政策及匹配理由", [
       ["政策", (p) => (p.url ? h("a", { href: p.url, rel: "noopener", target: "_blank" }, p.title) : p.title)],
-      ["发布部门", (p) => departmentName(p.issuer)], ["类型", (p) => p.kind], ["有效期", (p) => `${show(p.valid_from)} 至 ${show(p.valid_to)}`],
-      ["匹配理由", (p) => h("ul", {}, (p.reasons || []).map((r) => h("li", {}, reasonText(r))))],
+      ["发布部门", (p) => departmentName(p.issuer)], ["类型", (p) => POLICY_KINDS[p.kind] || p.kind], ["有效期", (p) => `${show(p.valid_from)} 至 ${show(p.valid_to)}`],
+      ["匹配理由", (p) => h("ul", {}, (p.reasons || []).map((r) => h("li", {}, reasonText(r, names))))],
     ], items, "暂无匹配的政策"));
   }).catch((e) => clear(panel, h("h2", {}, "匹配的政策"), message("error", e.message)));
   return panel;
@@ -217,7 +220,7 @@ export const enterprise = {
           ["模型", (e) => e.model_version], ["计算时间", (e) => e.computed_at], ["批次", (e) => batchLink(e.batch_id)],
         ], history.items)),
       can("GET /enterprises/{credit_code}/support") ? await supportPanel(p.credit_code) : null,
-      can("GET /enterprises/{credit_code}/policies") ? await policiesPanel(p.credit_code, p.period) : null,
+      can("GET /enterprises/{credit_code}/policies") ? await policiesPanel(p.credit_code, p.period, Object.fromEntries(m.indicators.map((i) => [i.id, i.name_zh]))) : null,
       can("POST /what-if") ? whatIfPanel(p, m) : null);
     await Promise.all([draw(radar, radarOption(p.categories)), draw(historyChart, historyOption(history.items))]);
   },

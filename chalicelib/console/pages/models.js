@@ -2,7 +2,7 @@
 
 import { get, post } from "../api.js";
 import { clear, field, h, message, show, table } from "../dom.js";
-import { CITIES } from "../names.js";
+import { CATEGORY_NAMES, CITIES } from "../names.js";
 import { can, isAdmin } from "../session.js";
 
 const STATUS = { active: "生效中", candidate: "候选", retired: "已退役" };
@@ -72,7 +72,7 @@ function versionView(m, go) {
     h("p", {}, h("a", { href: "#/models" }, "← 返回模型列表"), `　状态：${STATUS[m.status] || m.status}　创建时间：${show(m.created_at)}`),
     h("div", { class: "panel" }, h("h2", {}, "回测与启用"), actions.length ? actions : h("p", { class: "muted" }, "生效中的模型无需回测。"), status, out),
     h("div", { class: "panel" }, h("h2", {}, "指标与权重"), table("指标", [
-      ["指标代码", (i) => i.id], ["中文名称", (i) => i.name_zh], ["类别", (i) => show(i.category)], ["单位", (i) => show(i.unit)],
+      ["指标代码", (i) => i.id], ["中文名称", (i) => i.name_zh], ["类别", (i) => CATEGORY_NAMES[i.category] || show(i.category)], ["单位", (i) => show(i.unit)],
       ["满分值（初创/成长/稳定）", (i) => (i.full ? `${i.full.startup} / ${i.full.growth} / ${i.full.mature}` : "—")],
       ["权重（初创/成长/稳定）", (i) => (i.weight ? `${i.weight.startup} / ${i.weight.growth} / ${i.weight.mature}` : show(i.points))],
     ], m.indicators || [])),

@@ -2,10 +2,9 @@
 
 import { get, post, put } from "../api.js";
 import { clear, field, h, message, select, show, table } from "../dom.js";
-import { CITIES, DEPARTMENTS, STAGES, departmentName } from "../names.js";
+import { CITIES, DEPARTMENTS, POLICY_KINDS as KINDS, STAGES, departmentName } from "../names.js";
 import { can, department, isAdmin } from "../session.js";
 
-const KINDS = { finance: "金融", tech: "科技", talent: "人才", land: "用地", tax: "税收", other: "其他" };
 const STATUS = { draft: "草稿", published: "已发布", withdrawn: "已撤回" };
 const FIELDS = "score 积分、grade 等级、stage 阶段、whitelisted 白名单、veto 否决、completeness 完整度、rank 排名、" +
   "region_code 行政区划、industry_code 行业、age 企业年龄、category.<类别> 类别得分、indicator.<指标> 指标数值";
