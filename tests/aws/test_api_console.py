@@ -104,6 +104,10 @@ def test_the_catalogue_holds_the_console_and_nothing_else() -> None:
         for target in re.findall(r'from "(\.{1,2}/[^"]+)"', text):
             resolved = (static.CONSOLE_DIR / folder / target).resolve().relative_to(static.CONSOLE_DIR)
             assert resolved.as_posix() in names, (name, target)
+    # and preloaded by the page, so that the browser fetches them at once, not import level by level
+    page = static.catalogue()["index.html"].body
+    modules = {n for n in names if n.endswith(".js") and not n.startswith("vendor/") and n != "app.js"}
+    assert set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', page)) == modules
 
 
 @pytest.mark.parametrize(
