@@ -52,9 +52,9 @@ def test_a_wrong_key_is_a_message_not_a_blank_page(console: Console) -> None:
 @pytest.mark.parametrize(
     ("role", "shown", "hidden"),
     [
-        ("admin", {"白名单", "企业画像", "批次报告"}, {"数据上报"}),
-        ("bank", {"白名单", "企业画像"}, {"数据上报", "批次报告", "省级看板", "政策管理"}),
-        ("department:tax", {"数据上报", "批次报告"}, {"白名单", "企业画像"}),
+        ("admin", {"白名单", "积分排名", "企业画像", "批次报告", "多源校核"}, {"数据上报"}),
+        ("bank", {"白名单", "积分排名", "企业画像"}, {"数据上报", "批次报告", "多源校核", "省级看板"}),
+        ("department:tax", {"数据上报", "批次报告"}, {"白名单", "积分排名", "企业画像", "多源校核"}),
     ],
 )
 def test_each_role_sees_the_menu_its_key_may_use(
@@ -222,3 +222,32 @@ def test_an_upload_with_a_bad_row_shows_that_rows_chinese_message(console: Conso
     console.visit(f"#/batch/{batch_id}")
     assert "无权" in page.get_by_role("alert").inner_text()
     assert not [e for e in console.errors if "403" not in e], console.errors
+
+
+def test_rankings_rank_within_the_filtered_set(console: Console) -> None:
+    status, expected = console.api("/rankings?stage=growth&limit=500", "bank")
+    assert status == 200 and expected["items"]
+    console.sign_in("bank")
+    assert "积分排名" in console.menu()
+    console.visit("#/rankings?stage=growth")
+    rows = console.page.locator("main table tbody tr")
+    assert rows.count() == min(len(expected["items"]), 50)
+    first = rows.first.locator("td").all_inner_texts()
+    assert first[0] == "1" and first[1] == expected["items"][0]["credit_code"] and first[5] == "成长期"
+    assert set(console.page.locator("main table tbody tr td:nth-child(6)").all_inner_texts()) == {"成长期"}
+    console.screenshot("rankings")
+
+
+def test_verifications_list_every_discrepancy(console: Console) -> None:
+    status, expected = console.api("/verifications?limit=200")
+    assert status == 200
+    gaps = [d for e in expected["items"] for d in e["discrepancies"]]
+    console.sign_in("admin")
+    console.visit("#/verifications")
+    rows = console.page.locator("main table tbody tr")
+    if gaps:
+        assert rows.count() == len(gaps)
+        assert rows.first.locator("td").nth(8).inner_text() == f"{gaps[0]['gap_pct']}%"
+    else:
+        assert "没有超过 20% 的差异" in rows.first.inner_text()
+    console.screenshot("verifications")

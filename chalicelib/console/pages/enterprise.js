@@ -7,13 +7,9 @@ import { clear, field, h, message, pct, show, table } from "../dom.js";
 import {
   CATEGORY_NAMES, CRITERIA_OPS, POLICY_KINDS, STAGES, SUPPORT_KINDS, SUPPORT_STATUS, criteriaField, departmentName, regionLabel,
 } from "../names.js";
+import { activeModel as model } from "../model.js";
 import { can } from "../session.js";
 
-let modelCache = null;
-async function model() {
-  if (!modelCache) modelCache = get("/model");
-  return modelCache;
-}
 
 function searchForm(code, period, go) {
   const codeInput = h("input", { name: "credit_code", value: code || "", required: true, size: 22, maxlength: 18,
@@ -90,10 +86,10 @@ function indicatorTable(p, units) {
   ], p.indicators);
 }
 
-function discrepancyTable(p) {
+function discrepancyTable(p, names) {
   if (!p.discrepancies.length) return null;
   return h("div", { class: "panel" }, h("h2", {}, "多源校核差异"), table("统计局数据与计分数据差异超过 20% 的指标", [
-    ["指标", (d) => d.indicator], ["年度", (d) => d.period], ["计分值", (d) => d.scored_value, "num"],
+    ["指标", (d) => names[d.indicator] || d.indicator], ["年度", (d) => d.period], ["计分值", (d) => d.scored_value, "num"],
     ["计分来源", (d) => departmentName(d.scored_department)], ["统计局值", (d) => d.stats_value, "num"],
     ["差异", (d) => `${d.gap_pct}%`, "num"], ["统计局批次", (d) => batchLink(d.stats_batch_id)],
   ], p.discrepancies));
@@ -213,7 +209,7 @@ export const enterprise = {
         h("div", { class: "panel" }, h("h2", {}, "五类指标得分率"), radar,
           table("五类指标得分", [["类别", (c) => CATEGORY_NAMES[c.id] || c.id], ["得分", (c) => show(c.points), "num"], ["满分", (c) => show(c.max), "num"]], p.categories))),
       h("div", { class: "panel" }, h("h2", {}, "指标明细"), indicatorTable(p, units)),
-      discrepancyTable(p),
+      discrepancyTable(p, Object.fromEntries(m.indicators.map((i) => [i.id, i.name_zh]))),
       h("div", { class: "panel" }, h("h2", {}, "积分历史"), historyChart,
         table("每一次积分变化", [
           ["年度", (e) => e.period], ["积分", (e) => e.score, "num"], ["等级", (e) => e.grade], ["阶段", (e) => STAGES[e.stage] || e.stage],

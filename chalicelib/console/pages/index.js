@@ -3,10 +3,12 @@
 
 import { dashboard } from "./dashboard.js";
 import { whitelist } from "./whitelist.js";
+import { rankings } from "./rankings.js";
+import { verifications } from "./verifications.js";
 import { enterprise } from "./enterprise.js";
 import { upload } from "./upload.js";
 import { batch } from "./batch.js";
 import { policies } from "./policies.js";
 import { models } from "./models.js";
 
-export const PAGES = [dashboard, whitelist, enterprise, upload, batch, policies, models];
+export const PAGES = [dashboard, whitelist, rankings, enterprise, upload, batch, verifications, policies, models];

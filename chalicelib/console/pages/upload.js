@@ -3,6 +3,7 @@
 import { get, post } from "../api.js";
 import { clear, field, h, message, table } from "../dom.js";
 import { REGISTRY_COLUMNS, STATS_SENDS, departmentName } from "../names.js";
+import { activeModel } from "../model.js";
 import { department } from "../session.js";
 import { reportView } from "./batch.js";
 
@@ -11,7 +12,7 @@ const GIVE_UP_MS = 10 * 60 * 1000;
 
 async function columnsHelp(dept) {
   if (dept === "registry") return h("p", {}, `企业登记信息需包含五列：${REGISTRY_COLUMNS.join("、")}。`);
-  const m = await get("/model");
+  const m = await activeModel();
   const ids = dept === "stats" ? STATS_SENDS : m.indicators.filter((i) => i.source === dept).map((i) => i.id);
   const mine = m.indicators.filter((i) => ids.includes(i.id));
   return h("div", {},
