@@ -3,12 +3,13 @@
 
 import { get } from "./api.js";
 
-export const session = { caller: null, operations: new Map() };
+export const session = { caller: null, operations: new Map(), document: null };
 
 export async function signIn(key) {
   const caller = await get("/me", {}, { key });
   const document = await get("/openapi.json", {}, { key });
   session.caller = caller;
+  session.document = document;
   session.operations = new Map();
   for (const [path, item] of Object.entries(document.paths || {})) {
     for (const [method, op] of Object.entries(item)) {
@@ -35,6 +36,16 @@ function allowed(role, roles) {
 export function can(operation) {
   const roles = session.operations.get(shape(operation));
   return Boolean(session.caller && roles && allowed(session.caller.role, roles));
+}
+
+// True when the request body of "POST /uploads" (say) has a property `name` in the API's document: a
+// field a newer API accepts and an older one would refuse.
+export function bodyHas(operation, name) {
+  const [method, path] = operation.split(" ");
+  const op = session.document?.paths?.[path]?.[method.toLowerCase()];
+  const ref = op?.requestBody?.content?.["application/json"]?.schema?.$ref;
+  const schema = ref ? session.document.components?.schemas?.[ref.split("/").pop()] : null;
+  return Boolean(schema?.properties && name in schema.properties);
 }
 
 export function canAll(operations) {

@@ -1,10 +1,10 @@
 // 数据上报: choose a file → POST /uploads → the presigned POST straight to the bucket → watch the batch.
 
 import { get, post } from "../api.js";
-import { clear, field, h, message, table } from "../dom.js";
+import { clear, field, h, message, select, table } from "../dom.js";
 import { REGISTRY_COLUMNS, STATS_SENDS, departmentName } from "../names.js";
 import { activeModel } from "../model.js";
-import { department } from "../session.js";
+import { bodyHas, department, role } from "../session.js";
 import { reportView } from "./batch.js";
 
 const POLL_MS = 1500;
@@ -20,6 +20,9 @@ async function columnsHelp(dept) {
       dept === "stats" ? "统计局数据只用于多源校核，不计分。" : ""),
     table("本部门可报送的指标", [["指标代码", (i) => i.id], ["中文名称", (i) => i.name_zh], ["单位", (i) => i.unit || (i.type === "flag" ? "是/否" : "—")]], mine));
 }
+
+const SUPPORT_HELP = "支持信息文件每行一条记录，表头用字段名：credit_code、external_ref、kind、product、status、amount_wan、" +
+  "rate_pct、term_months、collateral、reject_reason、occurred_on、period。同一 external_ref 再次上传即更新该记录。";
 
 async function batchIds(key) {
   try {
@@ -66,6 +69,10 @@ async function watch(key, known, status, out) {
   }
 }
 
+function uploaderLabel() {
+  return role() === "bank" ? "本机构" : "本单位";
+}
+
 export const upload = {
   id: "upload",
   title: "数据上报",
@@ -73,6 +80,11 @@ export const upload = {
   needs: ["POST /uploads", "GET /batches"],
   async render(main) {
     const dept = department();
+    // Support records (contract 8) are uploaded the same way, with `kind: "support"`, where the API takes it.
+    const kinds = [];
+    if (dept) kinds.push(["indicators", "指标数据"]);
+    if (bodyHas("POST /uploads", "kind")) kinds.push(["support", "支持信息（贷款、担保、补贴等）"]);
+    const kind = select("kind", kinds.length ? kinds : [["indicators", "指标数据"]], kinds[0]?.[0]);
     const file = h("input", { type: "file", name: "file", accept: ".csv,.xlsx,.jsonl", required: true, "aria-describedby": "file-help" });
     const status = h("div", { id: "upload-status", "aria-live": "polite" });
     const out = h("div", { id: "upload-report" });
@@ -85,7 +97,7 @@ export const upload = {
       clear(out);
       try {
         clear(status, message("info", "正在申请上传地址…"));
-        const ticket = await post("/uploads", { filename: chosen.name });
+        const ticket = await post("/uploads", kind.value === "support" ? { filename: chosen.name, kind: "support" } : { filename: chosen.name });
         if (chosen.size > ticket.max_bytes) throw new Error(`文件超过 ${Math.round(ticket.max_bytes / 1048576)} MB 上限，请拆分后上传。`);
         const known = await batchIds(ticket.key);
         clear(status, message("info", `正在上传 ${chosen.name}（${(chosen.size / 1024).toFixed(1)} KB）…`));
@@ -97,11 +109,12 @@ export const upload = {
         button.disabled = false;
       }
     } },
-      h("h2", {}, `上传 ${departmentName(dept)} 的数据文件`),
+      h("h2", {}, `上传 ${dept ? departmentName(dept) : uploaderLabel()} 的数据文件`),
       h("p", { id: "file-help", class: "muted" }, "支持 CSV（UTF-8 或 GBK）、XLSX（第一个工作表，第一行为表头）和 JSON Lines。同一企业同一年度以最近一次上传为准，历史数据全部保留。有错误的行会被拒收，其余行照常入库。"),
-      h("div", { class: "row" }, field("数据文件", file), button),
+      h("div", { class: "row" }, kinds.length > 1 ? field("数据类型", kind) : null, field("数据文件", file), button),
       status);
     clear(main, h("h1", {}, "数据上报"), form, h("div", { class: "panel" }, h("h2", {}, "批次报告"), out),
-      h("div", { class: "panel" }, h("h2", {}, "文件格式"), await columnsHelp(dept)));
+      h("div", { class: "panel" }, h("h2", {}, "文件格式"), dept ? await columnsHelp(dept) : null,
+        kinds.some(([k]) => k === "support") ? h("p", {}, SUPPORT_HELP) : null));
   },
 };
