@@ -200,8 +200,8 @@ def main() -> int:
             str(api_port),
             "--stage",
             "dev",
-            # it would watch (stat) the whole project and restart on any write in it: a log, a test's
-            # screenshot. Restart the stack to see a code change.
+            # the reloader watches the whole project folder and restarts the server on any write in it
+            # (a log, .local/): clients then meet `Connection refused` in bursts
             "--no-autoreload",
         ],
         cwd=ROOT,

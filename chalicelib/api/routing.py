@@ -151,20 +151,20 @@ class Routes:
         roles: Collection[str],
         response: type[BaseModel],
         summary: str,
+        public: bool = False,
+        content_type: str = "application/json",
         params: type[BaseModel] | None = None,
         body: type[BaseModel] | None = None,
         status: int = 200,
         not_found: bool = False,
         raw: bool = False,
-        public: bool = False,
-        content_type: str = "application/json",
     ) -> Callable[[H], H]:
         """Register `handler(principal=, settings=, [params=], [body=], **path_params)`.
 
-        The handler returns `response` (written as JSON with `status`), or with `raw` a `Response`
-        (whose media type the document gives as `content_type`). A `public` route takes no key: its
-        `roles` must be empty and its handler gets `principal=None` (the console's static files).
+        The handler returns `response` (written as JSON with `status`), or with `raw` a `Response`.
         """
+        # A `public` route takes no key: its `roles` are empty and its handler gets `principal=None`
+        # (the console's static files); `content_type` is what the document says a `raw` route answers.
         if public != (not roles):
             raise ValueError(f"{method} {path}: a route is public (no roles) or has roles, not both")
 
