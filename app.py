@@ -7,7 +7,7 @@ from typing import Any
 from chalice.app import Chalice, ConvertToMiddleware, SQSEvent
 
 from chalicelib.api import register_routes
-from chalicelib.observability import logger, metrics
+from chalicelib.observability import count_requests, logger, metrics
 from chalicelib.settings import get_settings
 
 settings = get_settings()
@@ -15,6 +15,7 @@ settings = get_settings()
 app = Chalice(app_name="innovation-points")
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+app.register_middleware(count_requests, "http")  # inside log_metrics: counted, then flushed
 
 
 # Handlers import their service lazily: every Lambda loads app.py, and each should pay only for its own.
@@ -22,7 +23,7 @@ app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 def ingest(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.services.ingest import handle_sqs_event
 
-    return handle_sqs_event(event.to_dict())
+    return handle_sqs_event(event.to_dict(), event.context)
 
 
 @app.on_sqs_message(queue=settings.rescore_queue_name, batch_size=10, name="rescore")

@@ -6,7 +6,24 @@ even where app.py is not loaded (tests, the local stack's scripts).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 
 logger = Logger()
 metrics = Metrics()
+
+
+def count_requests(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """HTTP middleware: every API request counts (`ApiRequests`), and every 5xx (`ApiServerErrors`).
+
+    Registered inside the metrics middleware, it also gives each API invocation something to publish:
+    an empty flush would log a warning on every request.
+    """
+    response = get_response(event)
+    metrics.add_metric(name="ApiRequests", unit=MetricUnit.Count, value=1)
+    if response.status_code >= 500:
+        metrics.add_metric(name="ApiServerErrors", unit=MetricUnit.Count, value=1)
+    return response

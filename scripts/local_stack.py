@@ -214,6 +214,7 @@ def main() -> int:
         "region": settings.region,
         "endpoint_url": env["AWS_ENDPOINT_URL"],
         "api_url": f"http://127.0.0.1:{api_port}",
+        "api_pid": api.pid,
         "upload_bucket": settings.upload_bucket,
         "whitelist_topic_arn": resources.whitelist_topic_arn,
         "api_keys": api_keys,
@@ -254,13 +255,15 @@ def main() -> int:
 
 def _scheduled_event(region: str) -> dict[str, Any]:
     """The EventBridge event a `rate(1 minute)` schedule delivers."""
+    from chalicelib.domain.timestamps import now, stamp_s
+
     return {
         "version": "0",
         "id": "local",
         "detail-type": "Scheduled Event",
         "source": "aws.events",
         "account": ACCOUNT,
-        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "time": stamp_s(now()),
         "region": region,
         "resources": [],
         "detail": {},

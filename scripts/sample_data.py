@@ -42,7 +42,8 @@ from typing import Literal, NamedTuple, TypeVar
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from chalicelib.domain.creditcode import ALPHABET, check_character
+from chalicelib.domain import regions
+from chalicelib.domain.creditcode import ALPHABET, complete
 from chalicelib.domain.model.schema import IndicatorDef, ScoringModel, Stage, load_model
 
 DEFAULT_MODEL_VERSION = "jx-2025.1-provisional"
@@ -69,24 +70,22 @@ class SampleFile:
 # --- the province ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _City:
-    name: str
+    name: str  # as a company name begins: 南昌, not 南昌市
     districts: tuple[str, ...]  # region codes, the city's central district first
     weight: int  # share of the province's enterprises
     specialty: str  # the industry division the city is known for
 
 
-CITIES: tuple[_City, ...] = (
-    _City("南昌", ("360102", "360111", "360112", "360113", "360121", "360123"), 24, "I65"),
-    _City("景德镇", ("360202", "360203", "360222", "360281"), 4, "C30"),
-    _City("萍乡", ("360302", "360313", "360321"), 4, "C30"),
-    _City("九江", ("360402", "360403", "360404", "360481", "360482"), 11, "C26"),
-    _City("新余", ("360502", "360521"), 4, "C38"),
-    _City("鹰潭", ("360602", "360603", "360681"), 4, "C32"),
-    _City("赣州", ("360702", "360703", "360704", "360781"), 14, "C32"),
-    _City("吉安", ("360802", "360803", "360881"), 8, "C39"),
-    _City("宜春", ("360902", "360921", "360981", "360983"), 10, "C38"),
-    _City("抚州", ("361002", "361003", "361021"), 6, "C36"),
-    _City("上饶", ("361102", "361103", "361104", "361181"), 11, "C38"),
+# (share of the province's enterprises, the industry division the city is known for); the names and
+# districts are `chalicelib.domain.regions`'
+_PROFILES: dict[str, tuple[int, str]] = {
+    **{"3601": (24, "I65"), "3602": (4, "C30"), "3603": (4, "C30"), "3604": (11, "C26")},
+    **{"3605": (4, "C38"), "3606": (4, "C32"), "3607": (14, "C32"), "3608": (8, "C39")},
+    **{"3609": (10, "C38"), "3610": (6, "C36"), "3611": (11, "C38")},
+}
+CITIES: tuple[_City, ...] = tuple(
+    _City(regions.CITIES[code].removesuffix("市"), regions.districts_of(code), weight, specialty)
+    for code, (weight, specialty) in _PROFILES.items()
 )
 
 
@@ -214,7 +213,7 @@ def _province(rng: random.Random, n: int, first: int, last: int) -> list[_Enterp
         established = date(year, rng.randint(1, last_month), rng.randint(1, 28))
         while True:
             first17 = "91" + region + _org_code(rng, established)
-            code = first17 + check_character(first17)
+            code = complete(first17)
             if code not in codes:
                 codes.add(code)
                 break

@@ -14,14 +14,15 @@ import re
 import secrets
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any, Literal
 
 from chalicelib.api.problems import ApiProblem, Code
 from chalicelib.domain.model.schema import load_model
+from chalicelib.domain.timestamps import now, stamp
 from chalicelib.settings import Settings
-from chalicelib.stores.tables import ApiKeyItem
+from chalicelib.stores import api_keys
+from chalicelib.stores.api_keys import StoredKey
 
 ADMIN = "admin"
 BANK = "bank"
@@ -71,35 +72,24 @@ def issue_key(role: str, label: str | None, *, departments: Collection[str]) -> 
     """Create a key for `role`; returns the key itself, which is stored nowhere (only its hash)."""
     validate_role(role, departments)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    ApiKeyItem(
-        hash_key(key), role=role, label=label, created_at=datetime.now(UTC).isoformat(), revoked=False
-    ).save(condition=ApiKeyItem.key_hash.does_not_exist())
+    api_keys.add(hash_key(key), role, label, stamp(now()))
     return key
 
 
 def revoke_key(key_or_hash: str) -> bool:
     """Revoke by the key or by its hash; False when no such key exists."""
     text = key_or_hash.strip()
-    digest = text if _HASH.match(text) else hash_key(text)
-    try:
-        item = ApiKeyItem.get(digest)
-    except ApiKeyItem.DoesNotExist:
-        return False
-    item.update(actions=[ApiKeyItem.revoked.set(True)])
-    return True
+    return api_keys.revoke(text if _HASH.match(text) else hash_key(text))
 
 
-def list_keys() -> Iterator[ApiKeyItem]:
-    """Every key record. A Scan: for the admin command only, never for a request (the table is tiny)."""
-    return ApiKeyItem.scan()
+def list_keys() -> Iterator[StoredKey]:
+    """Every key record (hashes, never keys): for the admin command."""
+    return api_keys.all_keys()
 
 
 def _principal_for_key(key: str) -> Principal:
-    try:
-        item = ApiKeyItem.get(hash_key(key))
-    except ApiKeyItem.DoesNotExist:
-        raise ApiProblem(Code.INVALID_API_KEY) from None
-    if item.revoked:
+    item = api_keys.find(hash_key(key))
+    if item is None or item.revoked:
         raise ApiProblem(Code.INVALID_API_KEY)
     return Principal(role=item.role, via="api_key", label=item.label)
 

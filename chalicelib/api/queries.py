@@ -1,25 +1,16 @@
-"""Query functions behind the API routes: DynamoDB Queries and GetItems over the stores, never a Scan.
+"""Query functions behind the API routes: reads through the stores (Queries and GetItems, never a Scan).
 
-Province-wide lists read the city-sharded indexes (`chalicelib.domain.regions`): one Query per shard, each
-already in rank order (`rank_sk` ascending = score descending, credit code ascending), merged k-way.
-A page resumes strictly after the last `rank_sk` it served; `rank_sk` holds the credit code, so it is
-unique within a period and one cursor serves every shard. No Chalice here: plain functions that
-return the response models of `chalicelib.api.schemas` or raise `ApiProblem`.
+Province-wide lists come from `stores/score_index.py` (the city-sharded indexes merged in rank order);
+a page's token carries the last `rank_sk` it served. No Chalice here: plain functions that return the
+response models of `chalicelib.api.schemas` or raise `ApiProblem`.
 """
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Collection, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
-from functools import reduce
 from itertools import islice
 from typing import Any
-
-from pynamodb.expressions.condition import Condition
-from pynamodb.indexes import GlobalSecondaryIndex
 
 from chalicelib.api import pagination
 from chalicelib.api.auth import ADMIN, Principal
@@ -54,27 +45,16 @@ from chalicelib.api.schemas import (
 from chalicelib.domain import creditcode
 from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.records import Discrepancy
-from chalicelib.domain.regions import all_shards, period_partition, shards_for_prefix, stage_partition
 from chalicelib.domain.scoring.cardcodec import card_from_dict
 from chalicelib.domain.validation.report import BatchReport
-from chalicelib.stores.scores import CARD
-from chalicelib.stores.tables import BatchItem, FactItem, ScoreItem
+from chalicelib.stores import score_index, scores
+from chalicelib.stores.batches import BatchesRepository
+from chalicelib.stores.facts import FactsRepository
+from chalicelib.stores.score_index import Filters, Listing
 
 # How many years back from the current one a request without `period` looks for scores.
 DEFAULT_PERIOD_PROBE_YEARS = 3
-# Serialised score cards that hold a discrepancy contain this key (a field of records.Discrepancy).
-# Until the scores table has a sparse discrepancy index, /verifications filters on it server-side.
-DISCREPANCY_MARKER = '"stats_batch_id"'
 MAX_BATCH_ID_CHARS = 256
-# What a list item shows (the GSIs project whole items, score cards included: leave those behind).
-LIST_ATTRIBUTES = (
-    *("pk", "sk", "rank_sk", "credit_code", "name", "region_code", "industry_code"),
-    *("stage", "score", "grade", "whitelisted"),
-)
-MIN_SHARD_PAGE = 10  # items a shard is first asked for, however small the page
-MAX_READ = 1000  # items one filtered request may read (DynamoDB stops at 1 MB anyway)
-# Shards are queried in parallel: one thread per shard (12 for Jiangxi), shared by all requests.
-_POOL = ThreadPoolExecutor(max_workers=len(all_shards()), thread_name_prefix="shard")
 
 # --- the model -------------------------------------------------------------------------------
 
@@ -139,114 +119,11 @@ def credit_code(raw: str) -> str:
 def latest_period(now_year: int | None = None) -> int:
     """The latest recent period with any score (a few Limit-1 Queries); the previous year when none."""
     year = now_year if now_year is not None else datetime.now(UTC).year
-
-    def scored(partition: str) -> bool:
-        return (
-            next(iter(ScoreItem.by_period.query(partition, limit=1, attributes_to_get=["pk"])), None)
-            is not None
-        )
-
-    for period in range(year, year - DEFAULT_PERIOD_PROBE_YEARS, -1):
-        if any(_POOL.map(scored, [period_partition(period, s) for s in all_shards()])):
-            return period
-    return year - 1
+    found = score_index.any_scored(range(year, year - DEFAULT_PERIOD_PROBE_YEARS, -1))
+    return found if found is not None else year - 1
 
 
-def _decimal(text: str | None) -> Decimal:
-    return Decimal(text) if text is not None else Decimal(0)
-
-
-def _all_of(conditions: Iterable[Condition | None]) -> Condition | None:
-    present = [c for c in conditions if c is not None]
-    return reduce(lambda a, b: a & b, present) if present else None
-
-
-def _rank_sk(item: ScoreItem) -> str:
-    return item.rank_sk or ""
-
-
-def _fetch(
-    index: GlobalSecondaryIndex[ScoreItem],
-    partition: str,
-    after: str | None,
-    condition: Condition | None,
-    size: int,
-    attributes: Sequence[str] | None,
-) -> tuple[list[ScoreItem], bool]:
-    """At least `size` matching items of one partition after `after` (fewer at its end), and whether
-    the partition has more.
-
-    DynamoDB applies `Limit` before a filter, so a filtered read asks for `size` items first and then,
-    from the share that matched, for as many as should bring the rest: a selective filter costs a few
-    requests, not one per `size` items, and a loose one reads hardly more than it returns.
-    """
-    found: list[ScoreItem] = []
-    limit, start, read = size, after, 0
-    while True:
-        pages = index.query(
-            partition,
-            range_key_condition=ScoreItem.rank_sk > start if start is not None else None,
-            filter_condition=condition,
-            page_size=limit,
-            attributes_to_get=list(attributes) if attributes is not None else None,
-        ).page_iter
-        page = next(pages)  # one request
-        found += [ScoreItem.from_raw_data(raw) for raw in page.get("Items", [])]
-        read += int(page.get("ScannedCount", limit))
-        last = page.get("LastEvaluatedKey")
-        if last is None:
-            return found, False
-        if len(found) >= size:
-            return found, True
-        start = last["rank_sk"]["S"]
-        # the share that matched so far, smoothed so that one lucky or unlucky page cannot swing it
-        limit = min(MAX_READ, max(size, (size - len(found)) * (read + 1) // (len(found) + 1)))
-
-
-def _shard_stream(
-    index: GlobalSecondaryIndex[ScoreItem],
-    partition: str,
-    first: tuple[list[ScoreItem], bool],
-    size: int,
-    wanted: int,
-    condition: Condition | None,
-    attributes: Sequence[str] | None,
-) -> Iterator[ScoreItem]:
-    """One shard in rank order: the first page, then pages twice as large (up to `wanted`) on demand."""
-    page, more = first
-    while True:
-        yield from page
-        if not more or not page:
-            return
-        size = min(size * 2, wanted)
-        page, more = _fetch(index, partition, _rank_sk(page[-1]), condition, size, attributes)
-
-
-def _merged(
-    index: GlobalSecondaryIndex[ScoreItem],
-    partitions: Sequence[str],
-    after: str | None,
-    condition: Condition | None,
-    wanted: int,
-    attributes: Sequence[str] | None = LIST_ATTRIBUTES,
-) -> Iterator[ScoreItem]:
-    """Every item of `partitions` after `after`, in rank order, read lazily.
-
-    A page of `wanted` items rarely comes from one city alone: each shard is first asked for twice an
-    even share (its first pages all at once, in parallel), and a shard that supplies more is read on,
-    in growing pages, as the merge consumes it.
-    """
-    share = wanted if len(partitions) == 1 else max(MIN_SHARD_PAGE, -(-2 * wanted // len(partitions)))
-    size = min(share, wanted)
-    firsts = _POOL.map(lambda p: _fetch(index, p, after, condition, size, attributes), partitions)
-    streams = [
-        _shard_stream(index, p, first, size, wanted, condition, attributes)
-        for p, first in zip(partitions, firsts, strict=True)
-    ]
-    return heapq.merge(*streams, key=_rank_sk)
-
-
-def _take(stream: Iterator[ScoreItem], limit: int) -> tuple[list[ScoreItem], bool]:
+def _take(stream: Iterator[Listing], limit: int) -> tuple[list[Listing], bool]:
     """The first `limit` items and whether there are more (reads one item ahead)."""
     items = list(islice(stream, limit + 1))
     return items[:limit], len(items) > limit
@@ -257,11 +134,11 @@ def _cursor(token: str | None, bound_to: bytes, secret: str) -> Cursor | None:
 
 
 def _next_token(
-    items: Sequence[ScoreItem], more: bool, rank: int, period: int, bound_to: bytes, secret: str
+    items: Sequence[Listing], more: bool, rank: int, period: int, bound_to: bytes, secret: str
 ) -> str | None:
     if not more or not items:
         return None
-    cursor = Cursor(after={"rank_sk": _rank_sk(items[-1])}, rank=rank, period=period)
+    cursor = Cursor(after={"rank_sk": items[-1].rank_sk}, rank=rank, period=period)
     return pagination.encode(cursor, bound_to, secret)
 
 
@@ -273,20 +150,16 @@ def _period(asked: int | None, cursor: Cursor | None) -> int:
     return latest_period()
 
 
-def _listed(item: ScoreItem) -> dict[str, Any]:
+def _listed(item: Listing) -> dict[str, Any]:
     return {
         "credit_code": item.credit_code,
         "name": item.name,
         "region_code": item.region_code,
         "industry_code": item.industry_code,
         "stage": item.stage,
-        "score": _decimal(item.score),
+        "score": item.score,
         "grade": item.grade,
     }
-
-
-def _region_filter(region: str | None) -> Condition | None:
-    return ScoreItem.region_code.startswith(region) if region else None
 
 
 # --- lists -----------------------------------------------------------------------------------
@@ -300,17 +173,10 @@ def whitelist(params: WhitelistParams, secret: str) -> WhitelistPage:
     )
     cursor = _cursor(params.next_token, bound_to, secret)
     period = _period(params.period, cursor)
-    condition = _all_of(
-        [
-            _region_filter(params.region),
-            ScoreItem.stage == params.stage if params.stage else None,
-            ScoreItem.grade == params.grade if params.grade else None,
-        ]
-    )
-    partitions = [period_partition(period, s) for s in shards_for_prefix(params.region)]
+    filters = Filters(region=params.region, stage=params.stage, grade=params.grade)
     after = cursor.after.get("rank_sk") if cursor else None
     items, more = _take(
-        _merged(ScoreItem.by_whitelist, partitions, after, condition, params.limit + 1), params.limit
+        score_index.ranked("whitelist", period, filters, after, params.limit + 1), params.limit
     )
     served = (cursor.rank if cursor else 0) + len(items)
     return WhitelistPage(
@@ -333,20 +199,11 @@ def rankings(params: RankingsParams, secret: str) -> RankingsPage:
     )
     cursor = _cursor(params.next_token, bound_to, secret)
     period = _period(params.period, cursor)
-    shards = shards_for_prefix(params.region)
-    index: GlobalSecondaryIndex[ScoreItem]
-    if params.stage is not None:
-        index, partitions = ScoreItem.by_stage, [stage_partition(period, params.stage, s) for s in shards]
-    else:
-        index, partitions = ScoreItem.by_period, [period_partition(period, s) for s in shards]
-    condition = _all_of(
-        [
-            _region_filter(params.region),
-            ScoreItem.industry_code.startswith(params.industry) if params.industry else None,
-        ]
-    )
+    # one stage: its cohort's index, already that stage alone; all stages: the period's index
+    index: score_index.Index = "stage" if params.stage is not None else "period"
+    filters = Filters(region=params.region, industry=params.industry, stage=params.stage)
     after = cursor.after.get("rank_sk") if cursor else None
-    items, more = _take(_merged(index, partitions, after, condition, params.limit + 1), params.limit)
+    items, more = _take(score_index.ranked(index, period, filters, after, params.limit + 1), params.limit)
     before = cursor.rank if cursor else 0
     ranked = [
         RankedEnterprise.model_validate(
@@ -378,17 +235,15 @@ def verifications(params: VerificationsParams, secret: str) -> VerificationsPage
 
     Reads the period's cards through by_period with a server-side filter: no scan, but it reads the
     whole period's partitions when discrepancies are rare. A sparse index would read only the cards
-    that hold one (see the note on DISCREPANCY_MARKER).
+    that hold one (see `score_index.DISCREPANCY_MARKER`).
     """
     bound_to = pagination.binding("verifications", {"period": params.period})
     cursor = _cursor(params.next_token, bound_to, secret)
     period = _period(params.period, cursor)
-    partitions = [period_partition(period, s) for s in all_shards()]
-    condition = ScoreItem.card.contains({"S": DISCREPANCY_MARKER})
     after = cursor.after.get("rank_sk") if cursor else None
+    filters = Filters(with_discrepancy=True)
     items, more = _take(
-        _merged(ScoreItem.by_period, partitions, after, condition, params.limit + 1, attributes=None),
-        params.limit,
+        score_index.ranked("period", period, filters, after, params.limit + 1, with_card=True), params.limit
     )
     entries = []
     for item in items:
@@ -412,34 +267,21 @@ def verifications(params: VerificationsParams, secret: str) -> VerificationsPage
 # --- one enterprise --------------------------------------------------------------------------
 
 
-def _card_item(code: str, period: int | None) -> ScoreItem:
-    """The current card of (code, period), or the latest one; retired cards count as absent."""
-    pk = f"E#{code}"
-    if period is not None:
-        try:
-            item = ScoreItem.get(pk, f"S#{period}")
-            if item.kind == CARD:
-                return item
-        except ScoreItem.DoesNotExist:
-            pass
-    latest = next(
-        iter(
-            ScoreItem.query(
-                pk,
-                ScoreItem.sk.startswith("S#"),
-                filter_condition=ScoreItem.kind == CARD,
-                scan_index_forward=False,
-                limit=1,
-            )
-        ),
-        None,
+def _not_found(code: str) -> ApiProblem:
+    return ApiProblem(
+        Code.ENTERPRISE_NOT_FOUND, f"no score for credit code {code}", f"未找到统一社会信用代码 {code} 的积分"
     )
+
+
+def _current_card(code: str, period: int | None) -> scores.CurrentCard:
+    """The current card of (code, period), or the latest one; retired cards count as absent."""
+    if period is not None:
+        found = scores.card_of(code, period)
+        if found is not None:
+            return found
+    latest = scores.latest_card(code)
     if latest is None:
-        raise ApiProblem(
-            Code.ENTERPRISE_NOT_FOUND,
-            f"no score for credit code {code}",
-            f"未找到统一社会信用代码 {code} 的积分",
-        )
+        raise _not_found(code)
     if period is not None:
         raise ApiProblem(
             Code.PERIOD_NOT_SCORED, f"{code} has no score for {period}", f"{code} 在 {period} 年度没有积分"
@@ -447,42 +289,22 @@ def _card_item(code: str, period: int | None) -> ScoreItem:
     return latest
 
 
-def _rank_in_cohort(item: ScoreItem) -> tuple[int | None, int]:
-    """Rank within (period, stage) province-wide, and the cohort's size: COUNT Queries per shard."""
-    partitions = [stage_partition(int(item.period), item.stage, s) for s in all_shards()]
-    mine = item.rank_sk
-
-    def counts(partition: str) -> tuple[int, int]:
-        total = ScoreItem.by_stage.count(partition)
-        ahead = ScoreItem.by_stage.count(partition, ScoreItem.rank_sk < mine) if mine is not None else 0
-        return ahead, total
-
-    per_shard = list(_POOL.map(counts, partitions))
-    cohort = sum(total for _, total in per_shard)
-    if mine is None:  # not indexed (yet): no rank to give
-        return None, cohort
-    return sum(ahead for ahead, _ in per_shard) + 1, cohort
-
-
 def portrait(raw_code: str, period: int | None) -> Portrait:
     """The portrait (画像) of one enterprise for `period` (default: its latest scored period)."""
     code = credit_code(raw_code)
-    item = _card_item(code, period)
+    item = _current_card(code, period)
     if item.card is None:
         raise ApiProblem(Code.PERIOD_NOT_SCORED, f"{code} has no score card for {item.period}")
     card = card_from_dict(item.card)
-    try:
-        master: FactItem | None = FactItem.get(f"E#{code}", "C#M")
-    except FactItem.DoesNotExist:
-        master = None
-    rank, cohort = _rank_in_cohort(item)
+    master = FactsRepository().load_master(code)
+    rank, cohort = score_index.rank_in_cohort(item.period, item.stage, item.rank_sk)
     return Portrait(
         credit_code=code,
         period=card.period,
         name=item.name or (master.name if master else None),
         region_code=item.region_code or (master.region_code if master else None),
         industry_code=item.industry_code or (master.industry_code if master else None),
-        established_on=master.established_on if master else None,
+        established_on=master.established_on.isoformat() if master else None,
         model_version=card.model_version,
         computed_at=item.computed_at,
         stage=card.stage,
@@ -519,27 +341,11 @@ def portrait(raw_code: str, period: int | None) -> Portrait:
 def history(raw_code: str, params: HistoryParams, secret: str) -> HistoryPage:
     """Every score change of an enterprise, newest first (latest period first)."""
     code = credit_code(raw_code)
-    pk = f"E#{code}"
     bound_to = pagination.binding("history", {"credit_code": code})
     cursor = _cursor(params.next_token, bound_to, secret)
-    start = {"pk": {"S": pk}, "sk": {"S": cursor.after.get("sk", "")}} if cursor else None
-    found = list(
-        ScoreItem.query(
-            pk,
-            ScoreItem.sk.startswith("H#"),
-            scan_index_forward=False,
-            limit=params.limit + 1,
-            page_size=params.limit + 1,
-            last_evaluated_key=start,
-        )
-    )
-    items, more = found[: params.limit], len(found) > params.limit
+    items, more = scores.history_page(code, cursor.after.get("sk", "") if cursor else None, params.limit)
     if cursor is None and not items:
-        raise ApiProblem(
-            Code.ENTERPRISE_NOT_FOUND,
-            f"no score for credit code {code}",
-            f"未找到统一社会信用代码 {code} 的积分",
-        )
+        raise _not_found(code)
     token = None
     if more:
         token = pagination.encode(Cursor(after={"sk": items[-1].sk}), bound_to, secret)
@@ -547,8 +353,8 @@ def history(raw_code: str, params: HistoryParams, secret: str) -> HistoryPage:
         items=[
             HistoryEntry.model_validate(
                 {
-                    "period": int(i.period),
-                    "score": _decimal(i.score),
+                    "period": i.period,
+                    "score": i.score,
                     "grade": i.grade,
                     "stage": i.stage,
                     "model_version": i.model_version,
@@ -584,13 +390,12 @@ def batch(batch_id: str, principal: Principal, departments: Collection[str]) -> 
     missing = ApiProblem(Code.BATCH_NOT_FOUND, f"no batch {batch_id!r}", f"未找到批次 {batch_id}")
     if not batch_id or len(batch_id) > MAX_BATCH_ID_CHARS:
         raise missing
-    try:
-        item = BatchItem.get(batch_id)
-    except BatchItem.DoesNotExist:
-        raise missing from None
+    item = BatchesRepository().find(batch_id)
+    if item is None:
+        raise missing
     if not _may_read_batch(principal, item.department, departments):
         raise _forbidden_batch()
-    return BatchReport.model_validate(item.report)
+    return item.report
 
 
 def batches(
@@ -609,21 +414,8 @@ def batches(
         after = cursor.after
         if set(after) != {"batch_id", "received_at"}:
             raise ApiProblem(Code.INVALID_TOKEN, "next_token: not issued for this query")
-        start = {
-            "batch_id": {"S": after["batch_id"]},
-            "key": {"S": params.key},
-            "received_at": {"S": after["received_at"]},
-        }
-    found = list(
-        BatchItem.by_key.query(
-            params.key,
-            scan_index_forward=False,
-            limit=params.limit + 1,
-            page_size=params.limit + 1,
-            last_evaluated_key=start,
-        )
-    )
-    items, more = found[: params.limit], len(found) > params.limit
+        start = (after["batch_id"], after["received_at"])
+    items, more = BatchesRepository().page_for_key(params.key, start, params.limit)
     token = None
     if more:
         last = items[-1]
@@ -631,10 +423,6 @@ def batches(
             Cursor(after={"batch_id": last.batch_id, "received_at": last.received_at}), bound_to, secret
         )
     return BatchPage(
-        items=[
-            BatchReport.model_validate(i.report)
-            for i in items
-            if _may_read_batch(principal, i.department, departments)
-        ],
+        items=[i.report for i in items if _may_read_batch(principal, i.department, departments)],
         next_token=token,
     )

@@ -15,9 +15,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializ
 from chalicelib.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_TOKEN_CHARS, MIN_LIMIT
 from chalicelib.domain.model.schema import STAGES, Stage, load_model
 from chalicelib.domain.validation.report import BatchReport
+from chalicelib.domain.values import FIRST_PERIOD
 from chalicelib.settings import get_settings
 
-FIRST_PERIOD = 2000
 UPLOAD_EXTENSIONS = (".csv", ".xlsx", ".jsonl")
 MAX_FILENAME_CHARS = 200
 GRADES: tuple[str, ...] = tuple(g.grade for g in load_model(get_settings().model_version).grades)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Final, Protocol
 
 from chalicelib.domain.records import ScoreCard, WhitelistChange
+from chalicelib.domain.timestamps import stamp_s
 
 # Fixed forever: changing it would give already-published changes new ids.
 EVENT_ID_NAMESPACE: Final = uuid.UUID("6f1c2a0e-5b0d-4a55-9a3e-2b8f4f1d7c11")
@@ -80,11 +81,6 @@ def region_attribute(region_code: str) -> str:
     return region_code[:4]
 
 
-def format_time(moment: datetime) -> str:
-    """UTC, seconds, `Z` suffix: 2026-01-05T08:00:00Z."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _number(value: Decimal | None) -> float | None:
     # Scores carry 2 decimals and stay within 0..1000: a float prints them exactly (812.5, 600.25).
     return None if value is None else float(value)
@@ -109,7 +105,7 @@ def build_event(
     body: dict[str, Any] = {
         "id": eid,
         "type": change.type,
-        "time": format_time(time),
+        "time": stamp_s(time),
         "credit_code": card.credit_code,
         "name": listing.name,
         "period": card.period,

@@ -40,6 +40,20 @@ class Code(StrEnum):
     INVALID_ROW = "INVALID_ROW"
     # warnings: the row is kept
     ENTERPRISE_NOT_REGISTERED = "ENTERPRISE_NOT_REGISTERED"
+    # API problems (INVALID_CREDIT_CODE and CREDIT_CODE_CHECKSUM serve there too)
+    MISSING_CREDENTIALS = "MISSING_CREDENTIALS"
+    INVALID_API_KEY = "INVALID_API_KEY"
+    FORBIDDEN = "FORBIDDEN"
+    INVALID_PARAMETER = "INVALID_PARAMETER"
+    INVALID_LIMIT = "INVALID_LIMIT"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    INVALID_BODY = "INVALID_BODY"
+    INVALID_FILENAME = "INVALID_FILENAME"
+    ENTERPRISE_NOT_FOUND = "ENTERPRISE_NOT_FOUND"
+    PERIOD_NOT_SCORED = "PERIOD_NOT_SCORED"
+    BATCH_NOT_FOUND = "BATCH_NOT_FOUND"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+    CONSOLE_FILE_NOT_FOUND = "CONSOLE_FILE_NOT_FOUND"
 
 
 FILE_ERRORS = frozenset(
@@ -56,7 +70,41 @@ FILE_ERRORS = frozenset(
     }
 )
 WARNINGS = frozenset({Code.ENTERPRISE_NOT_REGISTERED})
-ROW_ERRORS = frozenset(Code) - FILE_ERRORS - WARNINGS
+ROW_ERRORS = frozenset(
+    {
+        Code.INVALID_CREDIT_CODE,
+        Code.CREDIT_CODE_CHECKSUM,
+        Code.INVALID_PERIOD,
+        Code.INVALID_NUMBER,
+        Code.OUT_OF_RANGE,
+        Code.INVALID_FLAG,
+        Code.INVALID_DATE,
+        Code.INVALID_REGION,
+        Code.INVALID_INDUSTRY,
+        Code.DUPLICATE_ROW,
+        Code.INVALID_ROW,
+    }
+)
+
+# API problems: code -> (HTTP status, English title, Chinese title)
+PROBLEMS: dict[Code, tuple[int, str, str]] = {
+    Code.MISSING_CREDENTIALS: (401, "Missing credentials", "缺少 API 密钥"),
+    Code.INVALID_API_KEY: (401, "Unknown or revoked API key", "API 密钥无效或已吊销"),
+    Code.FORBIDDEN: (403, "Not allowed for this role", "当前角色无权访问"),
+    Code.INVALID_PARAMETER: (400, "Invalid parameter", "参数无效"),
+    Code.INVALID_PERIOD: (400, "Invalid period", "年度无效"),
+    Code.INVALID_LIMIT: (400, "Invalid limit", "limit 取值无效（1–500）"),
+    Code.INVALID_TOKEN: (400, "Invalid page token", "分页令牌无效"),
+    Code.INVALID_CREDIT_CODE: (400, "Invalid credit code", "统一社会信用代码格式错误"),
+    Code.CREDIT_CODE_CHECKSUM: (400, "Credit code check character mismatch", "统一社会信用代码校验位错误"),
+    Code.INVALID_BODY: (400, "Invalid request body", "请求体无效"),
+    Code.INVALID_FILENAME: (400, "Invalid file name", "文件名无效"),
+    Code.ENTERPRISE_NOT_FOUND: (404, "Enterprise not found", "未找到该企业的积分"),
+    Code.PERIOD_NOT_SCORED: (404, "No score for this period", "该企业在该年度没有积分"),
+    Code.BATCH_NOT_FOUND: (404, "Batch not found", "未找到该批次"),
+    Code.INTERNAL_ERROR: (500, "Internal error", "服务内部错误"),
+    Code.CONSOLE_FILE_NOT_FOUND: (404, "No such console file", "控制台文件不存在"),
+}
 
 MAX_VALUE_CHARS = 100  # a report quotes at most this much of a cell
 

@@ -87,11 +87,6 @@ _DATES = (
 )
 _REGION = re.compile(r"36\d{4}", re.ASCII)
 _INDUSTRY = re.compile(r"([A-T]?)(\d{2,4})?", re.ASCII)
-# Base-34 digits for the credit-code alphabet's values 0..30: 34 = 3 (mod 31), so reading the first
-# 17 characters backwards as a base-34 number gives sum(value_i * 3^i) = the GB 32100 weighted sum
-# (its weights are 3^i mod 31) in one C-level int() call. creditcode.check_character is the
-# reference; a property test holds the two equal.
-BASE34 = str.maketrans("ABCDEFGHJKLMNPQRTUWXY", "abcdefghijklmnopqrstu")
 
 
 class ValueProblem(ValueError):
@@ -190,12 +185,6 @@ def parse_indicator(raw: object, ind: IndicatorDef) -> Decimal | None:
 
 
 # --- keys -----------------------------------------------------------------------------------
-def checksum_ok(code: str) -> bool:
-    """The GB 32100 check character of a format-valid, normalised code is right."""
-    total = int(code[16::-1].translate(BASE34), 34)
-    return creditcode.ALPHABET[-total % 31] == code[17]
-
-
 def parse_credit_code(raw: object) -> str:
     """A unified social credit code, upper-cased and folded (contract 2.3)."""
     if raw is None:

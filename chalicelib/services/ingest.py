@@ -16,7 +16,6 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from itertools import islice
@@ -36,26 +35,17 @@ from chalicelib.domain.messages import enterprise_not_registered, file_too_large
 from chalicelib.domain.model.schema import ScoringModel, load_model
 from chalicelib.domain.records import FactValue, Master
 from chalicelib.domain.scoring.affected import Change, affected_pairs, requests_for
+from chalicelib.domain.timestamps import now, stamp_ms
 from chalicelib.domain.upload_event import Upload, uploads_from_body
 from chalicelib.domain.validation.report import BatchReport, RowCounts
-from chalicelib.domain.validation.upload import FactRow, MasterRow, validate_upload
+from chalicelib.domain.validation.rows import FactRow, MasterRow
+from chalicelib.domain.validation.upload import validate_upload
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import get_settings
 from chalicelib.stores import objects
 from chalicelib.stores.batches import BatchesRepository
-from chalicelib.stores.facts import (
-    MASTER_SK,
-    FactsRepository,
-    Stored,
-    enterprise_pk,
-    fact_item,
-    fact_sk,
-    master_item,
-    master_value,
-    write_items,
-)
+from chalicelib.stores.facts import FactKey, FactsRepository, FactWrites, Stored, master_value
 from chalicelib.stores.rescore_queue import send_requests
-from chalicelib.stores.tables import FactItem
 
 CHUNK_ROWS = 100  # rows compared and written together: one BatchGetItem round per ~100 keys
 IDEMPOTENCY_SECONDS = 7 * 24 * 3600
@@ -68,7 +58,7 @@ def batch_id_for(bucket: str, key: str, version_id: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return stamp_ms(now())
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -103,26 +93,22 @@ class _Store:
         return (not same), (not same)
 
     def store(self, rows: list[FactRow | MasterRow]) -> None:
-        keys: list[tuple[str, str]] = []
+        keys: list[FactKey] = []
         for row in rows:
-            pk = enterprise_pk(row.master.credit_code if isinstance(row, MasterRow) else row.credit_code)
-            keys.append((pk, MASTER_SK))
+            code = row.master.credit_code if isinstance(row, MasterRow) else row.credit_code
+            keys.append(FactKey(code))
             if isinstance(row, FactRow):
-                keys.extend(
-                    (pk, fact_sk(row.period, ind, cross_check=self.cross_check)) for ind in row.values
-                )
+                keys.extend(FactKey(code, row.period, ind, self.cross_check) for ind in row.values)
         stored = self.facts.current(keys)
-        items: list[FactItem] = []
+        writes = FactWrites()
         for row in rows:
             if isinstance(row, MasterRow):
-                self._store_master(row, stored, items)
+                self._store_master(row, stored, writes)
             else:
-                self._store_facts(row, stored, items)
-        write_items(items)
+                self._store_facts(row, stored, writes)
+        writes.write()
 
-    def _store_master(
-        self, row: MasterRow, stored: dict[tuple[str, str], Stored], items: list[FactItem]
-    ) -> None:
+    def _store_master(self, row: MasterRow, stored: dict[FactKey, Stored], writes: FactWrites) -> None:
         m = row.master
         master = Master(
             m.credit_code,
@@ -134,33 +120,25 @@ class _Store:
             self.received_at,
         )
         self.enterprises.add(m.credit_code)
-        current = stored.get((enterprise_pk(m.credit_code), MASTER_SK))
+        current = stored.get(FactKey(m.credit_code))
         new_value = master_value(master)
         write, changed = self._newer(current, current is not None and current.value == new_value)
-        items.append(master_item(master, self.order, history=True))
-        if write:
-            items.append(master_item(master, self.order))
+        writes.master(master, self.order, current=write)
         if changed:
             self.changes.append(Change(m.credit_code, None))
 
-    def _store_facts(
-        self, row: FactRow, stored: dict[tuple[str, str], Stored], items: list[FactItem]
-    ) -> None:
+    def _store_facts(self, row: FactRow, stored: dict[FactKey, Stored], writes: FactWrites) -> None:
         code = row.credit_code
-        pk = enterprise_pk(code)
         self.enterprises.add(code)
-        if (pk, MASTER_SK) not in stored:
+        if FactKey(code) not in stored:
             self.warnings.append(enterprise_not_registered(row.row, code).to_dict())
         for ind, value in row.values.items():
-            current = stored.get((pk, fact_sk(row.period, ind, cross_check=self.cross_check)))
+            key = FactKey(code, row.period, ind, self.cross_check)
+            current = stored.get(key)
             same = current is not None and current.value is not None and Decimal(current.value) == value
             write, changed = self._newer(current, same)
             fv = FactValue(value, self.department, self.batch_id, self.received_at)
-            items.append(
-                fact_item(code, row.period, ind, fv, self.order, cross_check=self.cross_check, history=True)
-            )
-            if write:
-                items.append(fact_item(code, row.period, ind, fv, self.order, cross_check=self.cross_check))
+            writes.fact(key, fv, self.order, current=write)
             if changed:
                 self.changes.append(Change(code, row.period, ind))
 
@@ -260,14 +238,20 @@ def _rejected(report: BatchReport, file_errors: list[dict[str, Any]]) -> BatchRe
 
 
 @cache
-def _idempotent_ingest() -> Any:
-    """Built lazily: the persistence layer creates its client at construction (STACK-NOTES)."""
-    store = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
-    config = IdempotencyConfig(
+def _idempotency_config() -> IdempotencyConfig:
+    return IdempotencyConfig(
         event_key_jmespath="[bucket, key, version_id]", expires_after_seconds=IDEMPOTENCY_SECONDS
     )
 
-    @idempotent_function(data_keyword_argument="upload", persistence_store=store, config=config)  # type: ignore[untyped-decorator]
+
+@cache
+def _idempotent_ingest() -> Any:
+    """Built lazily: the persistence layer creates its client at construction (STACK-NOTES)."""
+    store = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
+
+    @idempotent_function(
+        data_keyword_argument="upload", persistence_store=store, config=_idempotency_config()
+    )  # type: ignore[untyped-decorator]
     def run(upload: dict[str, Any]) -> dict[str, Any]:
         return ingest_upload(Upload.model_validate(upload))
 
@@ -282,7 +266,14 @@ def _record_handler(record: SQSRecord) -> None:
         _idempotent_ingest()(upload=upload.model_dump())
 
 
-def handle_sqs_event(event: dict[str, Any]) -> dict[str, Any]:
-    """The uploads queue's Lambda: each SQS record holds one S3 notification."""
-    processor = BatchProcessor(event_type=EventType.SQS)
+def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """The uploads queue's Lambda: each SQS record holds one S3 notification.
+
+    The Lambda context gives the idempotency record its in-progress expiry (the time this invocation
+    has left): an invocation that dies mid-file (a timeout) leaves a record that a retry may take over
+    once that time has passed, instead of one that refuses every retry until the whole expiry.
+    """
+    if context is not None:
+        _idempotency_config().register_lambda_context(context)
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return dict(process_partial_response(event=event, record_handler=_record_handler, processor=processor))

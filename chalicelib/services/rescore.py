@@ -33,8 +33,11 @@ from chalicelib.domain.records import EnterpriseData, WhitelistChange, Whitelist
 from chalicelib.domain.scoring.engine import score_enterprise, score_period
 from chalicelib.domain.scoring.rescore_request import Pair, RescoreRequest
 from chalicelib.domain.scoring.whitelist import LEFT, transition
+from chalicelib.domain.timestamps import stamp
+from chalicelib.domain.values import FIRST_PERIOD
 from chalicelib.settings import get_settings
 from chalicelib.stores.facts import FactsRepository
+from chalicelib.stores.outbox import OutboxRecord
 from chalicelib.stores.rescore_queue import send_requests
 from chalicelib.stores.scores import (
     CARD,
@@ -46,11 +49,8 @@ from chalicelib.stores.scores import (
     Write,
     needs_write,
     scored_enterprises,
-    stamp,
 )
-from chalicelib.stores.tables import OutboxItem
 
-FIRST_PERIOD: Final = 2000  # contract 2.2: periods run from 2000 to the current year
 MAX_ATTEMPTS: Final = 5
 RETRY_DELAY_S: Final = 0.05
 
@@ -185,16 +185,16 @@ class Rescorer:
         self._listeners = tuple(listeners)
         self.tally = Tally()
 
-    def rescore(self, request: RescoreRequest) -> list[OutboxItem]:
+    def rescore(self, request: RescoreRequest) -> list[OutboxRecord]:
         """Rescore every pair of a message, each enterprise once; return the outbox records written."""
-        outbox: list[OutboxItem] = []
+        outbox: list[OutboxRecord] = []
         for credit_code, periods in group_pairs(request.pairs).items():
             outbox.extend(self.rescore_enterprise(credit_code, periods, request.batch_id))
         return outbox
 
     def rescore_enterprise(
         self, credit_code: str, periods: frozenset[int] | None, batch_id: str | None
-    ) -> list[OutboxItem]:
+    ) -> list[OutboxRecord]:
         self.tally.enterprises += 1
         for attempt in range(1, self._max_attempts + 1):
             data = self.facts.load(credit_code)
@@ -229,7 +229,7 @@ def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, An
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     rescorer = Rescorer(listeners=card_listeners())
-    outbox: list[OutboxItem] = []
+    outbox: list[OutboxRecord] = []
 
     def record_handler(record: SQSRecord) -> None:
         request = RescoreRequest.model_validate_json(record.body)

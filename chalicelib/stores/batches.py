@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain.validation.report import BatchReport
@@ -21,6 +22,20 @@ def _table_copy(report: BatchReport) -> dict[str, Any]:
     return data
 
 
+@dataclass(frozen=True, slots=True)
+class StoredBatch:
+    batch_id: str
+    department: str
+    received_at: str
+    report: BatchReport
+
+
+def _stored(item: BatchItem) -> StoredBatch:
+    return StoredBatch(
+        item.batch_id, item.department, item.received_at, BatchReport.model_validate(item.report)
+    )
+
+
 class BatchesRepository:
     def save(self, report: BatchReport) -> None:
         self._item(report).save()
@@ -33,6 +48,26 @@ class BatchesRepository:
 
     def for_key(self, key: str, *, newest_first: bool = True) -> Iterator[BatchItem]:
         return BatchItem.by_key.query(key, scan_index_forward=not newest_first)
+
+    def find(self, batch_id: str) -> StoredBatch | None:
+        try:
+            return _stored(BatchItem.get(batch_id))
+        except BatchItem.DoesNotExist:
+            return None
+
+    def page_for_key(
+        self, key: str, after: tuple[str, str] | None, limit: int
+    ) -> tuple[list[StoredBatch], bool]:
+        """The batches of `key`, newest first: up to `limit` after `after` (batch_id, received_at)."""
+        start = None
+        if after is not None:
+            start = {"batch_id": {"S": after[0]}, "key": {"S": key}, "received_at": {"S": after[1]}}
+        found = list(
+            BatchItem.by_key.query(
+                key, scan_index_forward=False, limit=limit + 1, page_size=limit + 1, last_evaluated_key=start
+            )
+        )
+        return [_stored(i) for i in found[:limit]], len(found) > limit
 
     @staticmethod
     def _item(report: BatchReport) -> BatchItem:

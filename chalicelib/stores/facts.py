@@ -34,6 +34,22 @@ def history_sk(current_sk: str, order: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class FactKey:
+    """A current value of an enterprise's file: its master record (no period), a fact or a cross-check."""
+
+    credit_code: str
+    period: int | None = None
+    indicator: str | None = None
+    cross_check: bool = False
+
+    def item_key(self) -> tuple[str, str]:
+        pk = enterprise_pk(self.credit_code)
+        if self.period is None or self.indicator is None:
+            return pk, MASTER_SK
+        return pk, fact_sk(self.period, self.indicator, cross_check=self.cross_check)
+
+
+@dataclass(frozen=True, slots=True)
 class Stored:
     """What ingest needs to know of a current item: its value (text) and its order."""
 
@@ -132,12 +148,12 @@ class FactsRepository:
         except FactItem.DoesNotExist:
             return None
 
-    def current(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Stored]:
-        """Current items by (pk, sk), fetched with BatchGetItem (100 keys a call)."""
-        found: dict[tuple[str, str], Stored] = {}
-        unique = list(dict.fromkeys(keys))
-        for item in FactItem.batch_get(unique, attributes_to_get=["pk", "sk", "value", "order"]):
-            found[(item.pk, item.sk)] = Stored(value=item.value, order=item.order)
+    def current(self, keys: Iterable[FactKey]) -> dict[FactKey, Stored]:
+        """The stored current values of `keys` that exist, fetched with BatchGetItem (100 keys a call)."""
+        wanted = {key.item_key(): key for key in keys}
+        found: dict[FactKey, Stored] = {}
+        for item in FactItem.batch_get(list(wanted), attributes_to_get=["pk", "sk", "value", "order"]):
+            found[wanted[(item.pk, item.sk)]] = Stored(value=item.value, order=item.order)
         return found
 
     def history(self, credit_code: str) -> Iterator[FactItem]:
@@ -159,3 +175,26 @@ def write_items(items: Sequence[Model]) -> None:
     with model.batch_write() as batch:
         for item in items:
             batch.save(item)
+
+
+class FactWrites:
+    """The items one chunk of an upload writes: every value into history, the newer ones as current."""
+
+    def __init__(self) -> None:
+        self._items: list[FactItem] = []
+
+    def master(self, master: Master, order: str, *, current: bool) -> None:
+        self._items.append(master_item(master, order, history=True))
+        if current:
+            self._items.append(master_item(master, order))
+
+    def fact(self, key: FactKey, value: FactValue, order: str, *, current: bool) -> None:
+        assert key.period is not None and key.indicator is not None
+        args = (key.credit_code, key.period, key.indicator, value, order)
+        self._items.append(fact_item(*args, cross_check=key.cross_check, history=True))
+        if current:
+            self._items.append(fact_item(*args, cross_check=key.cross_check))
+
+    def write(self) -> None:
+        write_items(self._items)
+        self._items = []

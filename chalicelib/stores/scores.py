@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final
 
@@ -29,12 +28,13 @@ from chalicelib.domain.records import Master, ScoreCard, WhitelistState
 from chalicelib.domain.regions import all_shards, period_partition, shard_for, stage_partition
 from chalicelib.domain.scoring.cardcodec import card_from_dict, card_to_dict
 from chalicelib.domain.scoring.ranking import rank_key
+from chalicelib.stores import outbox
+from chalicelib.stores.outbox import OutboxRecord
 from chalicelib.stores.tables import OutboxItem, ScoreItem
 
 CARD: Final = "card"
 HISTORY: Final = "history"
 RETIRED: Final = "retired"
-PENDING: Final = "pending"
 MAX_TRANSACTION_ITEMS: Final = 100  # DynamoDB's limit for TransactWriteItems
 _CONFLICT_REASONS: Final = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 _IGNORED_IN_COMPARISON: Final = ("computed_at", "batch_id")
@@ -53,21 +53,20 @@ class CardConflictError(RuntimeError):
         self.credit_code = credit_code
 
 
-def stamp(moment: datetime) -> str:
-    """UTC with microseconds, e.g. 2026-01-05T08:00:00.123456Z: sorts as time does."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def enterprise_pk(credit_code: str) -> str:
     return f"E#{credit_code}"
 
 
+_CARD_PREFIX: Final = "S#"
+_HISTORY_PREFIX: Final = "H#"
+
+
 def card_sk(period: int) -> str:
-    return f"S#{period}"
+    return f"{_CARD_PREFIX}{period}"
 
 
 def history_sk(period: int, computed_at: str) -> str:
-    return f"H#{period}#{computed_at}"
+    return f"{_HISTORY_PREFIX}{period}#{computed_at}"
 
 
 def comparable(card_dict: dict[str, Any]) -> dict[str, Any]:
@@ -238,16 +237,6 @@ def history_item(write: CardWrite) -> ScoreItem:
     )
 
 
-def outbox_item(event: ChangeEvent, created_at: str) -> OutboxItem:
-    return OutboxItem(
-        event.id,
-        status=PENDING,
-        created_at=created_at,
-        body=event.body,
-        attributes=event.attributes,
-    )
-
-
 def _groups(writes: Sequence[Write]) -> Iterator[list[Write]]:
     """Writes packed into transactions of at most 100 items, never splitting one write."""
     group: list[Write] = []
@@ -274,22 +263,22 @@ class ScoresRepository:
     def load(self, credit_code: str) -> dict[int, StoredCard]:
         """Every card of an enterprise by period, in one strongly consistent Query."""
         items = ScoreItem.query(
-            enterprise_pk(credit_code), ScoreItem.sk.startswith("S#"), consistent_read=True
+            enterprise_pk(credit_code), ScoreItem.sk.startswith(_CARD_PREFIX), consistent_read=True
         )
         return {int(item.period): _stored(item) for item in items}
 
-    def save(self, writes: Sequence[Write]) -> list[OutboxItem]:
+    def save(self, writes: Sequence[Write]) -> list[OutboxRecord]:
         """Commit the writes of one enterprise (one transaction per 100 items); return the outbox records.
 
         Raises `CardConflictError` when a card's version moved since it was read.
         """
-        outbox: list[OutboxItem] = []
+        records: list[OutboxRecord] = []
         for group in _groups(writes):
-            outbox.extend(self._commit(group))
-        return outbox
+            records.extend(self._commit(group))
+        return records
 
-    def _commit(self, group: list[Write]) -> list[OutboxItem]:
-        outbox: list[OutboxItem] = []
+    def _commit(self, group: list[Write]) -> list[OutboxRecord]:
+        records: list[OutboxItem] = []
         try:
             with TransactWrite(connection=self.connection) as tx:
                 for write in group:
@@ -299,15 +288,15 @@ class ScoresRepository:
                     else:
                         self._retire(tx, write)
                     if write.event is not None:
-                        record = outbox_item(write.event, write.computed_at)
+                        record = outbox.new_item(write.event, write.computed_at)
                         tx.save(record, condition=OutboxItem.id.does_not_exist())
-                        outbox.append(record)
+                        records.append(record)
         except TransactWriteError as exc:
             reasons = {r.code for r in exc.cancellation_reasons if r is not None}
             if reasons & _CONFLICT_REASONS or exc.cause_response_code == "TransactionConflictException":
                 raise CardConflictError(_code_of(group[0])) from exc
             raise
-        return outbox
+        return [outbox.record_of(item) for item in records]
 
     @staticmethod
     def _retire(tx: TransactWrite, write: Retirement) -> None:
@@ -344,3 +333,96 @@ def scored_enterprises(period: int) -> Iterator[str]:
             period_partition(period, shard), attributes_to_get=["credit_code"]
         ):
             yield item.credit_code
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentCard:
+    """A current card item as the API shows it (no versioning or whitelist bookkeeping)."""
+
+    credit_code: str
+    period: int
+    name: str | None
+    region_code: str | None
+    industry_code: str | None
+    stage: str
+    computed_at: str
+    rank_sk: str | None
+    card: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    sk: str
+    period: int
+    score: Decimal
+    grade: str
+    stage: str
+    model_version: str
+    computed_at: str
+    batch_id: str | None
+
+
+def _current(item: ScoreItem) -> CurrentCard:
+    return CurrentCard(
+        credit_code=item.credit_code,
+        period=int(item.period),
+        name=item.name,
+        region_code=item.region_code,
+        industry_code=item.industry_code,
+        stage=item.stage,
+        computed_at=item.computed_at,
+        rank_sk=item.rank_sk,
+        card=item.card,
+    )
+
+
+def card_of(credit_code: str, period: int) -> CurrentCard | None:
+    """The current card of (enterprise, period); a retired card counts as absent."""
+    try:
+        item = ScoreItem.get(enterprise_pk(credit_code), card_sk(period))
+    except ScoreItem.DoesNotExist:
+        return None
+    return _current(item) if item.kind == CARD else None
+
+
+def latest_card(credit_code: str) -> CurrentCard | None:
+    """The enterprise's current card of its latest scored period (one Query, Limit 1)."""
+    query = ScoreItem.query(
+        enterprise_pk(credit_code),
+        ScoreItem.sk.startswith(_CARD_PREFIX),
+        filter_condition=ScoreItem.kind == CARD,
+        scan_index_forward=False,
+        limit=1,
+    )
+    item = next(iter(query), None)
+    return _current(item) if item is not None else None
+
+
+def history_page(credit_code: str, after_sk: str | None, limit: int) -> tuple[list[HistoryRow], bool]:
+    """Score changes of an enterprise, newest first: up to `limit` after `after_sk`, and whether more."""
+    pk = enterprise_pk(credit_code)
+    start = {"pk": {"S": pk}, "sk": {"S": after_sk}} if after_sk is not None else None
+    found = list(
+        ScoreItem.query(
+            pk,
+            ScoreItem.sk.startswith(_HISTORY_PREFIX),
+            scan_index_forward=False,
+            limit=limit + 1,
+            page_size=limit + 1,
+            last_evaluated_key=start,
+        )
+    )
+    rows = [
+        HistoryRow(
+            sk=i.sk,
+            period=int(i.period),
+            score=Decimal(i.score) if i.score is not None else Decimal(0),
+            grade=i.grade,
+            stage=i.stage,
+            model_version=i.model_version,
+            computed_at=i.computed_at,
+            batch_id=i.batch_id,
+        )
+        for i in found[:limit]
+    ]
+    return rows, len(found) > limit

@@ -1,19 +1,33 @@
-"""moto-backed fixtures: every resource of the stack, in process."""
+"""moto-backed fixtures: every resource of the stack, in process, provisioned once for the package.
+
+Provisioning costs seconds under moto (tables, queues, a versioned bucket, clients), so the resources
+are made once and emptied between tests instead: `aws` gives each test an empty stack; the API
+fixtures (`api_aws`, `client`, `keys`, `stack`) give each test module one, shared by its tests, which
+read only what each writes under its own codes, periods and ids.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
+import boto3
 import moto
 import pytest
+from chalice.test import Client
 
+from chalicelib.api.auth import department_ids, issue_key
 from chalicelib.settings import get_settings
 from scripts.provision import Resources, provision
+from scripts.synthetic import seed_many
+from tests.aws.api_helpers import ROLES, SEEDED_PERIOD, Call, Stack, api_app
 
 
-@pytest.fixture
-def aws() -> Iterator[Resources]:
+@pytest.fixture(scope="package")
+def _provisioned() -> Iterator[Resources]:
+    # package scope: the mock ends with this package, before tests/e2e talks to a real moto server
+    os.environ["MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR"] = "false"  # purge between tests
     with moto.mock_aws():
         from chalicelib.stores import tables
 
@@ -28,3 +42,86 @@ def aws() -> Iterator[Resources]:
         finally:
             del os.environ["RESCORE_QUEUE_URL"], os.environ["WHITELIST_TOPIC_ARN"]
             get_settings.cache_clear()
+
+
+def _empty(resources: Resources) -> None:
+    """Every table, queue, subscription and object gone back to what provisioning made."""
+    session = boto3.session.Session(region_name=resources.region)
+    ddb = session.client("dynamodb")
+    for name in ddb.list_tables()["TableNames"]:
+        keys = [k["AttributeName"] for k in ddb.describe_table(TableName=name)["Table"]["KeySchema"]]
+        pages = ddb.get_paginator("scan").paginate(
+            TableName=name,
+            ProjectionExpression=", ".join(f"#{k}" for k in keys),
+            ExpressionAttributeNames={f"#{k}": k for k in keys},
+        )
+        doomed = [item for page in pages for item in page["Items"]]
+        for start in range(0, len(doomed), 25):
+            requests: list[Any] = [{"DeleteRequest": {"Key": key}} for key in doomed[start : start + 25]]
+            ddb.batch_write_item(RequestItems={name: requests})
+    sqs = session.client("sqs")
+    kept = {v for k, v in resources.as_dict().items() if k.endswith("_url")}
+    for url in sqs.list_queues().get("QueueUrls", []):
+        if url in kept:
+            sqs.purge_queue(QueueUrl=url)
+        else:
+            sqs.delete_queue(QueueUrl=url)  # a test's subscriber queue
+    sns = session.client("sns")
+    for sub in sns.list_subscriptions()["Subscriptions"]:
+        sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
+    s3 = session.client("s3")
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=resources.upload_bucket):
+        versions = page.get("Versions", []) + page.get("DeleteMarkers", [])
+        if versions:
+            s3.delete_objects(
+                Bucket=resources.upload_bucket,
+                Delete={"Objects": [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in versions]},
+            )
+
+
+@pytest.fixture
+def aws(_provisioned: Resources) -> Resources:
+    """An empty stack for one test."""
+    _empty(_provisioned)
+    return _provisioned
+
+
+@pytest.fixture(scope="module")
+def api_aws(_provisioned: Resources) -> Resources:
+    """An empty stack for one test module's API tests."""
+    _empty(_provisioned)
+    return _provisioned
+
+
+@pytest.fixture(scope="module")
+def client(api_aws: Resources) -> Iterator[Client]:
+    with Client(api_app()) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def keys(api_aws: Resources) -> dict[str, str]:
+    departments = department_ids(get_settings().model_version)
+    return {role: issue_key(role, f"test {role}", departments=departments) for role in ROLES}
+
+
+@pytest.fixture(scope="module")
+def stack(client: Client, keys: dict[str, str]) -> Stack:
+    """300 seeded cards of SEEDED_PERIOD, a client and a key per role, shared by a module."""
+    return Stack(client, keys, seed_many(300, SEEDED_PERIOD))
+
+
+@pytest.fixture
+def aws_calls(monkeypatch: pytest.MonkeyPatch) -> list[Call]:
+    """Every AWS API call made through botocore (boto3 and pynamodb alike), in order."""
+    from botocore.client import BaseClient
+
+    calls: list[Call] = []
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def recording(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
+        calls.append((self.meta.service_model.service_name, operation_name, api_params))
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    return calls

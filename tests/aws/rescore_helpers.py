@@ -15,7 +15,6 @@ from typing import Any
 
 import boto3
 
-from chalicelib.domain.creditcode import check_character
 from chalicelib.domain.model.schema import load_model
 from chalicelib.domain.records import FactValue, Master
 from chalicelib.domain.scoring.rescore_request import Pair, RescoreRequest
@@ -23,6 +22,7 @@ from chalicelib.services.rescore import handle_sqs_event
 from chalicelib.settings import get_settings
 from chalicelib.stores.facts import fact_item, master_item, write_items
 from scripts.provision import Resources
+from scripts.synthetic import credit_code
 from tests.aws.ingest_helpers import sqs_record
 
 P = 2025
@@ -53,11 +53,6 @@ STRONG: Mapping[str, int] = {
     "awards_projects": 2,
     "high_level_talent": 3,
 }
-
-
-def credit_code(n: int, region: str = "360111") -> str:
-    first17 = f"91{region}{n:09d}"
-    return first17 + check_character(first17)
 
 
 def master(code: str, region: str = "360111", name: str | None = None) -> Master:

@@ -13,9 +13,8 @@ from chalicelib.api.problems import ApiProblem
 from chalicelib.settings import Settings
 from chalicelib.stores.tables import ApiKeyItem, ScoreItem
 from scripts import api_keys
-from tests.aws.api_helpers import api_aws, client, credit_code, get_json, keys, post_json, put_batch, put_card
-
-__all__ = ["api_aws", "client", "keys"]  # fixtures
+from scripts.synthetic import credit_code
+from tests.aws.api_helpers import get_json, post_json, put_batch, put_card
 
 CODE = credit_code(1)
 OK, ACCEPTED, DENIED = 200, 202, 403

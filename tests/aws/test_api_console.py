@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import boto3
 import pytest
 from chalice.test import Client
 
 from chalicelib.api import static
-from tests.aws.api_helpers import _WORKER, api_aws, client, get_json, keys
-
-__all__ = ["api_aws", "client", "keys"]  # fixtures
+from tests.aws.api_helpers import _WORKER, get_json
 
 
 def _get(client: Client, path: str, headers: dict[str, str] | None = None) -> Any:
@@ -130,8 +129,6 @@ def test_me_without_or_with_a_wrong_key_is_401(client: Client) -> None:
 
 
 def test_the_upload_bucket_lets_the_console_post(api_aws: Any) -> None:
-    import boto3
-
     from chalicelib.settings import get_settings
 
     settings = get_settings()

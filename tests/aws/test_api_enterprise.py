@@ -11,23 +11,16 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.domain.creditcode import check_character
+from chalicelib.domain.model.schema import load_model
 from chalicelib.domain.records import EnterpriseData, FactValue, Master
 from chalicelib.domain.scoring.engine import score_period
+from chalicelib.settings import get_settings
+from chalicelib.stores.scores import card_item
 from chalicelib.stores.tables import FactItem
-from tests.aws.api_helpers import (
-    MODEL,
-    api_aws,
-    card_item,
-    client,
-    credit_code,
-    discrepancy,
-    get_json,
-    keys,
-    put_card,
-)
+from scripts.synthetic import card_write, credit_code, discrepancy
+from tests.aws.api_helpers import get_json, put_card
 
-__all__ = ["api_aws", "client", "keys"]  # fixtures
-
+MODEL = load_model(get_settings().model_version)
 CODE = credit_code(42, "360111")
 
 
@@ -61,7 +54,8 @@ def _scored_card(period: int = 2025) -> Any:
 def portrait_card(api_aws: Any) -> Any:
     card = _scored_card()
     assert card.stage == "growth"  # the other tests' cards of 2025 stay out of its cohort
-    card_item(card, name="江西创新科技有限公司", region_code="360111", industry_code="C3911").save()
+    write = card_write(card, name="江西创新科技有限公司", region_code="360111", industry_code="C3911")
+    card_item(write).save()
     FactItem(
         f"E#{CODE}",
         "C#M",

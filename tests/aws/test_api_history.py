@@ -8,9 +8,8 @@ from urllib.parse import quote
 from chalice.test import Client
 
 from chalicelib.stores.tables import ScoreItem
-from tests.aws.api_helpers import api_aws, client, credit_code, get_json, keys, pages, put_batch, put_card
-
-__all__ = ["api_aws", "client", "keys"]  # fixtures
+from scripts.synthetic import credit_code
+from tests.aws.api_helpers import get_json, pages, put_batch, put_card
 
 
 def test_history_pages_newest_first(client: Client, keys: dict[str, str], api_aws: Any) -> None:

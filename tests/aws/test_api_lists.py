@@ -9,21 +9,8 @@ import pytest
 
 from chalicelib.api import pagination
 from chalicelib.settings import get_settings
-from tests.aws.api_helpers import (
-    SEEDED_PERIOD,
-    Call,
-    Seeded,
-    Stack,
-    api_aws,
-    aws_calls,
-    client,
-    get_json,
-    keys,
-    pages,
-    stack,
-)
-
-__all__ = ["api_aws", "aws_calls", "client", "keys", "stack"]  # fixtures
+from scripts.synthetic import Seeded
+from tests.aws.api_helpers import SEEDED_PERIOD, Call, Stack, get_json, pages
 
 PERIOD = SEEDED_PERIOD
 Filter = Callable[[Seeded], bool]

@@ -7,20 +7,8 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from tests.aws.api_helpers import (
-    Call,
-    api_aws,
-    aws_calls,
-    client,
-    credit_code,
-    get_json,
-    keys,
-    post_json,
-    put_batch,
-    seed_many,
-)
-
-__all__ = ["api_aws", "aws_calls", "client", "keys"]  # fixtures
+from scripts.synthetic import credit_code, seed_many
+from tests.aws.api_helpers import Call, get_json, post_json, put_batch
 
 
 def test_no_route_scans(

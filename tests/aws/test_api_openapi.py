@@ -10,9 +10,7 @@ from chalice.test import Client
 
 from chalicelib.api import register_routes
 from chalicelib.api.routing import OPERATIONS
-from tests.aws.api_helpers import api_app, api_aws, client, get_json, keys
-
-__all__ = ["api_aws", "client", "keys"]  # fixtures
+from tests.aws.api_helpers import api_app, get_json
 
 PATH_ITEM_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 APP_ROUTES = {("/health", "GET")}  # served by app.py itself, documented all the same

@@ -11,9 +11,7 @@ import requests
 from chalice.test import Client
 
 from chalicelib.settings import get_settings
-from tests.aws.api_helpers import api_aws, client, keys, post_json
-
-__all__ = ["api_aws", "client", "keys"]  # fixtures
+from tests.aws.api_helpers import post_json
 
 
 def test_a_department_gets_a_capped_post_for_its_own_folder(

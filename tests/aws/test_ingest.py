@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from decimal import Decimal
+from typing import Any
 
 import boto3
 import pytest
@@ -235,7 +237,7 @@ def test_a_fault_of_ours_marks_the_batch_failed_and_retries(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("DynamoDB is down")
 
-    monkeypatch.setattr(ingest_module, "write_items", broken)
+    monkeypatch.setattr(ingest_module.FactWrites, "write", broken)
     result = handle_sqs_event(event)
     assert result["batchItemFailures"] == [{"itemIdentifier": event["Records"][-1]["messageId"]}]
     assert [b.status for b in BatchItem.scan()] == ["failed"]
@@ -249,3 +251,57 @@ def test_s3_test_event_is_skipped(aws: Resources) -> None:
     body = json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": aws.upload_bucket})
     assert handle_sqs_event({"Records": [sqs_record(body)]}) == {"batchItemFailures": []}
     assert list(BatchItem.scan()) == []
+
+
+class _Killed(BaseException):
+    """What a Lambda timeout looks like from inside: the invocation stops, no except clause runs."""
+
+
+class _Context:
+    """A Lambda context with `remaining_ms` left, as the ingest Lambda is given one."""
+
+    def __init__(self, remaining_ms: int) -> None:
+        self.remaining_ms = remaining_ms
+        self.function_name, self.aws_request_id = "ingest", "req-1"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+def _killed_mid_file(aws: Resources, monkeypatch: pytest.MonkeyPatch, remaining_ms: int) -> dict[str, Any]:
+    """Deliver an upload to an ingest that dies mid-file with `remaining_ms` left; return the event."""
+    from chalicelib.services import ingest as ingest_module
+
+    ingest_module._idempotency_config.cache_clear()
+    ingest_module._idempotent_ingest.cache_clear()
+    put(aws, "incoming/hrss/职工.csv", f"credit_code,period,employees\n{A},2025,120\n".encode())
+    event = receive_event(aws)
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise _Killed
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ingest_module.FactWrites, "write", killed)
+        with pytest.raises(_Killed):  # mid-file: the idempotency record stays INPROGRESS
+            handle_sqs_event(event, _Context(remaining_ms))
+    return event
+
+
+def test_an_ingest_killed_mid_file_is_retried_and_completes(
+    aws: Resources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    event = _killed_mid_file(aws, monkeypatch, remaining_ms=50)
+    time.sleep(0.1)  # the killed invocation's time is up
+    assert handle_sqs_event(event, _Context(remaining_ms=900_000)) == {"batchItemFailures": []}
+    assert [b.status for b in BatchItem.scan()] == ["completed"]
+    assert FactsRepository().load(A).facts[2025]["employees"].value == 120
+
+
+def test_an_ingest_still_running_elsewhere_is_not_taken_over(
+    aws: Resources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other side of the in-progress expiry: while the first invocation may still run, a duplicate
+    delivery is refused (reported as a batch failure, so SQS redelivers it later)."""
+    event = _killed_mid_file(aws, monkeypatch, remaining_ms=600_000)
+    result = handle_sqs_event(event, _Context(remaining_ms=900_000))
+    assert result["batchItemFailures"] == [{"itemIdentifier": event["Records"][-1]["messageId"]}]

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import json
+import warnings
+
 import boto3
+import pytest
+from chalice.test import Client
 
 from scripts.provision import Resources
 
@@ -19,3 +24,20 @@ def test_route_handlers_do_not_shadow_event_handlers() -> None:
 
     for name in ("ingest", "rescore", "relay_outbox"):
         assert type(app.app.handler_map[name]).__name__ == "EventSourceHandler", name
+
+
+def test_api_requests_publish_a_metric_and_no_empty_flush_warning(
+    aws: Resources, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every API invocation flushes metrics: it must have one to flush, or Powertools warns each time."""
+    import app
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    with warnings.catch_warnings(record=True) as caught, Client(app.app) as client:
+        warnings.simplefilter("always")
+        for path in ("/health", "/model", "/no-such-route"):
+            client.http.get(path)
+    assert [str(w.message) for w in caught if "No application metrics" in str(w.message)] == []
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    requests = [m for m in emitted if "ApiRequests" in m]
+    assert len(requests) >= 2 and all(m["ApiRequests"] == [1.0] or m["ApiRequests"] == 1.0 for m in requests)

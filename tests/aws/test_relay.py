@@ -9,8 +9,9 @@ import pytest
 
 from chalicelib.domain.events import event_id
 from chalicelib.services import relay
+from chalicelib.stores import outbox
+from chalicelib.stores.outbox import OutboxRecord
 from chalicelib.stores.publisher import OutgoingMessage, SnsPublisher
-from chalicelib.stores.scores import outbox_item
 from chalicelib.stores.tables import OutboxItem
 from scripts.provision import Resources
 from tests.aws.rescore_helpers import STRONG, P, enterprise, received, rescore, subscribe
@@ -45,16 +46,16 @@ class FlakySns:
         return response
 
 
-def _pending(n: int, code: str = "91360111000000001X", period: int = P, sequence: int = 1) -> OutboxItem:
+def _pending(n: int, code: str = "91360111000000001X", period: int = P, sequence: int = 1) -> OutboxRecord:
     body = {
         "id": event_id(code, period, sequence),
         "credit_code": code,
         "period": period,
         "sequence": sequence,
     }
-    item = outbox_item(_event(body), created_at=f"2026-01-01T00:00:{n:02d}.000000Z")
+    item = outbox.new_item(_event(body), created_at=f"2026-01-01T00:00:{n:02d}.000000Z")
     item.save()
-    return item
+    return outbox.record_of(item)
 
 
 def _event(body: dict[str, Any]) -> Any:
@@ -127,9 +128,11 @@ def test_a_successor_waits_while_its_predecessor_is_pending(aws: Resources) -> N
 
 
 def test_in_order_puts_each_key_in_sequence_order_despite_clock_skew() -> None:
-    a2 = outbox_item(_event(_body("A", 2)), created_at="2026-01-01T00:00:01.000000Z")
-    b1 = outbox_item(_event(_body("B", 1)), created_at="2026-01-01T00:00:02.000000Z")
-    a1 = outbox_item(_event(_body("A", 1)), created_at="2026-01-01T00:00:03.000000Z")  # a skewed clock
+    a2 = outbox.record_of(outbox.new_item(_event(_body("A", 2)), created_at="2026-01-01T00:00:01.000000Z"))
+    b1 = outbox.record_of(outbox.new_item(_event(_body("B", 1)), created_at="2026-01-01T00:00:02.000000Z"))
+    a1 = outbox.record_of(  # a skewed clock
+        outbox.new_item(_event(_body("A", 1)), created_at="2026-01-01T00:00:03.000000Z")
+    )
     ordered = relay.in_order([a1, b1, a2])
     assert [(o.body["credit_code"], o.body["sequence"]) for o in ordered] == [("A", 1), ("B", 1), ("A", 2)]
 

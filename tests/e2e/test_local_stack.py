@@ -166,3 +166,41 @@ def test_upload_through_s3_yields_report_scores_and_events(stack: dict[str, Any]
     entered = [e for e in events if e["credit_code"] == A and e["period"] == 2025]
     assert entered and entered[0]["type"] == "whitelist.entered"
     assert entered[0]["sequence"] == 1
+
+
+def _process_tree(pid: int) -> set[int]:
+    """`pid` and every process below it, from /proc (a restarted server shows up as a new pid)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, todo = set(), [pid]
+    while todo:
+        current = todo.pop()
+        tree.add(current)
+        todo += children.get(current, [])
+    return tree
+
+
+def test_the_api_process_stays_the_same_across_200_requests_while_files_change(stack: dict[str, Any]) -> None:
+    """The local API must not restart under load, even while files inside the project change (a log,
+    `.local/`): a reloading server answers `Connection refused` in bursts."""
+    before = _process_tree(stack["api_pid"])
+    probe = ROOT / ".local" / "reload-probe.txt"
+    probe.parent.mkdir(exist_ok=True)
+    failures = []
+    try:
+        for n in range(200):
+            probe.write_text(f"write {n}\n")  # what made the reloader restart the server
+            try:
+                with urllib.request.urlopen(stack["api_url"] + "/health", timeout=10) as resp:
+                    assert resp.status == 200
+            except OSError as exc:
+                failures.append(f"request {n}: {exc}")
+    finally:
+        probe.unlink(missing_ok=True)
+    assert failures == []
+    assert _process_tree(stack["api_pid"]) == before

@@ -56,7 +56,7 @@ def test_a_region_filter_reads_one_shard_from_four_digits_on() -> None:
 
 def test_rescoring_writes_the_partitions_the_api_reads() -> None:
     from chalicelib.stores.scores import CardWrite, card_item
-    from tests.aws.api_helpers import build_card
+    from scripts.synthetic import build_card
 
     card = build_card("91360111MA35000004", 2025, Decimal("700.00"), "growth")
     master = Master(card.credit_code, "某公司", date(2010, 1, 1), "360111", "C39")

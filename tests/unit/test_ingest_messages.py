@@ -50,9 +50,18 @@ def test_the_codes_are_exactly_the_contracts() -> None:
     assert {c.value for c in messages.WARNINGS} == {"ENTERPRISE_NOT_REGISTERED"}
 
 
-@pytest.mark.parametrize("code", list(Code))
-def test_every_code_has_a_general_message(code: Code) -> None:
+@pytest.mark.parametrize("code", sorted(messages.FILE_ERRORS | messages.ROW_ERRORS | messages.WARNINGS))
+def test_every_report_code_has_a_general_message(code: Code) -> None:
     assert (code, None) in messages.TEMPLATES
+
+
+@pytest.mark.parametrize("code", list(Code))
+def test_every_code_is_a_report_code_or_an_api_problem_with_both_titles(code: Code) -> None:
+    in_reports = code in messages.FILE_ERRORS | messages.ROW_ERRORS | messages.WARNINGS
+    assert in_reports or code in messages.PROBLEMS
+    if code in messages.PROBLEMS:
+        status, title, title_zh = messages.PROBLEMS[code]
+        assert 400 <= status < 600 and title and CJK.search(title_zh)
 
 
 @pytest.mark.parametrize(("key", "texts"), list(messages.TEMPLATES.items()), ids=str)

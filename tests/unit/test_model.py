@@ -240,7 +240,8 @@ def test_no_weight_or_threshold_is_written_in_the_engine() -> None:
     """The engine's only numbers are rounding steps, percent, and the bounds of its own caches."""
     allowed_numbers = {0, 1, 100, 32, 200_000}  # 32 compiled models, 200,000 shared entries
     allowed_decimals = {"0.00", "0.01", "0.0001", "100.00"}  # rounding steps; the 100 % gap (docstring)
-    for name in ("domain/scoring/engine.py", "domain/scoring/whitelist.py"):
+    engine = ("arithmetic", "assembly", "compiled", "indicators", "engine", "whitelist")
+    for name in (f"domain/scoring/{module}.py" for module in engine):
         strings, numbers = _literals(CHALICELIB / name)
         assert set(numbers) <= allowed_numbers, (name, numbers)
         decimal_like = {s for s in strings if re.fullmatch(r"\d+(\.\d+)?", s)}

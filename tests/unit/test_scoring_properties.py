@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from chalicelib.domain.model.schema import IndicatorDef, load_model
 from chalicelib.domain.records import EnterpriseData, FactValue, Master, ScoreCard
-from chalicelib.domain.scoring import engine as scoring
+from chalicelib.domain.scoring import compiled
 from chalicelib.domain.scoring.engine import score_period
 
 MODEL = load_model("jx-2025.1-provisional")
@@ -184,5 +184,5 @@ def test_shared_entries_never_leak_between_enterprises(batch: list[EnterpriseDat
     """Cards scored one after another equal cards scored each with a freshly compiled model."""
     in_sequence = [card_of(data) for data in batch]
     for data, card in zip(batch, in_sequence, strict=True):
-        scoring._COMPILED.clear()
+        compiled._COMPILED.clear()
         assert card_of(data) == card

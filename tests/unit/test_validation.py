@@ -20,8 +20,9 @@ from chalicelib.domain.creditcode import check_character
 from chalicelib.domain.messages import Code, Issue
 from chalicelib.domain.model.schema import load_model
 from chalicelib.domain.records import Master
-from chalicelib.domain.validation import upload as validation
-from chalicelib.domain.validation.upload import FactRow, MasterRow, Record, Validation, validate_upload
+from chalicelib.domain.validation import duplicates
+from chalicelib.domain.validation.rows import FactRow, MasterRow, Record
+from chalicelib.domain.validation.upload import Validation, validate_upload
 
 MODEL = load_model("jx-2025.1-provisional")
 TODAY = date(2025, 6, 30)
@@ -32,7 +33,7 @@ BAD_CHECK = "91310115MA1H8R7C6D"
 @pytest.fixture(autouse=True)
 def few_collisions(monkeypatch: pytest.MonkeyPatch) -> None:
     """Big bitmaps for tiny files, so that row order is not disturbed by a chance hash collision."""
-    monkeypatch.setattr(validation, "MIN_BITS", 1 << 20)
+    monkeypatch.setattr(duplicates, "MIN_BITS", 1 << 20)
 
 
 def run(
@@ -375,8 +376,8 @@ def test_registry_duplicates_are_by_credit_code(tmp_path: Path) -> None:
 def test_duplicates_stay_exact_when_every_key_collides_in_the_bitmaps(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(validation, "MIN_BITS", 8)
-    monkeypatch.setattr(validation, "MAX_BITS", 8)  # 8 bits: nearly every key shares a bit with another
+    monkeypatch.setattr(duplicates, "MIN_BITS", 8)
+    monkeypatch.setattr(duplicates, "MAX_BITS", 8)  # 8 bits: nearly every key shares a bit with another
     keys = [A, B, C, "91360700MA38XWXK28", "91361100MA37Q0M7XU"]
     rows = [
         f"{code},{year},{i}"

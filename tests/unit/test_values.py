@@ -184,10 +184,16 @@ def test_bad_credit_codes() -> None:
 credit_bodies = st.text(alphabet=creditcode.ALPHABET, min_size=17, max_size=17)
 
 
+GB32100_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)  # the standard's table
+
+
 @given(credit_bodies, st.sampled_from(creditcode.ALPHABET))
-def test_fast_checksum_agrees_with_the_reference(body: str, last: str) -> None:
-    code = body + last
-    assert values.checksum_ok(code) is (creditcode.check_character(body) == last)
+def test_the_checksum_agrees_with_the_standards_weighted_sum(body: str, last: str) -> None:
+    total = sum(creditcode.ALPHABET.index(c) * w for c, w in zip(body, GB32100_WEIGHTS, strict=True))
+    expected = creditcode.ALPHABET[(31 - total % 31) % 31]
+    assert creditcode.check_character(body) == expected
+    assert creditcode.checksum_ok(body + last) is (last == expected)
+    assert creditcode.complete(body) == body + expected
 
 
 # --- periods, dates, codes ------------------------------------------------------------------

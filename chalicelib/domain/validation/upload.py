@@ -33,30 +33,25 @@ accepted.
 
 from __future__ import annotations
 
-import marshal
 import operator
-import re
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
-from itertools import compress
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Annotated, Any, Final
+from typing import Any
 
-from pydantic import PlainValidator, TypeAdapter, ValidationError, ValidationInfo
-from pydantic_core import PydanticCustomError
-from typing_extensions import TypedDict
+from pydantic import ValidationError
 
 from chalicelib.domain import creditcode, values
-from chalicelib.domain.creditcode import fold_width
 from chalicelib.domain.messages import Code, Issue, issue
-from chalicelib.domain.model.schema import IndicatorDef, ScoringModel
+from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.records import Master
+from chalicelib.domain.validation.columns import Catalogue, Column, Department, catalogue, fold_header
+from chalicelib.domain.validation.duplicates import SPILL_CHUNK, Spill, bitmap_bits, pack_key, sent_values
+from chalicelib.domain.validation.fast_path import FLAG_WORDS, SEP, fast_pattern
 from chalicelib.domain.validation.readers import (
     FileProblem,
     JsonLine,
@@ -66,338 +61,8 @@ from chalicelib.domain.validation.readers import (
     open_jsonl,
     open_table,
 )
-
-KEY_COLUMNS: Final = ("credit_code", "period")
-MASTER_COLUMNS: Final = ("credit_code", "name", "established_on", "region_code", "industry_code")
-SPILL_CHUNK: Final = 4096  # records per marshal blob
-MIN_BITS, MAX_BITS = 1 << 16, 1 << 27  # bitmap size bounds: 2 x 16 MiB at most
-_SEP: Final = "\x1f"  # joins a CSV row for the fast path; no fast-path cell can contain it
-
-
-@dataclass(frozen=True, slots=True)
-class FactRow:
-    """An accepted indicator row: only the cells sent (an empty cell is not sent)."""
-
-    row: int
-    credit_code: str
-    period: int
-    values: dict[str, Decimal]
-
-
-@dataclass(frozen=True, slots=True)
-class MasterRow:
-    """An accepted registry row; the service fills the master's batch_id and received_at."""
-
-    row: int
-    master: Master
-
-
-Record = FactRow | MasterRow
-
-
-# --- the columns a department may send ------------------------------------------------------
-def fold_header(text: object) -> str:
-    """A header as matched: full width folded, every space and BOM removed, lower case."""
-    folded = fold_width("" if text is None else str(text)).replace("\ufeff", "")
-    return "".join(folded.split()).lower()
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    id: str
-    name_zh: str
-    indicator: IndicatorDef | None = None
-
-
-@dataclass(frozen=True)
-class Department:
-    """What one department's file may carry, from the model."""
-
-    id: str
-    name_zh: str
-    master_data: bool
-    columns: tuple[Column, ...]  # allowed, key columns first
-    required: tuple[str, ...]
-
-    @property
-    def indicators(self) -> tuple[Column, ...]:
-        return tuple(c for c in self.columns if c.indicator is not None)
-
-    @property
-    def allowed(self) -> str:
-        return ", ".join(c.id for c in self.columns)
-
-    @property
-    def allowed_zh(self) -> str:
-        return "、".join(c.name_zh for c in self.columns)
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """Every column of the model by id and header alias (id, Chinese name, `name(unit)`)."""
-
-    model: ScoringModel
-    by_id: dict[str, Column]
-    by_alias: dict[str, Column]
-
-    @classmethod
-    def of(cls, model: ScoringModel) -> Catalogue:
-        by_id = {c.id: Column(c.id, c.name_zh) for c in model.columns}
-        by_id.update({i.id: Column(i.id, i.name_zh, i) for i in model.indicators})
-        by_alias: dict[str, Column] = {}
-        for col in by_id.values():
-            aliases = [col.id, col.name_zh]
-            if col.indicator is not None and col.indicator.unit:
-                aliases.append(f"{col.name_zh}({col.indicator.unit})")  # 营业收入(万元)
-            for alias in map(fold_header, aliases):
-                if by_alias.setdefault(alias, col) is not col:
-                    raise ValueError(f"model {model.version}: header {alias!r} names two columns")
-        return cls(model, by_id, by_alias)
-
-    def department(self, department_id: str) -> Department | None:
-        dept = self.model.department(department_id)
-        if dept is None:
-            return None
-        required: tuple[str, ...] = MASTER_COLUMNS if dept.master_data else KEY_COLUMNS
-        ids = required + tuple(i.id for i in self.model.owned_by(dept.id))
-        columns = tuple(self.by_id[i] for i in ids)
-        return Department(dept.id, dept.name_zh, dept.master_data, columns, required)
-
-    def department_zh(self, department_id: str) -> str:
-        dept = self.model.department(department_id)
-        return dept.name_zh if dept is not None else department_id
-
-    def registry(self) -> str:
-        return next((d.id for d in self.model.departments if d.master_data), "registry")
-
-    def column_problem(self, header: str, dept: Department) -> Issue | None:
-        """None when `header` names a column `dept` may send; else the file error."""
-        col = self.by_alias.get(fold_header(header))
-        if col is not None and any(c.id == col.id for c in dept.columns):
-            return None
-        ind = col.indicator if col is not None else None
-        registry = self.registry()
-        if col is not None and ind is not None and not ind.is_derived:
-            code, variant = Code.COLUMN_NOT_OWNED, None
-        elif col is not None and ind is not None:
-            code, variant = Code.UNKNOWN_COLUMN, "derived"
-        elif col is not None and not dept.master_data:
-            code, variant = Code.UNKNOWN_COLUMN, "registry_only"
-        else:  # not in the model, or e.g. `period` in a registry file
-            code, variant = Code.UNKNOWN_COLUMN, None
-        return issue(
-            code,
-            variant=variant,
-            column=col.id if col is not None and (variant or ind) else header,
-            column_zh=col.name_zh if col is not None else header,
-            value=header,
-            department=dept.id,
-            department_zh=dept.name_zh,
-            allowed=dept.allowed,
-            allowed_zh=dept.allowed_zh,
-            owner=ind.source if ind is not None else "",
-            owner_zh=self.department_zh(ind.source) if ind is not None else "",
-            registry=registry,
-            registry_zh=self.department_zh(registry),
-        )
-
-
-_CATALOGUES: dict[int, tuple[ScoringModel, Catalogue]] = {}
-
-
-def catalogue(model: ScoringModel) -> Catalogue:
-    """One catalogue per loaded model (the model is kept so its id is never reused)."""
-    cached = _CATALOGUES.get(id(model))
-    if cached is None or cached[0] is not model:
-        cached = _CATALOGUES[id(model)] = (model, Catalogue.of(model))
-    return cached[1]
-
-
-# --- pydantic row validation ----------------------------------------------------------------
-def _error(problem: values.ValueProblem) -> PydanticCustomError:
-    """A ValueProblem as a pydantic error whose type is our code (the message is built later)."""
-    return PydanticCustomError(
-        problem.code.value, problem.code.value, {"variant": problem.variant, **problem.params}
-    )
-
-
-def _indicator_validator(ind: IndicatorDef) -> PlainValidator:
-    if ind.type == "flag":
-
-        def flag(raw: Any) -> Decimal | None:
-            try:
-                return values.parse_flag(raw)
-            except values.ValueProblem as problem:
-                raise _error(problem) from None
-
-        return PlainValidator(flag)
-
-    def number(raw: Any) -> Decimal | None:
-        try:
-            return values.parse_number(raw, ind)
-        except values.ValueProblem as problem:
-            raise _error(problem) from None
-
-    return PlainValidator(number)
-
-
-def _plain_validator(parse: Callable[[Any], Any]) -> PlainValidator:
-    def run(raw: Any) -> Any:
-        try:
-            return parse(raw)
-        except values.ValueProblem as problem:
-            raise _error(problem) from None
-
-    return PlainValidator(run)
-
-
-def _today(info: ValidationInfo) -> date:
-    today: date = (info.context or {})["today"]  # validate_python always passes it
-    return today
-
-
-def _period(raw: Any, info: ValidationInfo) -> int:
-    try:
-        return values.parse_period(raw, this_year=_today(info).year)
-    except values.ValueProblem as problem:
-        raise _error(problem) from None
-
-
-def _date(raw: Any, info: ValidationInfo) -> date:
-    try:
-        return values.parse_date(raw, today=_today(info))
-    except values.ValueProblem as problem:
-        raise _error(problem) from None
-
-
-_KEY_VALIDATORS: dict[str, PlainValidator] = {
-    "credit_code": _plain_validator(values.parse_credit_code),
-    "period": PlainValidator(_period),
-    "name": _plain_validator(values.parse_name),
-    "established_on": PlainValidator(_date),
-    "region_code": _plain_validator(values.parse_region),
-    "industry_code": _plain_validator(values.parse_industry),
-}
-
-
-def _row_adapter(dept: Department) -> TypeAdapter[Any]:
-    """A TypedDict of the department's columns, each validated by its `values` parser."""
-    fields: dict[str, Any] = {}
-    for col in dept.columns:
-        check = _indicator_validator(col.indicator) if col.indicator is not None else _KEY_VALIDATORS[col.id]
-        fields[col.id] = Annotated[Any, check]
-    row_type = TypedDict(f"{dept.id}_row", fields, total=False)  # type: ignore[misc]
-    return TypeAdapter(row_type)
-
-
-_ADAPTERS: dict[tuple[int, str], tuple[ScoringModel, TypeAdapter[Any]]] = {}
-
-
-def row_adapter(model: ScoringModel, dept: Department) -> TypeAdapter[Any]:
-    cached = _ADAPTERS.get((id(model), dept.id))
-    if cached is None or cached[0] is not model:
-        cached = _ADAPTERS[(id(model), dept.id)] = (model, _row_adapter(dept))
-    return cached[1]
-
-
-# --- the fast path for plain CSV rows -------------------------------------------------------
-# [0-9] rather than \d, and few alternatives: a third faster. Leading zeros are harmless
-# (Decimal("007") is Decimal("7") on both paths); negative zero is not (it would keep its sign), so
-# the negative form cannot be zero. Thousands separators, `%` on shares and 是/否 on flags are
-# Excel's everyday forms: the matched row is cleaned of them in one call each before it is spilled.
-_CODE_RE = r"[0-9A-HJ-NP-RTUW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RTUW-Y]{10}"
-_WHOLE_RE = r"(?:[0-9]{1,15}|[0-9]{1,3}(?:,[0-9]{3}){1,4})"  # below 10^15
-_AMOUNT_RE = rf"{_WHOLE_RE}(?:\.[0-9]{{1,10}})?"
-_NEGATIVE_RE = (
-    r"-(?:(?:[1-9][0-9]{0,14}|[1-9][0-9]{0,2}(?:,[0-9]{3}){1,4})(?:\.[0-9]{1,10})?|0\.[0-9]{0,9}[1-9])"
-)
-_FLAG_WORDS = str.maketrans({"是": "1", "否": "0"})
-
-
-def _fast_cell(col: Column | None) -> str | None:
-    """The plain forms of a cell whose parse is obvious; None: this column has no fast form."""
-    if col is None:  # a column without a header must be empty
-        return ""
-    if col.id == "credit_code":
-        return _CODE_RE
-    if col.id == "period":
-        return r"20[0-9][0-9]"  # and <= this year, checked after the match
-    ind = col.indicator
-    if ind is None:
-        return None
-    if ind.type == "flag":
-        return "[01是否]?"
-    if ind.type == "count":
-        return rf"{_WHOLE_RE}?"
-    if ind.type == "share":
-        return r"(?:(?:100(?:\.0{1,10})?|[0-9]{1,2}(?:\.[0-9]{1,10})?)%?)?"
-    if ind.type == "amount":
-        return rf"(?:{_AMOUNT_RE}|{_NEGATIVE_RE})?" if ind.allow_negative else rf"(?:{_AMOUNT_RE})?"
-    return None
-
-
-def fast_pattern(cells: Sequence[Column | None]) -> re.Pattern[str] | None:
-    """One regular expression for a whole row joined by _SEP, or None if some column has no fast form."""
-    parts = [_fast_cell(col) for col in cells]
-    if any(part is None for part in parts):
-        return None
-    return re.compile(_SEP.join(str(part) for part in parts))
-
-
-# --- the spill and the bitmaps --------------------------------------------------------------
-# A spilled record: (row, credit_code, period or 0, payload, h); payload None = a rejected row's key.
-# Facts: payload = the texts of the indicator cells in `_ids` order, '' when not sent, or for a
-# fast-path row its whole CSV row joined by _SEP. Masters: (name, date, region, industry).
-Spilled = tuple[int, str, int, str | tuple[str, ...] | None, int]  # ..., the key's bitmap index
-
-
-class _Spill:
-    def __init__(self) -> None:
-        self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115  # closed by close()
-        self.buffer: list[Spilled] = []
-
-    def add(self, record: Spilled) -> None:
-        self.buffer.append(record)
-        if len(self.buffer) >= SPILL_CHUNK:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.buffer:
-            blob = marshal.dumps(self.buffer)
-            self.file.write(len(blob).to_bytes(4, "little"))
-            self.file.write(blob)
-            self.buffer = []
-
-    def chunks(self) -> Iterator[list[Spilled]]:
-        self.flush()
-        self.file.seek(0)
-        while size := self.file.read(4):
-            chunk: list[Spilled] = marshal.loads(self.file.read(int.from_bytes(size, "little")))
-            yield chunk
-
-    def close(self) -> None:
-        self.file.close()
-
-
-def bitmap_bits(file_size: int) -> int:
-    """About 8 bits per byte of the file, a power of two within bounds (a row is > 20 bytes)."""
-    bits = MIN_BITS
-    while bits < file_size * 8 and bits < MAX_BITS:
-        bits <<= 1
-    return bits
-
-
-def sent_values(ids: Sequence[str], texts: Sequence[str]) -> dict[str, Decimal]:
-    """The cells sent (text not empty) as Decimals by id: paired in C, no bytecode per cell."""
-    return dict(zip(compress(ids, texts), map(Decimal, filter(None, texts)), strict=True))
-
-
-_PACK = str.maketrans("ABCDEFGHJKLMNPQRTUWXY", "abcdefghijklmnopqrstu")
-
-
-def pack_key(credit_code: str, period: int) -> int:
-    """A valid credit code (31 symbols, base 31) and a period as one int: exact and compact."""
-    return int(credit_code.translate(_PACK), 31) << 12 | period
+from chalicelib.domain.validation.row_rules import row_adapter
+from chalicelib.domain.validation.rows import FactRow, MasterRow, Record
 
 
 # --- the result -----------------------------------------------------------------------------
@@ -419,7 +84,7 @@ class Validation:
     row_errors_omitted: int = 0  # beyond max_row_errors: counted, not listed
     _row_errors: list[Issue] = field(default_factory=list)
     _max_row_errors: int | None = None
-    _spill: _Spill | None = None
+    _spill: Spill | None = None
     _ids: tuple[str, ...] = ()
     _texts_of: Callable[[Sequence[Any]], tuple[Any, ...]] = field(default=lambda cells: ())
     _master_data: bool = False
@@ -460,7 +125,7 @@ class Validation:
     # pass 2 --------------------------------------------------------------------------------
     def _build(self, row: int, code: str, period: int, payload: str | tuple[str, ...]) -> Record:
         if isinstance(payload, str):
-            payload = self._texts_of(payload.split(_SEP))
+            payload = self._texts_of(payload.split(SEP))
         if self._master_data:
             name, established, region, industry = payload
             return MasterRow(row, Master(code, name, date.fromisoformat(established), region, industry))
@@ -475,7 +140,7 @@ class Validation:
         if spill is None or self.file_errors:
             self._done = True
             return
-        held = _Spill() if self._suspects else None
+        held = Spill() if self._suspects else None
         try:
             counts: Counter[int] = Counter()  # exact, for held keys only
             twice, ids, texts_of = self._twice, self._ids, self._texts_of
@@ -492,7 +157,7 @@ class Validation:
                     if registry:
                         yield self._build(row, code, period, payload)
                         continue
-                    texts = texts_of(payload.split(_SEP)) if payload.__class__ is str else payload
+                    texts = texts_of(payload.split(SEP)) if payload.__class__ is str else payload
                     yield FactRow(row, code, period, sent_values(ids, texts))
             if held is not None:
                 for chunk in held.chunks():
@@ -556,7 +221,7 @@ class _Pass:
         self.context = {"today": today}
         self.names_zh = {c.id: c.name_zh for c in dept.columns}
         self.units = {c.id: (c.indicator.unit or "") for c in dept.columns if c.indicator is not None}
-        self.spill = _Spill()
+        self.spill = Spill()
         result._spill = self.spill
         result._master_data = dept.master_data
         bits = bitmap_bits(file_size)
@@ -727,10 +392,10 @@ class _Pass:
         code_at = next(p for p, col in plan if col.id == "credit_code")
         period_at = next(p for p, col in plan if col.id == "period")
         this_year = self.today.year
-        base34, alphabet = values.BASE34, creditcode.ALPHABET  # values.checksum_ok, inlined
+        checksum_ok = creditcode.checksum_ok
         result, buffer, spill = self.result, self.spill.buffer, self.spill
         seen, twice, mask = result._seen, result._twice, result._mask
-        join = _SEP.join
+        join = SEP.join
         accepted = suspects = 0
         try:
             for row, cells in table.rows:
@@ -744,15 +409,14 @@ class _Pass:
                 if match(joined):
                     code: str = cells[code_at]  # type: ignore[assignment]
                     period = int(cells[period_at])  # type: ignore[call-overload]
-                    check = alphabet[-int(code[16::-1].translate(base34), 34) % 31]
-                    if period <= this_year and check == code[17]:
+                    if period <= this_year and checksum_ok(code):
                         accepted += 1
                         if "," in joined:
                             joined = joined.replace(",", "")
                         if "%" in joined:
                             joined = joined.replace("%", "")
                         if "是" in joined or "否" in joined:
-                            joined = joined.translate(_FLAG_WORDS)
+                            joined = joined.translate(FLAG_WORDS)
                         h = hash((code, period)) & mask
                         index, bit = h >> 3, 1 << (h & 7)
                         if seen[index] & bit:

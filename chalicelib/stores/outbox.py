@@ -1,0 +1,74 @@
+"""The outbox table: events committed with the state they describe, waiting to be published.
+
+The relay sees plain `OutboxRecord`s; this module is the only one that knows the table's items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.domain.events import ChangeEvent
+from chalicelib.stores.tables import OutboxItem
+
+PENDING: Final = "pending"
+SENT: Final = "sent"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    id: str
+    status: str  # pending | sent
+    created_at: str
+    body: dict[str, Any]  # the event's message body
+    attributes: dict[str, str]  # its SNS message attributes
+
+
+def new_item(event: ChangeEvent, created_at: str) -> OutboxItem:
+    """The item a transaction writes beside the state change that `event` describes."""
+    return OutboxItem(
+        event.id, status=PENDING, created_at=created_at, body=event.body, attributes=event.attributes
+    )
+
+
+def record_of(item: OutboxItem) -> OutboxRecord:
+    return OutboxRecord(item.id, item.status, item.created_at, dict(item.body), dict(item.attributes))
+
+
+def load(ids: Iterable[str]) -> list[OutboxRecord]:
+    """The records of `ids` that exist, read consistently."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    return [record_of(item) for item in OutboxItem.batch_get(wanted, consistent_read=True)]
+
+
+def still_pending(ids: Iterable[str]) -> set[str]:
+    """Those of `ids` whose record exists and is still pending (read consistently)."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return set()
+    found = OutboxItem.batch_get(wanted, consistent_read=True, attributes_to_get=["id", "status"])
+    return {item.id for item in found if item.status == PENDING}
+
+
+def mark_sent(record_id: str, moment: str) -> None:
+    """Mark a record sent; a record another relay marked first is left as it is."""
+    try:
+        OutboxItem(record_id).update(
+            actions=[OutboxItem.status.set(SENT), OutboxItem.sent_at.set(moment)],
+            condition=OutboxItem.status == PENDING,
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        # another relay marked it first: it was published, nothing to do
+
+
+def pending_ids(created_up_to: str, limit: int) -> list[str]:
+    """Ids of pending records created at or before `created_up_to`, oldest first (the by_status index)."""
+    query = OutboxItem.by_status.query(PENDING, OutboxItem.created_at <= created_up_to, limit=limit)
+    return [key.id for key in query]

@@ -1,0 +1,212 @@
+"""Reading the score indexes: the city-sharded GSIs of the scores table, merged in rank order.
+
+Province-wide lists read the city-sharded indexes (`chalicelib.domain.regions`): one Query per shard,
+each already in rank order (`rank_sk` ascending = score descending, credit code ascending), merged
+k-way. A page resumes strictly after the last `rank_sk` it served; `rank_sk` holds the credit code, so
+it is unique within a period and one cursor serves every shard. Callers see plain `Listing`s.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import reduce
+from typing import Any, Final, Literal
+
+from pynamodb.expressions.condition import Condition
+from pynamodb.indexes import GlobalSecondaryIndex
+
+from chalicelib.domain.regions import all_shards, period_partition, shards_for_prefix, stage_partition
+from chalicelib.stores.tables import ScoreItem
+
+# Serialised score cards that hold a discrepancy contain this key (a field of records.Discrepancy).
+# Until the scores table has a sparse discrepancy index, /verifications filters on it server-side.
+DISCREPANCY_MARKER: Final = '"stats_batch_id"'
+# What a list item shows (the GSIs project whole items, score cards included: leave those behind).
+LIST_ATTRIBUTES: Final = (
+    *("pk", "sk", "rank_sk", "credit_code", "name", "region_code", "industry_code"),
+    *("stage", "score", "grade", "whitelisted"),
+)
+MIN_SHARD_PAGE: Final = 10  # items a shard is first asked for, however small the page
+MAX_READ: Final = 1000  # items one filtered request may read (DynamoDB stops at 1 MB anyway)
+# Shards are queried in parallel: one thread per shard (12 for Jiangxi), shared by all requests.
+_POOL = ThreadPoolExecutor(max_workers=len(all_shards()), thread_name_prefix="shard")
+
+Index = Literal["whitelist", "period", "stage"]
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One enterprise's current card as a list shows it."""
+
+    credit_code: str
+    name: str | None
+    region_code: str | None
+    industry_code: str | None
+    stage: str
+    score: Decimal
+    grade: str
+    whitelisted: bool
+    rank_sk: str
+    card: dict[str, Any] | None  # the full card, only when asked for
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    region: str | None = None  # prefix of region_code
+    industry: str | None = None  # prefix of industry_code
+    stage: str | None = None
+    grade: str | None = None
+    with_discrepancy: bool = False
+
+
+def _listing(item: ScoreItem) -> Listing:
+    return Listing(
+        credit_code=item.credit_code,
+        name=item.name,
+        region_code=item.region_code,
+        industry_code=item.industry_code,
+        stage=item.stage,
+        score=Decimal(item.score) if item.score is not None else Decimal(0),
+        grade=item.grade,
+        whitelisted=bool(item.whitelisted),
+        rank_sk=item.rank_sk or "",
+        card=item.card,
+    )
+
+
+def _condition(filters: Filters) -> Condition | None:
+    present = [
+        ScoreItem.region_code.startswith(filters.region) if filters.region else None,
+        ScoreItem.industry_code.startswith(filters.industry) if filters.industry else None,
+        ScoreItem.stage == filters.stage if filters.stage else None,
+        ScoreItem.grade == filters.grade if filters.grade else None,
+        ScoreItem.card.contains({"S": DISCREPANCY_MARKER}) if filters.with_discrepancy else None,
+    ]
+    conditions: list[Condition] = [c for c in present if c is not None]
+    return reduce(lambda a, b: a & b, conditions) if conditions else None
+
+
+def _fetch(
+    index: GlobalSecondaryIndex[ScoreItem],
+    partition: str,
+    after: str | None,
+    condition: Condition | None,
+    size: int,
+    attributes: Sequence[str] | None,
+) -> tuple[list[Listing], bool]:
+    """At least `size` matching items of one partition after `after` (fewer at its end), and whether
+    the partition has more.
+
+    DynamoDB applies `Limit` before a filter, so a filtered read asks for `size` items first and then,
+    from the share that matched, for as many as should bring the rest: a selective filter costs a few
+    requests, not one per `size` items, and a loose one reads hardly more than it returns.
+    """
+    found: list[Listing] = []
+    limit, start, read = size, after, 0
+    while True:
+        pages = index.query(
+            partition,
+            range_key_condition=ScoreItem.rank_sk > start if start is not None else None,
+            filter_condition=condition,
+            page_size=limit,
+            attributes_to_get=list(attributes) if attributes is not None else None,
+        ).page_iter
+        page = next(pages)  # one request
+        found += [_listing(ScoreItem.from_raw_data(raw)) for raw in page.get("Items", [])]
+        read += int(page.get("ScannedCount", limit))
+        last = page.get("LastEvaluatedKey")
+        if last is None:
+            return found, False
+        if len(found) >= size:
+            return found, True
+        start = last["rank_sk"]["S"]
+        # the share that matched so far, smoothed so that one lucky or unlucky page cannot swing it
+        limit = min(MAX_READ, max(size, (size - len(found)) * (read + 1) // (len(found) + 1)))
+
+
+def _shard_stream(
+    index: GlobalSecondaryIndex[ScoreItem],
+    partition: str,
+    first: tuple[list[Listing], bool],
+    size: int,
+    wanted: int,
+    condition: Condition | None,
+    attributes: Sequence[str] | None,
+) -> Iterator[Listing]:
+    """One shard in rank order: the first page, then pages twice as large (up to `wanted`) on demand."""
+    page, more = first
+    while True:
+        yield from page
+        if not more or not page:
+            return
+        size = min(size * 2, wanted)
+        page, more = _fetch(index, partition, page[-1].rank_sk, condition, size, attributes)
+
+
+def ranked(
+    index_name: Index,
+    period: int,
+    filters: Filters,
+    after: str | None,
+    wanted: int,
+    *,
+    with_card: bool = False,
+) -> Iterator[Listing]:
+    """Every card of `period` passing `filters`, after `after`, in rank order, read lazily.
+
+    `whitelist` reads only listed cards; `stage` one stage's cohort (filters.stage required); `period`
+    every card. A page of `wanted` items rarely comes from one city alone: each shard is first asked
+    for twice an even share (its first pages all at once, in parallel), and a shard that supplies more
+    is read on, in growing pages, as the merge consumes it.
+    """
+    shards = shards_for_prefix(filters.region)
+    index: GlobalSecondaryIndex[ScoreItem]
+    if index_name == "stage":
+        assert filters.stage is not None
+        index, partitions = ScoreItem.by_stage, [stage_partition(period, filters.stage, s) for s in shards]
+    else:
+        index = ScoreItem.by_whitelist if index_name == "whitelist" else ScoreItem.by_period
+        partitions = [period_partition(period, s) for s in shards]
+    condition = _condition(filters)
+    attributes = None if with_card else LIST_ATTRIBUTES
+    share = wanted if len(partitions) == 1 else max(MIN_SHARD_PAGE, -(-2 * wanted // len(partitions)))
+    size = min(share, wanted)
+    firsts = _POOL.map(lambda p: _fetch(index, p, after, condition, size, attributes), partitions)
+    streams = [
+        _shard_stream(index, p, first, size, wanted, condition, attributes)
+        for p, first in zip(partitions, firsts, strict=True)
+    ]
+    return heapq.merge(*streams, key=lambda listing: listing.rank_sk)
+
+
+def any_scored(periods: Iterable[int]) -> int | None:
+    """The first of `periods` with any card (a Limit-1 Query per shard, in parallel), or None."""
+
+    def scored(partition: str) -> bool:
+        query = ScoreItem.by_period.query(partition, limit=1, attributes_to_get=["pk"])
+        return next(iter(query), None) is not None
+
+    for period in periods:
+        if any(_POOL.map(scored, [period_partition(period, s) for s in all_shards()])):
+            return period
+    return None
+
+
+def rank_in_cohort(period: int, stage: str, rank_sk: str | None) -> tuple[int | None, int]:
+    """Rank within (period, stage) province-wide, and the cohort's size: COUNT Queries per shard."""
+    partitions = [stage_partition(period, stage, s) for s in all_shards()]
+
+    def counts(partition: str) -> tuple[int, int]:
+        total = ScoreItem.by_stage.count(partition)
+        ahead = ScoreItem.by_stage.count(partition, ScoreItem.rank_sk < rank_sk) if rank_sk is not None else 0
+        return ahead, total
+
+    per_shard = list(_POOL.map(counts, partitions))
+    cohort = sum(total for _, total in per_shard)
+    if rank_sk is None:  # not indexed (yet): no rank to give
+        return None, cohort
+    return sum(ahead for ahead, _ in per_shard) + 1, cohort
