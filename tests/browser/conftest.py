@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -49,8 +50,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    local = tmp_path_factory.mktemp("console-stack")
+def stack() -> Iterator[dict[str, Any]]:
+    # a folder of our own, not pytest's basetemp: pytest prunes old basetemps, and another pytest run
+    # on the machine could remove the stack's folder under it
+    local = Path(tempfile.mkdtemp(prefix="console-stack-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(
         {
@@ -83,6 +86,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         proc.kill()
     finally:
         log.close()
+        shutil.rmtree(local, ignore_errors=True)
+
+
+@pytest.fixture
+def files(stack: dict[str, Any]) -> Path:
+    """A folder for the files a test uploads (inside the stack's own folder)."""
+    return Path(tempfile.mkdtemp(dir=stack["local_dir"], prefix="upload-"))
 
 
 @pytest.fixture(scope="session")

@@ -192,9 +192,9 @@ def test_an_unknown_enterprise_is_a_message(console: Console) -> None:
     assert "第 18 位" in alert.inner_text()  # the API's own Chinese detail, shown as it is
 
 
-def test_an_upload_with_a_bad_row_shows_that_rows_chinese_message(console: Console, tmp_path: Path) -> None:
+def test_an_upload_with_a_bad_row_shows_that_rows_chinese_message(console: Console, files: Path) -> None:
     top = _top_enterprise(console)
-    upload = tmp_path / "2025年 研发费用补报.csv"
+    upload = files / "2025年 研发费用补报.csv"
     upload.write_text(
         f"统一社会信用代码,年度,研发费用总额\n{top['credit_code']},2025,1200\n{BAD_CODE},2025,15\n",
         encoding="utf-8",

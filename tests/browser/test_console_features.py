@@ -7,6 +7,7 @@ test skips with that reason, and runs once it is.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from tests.browser.conftest import Console, needs
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CITY_COUNT = 11
+BAD_CODE = "91310115MA1H8R7C6D"  # a check character that does not match: CREDIT_CODE_CHECKSUM
 
 
 def _top_enterprise(console: Console) -> dict[str, Any]:
@@ -37,6 +39,8 @@ def _wait(check: Any, what: str, timeout: float = 120) -> Any:
 def test_the_province_dashboard_shows_eleven_cities_and_the_distributions(console: Console) -> None:
     needs(console, "GET /reports/regions")
     period = _top_enterprise(console)["period"]
+    # the report builder runs on a schedule (within a minute of the period's scores)
+    _wait(lambda: console.api(f"/reports/regions?period={period}")[0] == 200, "the region report is built")
     console.sign_in("admin")
     assert "省级看板" in console.menu()
     console.visit(f"#/dashboard?period={period}")
@@ -188,3 +192,27 @@ def test_models_list_and_a_candidates_backtest(console: Console) -> None:
     page.locator("#backtest-result").wait_for(timeout=120000)
     assert "新进入白名单" in page.locator("#backtest-result").inner_text()
     console.screenshot("models")
+
+
+def test_a_bank_uploads_a_support_file_and_sees_its_row_errors(console: Console, files: Path) -> None:
+    needs(console, "POST /uploads", "GET /support/files", "GET /enterprises/{credit_code}/support")
+    top = _top_enterprise(console)
+    ref = f"LN-FILE-{time.time_ns()}"
+    upload = files / "积分贷放款.csv"
+    upload.write_text(
+        "credit_code,external_ref,kind,product,status,amount_wan,rate_pct,term_months,collateral,occurred_on\n"
+        f"{top['credit_code']},{ref},loan,积分贷,disbursed,300,3.2,12,credit,2026-03-02\n"
+        f"{BAD_CODE},{ref}-2,loan,积分贷,disbursed,100,3.2,12,credit,2026-03-02\n",
+        encoding="utf-8",
+    )
+    console.sign_in("bank")
+    assert "数据上报" in console.menu()
+    console.visit("#/upload")
+    page = console.page
+    page.get_by_label("数据文件").set_input_files(str(upload))
+    page.get_by_role("button", name="上传").click()
+    page.locator("#upload-status .message.ok, #upload-status .message.error").wait_for(timeout=90000)
+    errors = page.locator("main table", has=page.locator("caption", has_text="行错误"))
+    cells = errors.locator("tbody tr").first.locator("td").all_inner_texts()
+    assert cells[0] == "3" and cells[3] == "CREDIT_CODE_CHECKSUM", cells
+    console.screenshot("upload-support")

@@ -6,8 +6,6 @@ import { clear, download, field, h, message, pct, show, table } from "../dom.js"
 import { GRADES, STAGES, cityName } from "../names.js";
 import { can, isAdmin } from "../session.js";
 
-const lastYear = () => new Date().getFullYear() - 1;
-
 function card(label, value) {
   return h("div", { class: "card" }, h("div", { class: "label" }, label), h("div", { class: "value" }, value));
 }
@@ -84,9 +82,9 @@ export const dashboard = {
   menu: true,
   needs: ["GET /reports/regions"],
   async render(main, { query, go }) {
-    const period = query.period || String(lastYear());
-    const input = h("input", { type: "number", name: "period", min: 2000, max: 2100, value: period, required: true });
-    const report = await get("/reports/regions", { period, level: "city" });
+    const input = h("input", { type: "number", name: "period", min: 2000, max: 2100, value: query.period || "", placeholder: "最近年度" });
+    const report = await get("/reports/regions", { period: query.period, level: "city" });
+    const period = String(report.period);
     const province = report.province || {};
     const items = report.items || [];
     const status = h("div", { "aria-live": "polite" });

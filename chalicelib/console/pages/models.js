@@ -108,7 +108,7 @@ export const models = {
     const page = await get("/models");
     clear(main, h("h1", {}, "模型版本"),
       h("div", { class: "panel" }, table("全部模型版本", [
-        ["版本", (m) => h("a", { href: `#/models/${encodeURIComponent(m.version)}` }, m.version)],
+        ["版本", (m) => h("a", { href: `#/models/${encodeURIComponent(m.version)}` }, m.version)], ["名称", (m) => show(m.name_zh)],
         ["状态", (m) => STATUS[m.status] || m.status], ["创建时间", (m) => show(m.created_at)],
       ], page.items || [])),
       isAdmin() && can("POST /models") ? uploadCandidate(go) : null);

@@ -4,7 +4,7 @@ import { get, post } from "../api.js";
 import { clear, field, h, message, select, table } from "../dom.js";
 import { REGISTRY_COLUMNS, STATS_SENDS, departmentName } from "../names.js";
 import { activeModel } from "../model.js";
-import { bodyHas, department, role } from "../session.js";
+import { bodyHas, can, department, role } from "../session.js";
 import { reportView } from "./batch.js";
 
 const POLL_MS = 1500;
@@ -24,13 +24,40 @@ async function columnsHelp(dept) {
 const SUPPORT_HELP = "支持信息文件每行一条记录，表头用字段名：credit_code、external_ref、kind、product、status、amount_wan、" +
   "rate_pct、term_months、collateral、reject_reason、occurred_on、period。同一 external_ref 再次上传即更新该记录。";
 
-async function batchIds(key) {
-  try {
-    return new Set((await get("/batches", { key, limit: 50 })).items.map((b) => b.batch_id));
-  } catch {
-    return new Set();
-  }
-}
+// Where each kind of upload reports (contract 2.4 and 8): a department's data file becomes batches of
+// its key; a support file has one report at GET /support/files.
+const REPORTS = {
+  data: {
+    async seen(key) {
+      try {
+        return new Set((await get("/batches", { key, limit: 50 })).items.map((b) => b.batch_id));
+      } catch {
+        return new Set();
+      }
+    },
+    async fresh(key, seen) {
+      return (await get("/batches", { key, limit: 10 })).items.find((b) => !seen.has(b.batch_id)) || null;
+    },
+  },
+  support: {
+    async seen(key) {
+      try {
+        return new Set([(await get("/support/files", { key })).batch_id]);
+      } catch {
+        return new Set();
+      }
+    },
+    async fresh(key, seen) {
+      try {
+        const report = await get("/support/files", { key });
+        return seen.has(report.batch_id) ? null : report;
+      } catch (error) {
+        if (error.status === 404) return null; // not written yet
+        throw error;
+      }
+    },
+  },
+};
 
 async function sendToBucket(ticket, file) {
   const form = new FormData();
@@ -50,11 +77,10 @@ async function sendToBucket(ticket, file) {
   }
 }
 
-async function watch(key, known, status, out) {
+async function watch(reports, key, seen, status, out) {
   const started = Date.now();
   for (;;) {
-    const page = await get("/batches", { key, limit: 10 });
-    const fresh = page.items.find((b) => !known.has(b.batch_id));
+    const fresh = await reports.fresh(key, seen);
     if (fresh) {
       clear(out, reportView(fresh));
       if (fresh.status !== "processing") {
@@ -63,7 +89,7 @@ async function watch(key, known, status, out) {
       }
     }
     const waited = Math.round((Date.now() - started) / 1000);
-    if (Date.now() - started > GIVE_UP_MS) return clear(status, message("error", `等待 ${waited} 秒仍未处理完，请稍后在“批次报告”中查询：${key}`));
+    if (Date.now() - started > GIVE_UP_MS) return clear(status, message("error", `等待 ${waited} 秒仍未处理完，请稍后查询：${key}`));
     clear(status, message("info", `文件已上传，正在校验和入库…（已等待 ${waited} 秒）`));
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
@@ -77,14 +103,15 @@ export const upload = {
   id: "upload",
   title: "数据上报",
   menu: true,
-  needs: ["POST /uploads", "GET /batches"],
+  needs: ["POST /uploads"],
   async render(main) {
     const dept = department();
     // Support records (contract 8) are uploaded the same way, with `kind: "support"`, where the API takes it.
     const kinds = [];
-    if (dept) kinds.push(["indicators", "指标数据"]);
-    if (bodyHas("POST /uploads", "kind")) kinds.push(["support", "支持信息（贷款、担保、补贴等）"]);
-    const kind = select("kind", kinds.length ? kinds : [["indicators", "指标数据"]], kinds[0]?.[0]);
+    if (dept && can("GET /batches")) kinds.push(["data", "指标数据"]);
+    if (bodyHas("POST /uploads", "kind") && can("GET /support/files")) kinds.push(["support", "支持信息（贷款、担保、补贴等）"]);
+    if (!kinds.length) return clear(main, h("h1", {}, "数据上报"), message("error", "当前密钥的角色没有可上报的数据类型。"));
+    const kind = select("kind", kinds, kinds[0][0]);
     const file = h("input", { type: "file", name: "file", accept: ".csv,.xlsx,.jsonl", required: true, "aria-describedby": "file-help" });
     const status = h("div", { id: "upload-status", "aria-live": "polite" });
     const out = h("div", { id: "upload-report" });
@@ -99,10 +126,11 @@ export const upload = {
         clear(status, message("info", "正在申请上传地址…"));
         const ticket = await post("/uploads", kind.value === "support" ? { filename: chosen.name, kind: "support" } : { filename: chosen.name });
         if (chosen.size > ticket.max_bytes) throw new Error(`文件超过 ${Math.round(ticket.max_bytes / 1048576)} MB 上限，请拆分后上传。`);
-        const known = await batchIds(ticket.key);
+        const reports = REPORTS[kind.value];
+        const seen = await reports.seen(ticket.key);
         clear(status, message("info", `正在上传 ${chosen.name}（${(chosen.size / 1024).toFixed(1)} KB）…`));
         await sendToBucket(ticket, chosen);
-        await watch(ticket.key, known, status, out);
+        await watch(reports, ticket.key, seen, status, out);
       } catch (error) {
         clear(status, message("error", error.message));
       } finally {
