@@ -10,6 +10,7 @@ the `playwright` package with `executable_path`: no browser is downloaded.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -66,27 +67,42 @@ def stack() -> Iterator[dict[str, Any]]:
     )
     log_path = local / "stack.log"
     log = log_path.open("wb")
+    # its own process group: if it must be killed, chalice local and the rest go with it
     proc = subprocess.Popen(
-        [sys.executable, "-m", "scripts.local_stack"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "scripts.local_stack"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 600
     # stack.json appears once the API answers; "ready." once the sample province is ingested and scored
     while "ready." not in log_path.read_text(errors="replace"):
         if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
+            _stop(proc)
             pytest.fail("the local stack did not come up:\n" + log_path.read_text(errors="replace")[-4000:])
         time.sleep(0.5)
     info = json.loads((local / "stack.json").read_text(encoding="utf-8"))
     info["local_dir"] = str(local)
     yield info
+    try:
+        _stop(proc)
+    finally:
+        log.close()
+        shutil.rmtree(local, ignore_errors=True)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C, as a person would; the whole group killed if it does not stop within a minute."""
     proc.send_signal(signal.SIGINT)
     try:
         proc.wait(timeout=60)
     except subprocess.TimeoutExpired:
-        proc.kill()
-    finally:
-        log.close()
-        shutil.rmtree(local, ignore_errors=True)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    with contextlib.suppress(ProcessLookupError):  # whatever of the group outlived it (chalice local)
+        os.killpg(proc.pid, signal.SIGTERM)
 
 
 @pytest.fixture
