@@ -83,12 +83,21 @@ class Meter:
             self.bytes += int(response.headers.get("content-length", 0))
 
 
-def _timed(label: str, meter: Meter, action: Callable[[], object]) -> None:
+SLOWEST = """() => {
+  const slow = performance.getEntriesByType("resource").sort((a, b) => b.duration - a.duration).slice(0, 3)
+    .map((e) => `${new URL(e.name).pathname} ${Math.round(e.duration)} ms`);
+  performance.clearResourceTimings();
+  return slow;
+}"""
+
+
+def _timed(label: str, meter: Meter, action: Callable[[], object], page: Any) -> None:
     before = meter.bytes
     started = time.perf_counter()
     action()
     elapsed = time.perf_counter() - started
     print(f"{label:<52} {elapsed * 1000:8.0f} ms {(meter.bytes - before) / 1024:10.1f} KiB")
+    print(f"{'':<4}slowest requests: {', '.join(page.evaluate(SLOWEST))}")
 
 
 def _top_code(stack: dict[str, Any]) -> str | None:
@@ -104,15 +113,17 @@ def _measure(page: Any, stack: dict[str, Any]) -> None:
     meter = Meter(page)
     form = page.get_by_label("API 密钥")
     url = stack["api_url"] + "/console/"
-    _timed("first load, cold cache: sign-in form usable", meter, lambda: (page.goto(url), form.wait_for()))
-    _timed("reload, warm cache: sign-in form usable", meter, lambda: (page.reload(), form.wait_for()))
+    _timed(
+        "first load, cold cache: sign-in form usable", meter, lambda: (page.goto(url), form.wait_for()), page
+    )
+    _timed("reload, warm cache: sign-in form usable", meter, lambda: (page.reload(), form.wait_for()), page)
 
     def sign_in() -> None:
         form.fill(stack["api_keys"]["admin"])
         page.get_by_role("button", name="登录").click()
         page.wait_for_function(READY)
 
-    _timed("sign-in (admin) to the first page rendered", meter, sign_in)
+    _timed("sign-in (admin) to the first page rendered", meter, sign_in, page)
     code = _top_code(stack)
     if code is None:
         return
@@ -125,9 +136,14 @@ def _measure(page: Any, stack: dict[str, Any]) -> None:
         return run
 
     charts = "() => document.querySelector('#history-chart')?.dataset.ready"
-    _timed("portrait and charts, first (library fetched)", meter, visit(f"#/enterprise/{code}", charts))
+    _timed("portrait and charts, first (library fetched)", meter, visit(f"#/enterprise/{code}", charts), page)
     visit("#/whitelist", "() => document.querySelector('main .view')?.dataset.page === 'whitelist'")()
-    _timed("portrait with charts, again (library cached)", meter, visit(f"#/enterprise/{code}?again", charts))
+    _timed(
+        "portrait with charts, again (library cached)",
+        meter,
+        visit(f"#/enterprise/{code}?again", charts),
+        page,
+    )
 
 
 def main(enterprises: int) -> None:
