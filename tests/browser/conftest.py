@@ -188,6 +188,32 @@ class Console:
         )
         return dict(option)
 
+    def accessibility_faults(self) -> list[str]:
+        """What the page breaks of the basics: unlabelled fields, tables without column headers, charts
+        without a text alternative, menu entries a keyboard cannot reach."""
+        faults: list[str] = self.page.evaluate(
+            """() => {
+              const faults = [];
+              for (const el of document.querySelectorAll("main input, main select, main textarea")) {
+                const named = el.labels?.length || el.getAttribute("aria-label");
+                if (!named) faults.push(`unlabelled ${el.name}`);
+              }
+              for (const t of document.querySelectorAll("main table")) {
+                if (!t.querySelector("thead th[scope=col]")) faults.push("a table without column headers");
+                if (!t.querySelector("caption")?.textContent.trim()) faults.push("a table without a caption");
+              }
+              for (const c of document.querySelectorAll("main .chart")) {
+                const described = c.getAttribute("role") === "img" && c.getAttribute("aria-label");
+                if (!described) faults.push(`chart ${c.id}`);
+              }
+              for (const a of document.querySelectorAll("nav#menu a")) {
+                if (!a.getAttribute("href") || a.tabIndex < 0) faults.push(`menu entry ${a.textContent}`);
+              }
+              return faults;
+            }"""
+        )
+        return faults
+
     def menu(self) -> list[str]:
         return [t.strip() for t in self.page.locator("nav#menu a").all_inner_texts()]
 

@@ -34,6 +34,7 @@ def test_the_sign_in_page_loads_without_a_key_and_in_chinese(console: Console) -
     assert page.get_by_label("API 密钥").get_attribute("type") == "password"
     assert not page.locator("nav#menu").is_visible()  # no menu before sign-in
     console.screenshot("sign-in")
+    assert console.accessibility_faults() == []
     assert not console.errors, console.errors
     print(f"sign-in page ready in {elapsed:.2f} s")  # the figure; bench/bench_console.py measures it
 
@@ -111,6 +112,7 @@ def test_whitelist_filters_pages_and_exports(console: Console) -> None:
     headers = page.locator("main table thead th").all_inner_texts()
     assert headers[:3] == ["序号", "统一社会信用代码", "企业名称"]
     console.screenshot("whitelist")
+    assert console.accessibility_faults() == []
 
     # filters: a city from the select, then the form
     city = everyone[0]["region_code"][:4]
@@ -165,24 +167,31 @@ def test_the_portrait_shows_radar_indicators_sources_and_history(console: Consol
     series = [s["name"] for s in console.chart("#history-chart")["series"]]
     assert f"{top['period']} 年度" in series
     console.screenshot("portrait")
+    assert console.accessibility_faults() == []
     # every point traced to its batch: the link opens the batch report
     console.after(lambda: rd.get_by_role("link").click())
     assert page.locator("#batch-status").inner_text() in ("已完成", "处理中")
     assert "税务局" in page.locator("main").inner_text()
     console.screenshot("batch")
+    assert console.accessibility_faults() == []
     assert not console.errors, console.errors
 
 
-def test_the_chart_library_is_loaded_once(console: Console) -> None:
+def test_the_chart_library_is_loaded_once_and_nothing_from_another_host(console: Console) -> None:
     top = _top_enterprise(console)
     requested: list[str] = []
-    console.page.on("request", lambda r: "echarts.min.js" in r.url and requested.append(r.url))
+    console.page.on("request", lambda r: requested.append(r.url))
+    library = lambda: [u for u in requested if "echarts.min.js" in u]  # noqa: E731
     console.sign_in("admin")
-    assert requested == []  # not on pages without charts
+    assert library() == []  # not on pages without charts
     for _ in range(2):
         console.visit(f"#/enterprise/{top['credit_code']}")
         console.visit("#/whitelist")
-    assert len(requested) == 1 and requested[0].endswith("?v=6.1.0")
+    console.visit("#/rankings")
+    console.visit("#/verifications")
+    assert len(library()) == 1 and library()[0].endswith("?v=6.1.0")
+    origin = str(console.stack["api_url"]) + "/"
+    assert [u for u in requested if not u.startswith(origin) and not u.startswith("data:")] == []
 
 
 def test_an_unknown_enterprise_is_a_message(console: Console) -> None:
@@ -215,6 +224,7 @@ def test_an_upload_with_a_bad_row_shows_that_rows_chinese_message(console: Conso
     assert cells[0] == "3" and cells[1] == "credit_code" and cells[2] == BAD_CODE
     assert cells[3] == "CREDIT_CODE_CHECKSUM" and "校验位" in cells[4]
     console.screenshot("upload")
+    assert console.accessibility_faults() == []
 
     # another department's key may not read that batch: the 403 is a message
     batch_id = page.locator(".batch-report").get_attribute("data-batch-id")
@@ -236,6 +246,7 @@ def test_rankings_rank_within_the_filtered_set(console: Console) -> None:
     assert first[0] == "1" and first[1] == expected["items"][0]["credit_code"] and first[5] == "成长期"
     assert set(console.page.locator("main table tbody tr td:nth-child(6)").all_inner_texts()) == {"成长期"}
     console.screenshot("rankings")
+    assert console.accessibility_faults() == []
 
 
 def test_verifications_list_every_discrepancy(console: Console) -> None:
@@ -251,3 +262,4 @@ def test_verifications_list_every_discrepancy(console: Console) -> None:
     else:
         assert "没有超过 20% 的差异" in rows.first.inner_text()
     console.screenshot("verifications")
+    assert console.accessibility_faults() == []

@@ -59,6 +59,7 @@ def test_the_province_dashboard_shows_eleven_cities_and_the_distributions(consol
     assert [s["name"] for s in stages] == ["初创期", "成长期", "稳定期"]
     assert len(console.chart("#chart-movement")["series"]) == 2  # entered and left, per city
     console.screenshot("dashboard")
+    assert console.accessibility_faults() == []
     assert not console.errors, console.errors
 
 
@@ -94,6 +95,7 @@ def test_policies_are_edited_previewed_published_and_matched(console: Console) -
     whitelisted = len(console.api(f"/whitelist?period={top['period']}&limit=500", "bank")[1]["items"])
     assert matched.inner_text() == str(whitelisted)
     console.screenshot("policies")
+    assert console.accessibility_faults() == []
     page.on("dialog", lambda dialog: dialog.accept())
     console.after(lambda: page.get_by_role("button", name="发布").click())
     assert "已发布" in page.locator("main").inner_text()
@@ -139,6 +141,7 @@ def test_what_if_shows_the_delta(console: Console) -> None:
     assert str(expected["score"]) in form.inner_text()
     assert "不写入任何数据" in form.inner_text()
     console.screenshot("what-if")
+    assert console.accessibility_faults() == []
 
 
 def test_the_portrait_shows_the_support_received(console: Console) -> None:
@@ -165,6 +168,7 @@ def test_the_portrait_shows_the_support_received(console: Console) -> None:
     summary = console.api(f"/enterprises/{top['credit_code']}/support", "bank")[1]["summary"]
     assert str(summary["disbursed_wan"]) in panel.inner_text()
     console.screenshot("portrait-support")
+    assert console.accessibility_faults() == []
 
 
 def test_models_list_and_a_candidates_backtest(console: Console) -> None:
@@ -177,6 +181,7 @@ def test_models_list_and_a_candidates_backtest(console: Console) -> None:
     assert "生效中" in rows.filter(has_text="jx-2025.1-provisional").inner_text()
     if not console.has_routes("POST /models", "POST /models/{version}/backtest", "GET /jobs/{job_id}"):
         console.screenshot("models")
+        assert console.accessibility_faults() == []
         return
     version = f"jx-browser-{time.time_ns() % 10**8}"
     change = {
@@ -192,6 +197,7 @@ def test_models_list_and_a_candidates_backtest(console: Console) -> None:
     page.locator("#backtest-result").wait_for(timeout=120000)
     assert "新进入白名单" in page.locator("#backtest-result").inner_text()
     console.screenshot("models")
+    assert console.accessibility_faults() == []
 
 
 def test_a_bank_uploads_a_support_file_and_sees_its_row_errors(console: Console, files: Path) -> None:
