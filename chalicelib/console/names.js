@@ -57,6 +57,7 @@ export function regionLabel(code) {
 
 export function departmentName(id) {
   if (id === "derived") return "系统计算";
+  if (id === "admin") return "省级管理员";
   return DEPARTMENTS[id] || id || "—";
 }
 
@@ -78,6 +79,12 @@ export const CRITERIA_OPS = {
   "==": "等于", "!=": "不等于", ">": "大于", ">=": "不低于", "<": "小于", "<=": "不高于",
   in: "属于", not_in: "不属于", prefix: "开头为", exists: "存在",
 };
+
+// A criteria value as a person reads it: stages by their Chinese names, flags as 是/否.
+export function criteriaValue(field, value) {
+  const one = (v) => (field === "stage" && STAGES[v]) || (v === true ? "是" : v === false ? "否" : String(v));
+  return Array.isArray(value) ? value.map(one).join("、") : value === null || value === undefined ? "—" : one(value);
+}
 
 // `indicatorNames`: id -> Chinese name, from GET /model.
 export function criteriaField(field, indicatorNames = {}) {

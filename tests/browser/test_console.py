@@ -263,3 +263,20 @@ def test_verifications_list_every_discrepancy(console: Console) -> None:
         assert "没有超过 20% 的差异" in rows.first.inner_text()
     console.screenshot("verifications")
     assert console.accessibility_faults() == []
+
+
+def test_names_read_as_chinese(console: Console) -> None:
+    console.open()
+    got = console.page.evaluate(
+        """async () => {
+          const n = await import("./names.js");
+          return [n.criteriaValue("stage", ["startup", "growth"]), n.criteriaValue("whitelisted", true),
+                  n.criteriaField("indicator.rd_expense", {rd_expense: "研发费用总额"}),
+                  n.criteriaField("category.tech_innovation"), n.departmentName("admin"),
+                  n.departmentName("derived"), n.regionLabel("360702")];
+        }"""
+    )
+    assert got == [
+        *("初创期、成长期", "是", "研发费用总额", "技术创新得分"),
+        *("省级管理员", "系统计算", "赣州市（360702）"),
+    ]

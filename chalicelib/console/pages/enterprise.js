@@ -5,7 +5,7 @@ import { get, post } from "../api.js";
 import { draw, PALETTE } from "../charts.js";
 import { clear, field, h, message, pct, show, table } from "../dom.js";
 import {
-  CATEGORY_NAMES, CRITERIA_OPS, POLICY_KINDS, STAGES, SUPPORT_KINDS, SUPPORT_STATUS, criteriaField, departmentName, regionLabel,
+  CATEGORY_NAMES, CRITERIA_OPS, POLICY_KINDS, STAGES, SUPPORT_KINDS, SUPPORT_STATUS, criteriaField, criteriaValue, departmentName, regionLabel,
 } from "../names.js";
 import { activeModel as model } from "../model.js";
 import { can } from "../session.js";
@@ -114,8 +114,8 @@ async function supportPanel(code) {
 }
 
 function reasonText(r, names) {
-  const value = Array.isArray(r.value) ? r.value.join("、") : show(r.value);
-  return `${r.ok ? "✓" : "✗"} ${criteriaField(r.field, names)} ${CRITERIA_OPS[r.op] || r.op} ${value}（实际：${show(r.actual)}）`;
+  const expected = criteriaValue(r.field, r.value);
+  return `${r.ok ? "✓" : "✗"} ${criteriaField(r.field, names)} ${CRITERIA_OPS[r.op] || r.op} ${expected}（实际：${criteriaValue(r.field, r.actual)}）`;
 }
 
 async function policiesPanel(code, period, names) {

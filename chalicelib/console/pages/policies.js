@@ -30,7 +30,7 @@ function listView(items, go, query) {
       can("POST /policies") ? h("button", { type: "button", class: "secondary", onclick: () => go("policies", ["new"]) }, "新建政策") : null),
     table("政策目录", [
       ["政策名称", (p) => h("a", { href: `#/policies/${encodeURIComponent(p.policy_id)}` }, p.title)],
-      ["发布部门", (p) => (p.issuer === "admin" ? "省级管理员" : departmentName(p.issuer))],
+      ["发布部门", (p) => departmentName(p.issuer)],
       ["类型", (p) => KINDS[p.kind] || p.kind], ["年度", (p) => p.period], ["状态", (p) => STATUS[p.status] || p.status],
       ["有效期", (p) => `${show(p.valid_from)} 至 ${show(p.valid_to)}`], ["版本", (p) => p.version, "num"],
     ], items, "暂无政策"),
