@@ -10,6 +10,7 @@ const main = document.getElementById("main");
 const menu = document.getElementById("menu");
 const menuList = document.getElementById("menu-list");
 const who = document.getElementById("who");
+const LOCAL = ["127.0.0.1", "localhost"].includes(location.hostname); // `make run`, not a deployed stage
 
 function parseHash() {
   const raw = location.hash.replace(/^#\/?/, "");
@@ -64,7 +65,7 @@ function renderSignIn(note) {
     h("h1", {}, "登录"),
     h("p", { id: "key-help", class: "muted" },
       "请粘贴本单位的 API 密钥。密钥只保存在当前浏览器标签页中（会话存储），关闭标签页即失效。",
-      "本地环境的密钥见 .local/stack.json 中的 api_keys。"),
+      LOCAL ? "本地环境的密钥见 .local/stack.json 中的 api_keys。" : "如需密钥，请联系省级管理员。"),
     field("API 密钥", input),
     h("p", {}, h("button", { type: "submit" }, "登录")),
     status);
