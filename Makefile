@@ -39,7 +39,7 @@ package: $(STAMP)
 	$(PY) -m scripts.package --stage $(STAGE)
 
 replay-dlq: $(STAMP)
-	@test -n "$(QUEUE)" || { echo "usage: make replay-dlq QUEUE=uploads|rescore STAGE=dev [MAX=n]"; exit 2; }
+	@test -n "$(QUEUE)" || { echo "usage: make replay-dlq QUEUE=uploads|rescore|jobs STAGE=dev [MAX=n]"; exit 2; }
 	$(PY) -m scripts.replay_dlq --queue $(QUEUE) --stage $(STAGE) $(if $(MAX),--max $(MAX))
 
 clean:

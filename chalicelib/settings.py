@@ -36,6 +36,7 @@ class Settings(BaseModel):
     outbox_table: str = "innovation-points-dev-outbox"
     idempotency_table: str = "innovation-points-dev-idempotency"
     api_keys_table: str = "innovation-points-dev-api-keys"
+    support_table: str = "innovation-points-dev-support"
     uploads_queue_name: str = "innovation-points-dev-uploads"
     rescore_queue_name: str = "innovation-points-dev-rescore"
     rescore_queue_url: str = ""
@@ -49,6 +50,28 @@ class Settings(BaseModel):
     token_secret: str = "local-dev-token-secret"
     # IAM callers (SigV4) mapped to roles: "arn1=admin,arn2=bank".
     iam_roles: str = ""
+    # --- policies (contract 9) ---
+    policies_table: str = "innovation-points-dev-policies"
+    policy_matches_table: str = "innovation-points-dev-policy-matches"
+    policy_topic_arn: str = ""
+    policy_delivery_queue_name: str = "innovation-points-dev-policy-delivery"
+    policy_delivery_queue_url: str = ""
+    policy_match_chunk_size: int = Field(default=100, ge=1, le=1000)  # enterprises per matching chunk
+    # 赣企通: the endpoint and its bearer token; in AWS the token comes from an SSM SecureString
+    # parameter (GANQITONG_TOKEN_PARAMETER names it), never from the environment.
+    ganqitong_url: str = ""
+    ganqitong_token: str = ""
+    ganqitong_token_parameter: str = ""
+    ganqitong_timeout_s: float = Field(default=10.0, gt=0, le=60)
+    ganqitong_retry_base_s: int = Field(default=30, ge=0, le=900)  # backoff: base x 2^(attempt-1)
+    # jobs (backtest, activation, full rescore, policy publishing) and the model registry
+    jobs_table: str = "innovation-points-dev-jobs"
+    models_table: str = "innovation-points-dev-models"
+    jobs_queue_name: str = "innovation-points-dev-jobs"
+    jobs_queue_url: str = ""
+    job_chunk_size: int = Field(default=200, ge=1, le=1000)  # enterprises per job chunk message
+    # Seconds a Lambda container trusts its cached active model version before reading it again.
+    active_model_ttl_s: float = Field(default=5.0, ge=0)
 
     @property
     def partition(self) -> str:

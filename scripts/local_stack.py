@@ -135,6 +135,8 @@ def main() -> int:
     resources = provision(get_settings())
     os.environ["RESCORE_QUEUE_URL"] = resources.rescore_queue_url
     os.environ["WHITELIST_TOPIC_ARN"] = resources.whitelist_topic_arn
+    standin = _start_ganqitong(resources)
+    os.environ["JOBS_QUEUE_URL"] = resources.jobs_queue_url
     get_settings.cache_clear()
     settings = get_settings()
 
@@ -153,6 +155,8 @@ def main() -> int:
     )
 
     api_keys = _create_api_keys()
+    bank_keys = _create_bank_keys()
+    api_keys["bank"] = bank_keys[next(iter(bank_keys))]  # contract 7: api_keys.bank is one of them
 
     from chalice.test import Client
 
@@ -172,6 +176,8 @@ def main() -> int:
     pollers = [
         Poller(sqs, resources.uploads_queue_url, invoker("ingest"), 1),
         Poller(sqs, resources.rescore_queue_url, invoker("rescore"), 10),
+        Poller(sqs, resources.policy_delivery_queue_url, invoker("deliver_policies"), 10),
+        Poller(sqs, resources.jobs_queue_url, invoker("jobs"), 1),
     ]
     for p in pollers:
         p.start()
@@ -218,9 +224,18 @@ def main() -> int:
         "upload_bucket": settings.upload_bucket,
         "whitelist_topic_arn": resources.whitelist_topic_arn,
         "api_keys": api_keys,
+        "bank_keys": bank_keys,
         "uploads_queue_url": resources.uploads_queue_url,
         "rescore_queue_url": resources.rescore_queue_url,
         "whitelist_subscriber_queue_url": demo_url,
+        "policy_topic_arn": resources.policy_topic_arn,
+        "ganqitong_url": standin.url,
+        # relative to the checkout when it lies inside it (contract 13), absolute otherwise
+        "ganqitong_log": str(
+            standin.log_path.relative_to(ROOT) if standin.log_path.is_relative_to(ROOT) else standin.log_path
+        ),
+        "policy_delivery_queue_url": resources.policy_delivery_queue_url,
+        "jobs_queue_url": resources.jobs_queue_url,
     }
     (LOCAL / "stack.json").write_text(json.dumps(stack, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"API on {stack['api_url']} (try: curl {stack['api_url']}/health)")
@@ -229,6 +244,8 @@ def main() -> int:
 
     if seed:
         _seed(session, settings.upload_bucket, enterprises, pollers)
+        _publish_sample_policies(stack["api_url"], api_keys, pollers, standin)
+        _seed_support(stack)
 
     print("ready. Ctrl-C stops the stack.")
     stop = threading.Event()
@@ -244,6 +261,7 @@ def main() -> int:
     stopping.set()
     for p in pollers:
         p.stopping.set()
+    standin.stop()
     api.terminate()
     try:
         api.wait(timeout=10)
@@ -251,6 +269,39 @@ def main() -> int:
         api.kill()
     server.stop()
     return 0
+
+
+def _start_ganqitong(resources: Any) -> Any:
+    """The stand-in 赣企通 receiver (scripts/ganqitong_standin.py), in this process; env for the handlers."""
+    from scripts.ganqitong_standin import StandIn
+
+    log = LOCAL / "ganqitong.jsonl"
+    standin = StandIn(log, int(os.environ.get("GANQITONG_PORT", "0"))).start()
+    os.environ["POLICY_TOPIC_ARN"] = resources.policy_topic_arn
+    os.environ["POLICY_DELIVERY_QUEUE_URL"] = resources.policy_delivery_queue_url
+    os.environ["GANQITONG_URL"] = standin.url
+    os.environ.setdefault("GANQITONG_TOKEN", "local-stand-in-token")
+    os.environ.setdefault("GANQITONG_RETRY_BASE_S", "2")  # seconds locally, not minutes
+    print(f"stand-in 赣企通 on {standin.url}, logging to {log} (POST /_fail?n=3 makes it fail)")
+    return standin
+
+
+def _publish_sample_policies(
+    api_url: str, api_keys: dict[str, str], pollers: list[Poller], standin: Any
+) -> None:
+    from scripts.sample_policies import publish_samples
+
+    started = time.monotonic()
+    period = int(os.environ.get("POLICY_PERIOD", "2025"))
+    published = publish_samples(api_url, api_keys, period)
+    print(
+        f"published {len(published)} sample policies for {period}: "
+        + "、".join(p["title"] for p in published)
+    )
+    time.sleep(2)
+    while not all(p.idle.is_set() for p in pollers):
+        time.sleep(1)
+    print(f"  赣企通 stand-in received {standin.received} pushes ({time.monotonic() - started:.0f} s)")
 
 
 def _scheduled_event(region: str) -> dict[str, Any]:
@@ -275,8 +326,40 @@ def _create_api_keys() -> dict[str, str]:
     from chalicelib.settings import get_settings
 
     departments = department_ids(get_settings().model_version)
-    roles = ["admin", "bank"] + [f"department:{d}" for d in sorted(departments)]
+    roles = ["admin"] + [f"department:{d}" for d in sorted(departments)]
     return {role: issue_key(role, "local stack", departments=departments) for role in roles}
+
+
+def _create_bank_keys() -> dict[str, str]:
+    """One key per demo bank (contract 7: every bank key belongs to an institution)."""
+    from chalicelib.api.auth import department_ids, issue_key
+    from chalicelib.settings import get_settings
+    from scripts.sample_support import DEMO_BANKS
+
+    departments = department_ids(get_settings().model_version)
+    return {
+        org: issue_key("bank", name, departments=departments, org=org) for org, name in DEMO_BANKS.items()
+    }
+
+
+def _seed_support(stack: dict[str, Any]) -> None:
+    """Support records from both demo banks and the science department, through the API as they would."""
+    from datetime import UTC, datetime
+
+    from scripts.sample_support import SUBSIDY_DEPARTMENT, seed
+
+    keys = {**stack["bank_keys"], SUBSIDY_DEPARTMENT: stack["api_keys"][f"department:{SUBSIDY_DEPARTMENT}"]}
+    started = time.monotonic()
+    try:
+        counts = seed(stack["api_url"], keys, datetime.now(UTC).date())
+    except Exception as exc:  # the stack stays up: sample support data is a nicety, not the service
+        print(f"sample support records failed: {exc}", file=sys.stderr)
+        return
+    written = ", ".join(f"{org} {n}" for org, n in counts.items())
+    print(
+        f"sample support records written through POST /support ({written}) "
+        f"in {time.monotonic() - started:.0f} s"
+    )
 
 
 def _wait_for_api(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:

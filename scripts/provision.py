@@ -16,6 +16,7 @@ from chalicelib.settings import Settings
 from chalicelib.stores import tables
 
 MAX_RECEIVE_COUNT = 5
+UPLOAD_PREFIXES = ("incoming/", "support/")  # department data files; support files (contract 8)
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,11 @@ class Resources:
     rescore_queue_url: str
     rescore_dlq_url: str
     whitelist_topic_arn: str
+    policy_topic_arn: str = ""
+    policy_delivery_queue_url: str = ""
+    policy_delivery_dlq_url: str = ""
+    jobs_queue_url: str = ""
+    jobs_dlq_url: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -71,6 +77,7 @@ def provision(settings: Settings, prefix: str = "innovation-points-dev") -> Reso
     )
     uploads_url, uploads_dlq = _queue_with_dlq(sqs, f"{prefix}-uploads")
     rescore_url, rescore_dlq = _queue_with_dlq(sqs, f"{prefix}-rescore")
+    jobs_url, jobs_dlq = _queue_with_dlq(sqs, settings.jobs_queue_name)
     uploads_arn = sqs.get_queue_attributes(QueueUrl=uploads_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
@@ -81,12 +88,14 @@ def provision(settings: Settings, prefix: str = "innovation-points-dev") -> Reso
                 {
                     "QueueArn": uploads_arn,
                     "Events": ["s3:ObjectCreated:*"],
-                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "incoming/"}]}},
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": key_prefix}]}},
                 }
+                for key_prefix in UPLOAD_PREFIXES
             ]
         },
     )
     topic_arn = sns.create_topic(Name=f"{prefix}-whitelist-changes")["TopicArn"]
+    policy_topic_arn, delivery_url, delivery_dlq = _policy_delivery(sqs, sns, prefix)
     tables.create_tables()
     ddb = session.client("dynamodb")
     spec = tables.idempotency_table_spec()
@@ -100,4 +109,23 @@ def provision(settings: Settings, prefix: str = "innovation-points-dev") -> Reso
         rescore_queue_url=rescore_url,
         rescore_dlq_url=rescore_dlq,
         whitelist_topic_arn=topic_arn,
+        policy_topic_arn=policy_topic_arn,
+        policy_delivery_queue_url=delivery_url,
+        policy_delivery_dlq_url=delivery_dlq,
+        jobs_queue_url=jobs_url,
+        jobs_dlq_url=jobs_dlq,
     )
+
+
+def _policy_delivery(sqs: Any, sns: Any, prefix: str) -> tuple[str, str, str]:
+    """The policy topic and the 赣企通 delivery queue subscribed to it (raw delivery), with its DLQ."""
+    topic_arn = sns.create_topic(Name=f"{prefix}-policy-matches")["TopicArn"]
+    url, dlq_url = _queue_with_dlq(sqs, f"{prefix}-policy-delivery")
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(
+        TopicArn=topic_arn,
+        Protocol="sqs",
+        Endpoint=arn,
+        Attributes={"RawMessageDelivery": "true", "FilterPolicy": '{"type": ["policy.matched"]}'},
+    )
+    return topic_arn, url, dlq_url

@@ -1,4 +1,4 @@
-"""`make replay-dlq QUEUE=uploads|rescore STAGE=dev`: move dead-lettered messages back to their queue.
+"""`make replay-dlq QUEUE=uploads|rescore|jobs STAGE=dev`: move dead-lettered messages back to their queue.
 
 The China regions offer no DLQ redrive, so this does it by hand, in batches of 10: receive from the
 DLQ, send the batch to the source queue, delete from the DLQ only what was sent. A crash between send
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("uploads", "rescore")
+QUEUES = ("uploads", "rescore", "jobs", "policy-delivery")
 APP = "innovation-points"
 SQS_BATCH = 10  # the most SQS receives, sends or deletes in one call
 

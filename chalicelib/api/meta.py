@@ -7,7 +7,7 @@ from chalicelib.api.auth import ANY_ROLE, Principal
 from chalicelib.api.openapi import OpenApiDocument, build_document
 from chalicelib.api.routing import OPERATIONS, Routes
 from chalicelib.api.schemas import ModelOut, NoParams
-from chalicelib.domain.model.schema import load_model
+from chalicelib.services.model_registry import active_model
 from chalicelib.settings import Settings
 
 routes = Routes(__name__)
@@ -22,4 +22,4 @@ def openapi_document(principal: Principal, settings: Settings) -> OpenApiDocumen
 
 @routes("/model", "GET", roles=(ANY_ROLE,), response=ModelOut, params=NoParams, summary="The active model")
 def model(principal: Principal, settings: Settings, params: NoParams) -> ModelOut:
-    return queries.model_out(load_model(settings.model_version))
+    return queries.model_out(active_model())

@@ -20,6 +20,7 @@ routes = Routes(__name__)
     summary="Rescore every enterprise (of one period, or of all)",
 )
 def request_rescore(principal: Principal, settings: Settings, body: RescoreBody) -> RescoreAccepted:
-    from chalicelib.services.rescore import request_full_rescore  # the rescore service loads only when used
+    from chalicelib.services.jobs import start_job  # the jobs service loads only when used
 
-    return RescoreAccepted(period=body.period, queued=request_full_rescore(body.period))
+    job_id = start_job("rescore", {}, body.period)
+    return RescoreAccepted(period=body.period, queued=0, job_id=job_id)

@@ -39,6 +39,7 @@ BODY_FIELDS: Final = (
     "batch_id",
 )
 ATTRIBUTE_NAMES: Final = ("type", "period", "region", "stage", "grade")
+WHITELIST_TOPIC: Final = "whitelist"  # the outbox's name for the topic of these events
 
 
 class Listing(Protocol):
@@ -57,6 +58,7 @@ class ChangeEvent:
     id: str
     body: dict[str, Any]  # JSON-ready: numbers are int/float, never Decimal
     attributes: dict[str, str]  # SNS message attributes, all of DataType String
+    topic: str = WHITELIST_TOPIC  # which topic the outbox relay publishes it to
 
     @property
     def credit_code(self) -> str:

@@ -53,6 +53,29 @@ class Code(StrEnum):
     PERIOD_NOT_SCORED = "PERIOD_NOT_SCORED"
     BATCH_NOT_FOUND = "BATCH_NOT_FOUND"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+    JOB_NOT_FOUND = "JOB_NOT_FOUND"
+    MODEL_NOT_FOUND = "MODEL_NOT_FOUND"
+    INVALID_MODEL = "INVALID_MODEL"
+    MODEL_VERSION_EXISTS = "MODEL_VERSION_EXISTS"
+    MODEL_ALREADY_ACTIVE = "MODEL_ALREADY_ACTIVE"
+    MODEL_RETIRED = "MODEL_RETIRED"
+    ACTIVATION_CONFLICT = "ACTIVATION_CONFLICT"
+    NO_SCORES_FOR_PERIOD = "NO_SCORES_FOR_PERIOD"
+    UNKNOWN_INDICATOR = "UNKNOWN_INDICATOR"
+    INVALID_VALUE = "INVALID_VALUE"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    INVALID_CRITERIA = "INVALID_CRITERIA"
+    POLICY_NOT_FOUND = "POLICY_NOT_FOUND"
+    POLICY_NOT_DRAFT = "POLICY_NOT_DRAFT"
+    POLICY_NOT_PUBLISHED = "POLICY_NOT_PUBLISHED"
+    POLICY_NOT_IN_FORCE = "POLICY_NOT_IN_FORCE"
+    POLICY_CONFLICT = "POLICY_CONFLICT"
+    INVALID_FIELD = "INVALID_FIELD"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    ENTERPRISE_NOT_SCORED = "ENTERPRISE_NOT_SCORED"
+    BODY_TOO_LARGE = "BODY_TOO_LARGE"
+    SUPPORT_NOT_FOUND = "SUPPORT_NOT_FOUND"
+    SUPPORT_CONFLICT = "SUPPORT_CONFLICT"
     CONSOLE_FILE_NOT_FOUND = "CONSOLE_FILE_NOT_FOUND"
 
 
@@ -103,6 +126,29 @@ PROBLEMS: dict[Code, tuple[int, str, str]] = {
     Code.PERIOD_NOT_SCORED: (404, "No score for this period", "该企业在该年度没有积分"),
     Code.BATCH_NOT_FOUND: (404, "Batch not found", "未找到该批次"),
     Code.INTERNAL_ERROR: (500, "Internal error", "服务内部错误"),
+    Code.JOB_NOT_FOUND: (404, "Job not found", "未找到该任务"),
+    Code.MODEL_NOT_FOUND: (404, "Model version not found", "未找到该评分模型版本"),
+    Code.INVALID_MODEL: (400, "Invalid model", "评分模型无效"),
+    Code.MODEL_VERSION_EXISTS: (409, "Model version already exists", "该评分模型版本已存在"),
+    Code.MODEL_ALREADY_ACTIVE: (409, "Model version already active", "该评分模型版本已在使用中"),
+    Code.MODEL_RETIRED: (409, "Model version retired", "该评分模型版本已停用"),
+    Code.ACTIVATION_CONFLICT: (409, "Another activation won", "另一次模型启用操作已先完成"),
+    Code.NO_SCORES_FOR_PERIOD: (404, "No scores for this period", "该年度没有任何企业积分"),
+    Code.UNKNOWN_INDICATOR: (400, "Unknown indicator", "未知指标"),
+    Code.INVALID_VALUE: (400, "Invalid value", "指标取值无效"),
+    Code.UNSUPPORTED_MEDIA_TYPE: (415, "Unsupported media type", "不支持的内容类型"),
+    Code.INVALID_CRITERIA: (400, "Invalid policy criteria", "政策匹配条件无效"),
+    Code.POLICY_NOT_FOUND: (404, "Policy not found", "未找到该政策"),
+    Code.POLICY_NOT_DRAFT: (409, "Policy is not a draft", "政策不是草稿"),
+    Code.POLICY_NOT_PUBLISHED: (409, "Policy is not published", "政策未发布"),
+    Code.POLICY_NOT_IN_FORCE: (409, "Policy is outside its validity", "政策不在有效期内"),
+    Code.POLICY_CONFLICT: (409, "Policy changed concurrently", "政策正被同时修改"),
+    Code.INVALID_FIELD: (400, "Invalid field", "字段无效"),
+    Code.INVALID_TRANSITION: (409, "Status move not allowed", "状态变更不符合流转规则"),
+    Code.ENTERPRISE_NOT_SCORED: (409, "Enterprise not scored", "该企业没有可依据的积分"),
+    Code.BODY_TOO_LARGE: (413, "Request body too large", "请求体过大"),
+    Code.SUPPORT_NOT_FOUND: (404, "Support record not found", "未找到该支持记录"),
+    Code.SUPPORT_CONFLICT: (409, "Support record changed concurrently", "支持记录被并发修改，请重试"),
     Code.CONSOLE_FILE_NOT_FOUND: (404, "No such console file", "控制台文件不存在"),
 }
 

@@ -32,7 +32,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 
 from chalicelib.domain.messages import enterprise_not_registered, file_too_large
-from chalicelib.domain.model.schema import ScoringModel, load_model
+from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.records import FactValue, Master
 from chalicelib.domain.scoring.affected import Change, affected_pairs, requests_for
 from chalicelib.domain.timestamps import now, stamp_ms
@@ -41,6 +41,7 @@ from chalicelib.domain.validation.report import BatchReport, RowCounts
 from chalicelib.domain.validation.rows import FactRow, MasterRow
 from chalicelib.domain.validation.upload import validate_upload
 from chalicelib.observability import logger, metrics
+from chalicelib.services.model_registry import active_model
 from chalicelib.settings import get_settings
 from chalicelib.stores import objects
 from chalicelib.stores.batches import BatchesRepository
@@ -146,7 +147,7 @@ class _Store:
 def ingest_upload(upload: Upload) -> dict[str, Any]:
     """Process one upload end to end; returns its report (contract 2.4)."""
     settings = get_settings()
-    model = load_model(settings.model_version)
+    model = active_model()
     version_id = upload.version_id or objects.resolve_version(upload.bucket, upload.key)
     batch_id = batch_id_for(upload.bucket, upload.key, version_id)
     department = upload.department
@@ -260,6 +261,11 @@ def _idempotent_ingest() -> Any:
 
 def _record_handler(record: SQSRecord) -> None:
     for upload in uploads_from_body(record.body):
+        if upload.support_org is not None:  # support/<org>/…: a bank's or department's support file
+            from chalicelib.services import support_files
+
+            support_files.handle(upload)
+            continue
         if upload.version_id is None:  # key the idempotency record on the real version
             version = objects.resolve_version(upload.bucket, upload.key)
             upload = upload.model_copy(update={"version_id": version})

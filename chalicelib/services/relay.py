@@ -1,27 +1,33 @@
-"""The outbox relay: publishes pending whitelist events to SNS and marks them sent.
+"""The outbox relay: publishes pending events to their SNS topic and marks them sent.
+
+Two topics share the one outbox: whitelist events (contract 4), ordered per (enterprise, period), and
+policy match events (contract 9), ordered per (policy, enterprise). A record names its topic.
 
 Two paths use it: the rescore handler relays what it just committed (`relay_items`, no extra read),
 and a scheduled drain (`drain_outbox`) recovers whatever a crash, a timeout or an SNS failure left
 pending. An event keeps its id whichever path sends it, so a rare double send (a crash between the
 publish and the mark) is one change seen twice under one id, which subscribers drop.
 
-Order: within one (enterprise, period), an event goes out only after its predecessor (sequence - 1)
-has been sent or goes out with it; a failed event holds back its successors until a later drain.
+Order: within one ordering key, an event goes out only after its predecessor (sequence - 1) has been
+sent or goes out with it; a failed event holds back its successors until a later drain.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit
 
-from chalicelib.domain.events import event_id
+from chalicelib.domain.events import WHITELIST_TOPIC, event_id
+from chalicelib.domain.policies.events import TOPIC as POLICY_TOPIC
+from chalicelib.domain.policies.events import policy_event_id
 from chalicelib.domain.timestamps import stamp
 from chalicelib.observability import metrics
+from chalicelib.settings import get_settings
 from chalicelib.stores import outbox
 from chalicelib.stores.outbox import PENDING, OutboxRecord
 from chalicelib.stores.publisher import MAX_ENTRIES, OutgoingMessage, SnsPublisher
@@ -32,11 +38,21 @@ DRAIN_LIMIT: Final = 2000  # records per drain run; the next minute's run takes 
 
 logger = Logger(child=True)
 
-Key = tuple[str, int]  # (credit_code, period)
+Key = tuple[str, str, str | int]  # (topic, credit_code, period) or (topic, policy_id, credit_code)
 
 
 def _key(item: OutboxRecord) -> Key:
-    return str(item.body["credit_code"]), int(item.body["period"])
+    if item.topic == POLICY_TOPIC:
+        return item.topic, str(item.body["policy_id"]), str(item.body["credit_code"])
+    return item.topic, str(item.body["credit_code"]), int(item.body["period"])
+
+
+def _predecessor_id(item: OutboxRecord) -> str:
+    """The id of the event before this one under the same ordering key."""
+    sequence = _sequence(item) - 1
+    if item.topic == POLICY_TOPIC:
+        return policy_event_id(str(item.body["policy_id"]), str(item.body["credit_code"]), sequence)
+    return event_id(str(item.body["credit_code"]), int(item.body["period"]), sequence)
 
 
 def _sequence(item: OutboxRecord) -> int:
@@ -52,9 +68,9 @@ def _now() -> datetime:
 
 
 def in_order(items: Sequence[OutboxRecord]) -> list[OutboxRecord]:
-    """Creation order, except that each (enterprise, period) is put in sequence order.
+    """Creation order, except that each ordering key's records are put in sequence order.
 
-    Records of one enterprise and period are written one after another, so creation order already
+    Records of one key are written one after another, so creation order already
     agrees with their sequence; sorting each key's records on sequence guards against clock skew.
     """
     ordered = sorted(items, key=lambda i: (i.created_at, i.id))
@@ -74,23 +90,51 @@ def _pending_predecessors(items: Sequence[OutboxRecord]) -> set[str]:
     ids = {i.id for i in items}
     waiting: dict[str, str] = {}  # predecessor id -> id of the item that waits for it
     for item in items:
-        sequence = _sequence(item)
-        if sequence > 1:
-            code, period = _key(item)
-            before = event_id(code, period, sequence - 1)
+        if _sequence(item) > 1:
+            before = _predecessor_id(item)
             if before not in ids:
                 waiting[before] = item.id
     return {waiting[found] for found in outbox.still_pending(waiting)}
 
 
-def relay_items(items: Sequence[OutboxRecord], publisher: SnsPublisher | None = None) -> int:
-    """Publish pending records (10 per call, in order), mark each published one sent; return how many."""
+def _topic_arn(topic: str) -> str:
+    settings = get_settings()
+    arn = settings.policy_topic_arn if topic == POLICY_TOPIC else settings.whitelist_topic_arn
+    if not arn:
+        raise RuntimeError(f"no topic ARN configured for {topic!r} events / 未配置 {topic} 事件的 SNS 主题")
+    return arn
+
+
+def relay_items(
+    items: Sequence[OutboxRecord],
+    publisher: SnsPublisher | None = None,
+    *,
+    publishers: Mapping[str, SnsPublisher] | None = None,
+) -> int:
+    """Publish pending records (10 per call, in order), mark each published one sent; return how many.
+
+    `publisher` publishes whitelist events; `publishers` may give one per topic (by default each
+    topic's publisher is built from settings).
+    """
     pending = [i for i in items if i.status == PENDING]
     if not pending:
         return 0
     held_ids = _pending_predecessors(pending)
-    publisher = publisher or SnsPublisher()
+    chosen = dict(publishers or {})
+    if publisher is not None:
+        chosen.setdefault(WHITELIST_TOPIC, publisher)
     blocked: set[Key] = {_key(i) for i in pending if i.id in held_ids}
+    sent = 0
+    for topic in dict.fromkeys(i.topic for i in pending):
+        if topic not in chosen:
+            chosen[topic] = SnsPublisher(_topic_arn(topic))
+        sent += _relay_topic([i for i in pending if i.topic == topic], chosen[topic], blocked)
+    if blocked:
+        logger.warning("outbox records left pending", extra={"keys": len(blocked)})
+    return sent
+
+
+def _relay_topic(pending: Sequence[OutboxRecord], publisher: SnsPublisher, blocked: set[Key]) -> int:
     queue = in_order(pending)
     sent = 0
     while queue:
@@ -117,8 +161,6 @@ def relay_items(items: Sequence[OutboxRecord], publisher: SnsPublisher | None = 
             else:
                 blocked.add(_key(item))
         queue = rest
-    if blocked:
-        logger.warning("outbox records left pending", extra={"keys": len(blocked)})
     return sent
 
 

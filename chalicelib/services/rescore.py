@@ -28,13 +28,14 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from chalicelib.domain.events import build_event
-from chalicelib.domain.model.schema import ScoringModel, load_model
+from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.records import EnterpriseData, WhitelistChange, WhitelistState
 from chalicelib.domain.scoring.engine import score_enterprise, score_period
 from chalicelib.domain.scoring.rescore_request import Pair, RescoreRequest
 from chalicelib.domain.scoring.whitelist import LEFT, transition
 from chalicelib.domain.timestamps import stamp
 from chalicelib.domain.values import FIRST_PERIOD
+from chalicelib.services.model_registry import active_model
 from chalicelib.settings import get_settings
 from chalicelib.stores.facts import FactsRepository
 from chalicelib.stores.outbox import OutboxRecord
@@ -150,7 +151,9 @@ freshness) follow card changes this way, without the rescore knowing them."""
 
 def card_listeners() -> list[CardListener]:
     """What follows every committed card change, in the rescore Lambda."""
-    return []
+    from chalicelib.services.matching import PolicyRematcher
+
+    return [PolicyRematcher()]
 
 
 @dataclass
@@ -176,14 +179,30 @@ class Rescorer:
         max_attempts: int = MAX_ATTEMPTS,
         listeners: Sequence[CardListener] = (),
     ) -> None:
-        self.model = model or load_model(get_settings().model_version)
+        self.model = model or active_model()
         self.facts = facts or FactsRepository()
         self.scores = scores or ScoresRepository()
         self._clock = clock
         self._sleep = sleep
         self._max_attempts = max_attempts
         self._listeners = tuple(listeners)
+        self._model_checked = False
         self.tally = Tally()
+
+    def _follow_active(self, stored: Mapping[int, StoredCard]) -> None:
+        """A stored card of another version may mean a model was activated since this rescorer read the
+        active one: check once (one GetItem) and follow it, so that no rescore writes a card of the retired
+        model over one of the new (the activation's job would not come back to it)."""
+        if self._model_checked or all(
+            card.card_dict.get("model_version", self.model.version) == self.model.version
+            for card in stored.values()
+        ):
+            return
+        self._model_checked = True
+        latest = active_model(fresh=True)
+        if latest.version != self.model.version:
+            logger.info("following the newly active model", extra={"model_version": latest.version})
+            self.model = latest
 
     def rescore(self, request: RescoreRequest) -> list[OutboxRecord]:
         """Rescore every pair of a message, each enterprise once; return the outbox records written."""
@@ -199,6 +218,7 @@ class Rescorer:
         for attempt in range(1, self._max_attempts + 1):
             data = self.facts.load(credit_code)
             stored = self.scores.load(credit_code)
+            self._follow_active(stored)
             writes = plan(self.model, data, stored, periods, batch_id=batch_id, now=self._clock())
             if not writes:
                 return []

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.domain.events import ChangeEvent
+from chalicelib.domain.events import WHITELIST_TOPIC, ChangeEvent
 from chalicelib.stores.tables import OutboxItem
 
 PENDING: Final = "pending"
@@ -25,17 +25,30 @@ class OutboxRecord:
     created_at: str
     body: dict[str, Any]  # the event's message body
     attributes: dict[str, str]  # its SNS message attributes
+    topic: str = WHITELIST_TOPIC  # the topic it goes to (the relay picks the publisher by it)
 
 
 def new_item(event: ChangeEvent, created_at: str) -> OutboxItem:
     """The item a transaction writes beside the state change that `event` describes."""
     return OutboxItem(
-        event.id, status=PENDING, created_at=created_at, body=event.body, attributes=event.attributes
+        event.id,
+        status=PENDING,
+        created_at=created_at,
+        body=event.body,
+        attributes=event.attributes,
+        topic=None if event.topic == WHITELIST_TOPIC else event.topic,  # whitelist items stay as they were
     )
 
 
 def record_of(item: OutboxItem) -> OutboxRecord:
-    return OutboxRecord(item.id, item.status, item.created_at, dict(item.body), dict(item.attributes))
+    return OutboxRecord(
+        item.id,
+        item.status,
+        item.created_at,
+        dict(item.body),
+        dict(item.attributes),
+        item.topic or WHITELIST_TOPIC,
+    )
 
 
 def load(ids: Iterable[str]) -> list[OutboxRecord]:

@@ -23,6 +23,21 @@ scores   pk "E#<credit_code>"
 batches  pk batch_id; GSI by_key (key, received_at) for GET /batches?key=
 outbox   pk event id; GSI by_status (status, created_at) for the relay's drain of pending events
 api_keys pk key_hash (sha256 of the key); role, label, revoked
+policies pk "P#<policy_id>"
+           sk "HEAD"                         the policy as it is now (status, version, content)
+           sk "V#<version:06d>"              each version's content, kept (drafts edited, then frozen)
+         GSIs on heads only: catalogue ("policies", "<created_at>#<id>") for GET /policies;
+           by_period_status ("<period>#<status>", same range) for the published policies of a period
+policy_matches pk "M#<policy_id>#<shard>" (the city of the enterprise: no policy sits on one hot key)
+           sk "<credit_code>"                the match state of (policy, enterprise): matched, sequence,
+                                             reasons, delivery state
+         GSI by_enterprise ("<credit_code>#<period>", policy_id), sparse: current matches only
+jobs     pk job_id; sk "JOB" (the job: status, counters, set of counted chunks, result)
+                     sk "CHUNK#<n>" (one chunk's partial result, for the job's finisher)
+models   pk "M" (the registry is a few dozen items: one partition, listed by one Query)
+           sk version                       a model: status, source (the YAML text)
+           sk "@active"                     the pointer to the active version
+support  see chalicelib/stores/support.py (records and their versions, five indexes)
 """
 
 from __future__ import annotations
@@ -33,6 +48,7 @@ from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
     NumberAttribute,
+    NumberSetAttribute,
     UnicodeAttribute,
     VersionAttribute,
 )
@@ -192,6 +208,7 @@ class OutboxItem(Model):
     sent_at = UnicodeAttribute(null=True)
     body = JSONAttribute()  # the contract 4 message body
     attributes = JSONAttribute()  # the contract 4 message attributes (String values)
+    topic = UnicodeAttribute(null=True)  # which topic: absent for whitelist events, "policy" (contract 9)
 
     by_status = ByStatusIndex()
 
@@ -208,9 +225,220 @@ class ApiKeyItem(Model):
     label = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     revoked = BooleanAttribute(default=False)
+    org = UnicodeAttribute(null=True)  # the institution of a bank key, the department of a department key
 
 
-ALL_MODELS: tuple[type[Model], ...] = (FactItem, ScoreItem, BatchItem, OutboxItem, ApiKeyItem)
+# --- jobs ------------------------------------------------------------------------------------
+
+
+class JobItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.jobs_table
+
+    job_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    # the job (sk "JOB")
+    status = UnicodeAttribute(null=True)  # running | succeeded | failed
+    period = NumberAttribute(null=True)
+    params = JSONAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    finished_at = UnicodeAttribute(null=True)
+    total = NumberAttribute(default=0)  # enterprises, known once planned
+    done = NumberAttribute(default=0)  # enterprises of the counted chunks
+    chunks = NumberAttribute(null=True)  # chunk messages sent; null while planning
+    chunks_counted = NumberAttribute(default=0)
+    chunks_done = NumberSetAttribute(null=True)  # chunk numbers counted: a redelivery counts once
+    result = JSONAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    # a chunk's partial result (sk "CHUNK#<n>")
+    partial = JSONAttribute(null=True)
+
+
+# --- model registry --------------------------------------------------------------------------
+
+
+class ModelItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.models_table
+
+    pk = UnicodeAttribute(hash_key=True)
+    version = UnicodeAttribute(range_key=True)
+    created_at = UnicodeAttribute()
+    status = UnicodeAttribute(null=True)  # active | candidate | retired (model items)
+    source = UnicodeAttribute(null=True)  # the model file's text
+    activated_at = UnicodeAttribute(null=True)
+    retired_at = UnicodeAttribute(null=True)
+    # the pointer item ("@active")
+    active_version = UnicodeAttribute(null=True)
+    activation_job_id = UnicodeAttribute(null=True)
+
+
+# --- support records (key formats: chalicelib/stores/support.py) -------------------------------
+
+
+class _SupportRecentIndex(GlobalSecondaryIndex["SupportItem"]):
+    """Current records newest first (`recent_sk` = "<recorded_at>#<record_id>")."""
+
+    recent_sk = UnicodeAttribute(range_key=True)
+
+
+class SupportByOrgIndex(_SupportRecentIndex):
+    class Meta:
+        index_name = "by_org"
+        projection = AllProjection()
+
+    gsi_org = UnicodeAttribute(hash_key=True)
+
+
+class SupportByEnterpriseIndex(_SupportRecentIndex):
+    class Meta:
+        index_name = "by_enterprise"
+        projection = AllProjection()
+
+    gsi_enterprise = UnicodeAttribute(hash_key=True)
+
+
+class SupportByShardIndex(_SupportRecentIndex):
+    class Meta:
+        index_name = "by_shard"
+        projection = AllProjection()
+
+    gsi_shard = UnicodeAttribute(hash_key=True)
+
+
+class SupportByPeriodIndex(_SupportRecentIndex):
+    class Meta:
+        index_name = "by_period"
+        projection = AllProjection()
+
+    gsi_period = UnicodeAttribute(hash_key=True)
+
+
+class SupportPendingIndex(GlobalSecondaryIndex["SupportItem"]):
+    """Sparse: only applications of whitelisted enterprises still waiting for a decision."""
+
+    class Meta:
+        index_name = "by_pending"
+        projection = AllProjection()
+
+    pending_shard = UnicodeAttribute(hash_key=True)
+    pending_sk = UnicodeAttribute(range_key=True)
+
+
+class SupportItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.support_table
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    record = JSONAttribute()  # the contract 8 record of this version
+    version = NumberAttribute()
+    # current items only: filters and index keys
+    org = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)
+    period = NumberAttribute(null=True)
+    region_code = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    recent_sk = UnicodeAttribute(null=True)
+    gsi_org = UnicodeAttribute(null=True)
+    gsi_enterprise = UnicodeAttribute(null=True)
+    gsi_shard = UnicodeAttribute(null=True)
+    gsi_period = UnicodeAttribute(null=True)
+    pending_shard = UnicodeAttribute(null=True)
+    pending_sk = UnicodeAttribute(null=True)
+
+    by_org = SupportByOrgIndex()
+    by_enterprise = SupportByEnterpriseIndex()
+    by_shard = SupportByShardIndex()
+    by_period = SupportByPeriodIndex()
+    by_pending = SupportPendingIndex()
+
+
+# --- policies (contract 9) ---------------------------------------------------------------------
+
+
+class PolicyCatalogueIndex(GlobalSecondaryIndex["PolicyItem"]):
+    class Meta:
+        index_name = "catalogue"
+        projection = AllProjection()
+
+    gsi_catalogue = UnicodeAttribute(hash_key=True)
+    created_sk = UnicodeAttribute(range_key=True)
+
+
+class PolicyByPeriodStatusIndex(GlobalSecondaryIndex["PolicyItem"]):
+    class Meta:
+        index_name = "by_period_status"
+        projection = AllProjection()
+
+    gsi_period_status = UnicodeAttribute(hash_key=True)
+    created_sk = UnicodeAttribute(range_key=True)
+
+
+class PolicyItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.policies_table
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    policy_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    policy_kind = UnicodeAttribute()
+    issuer = UnicodeAttribute()
+    period = NumberAttribute()
+    version = NumberAttribute()  # the content version (the optimistic lock of edits, too)
+    doc = JSONAttribute()  # the whole policy record as the API shows it
+    created_sk = UnicodeAttribute(null=True)
+    gsi_catalogue = UnicodeAttribute(null=True)
+    gsi_period_status = UnicodeAttribute(null=True)
+
+    catalogue = PolicyCatalogueIndex()
+    by_period_status = PolicyByPeriodStatusIndex()
+
+
+class MatchByEnterpriseIndex(GlobalSecondaryIndex["PolicyMatchItem"]):
+    class Meta:
+        index_name = "by_enterprise"
+        projection = AllProjection()
+
+    gsi_enterprise = UnicodeAttribute(hash_key=True)
+    policy_id = UnicodeAttribute(range_key=True)
+
+
+class PolicyMatchItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.policy_matches_table
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    policy_id = UnicodeAttribute()
+    credit_code = UnicodeAttribute()
+    period = NumberAttribute()
+    name = UnicodeAttribute(null=True)
+    region_code = UnicodeAttribute(null=True)
+    stage = UnicodeAttribute(null=True)
+    score = UnicodeAttribute(null=True)  # Decimal as text
+    grade = UnicodeAttribute(null=True)
+    matched = BooleanAttribute(default=False)
+    sequence = NumberAttribute(default=0)  # events published so far for (policy, enterprise)
+    changed_at = UnicodeAttribute()
+    reasons = JSONAttribute(null=True)  # the reasons at the last change
+    delivery_state = UnicodeAttribute(null=True)  # pending | delivered | failed (matches only)
+    delivery_attempts = NumberAttribute(default=0)
+    delivery_last_status = NumberAttribute(null=True)  # the last HTTP status; null: no answer
+    delivered_at = UnicodeAttribute(null=True)
+    gsi_enterprise = UnicodeAttribute(null=True)
+
+    by_enterprise = MatchByEnterpriseIndex()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    *(FactItem, ScoreItem, BatchItem, OutboxItem, ApiKeyItem),
+    *(JobItem, ModelItem, PolicyItem, PolicyMatchItem, SupportItem),
+)
 
 
 def create_tables(wait: bool = True) -> None:

@@ -21,7 +21,8 @@ from chalicelib.api.auth import department_ids, issue_key
 from chalicelib.settings import get_settings
 from scripts.provision import Resources, provision
 from scripts.synthetic import seed_many
-from tests.aws.api_helpers import ROLES, SEEDED_PERIOD, Call, Stack, api_app
+from tests.aws.api_helpers import BANK_ORG, ROLES, SEEDED_PERIOD, Call, Stack, api_app
+from tests.aws.model_life_helpers import Api
 
 
 @pytest.fixture(scope="package")
@@ -36,16 +37,22 @@ def _provisioned() -> Iterator[Resources]:
         resources = provision(get_settings())
         os.environ["RESCORE_QUEUE_URL"] = resources.rescore_queue_url
         os.environ["WHITELIST_TOPIC_ARN"] = resources.whitelist_topic_arn
+        os.environ["POLICY_TOPIC_ARN"] = resources.policy_topic_arn
+        os.environ["POLICY_DELIVERY_QUEUE_URL"] = resources.policy_delivery_queue_url
         get_settings.cache_clear()
         try:
             yield resources
         finally:
             del os.environ["RESCORE_QUEUE_URL"], os.environ["WHITELIST_TOPIC_ARN"]
+            del os.environ["POLICY_TOPIC_ARN"], os.environ["POLICY_DELIVERY_QUEUE_URL"]
             get_settings.cache_clear()
 
 
 def _empty(resources: Resources) -> None:
     """Every table, queue, subscription and object gone back to what provisioning made."""
+    from chalicelib.services.model_registry import forget_cache
+
+    forget_cache()  # the active model version this container remembers
     session = boto3.session.Session(region_name=resources.region)
     ddb = session.client("dynamodb")
     for name in ddb.list_tables()["TableNames"]:
@@ -67,8 +74,14 @@ def _empty(resources: Resources) -> None:
         else:
             sqs.delete_queue(QueueUrl=url)  # a test's subscriber queue
     sns = session.client("sns")
+    provisioned = {  # subscriptions provisioning made (the 赣企通 delivery queue's) stay
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        for url in kept
+        if url
+    }
     for sub in sns.list_subscriptions()["Subscriptions"]:
-        sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
+        if sub["Endpoint"] not in provisioned:
+            sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
     s3 = session.client("s3")
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=resources.upload_bucket):
         versions = page.get("Versions", []) + page.get("DeleteMarkers", [])
@@ -102,7 +115,10 @@ def client(api_aws: Resources) -> Iterator[Client]:
 @pytest.fixture(scope="module")
 def keys(api_aws: Resources) -> dict[str, str]:
     departments = department_ids(get_settings().model_version)
-    return {role: issue_key(role, f"test {role}", departments=departments) for role in ROLES}
+    orgs = {"bank": BANK_ORG}  # contract 7: every bank key belongs to an institution
+    return {
+        role: issue_key(role, f"test {role}", departments=departments, org=orgs.get(role)) for role in ROLES
+    }
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +141,15 @@ def aws_calls(monkeypatch: pytest.MonkeyPatch) -> list[Call]:
 
     monkeypatch.setattr(BaseClient, "_make_api_call", recording)
     return calls
+
+
+@pytest.fixture
+def api(aws: Resources) -> Iterator[Api]:
+    """The API in process with a key per role, on an empty stack (the model's life tests)."""
+    departments = department_ids(get_settings().model_version)
+    orgs = {"bank": BANK_ORG}
+    keys = {
+        role: issue_key(role, f"test {role}", departments=departments, org=orgs.get(role)) for role in ROLES
+    }
+    with Client(api_app()) as client:
+        yield Api(client, keys)

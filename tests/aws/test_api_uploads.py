@@ -11,7 +11,7 @@ import requests
 from chalice.test import Client
 
 from chalicelib.settings import get_settings
-from tests.aws.api_helpers import post_json
+from tests.aws.api_helpers import get_json, post_json
 
 
 def test_a_department_gets_a_capped_post_for_its_own_folder(
@@ -60,23 +60,16 @@ def test_extensions_are_case_insensitive(client: Client, keys: dict[str, str], a
         assert post_json(client, "/uploads", keys["department:registry"], {"filename": name})[0] == 200
 
 
-def test_rescore_is_accepted(
-    client: Client, keys: dict[str, str], api_aws: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from chalicelib.services import rescore
-
-    asked: list[int | None] = []
-
-    def request_full_rescore(period: int | None) -> int:
-        asked.append(period)
-        return 41
-
-    monkeypatch.setattr(rescore, "request_full_rescore", request_full_rescore)
-    assert post_json(client, "/rescore", keys["admin"], {"period": 2024}) == (
-        202,
-        {"status": "accepted", "period": 2024, "queued": 41},
-    )
-    assert post_json(client, "/rescore", keys["admin"], {})[1]["period"] is None
-    assert asked == [2024, None]
+def test_rescore_is_accepted_as_a_job(client: Client, keys: dict[str, str], api_aws: Any) -> None:
+    status, body = post_json(client, "/rescore", keys["admin"], {"period": 2024})
+    assert status == 202
+    assert (body["status"], body["period"], body["queued"]) == ("accepted", 2024, 0)
+    status, job = get_json(client, f"/jobs/{body['job_id']}", keys["admin"])
+    assert status == 200
+    assert (job["kind"], job["period"], job["status"], job["planned"]) == ("rescore", 2024, "running", False)
+    everything = post_json(client, "/rescore", keys["admin"], {})[1]
+    assert everything["period"] is None and everything["job_id"] != body["job_id"]
+    assert get_json(client, "/jobs/nope", keys["admin"])[1]["code"] == "JOB_NOT_FOUND"
+    assert get_json(client, f"/jobs/{body['job_id']}", keys["bank"])[0] == 403
     status, problem = post_json(client, "/rescore", keys["admin"], {"period": 1990})
     assert (status, problem["code"]) == (400, "INVALID_PERIOD")

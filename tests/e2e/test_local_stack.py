@@ -168,6 +168,105 @@ def test_upload_through_s3_yields_report_scores_and_events(stack: dict[str, Any]
     assert entered[0]["sequence"] == 1
 
 
+def _post(stack: dict[str, Any], path: str, key: str, body: Any) -> tuple[int, Any]:
+    req = urllib.request.Request(
+        stack["api_url"] + path,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"X-API-Key": key, "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"null")
+
+
+def _ganqitong_lines(stack: dict[str, Any]) -> list[dict[str, Any]]:
+    path = Path(stack["ganqitong_log"])
+    path = path if path.is_absolute() else ROOT / path
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_policy_publish_pushes_to_ganqitong_once_and_an_upload_moves_a_match(stack: dict[str, Any]) -> None:
+    """Contract 9 end to end; runs after the upload test above, which made A whitelisted for 2025."""
+    assert stack["policy_topic_arn"].startswith("arn:aws-cn:sns:")
+    assert stack["ganqitong_url"].startswith("http://127.0.0.1:")
+    sqs, sns = _client(stack, "sqs"), _client(stack, "sns")
+    queue = sqs.create_queue(QueueName="e2e-policy-subscriber")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(
+        TopicArn=stack["policy_topic_arn"],
+        Protocol="sqs",
+        Endpoint=arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    year = time.gmtime().tm_year
+    status, draft = _post(
+        stack,
+        "/policies",
+        stack["api_keys"]["admin"],
+        {
+            "title": "南昌市科技型企业积分贷贴息",
+            "kind": "finance",
+            "period": 2025,
+            "valid_from": f"{year}-01-01",
+            "valid_to": f"{year}-12-31",
+            "criteria": {
+                "all": [
+                    {"field": "whitelisted", "op": "==", "value": True},
+                    {"field": "region_code", "op": "prefix", "value": ["3601"]},
+                ]
+            },
+        },
+    )
+    assert status == 201, draft
+    admin = stack["api_keys"]["admin"]
+    status, published = _post(stack, f"/policies/{draft['policy_id']}/publish", admin, {})
+    assert status == 202 and published["job_id"], published
+
+    def pushed() -> list[dict[str, Any]]:
+        return [line for line in _ganqitong_lines(stack) if line["body"]["policy_id"] == draft["policy_id"]]
+
+    deadline = time.monotonic() + 90
+    while not pushed() and time.monotonic() < deadline:
+        time.sleep(1)
+    (line,) = pushed()
+    assert line["body"]["credit_code"] == A and line["body"]["type"] == "policy.matched"
+    assert line["headers"]["Idempotency-Key"] == line["body"]["id"]
+
+    deadline = time.monotonic() + 60
+    state = None
+    while state != "delivered" and time.monotonic() < deadline:
+        time.sleep(1)
+        status, matches = _get(stack, f"/policies/{draft['policy_id']}/matches", "admin")
+        assert status == 200, matches
+        state = matches["items"][0]["delivery"]["state"] if matches["items"] else None
+    assert state == "delivered"
+    status, mine = _get(stack, f"/enterprises/{A}/policies?period=2025", "bank")
+    assert draft["policy_id"] in [p["policy_id"] for p in mine["items"]]
+
+    # a credit upload makes A a dishonest debtor (a veto): it leaves the whitelist and the policy
+    s3 = _client(stack, "s3")
+    credit = f"credit_code,period,dishonest_debtor\n{A},2025,是\n"
+    s3.put_object(Bucket=stack["upload_bucket"], Key="incoming/credit/失信名单.csv", Body=credit.encode())
+    assert _wait_report(s3, stack["upload_bucket"], "incoming/credit/失信名单.csv")["status"] == "completed"
+    events: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 90
+    while not any(e["type"] == "policy.unmatched" for e in events) and time.monotonic() < deadline:
+        got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1, MaxNumberOfMessages=10)
+        events += [json.loads(m["Body"]) for m in got.get("Messages", [])]
+    time.sleep(3)  # anything doubled would arrive now
+    got = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1, MaxNumberOfMessages=10)
+    events += [json.loads(m["Body"]) for m in got.get("Messages", [])]
+    mine_events = [(e["type"], e["sequence"]) for e in events if e["policy_id"] == draft["policy_id"]]
+    assert sorted(mine_events) == [("policy.matched", 1), ("policy.unmatched", 2)]
+    assert len(pushed()) == 1  # unmatched is not pushed
+    status, mine = _get(stack, f"/enterprises/{A}/policies?period=2025", "bank")
+    assert draft["policy_id"] not in [p["policy_id"] for p in mine["items"]]
+
+
 def _process_tree(pid: int) -> set[int]:
     """`pid` and every process below it, from /proc (a restarted server shows up as a new pid)."""
     children: dict[int, list[int]] = {}
@@ -204,3 +303,47 @@ def test_the_api_process_stays_the_same_across_200_requests_while_files_change(s
         probe.unlink(missing_ok=True)
     assert failures == []
     assert _process_tree(stack["api_pid"]) == before
+
+
+def test_banks_write_support_through_the_api_and_files(stack: dict[str, Any]) -> None:
+    """Runs after the upload test: enterprise A is scored and whitelisted for 2025."""
+    banks = stack["bank_keys"]
+    assert len(banks) >= 2 and stack["api_keys"]["bank"] in banks.values()
+    org, key = next(iter(banks.items()))
+    loan = {
+        "credit_code": A,
+        "external_ref": "E2E-1",
+        "kind": "loan",
+        "status": "applied",
+        "amount_wan": 300,
+        "rate_pct": 3.5,
+        "term_months": 12,
+        "collateral": "credit",
+        "occurred_on": "2026-01-05",
+        "period": 2025,
+    }
+    status, record = _post(stack, "/support", key, loan)
+    assert status == 201 and record["org"] == org and record["whitelisted_at_time"] is True, record
+    status, record = _post(stack, "/support", key, {**loan, "status": "approved"})
+    assert status == 200 and record["version"] == 2
+    other = next(k for o, k in banks.items() if o != org)
+    assert _get_key(stack, f"/support/{record['record_id']}", other)[0] == 404
+
+    s3 = _client(stack, "s3")
+    text = "credit_code,external_ref,kind,status,amount_wan,occurred_on,period\n"
+    text += f"{A},E2E-F1,credit_line,disbursed,100,2026-01-06,2025\n"
+    text += f"{A},E2E-F2,loan,disbursed,-1,2026-01-06,2025\n"
+    s3.put_object(Bucket=stack["upload_bucket"], Key=f"support/{org}/e2e.csv", Body=text.encode())
+    report = _wait_report(s3, stack["upload_bucket"], f"support/{org}/e2e.csv")
+    assert report["rows"]["accepted"] == 1 and report["row_errors"][0]["column"] == "amount_wan"
+    status, mine = _get_key(stack, f"/enterprises/{A}/support", key)
+    assert status == 200 and {r["external_ref"] for r in mine["items"]} == {"E2E-1", "E2E-F1"}
+
+
+def _get_key(stack: dict[str, Any], path: str, key: str) -> tuple[int, Any]:
+    req = urllib.request.Request(stack["api_url"] + path, headers={"X-API-Key": key})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"null")

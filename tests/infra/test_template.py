@@ -18,7 +18,7 @@ from tests.infra.conftest import Packaged
 pytestmark = pytest.mark.slow  # packages the app once per stage
 
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = {"APIHandler", "Ingest", "Rescore", "RelayOutbox"}
+FUNCTIONS = {"APIHandler", "Ingest", "Rescore", "RelayOutbox", "Jobs", "DeliverPolicies"}
 POLICY_RESOURCE_TYPES = {"AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy"}
 NO_VALUE = {"Ref": "AWS::NoValue"}
 
@@ -146,7 +146,9 @@ def test_every_allowed_resource_is_a_resource_of_the_stack(packaged: Packaged) -
         assert "NotResource" not in statement, name
         for target in as_list(statement["Resource"]):
             assert target != "*", f"{name}: {statement.get('Sid')} on *"
-            assert refs(target) & set(packaged.resources), f"{name}: {target} names no resource of the stack"
+            # a template parameter may name what the stack cannot create (an SSM SecureString)
+            known = set(packaged.resources) | set(packaged.template.get("Parameters", {}))
+            assert refs(target) & known, f"{name}: {target} names no resource of the stack"
 
 
 def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
@@ -163,7 +165,7 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
 @pytest.mark.parametrize(
     ("actions", "resource", "path", "holders"),
     [
-        (["sns:Publish"], "WhitelistTopic", "", {"RelayOutbox", "Rescore"}),  # rescore relays at once
+        (["sns:Publish"], "WhitelistTopic", "", {"RelayOutbox", "Rescore", "Jobs"}),  # both relay at once
         (["s3:PutObject"], "UploadBucket", "/incoming/", {"APIHandler"}),  # signs the presigned POST
         (["s3:GetObject"], "UploadBucket", "/incoming/", {"Ingest"}),
         (["s3:PutObject"], "UploadBucket", "/reports/", {"Ingest"}),
@@ -171,13 +173,39 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
         (["sqs:ReceiveMessage", "sqs:DeleteMessage"], "RescoreQueue", "", {"Rescore"}),
         (["sqs:SendMessage"], "RescoreQueue", "", {"Ingest", "APIHandler"}),
         (["dynamodb:PutItem", "dynamodb:BatchWriteItem"], "FactsTable", "", {"Ingest"}),
-        (["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], "ScoresTable", "", {"Rescore"}),
-        (["dynamodb:PutItem"], "OutboxTable", "", {"Rescore"}),
-        (["dynamodb:UpdateItem"], "OutboxTable", "", {"RelayOutbox", "Rescore"}),  # marks events sent
+        (
+            ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+            "ScoresTable",
+            "",
+            {"Rescore", "Jobs"},
+        ),
+        (["dynamodb:PutItem"], "SupportTable", "", {"APIHandler", "Ingest"}),  # POST /support, files
+        (["s3:GetObject"], "UploadBucket", "/support/", {"Ingest"}),
+        (["s3:PutObject"], "UploadBucket", "/support/", {"APIHandler"}),
+        (["dynamodb:Scan", "dynamodb:DeleteItem"], "SupportTable", "", set()),
+        (["dynamodb:PutItem"], "OutboxTable", "", {"Rescore", "Jobs"}),
+        (["dynamodb:UpdateItem"], "OutboxTable", "", {"RelayOutbox", "Rescore", "Jobs"}),  # marks events sent
+        (["sqs:ReceiveMessage", "sqs:DeleteMessage"], "JobsQueue", "", {"Jobs"}),
+        (["sqs:SendMessage"], "JobsQueue", "", {"APIHandler", "Jobs"}),  # a job's plan step sends its chunks
+        (["dynamodb:UpdateItem"], "JobsTable", "", {"Jobs"}),
+        (["dynamodb:PutItem", "dynamodb:UpdateItem"], "ModelsTable", "", {"APIHandler"}),
+        (["dynamodb:GetItem"], "ModelsTable", "", {"APIHandler", "Ingest", "Rescore", "Jobs"}),
         (["dynamodb:GetItem"], "ApiKeysTable", "", {"APIHandler"}),
         (["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], "ApiKeysTable", "", set()),
         (["dynamodb:Scan"], "FactsTable", "", set()),
         (["dynamodb:Scan"], "ScoresTable", "", set()),
+        (["sns:Publish"], "PolicyTopic", "", {"RelayOutbox", "Rescore", "Jobs"}),  # relay at once
+        (
+            ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
+            "PolicyDeliveryQueue",
+            "",
+            {"DeliverPolicies"},
+        ),
+        (["dynamodb:UpdateItem"], "PolicyMatchesTable", "", {"DeliverPolicies"}),  # delivery state
+        (["dynamodb:PutItem"], "PolicyMatchesTable", "", {"Rescore", "Jobs"}),  # match changes
+        (["dynamodb:PutItem"], "PoliciesTable", "", {"APIHandler"}),
+        (["ssm:GetParameter"], "GanqitongTokenParameter", "", {"DeliverPolicies"}),
+        (["dynamodb:Scan"], "PolicyMatchesTable", "", set()),
     ],
 )
 def test_who_may_do_what(
@@ -287,10 +315,15 @@ def test_old_reports_expire(packaged: Packaged) -> None:
 
 def test_uploads_notify_the_uploads_queue(packaged: Packaged) -> None:
     bucket = packaged.resources["UploadBucket"]
-    (notification,) = bucket["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
-    assert notification["Event"] == "s3:ObjectCreated:*"
-    assert notification["Filter"] == {"S3Key": {"Rules": [{"Name": "prefix", "Value": "incoming/"}]}}
-    assert queue_of(packaged, notification["Queue"]) == "UploadsQueue"
+    notifications = bucket["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+    prefixes = []
+    for notification in notifications:  # department files (incoming/) and support files (support/)
+        assert notification["Event"] == "s3:ObjectCreated:*"
+        (rule,) = notification["Filter"]["S3Key"]["Rules"]
+        assert rule["Name"] == "prefix"
+        prefixes.append(rule["Value"])
+        assert queue_of(packaged, notification["Queue"]) == "UploadsQueue"
+    assert prefixes == ["incoming/", "support/"]
     assert bucket["DependsOn"] == "UploadsQueuePolicy"  # S3 tests the permission when configured
     (allow,) = [
         s
@@ -337,7 +370,12 @@ def test_visibility_timeout_is_at_least_six_function_timeouts(packaged: Packaged
         visibility = packaged.resources[queue]["Properties"]["VisibilityTimeout"]
         assert visibility >= 6 * timeout, (function, queue)
         consumed.add((function, queue))
-    assert consumed == {("Ingest", "UploadsQueue"), ("Rescore", "RescoreQueue")}
+    assert consumed == {
+        ("Ingest", "UploadsQueue"),
+        ("Rescore", "RescoreQueue"),
+        ("Jobs", "JobsQueue"),
+        ("DeliverPolicies", "PolicyDeliveryQueue"),
+    }
 
 
 def test_sqs_event_sources_report_batch_item_failures(packaged: Packaged) -> None:
@@ -346,7 +384,7 @@ def test_sqs_event_sources_report_batch_item_failures(packaged: Packaged) -> Non
         assert event.get("FunctionResponseTypes") == ["ReportBatchItemFailures"], function
         assert 2 <= event["ScalingConfig"]["MaximumConcurrency"] <= 1000, function
         sizes[function] = event["BatchSize"]
-    assert sizes == {"Ingest": 1, "Rescore": 10}
+    assert sizes == {"Ingest": 1, "Rescore": 10, "Jobs": 1, "DeliverPolicies": 10}
 
 
 # --- alarms --------------------------------------------------------------------------------------
@@ -373,7 +411,12 @@ def test_every_dead_letter_queue_has_a_depth_alarm(packaged: Packaged) -> None:
         for q in packaged.of_type("AWS::SQS::Queue").values()
         if "RedrivePolicy" in q["Properties"]
     }
-    assert dlqs == {"UploadsDeadLetterQueue", "RescoreDeadLetterQueue"}
+    assert dlqs == {
+        "UploadsDeadLetterQueue",
+        "RescoreDeadLetterQueue",
+        "JobsDeadLetterQueue",
+        "PolicyDeliveryDeadLetterQueue",
+    }
     alarms = _alarms(packaged, "AWS/SQS", "ApproximateNumberOfMessagesVisible")
     watched = set()
     for alarm in alarms:
@@ -413,10 +456,20 @@ RESOURCE_ENV = {
     "OUTBOX_TABLE": {"Ref": "OutboxTable"},
     "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"},
     "API_KEYS_TABLE": {"Ref": "ApiKeysTable"},
+    "SUPPORT_TABLE": {"Ref": "SupportTable"},
     "UPLOADS_QUEUE_NAME": {"Fn::GetAtt": ["UploadsQueue", "QueueName"]},
     "RESCORE_QUEUE_NAME": {"Fn::GetAtt": ["RescoreQueue", "QueueName"]},
     "RESCORE_QUEUE_URL": {"Ref": "RescoreQueue"},  # Ref of a queue is its URL
     "WHITELIST_TOPIC_ARN": {"Ref": "WhitelistTopic"},  # Ref of a topic is its ARN
+    "JOBS_TABLE": {"Ref": "JobsTable"},
+    "MODELS_TABLE": {"Ref": "ModelsTable"},
+    "JOBS_QUEUE_NAME": {"Fn::GetAtt": ["JobsQueue", "QueueName"]},
+    "JOBS_QUEUE_URL": {"Ref": "JobsQueue"},
+    "POLICIES_TABLE": {"Ref": "PoliciesTable"},
+    "POLICY_MATCHES_TABLE": {"Ref": "PolicyMatchesTable"},
+    "POLICY_TOPIC_ARN": {"Ref": "PolicyTopic"},
+    "POLICY_DELIVERY_QUEUE_NAME": {"Fn::GetAtt": ["PolicyDeliveryQueue", "QueueName"]},
+    "POLICY_DELIVERY_QUEUE_URL": {"Ref": "PolicyDeliveryQueue"},
     "APP_STAGE": {"Ref": "Stage"},
 }
 

@@ -1,0 +1,339 @@
+"""Policy matching: figures printed, nothing asserted.
+
+    python -m bench.bench_matching [ENTERPRISES] [POLICIES]   (defaults 1,000 and 10)
+
+1. Criteria evaluation on one core: leaf evaluations per second (every leaf, as reasons need them;
+   target >= 200,000), the same with the reasons built (`explain`), and enterprises per second with
+   short-circuit (`matches`, what the fan-out calls), over 10,000 synthetic cards and a realistic
+   tree of 8 leaves.
+2. Publish to last delivery, in one process over moto (mock_aws, with the local stack's moto
+   speedups): N scored enterprises, P policies published through the jobs queue (`policy_match`
+   chunks), events through the outbox to SNS, the delivery queue drained into the stand-in 赣企通
+   receiver. Wall time from the first publish to the last push received; DynamoDB requests per
+   matched (policy, enterprise), counted at botocore's single entry point.
+
+The end-to-end part defaults to 1,000 enterprises, not 10,000: moto's SQS costs O(queue depth) per
+message (10,000 SNS -> SQS deliveries took 16 minutes here), so 10 policies over 10,000 enterprises
+(~25,000 pushes) would measure moto, not this code. Pass 10000 to run it anyway.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from scripts.offline_aws import use_fake_aws
+
+use_fake_aws("bench", log_level="ERROR")
+
+import os  # noqa: E402
+import random  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections import Counter  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+from decimal import Decimal  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import moto  # noqa: E402
+from botocore.client import BaseClient  # noqa: E402
+
+from chalicelib.domain.model.schema import STAGES, load_model  # noqa: E402
+from chalicelib.domain.policies.criteria import parse_criteria  # noqa: E402
+from chalicelib.domain.policies.evaluation import Criteria, Subject  # noqa: E402
+from chalicelib.domain.policies.vocabulary import vocabulary_of  # noqa: E402
+from chalicelib.domain.records import CategoryScore, IndicatorScore, ScoreCard  # noqa: E402
+from chalicelib.domain.regions import CITIES  # noqa: E402
+from scripts.moto_speedups import cheapen_moto_transactions, index_moto_queries, plain_moto_responses  # noqa: E402
+
+P = 2025
+MODEL = load_model("jx-2025.1-provisional")
+VOCAB = vocabulary_of(MODEL)
+TREE: dict[str, Any] = {
+    "all": [
+        {"field": "whitelisted", "op": "==", "value": True},
+        {"field": "stage", "op": "in", "value": ["startup", "growth"]},
+        {"field": "region_code", "op": "prefix", "value": ["3601", "3607", "3609"]},
+        {"not": {"field": "veto", "op": "==", "value": True}},
+        {
+            "any": [
+                {"field": "indicator.invention_patents", "op": ">=", "value": 1},
+                {"field": "category.tech_innovation", "op": ">=", "value": 200},
+                {"field": "indicator.high_tech_enterprise", "op": "==", "value": True},
+            ]
+        },
+        {"field": "score", "op": ">", "value": 599.99},
+    ]
+}
+INDICATORS = ("invention_patents", "rd_expense", "high_level_talent", "operating_revenue")
+
+
+def _subjects(n: int, rng: random.Random) -> list[Subject]:
+    cities = list(CITIES)
+    out: list[Subject] = []
+    for _ in range(n):
+        out.append(
+            {
+                "whitelisted": rng.random() < 0.4,
+                "veto": rng.random() < 0.02,
+                "stage": rng.choice(STAGES),
+                "region_code": rng.choice(cities) + f"{rng.randrange(100):02d}",
+                "score": Decimal(rng.randrange(0, 100_000)) / 100,
+                "category.tech_innovation": Decimal(rng.randrange(0, 40_000)) / 100,
+                "indicator.invention_patents": Decimal(rng.randrange(0, 5)) if rng.random() < 0.7 else None,
+                "indicator.high_tech_enterprise": rng.random() < 0.3,
+            }
+        )
+    return out
+
+
+def bench_evaluation() -> None:
+    criteria = Criteria(parse_criteria(TREE, VOCAB))
+    subjects = _subjects(10_000, random.Random(1))
+    started = time.perf_counter()
+    rounds = 0
+    while time.perf_counter() - started < 2.0:
+        for s in subjects:
+            criteria.leaf_results(s)
+        rounds += 1
+    raw_rate = rounds * len(subjects) * criteria.leaf_count / (time.perf_counter() - started)
+    started = time.perf_counter()
+    rounds = 0
+    while time.perf_counter() - started < 2.0:
+        for s in subjects:
+            criteria.explain(s)
+        rounds += 1
+    explain_s = time.perf_counter() - started
+    leaf_rate = rounds * len(subjects) * criteria.leaf_count / explain_s
+    started = time.perf_counter()
+    rounds = matched = 0
+    while time.perf_counter() - started < 2.0:
+        matched = sum(criteria.matches(s) for s in subjects)
+        rounds += 1
+    match_s = time.perf_counter() - started
+    print(f"criteria: {criteria.leaf_count} leaves, {matched} of {len(subjects)} synthetic cards match")
+    print(f"  every leaf:                         {raw_rate:,.0f} leaf evaluations/s (target >= 200,000)")
+    print(f"  explain (every leaf, with reasons): {leaf_rate:,.0f} leaf evaluations/s")
+    print(f"  matches (short-circuit):            {rounds * len(subjects) / match_s:,.0f} enterprises/s")
+
+
+# --- publish to last delivery ----------------------------------------------------------------------
+
+
+def _card(code: str, rng: random.Random) -> ScoreCard:
+    stage = rng.choice(STAGES)
+    score = Decimal(rng.randrange(20_000, 95_000)) / 100
+    indicators = tuple(
+        IndicatorScore(
+            id=i,
+            name_zh=MODEL.indicator(i).name_zh,
+            category=MODEL.indicator(i).category,
+            value=Decimal(rng.randrange(0, 8)) if rng.random() < 0.8 else None,
+            points=Decimal("10.00"),
+            max_points=Decimal("80"),
+            source_department=MODEL.indicator(i).source,
+            batch_id="bench",
+            explanation="",
+        )
+        for i in INDICATORS
+    )
+    categories = tuple(
+        CategoryScore(id=c.id, points=Decimal(rng.randrange(0, 40_000)) / 100, max=Decimal(400))
+        for c in MODEL.categories
+    )
+    veto = rng.random() < 0.02
+    return ScoreCard(
+        credit_code=code,
+        period=P,
+        model_version=MODEL.version,
+        stage=stage,
+        indicators=indicators,
+        categories=categories,
+        core=score,
+        bonus=Decimal(0),
+        deductions=Decimal(0),
+        veto=veto,
+        score=score,
+        grade=MODEL.grade_for(score),
+        whitelisted=score >= MODEL.whitelist.min_score and not veto,
+        completeness=Decimal("0.8889"),
+    )
+
+
+def _seed(n: int) -> None:
+    from chalicelib.domain.creditcode import check_character
+    from chalicelib.domain.records import Master
+    from chalicelib.stores.scores import CardWrite, card_item
+    from chalicelib.stores.tables import ScoreItem
+
+    rng = random.Random(7)
+    cities = list(CITIES)
+    with ScoreItem.batch_write() as batch:
+        for k in range(n):
+            region = rng.choice(cities) + "02"
+            first17 = f"91{region}{k:09d}"
+            code = first17 + check_character(first17)
+            master = Master(code, f"企业{k}", datetime(2015, 1, 1).date(), region, "C39")
+            write = CardWrite(
+                _card(code, rng), master, None, None, None, "bench", "2026-01-01T00:00:00.000000Z"
+            )
+            batch.save(card_item(write))
+
+
+def _policies(count: int) -> list[dict[str, Any]]:
+    today = datetime.now(UTC).date()
+    shapes = [
+        {"all": [{"field": "whitelisted", "op": "==", "value": True}]},
+        {
+            "all": [
+                {"field": "stage", "op": "in", "value": ["startup", "growth"]},
+                {"field": "score", "op": ">=", "value": 450},
+            ]
+        },
+        {
+            "any": [
+                {"field": "indicator.invention_patents", "op": ">=", "value": 3},
+                {"field": "category.tech_innovation", "op": ">=", "value": 300},
+            ]
+        },
+        {
+            "all": [
+                {"field": "region_code", "op": "prefix", "value": ["3601", "3607"]},
+                {"not": {"field": "veto", "op": "==", "value": True}},
+            ]
+        },
+        {"all": [{"field": "indicator.high_level_talent", "op": ">=", "value": 4}]},
+    ]
+    return [
+        {
+            "title": f"基准政策 {n}",
+            "kind": "other",
+            "period": P,
+            "valid_from": (today - timedelta(days=1)).isoformat(),
+            "valid_to": (today + timedelta(days=30)).isoformat(),
+            "criteria": shapes[n % len(shapes)],
+        }
+        for n in range(count)
+    ]
+
+
+def _drain(url: str, handler: Any, *, batch: int) -> int:
+    """Run every message of a queue through a handler as its event source would; return invocations."""
+    import boto3
+
+    sqs = boto3.client("sqs")
+    calls = 0
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch, AttributeNames=["All"]).get(
+            "Messages", []
+        )
+        if not got:
+            return calls
+        records: list[dict[str, Any]] = [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": m.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws-cn:sqs:cn-northwest-1:123456789012:bench",
+                "awsRegion": "cn-northwest-1",
+            }
+            for m in got
+        ]
+        result = handler({"Records": records})
+        calls += 1
+        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        for r in records:
+            if r["messageId"] not in failed:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=str(r["receiptHandle"]))
+
+
+def bench_publish(enterprises: int, policies: int) -> None:
+    index_moto_queries()
+    plain_moto_responses()
+    cheapen_moto_transactions()
+    with moto.mock_aws(), tempfile.TemporaryDirectory() as tmp:
+        from chalicelib.settings import get_settings
+        from chalicelib.stores import tables
+        from scripts.ganqitong_standin import StandIn
+        from scripts.provision import provision
+
+        for model in tables.ALL_MODELS:
+            model._connection = None
+        resources = provision(get_settings())
+        standin = StandIn(Path(tmp) / "ganqitong.jsonl").start()
+        os.environ.update(
+            {
+                "RESCORE_QUEUE_URL": resources.rescore_queue_url,
+                "WHITELIST_TOPIC_ARN": resources.whitelist_topic_arn,
+                "POLICY_TOPIC_ARN": resources.policy_topic_arn,
+                "POLICY_DELIVERY_QUEUE_URL": resources.policy_delivery_queue_url,
+                "JOBS_QUEUE_URL": resources.jobs_queue_url,
+                "GANQITONG_URL": standin.url,
+                "GANQITONG_RETRY_BASE_S": "0",
+            }
+        )
+        get_settings.cache_clear()
+        from chalicelib.domain.policies.policy import PolicyFields
+        from chalicelib.services import delivery, jobs
+        from chalicelib.services import policies as service
+
+        started = time.perf_counter()
+        _seed(enterprises)
+        print(f"seeded {enterprises:,} score cards of {P} in {time.perf_counter() - started:.1f} s")
+        drafts = [service.create(PolicyFields.model_validate(p), "admin") for p in _policies(policies)]
+
+        counter: Counter[str] = Counter()
+        original = BaseClient._make_api_call  # type: ignore[attr-defined]
+
+        def counting(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+            counter[f"{self.meta.service_model.service_name}:{operation}"] += 1
+            return original(self, operation, params)
+
+        BaseClient._make_api_call = counting  # type: ignore[attr-defined]
+        try:
+            started = time.perf_counter()
+            for draft in drafts:
+                service.publish(draft.policy_id)
+            job_calls = delivery_calls = 0
+            while True:
+                ran = _drain(resources.jobs_queue_url, jobs.handle_sqs_event, batch=1)
+                delivered = _drain(resources.policy_delivery_queue_url, delivery.handle_sqs_event, batch=10)
+                job_calls += ran
+                delivery_calls += delivered
+                if not ran and not delivered:
+                    break
+            wall = time.perf_counter() - started
+        finally:
+            BaseClient._make_api_call = original  # type: ignore[attr-defined]
+        standin.stop()
+        pushes = standin.received
+        dynamodb = sum(v for k, v in counter.items() if k.startswith("dynamodb:"))
+        print(
+            f"publish -> last delivery: {policies} policies over {enterprises:,} enterprises: {wall:.1f} s, "
+            f"{pushes:,} matches pushed to the stand-in 赣企通 "
+            f"({job_calls} job and {delivery_calls} delivery invocations)"
+        )
+        if pushes:
+            print(
+                f"  DynamoDB requests per matched enterprise: {dynamodb / pushes:.2f} ({dynamodb:,} in all)"
+            )
+            top = ", ".join(
+                f"{k.split(':')[1]} {v:,}" for k, v in counter.most_common() if k.startswith("dynamodb:")
+            )
+            print(f"  by operation: {top}")
+            print(f"  SNS publish calls: {counter['sns:PublishBatch']:,}")
+
+
+def main() -> None:
+    enterprises = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    policies = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+    bench_evaluation()
+    bench_publish(enterprises, policies)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""Jobs: work over every enterprise of a period (or of all periods), fanned out over the jobs queue.
+
+`start_job` writes the job and sends one `plan` message; the jobs Lambda enumerates the enterprises
+there (so the API answers 202 at once, even for a national run) and sends a `chunk` message per
+`job_chunk_size` enterprises. Each chunk runs the kind's `run_chunk`, stores its partial result and
+is counted once (see `stores/jobs.py`). Whoever counts the last chunk (or finishes the plan after the
+last chunk was counted) runs the kind's `finish` over the partials and flips the job to `succeeded`;
+the flip is conditional, so a redelivered last chunk finishes nothing twice. `finish` must therefore
+be safe to run again after a crash, as `run_chunk` must be safe to run again on a redelivery.
+
+A use case becomes a job kind with one line in `KINDS`: a module with
+`run_chunk(job, codes) -> dict | None` and `finish(job, partials) -> dict | None`, and optionally
+`enterprises(job) -> Iterable[str]` when its enterprises are not the scored ones of the job's period.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final, Protocol, cast
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from chalicelib.domain.jobs import JobMessage, cut
+from chalicelib.settings import get_settings
+from chalicelib.stores import jobs
+from chalicelib.stores.jobs import FAILED, RUNNING, SUCCEEDED, Job
+from chalicelib.stores.jobs_queue import send_job_messages
+
+# The kinds of job, each the module of its use case (imported only by the Lambda that runs it).
+KINDS: Final[Mapping[str, str]] = {
+    "rescore": "chalicelib.services.rescore_job",
+    "backtest": "chalicelib.services.backtest",
+    "activate": "chalicelib.services.activation",
+    "policy_match": "chalicelib.services.policy_match_job",
+}
+# SQS moves a message to the DLQ after this many receives (infra/resources.yaml, scripts/provision.py):
+# on the last one a failing step marks its job failed, so that nobody waits for it forever.
+MAX_RECEIVE_COUNT: Final = 5
+
+logger = Logger(child=True)
+
+
+class JobKind(Protocol):
+    def run_chunk(self, job: Job, codes: Sequence[str]) -> dict[str, Any] | None: ...
+
+    def finish(self, job: Job, partials: Iterator[dict[str, Any]]) -> dict[str, Any] | None: ...
+
+
+class UnknownJobKindError(ValueError):
+    code = "UNKNOWN_JOB_KIND"
+
+
+def kind_module(kind: str) -> JobKind:
+    if kind not in KINDS:
+        raise UnknownJobKindError(f"unknown job kind {kind!r} / 未知的任务类型 {kind!r}")
+    return cast(JobKind, importlib.import_module(KINDS[kind]))
+
+
+def start_job(kind: str, params: dict[str, Any], period: int | None) -> str:
+    """Create a job and queue its plan step; return its id. Nothing is enumerated here."""
+    if kind not in KINDS:
+        raise UnknownJobKindError(f"unknown job kind {kind!r} / 未知的任务类型 {kind!r}")
+    job = jobs.create(kind, params, period)
+    queue_plan(job)
+    return job.job_id
+
+
+def queue_plan(job: Job) -> None:
+    """Send a job's plan step (for a job item written elsewhere, e.g. in the activation's transaction)."""
+    send_job_messages([JobMessage(job_id=job.job_id, kind=job.kind, step="plan", period=job.period)])
+
+
+def scored_codes(period: int | None) -> Iterator[str]:
+    """The scored enterprises of `period`, or of every period (each once, in any order)."""
+    from chalicelib.services.rescore import full_rescore_pairs
+
+    for pair in full_rescore_pairs(period, datetime.now(UTC).year):
+        yield pair.credit_code
+
+
+def _enterprises(job: Job, module: JobKind) -> Iterable[str]:
+    custom = getattr(module, "enterprises", None)
+    if custom is not None:
+        return cast(Iterable[str], custom(job))
+    return scored_codes(job.period)
+
+
+def plan(message: JobMessage) -> None:
+    job = jobs.get(message.job_id)
+    if job is None:
+        logger.warning("plan step of an unknown job: dropped", extra={"job_id": message.job_id})
+        return
+    if job.planned or job.status != RUNNING:  # a redelivered plan step
+        _maybe_finish(job)
+        return
+    module = kind_module(job.kind)
+    chunks = list(cut(_enterprises(job, module), get_settings().job_chunk_size))
+    send_job_messages(
+        JobMessage(job_id=job.job_id, kind=job.kind, step="chunk", chunk=n, codes=codes, period=job.period)
+        for n, codes in enumerate(chunks)
+    )
+    planned = jobs.set_plan(job.job_id, len(chunks), sum(len(c) for c in chunks))
+    logger.info("job planned", extra={"job_id": job.job_id, "kind": job.kind, "chunks": len(chunks)})
+    if planned is not None:
+        _maybe_finish(planned)
+
+
+def run_chunk(message: JobMessage) -> None:
+    assert message.chunk is not None
+    job = jobs.get(message.job_id)
+    if job is None:
+        logger.warning("chunk of an unknown job: dropped", extra={"job_id": message.job_id})
+        return
+    if job.status != RUNNING:  # failed (or finished): no more work for it
+        return
+    partial = kind_module(job.kind).run_chunk(job, message.codes)
+    if partial is not None:
+        jobs.save_partial(job.job_id, job.kind, message.chunk, partial)
+    after, _ = jobs.count_chunk(job.job_id, message.chunk, len(message.codes))
+    _maybe_finish(after)
+
+
+def _maybe_finish(job: Job) -> None:
+    if job.status != RUNNING or not job.all_counted:
+        return
+    result = kind_module(job.kind).finish(job, jobs.partials(job.job_id))
+    if jobs.finish(job.job_id, SUCCEEDED, result=result):
+        logger.info("job succeeded", extra={"job_id": job.job_id, "kind": job.kind})
+
+
+def handle_message(message: JobMessage) -> None:
+    if message.step == "plan":
+        plan(message)
+    else:
+        run_chunk(message)
+
+
+def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """The jobs Lambda: one record = one plan or chunk step; a failed record is reported and retried."""
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+    def record_handler(record: SQSRecord) -> None:
+        message = JobMessage.model_validate_json(record.body)
+        try:
+            handle_message(message)
+        except Exception as exc:
+            receives = int(record.attributes.approximate_receive_count or 1)
+            if receives >= MAX_RECEIVE_COUNT:  # the last try: say so on the job before the DLQ takes it
+                logger.exception("job step failed for good", extra={"job_id": message.job_id})
+                jobs.finish(message.job_id, FAILED, error=f"{message.step} {message.chunk}: {exc}")
+            raise
+
+    return dict(
+        process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+    )

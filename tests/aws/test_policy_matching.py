@@ -1,0 +1,250 @@
+"""Policy matching over moto: publish fan-out, re-matching on rescore, events on the policy topic."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+import boto3
+import pytest
+
+from chalicelib.domain.policies.events import policy_event_id
+from chalicelib.domain.policies.policy import PolicyFields, PolicyStateError
+from chalicelib.services import matching
+from chalicelib.services import policies as service
+from chalicelib.stores import jobs
+from chalicelib.stores import policies as store
+from scripts.provision import Resources
+from tests.aws.jobs_helpers import drain_jobs
+from tests.aws.rescore_helpers import GROWTH_BASE, MID, STRONG, P, enterprise, rescore, write_facts
+
+NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def clock() -> datetime:
+    return NOW
+
+
+def fields(criteria: dict[str, Any], **extra: Any) -> PolicyFields:
+    return PolicyFields.model_validate(
+        {
+            "title": "科技型中小企业积分贷贴息",
+            "kind": "finance",
+            "summary": "对白名单企业的积分贷给予贴息",
+            "url": "https://kjt.jiangxi.gov.cn/policy/1",
+            "contact": "0791-00000000",
+            "period": P,
+            "valid_from": "2026-01-01",
+            "valid_to": "2026-12-31",
+            "criteria": criteria,
+            **extra,
+        }
+    )
+
+
+WHITELISTED = {"all": [{"field": "whitelisted", "op": "==", "value": True}]}
+
+
+def publish(aws: Resources, policy_id: str) -> dict[str, Any]:
+    """Publish, then run the matching job as the jobs Lambda would; the job's result."""
+    published, job_id = service.publish(policy_id)
+    assert published.status == "published"
+    drain_jobs(aws)
+    job = jobs.get(job_id)
+    assert job is not None and job.status == "succeeded", job
+    assert job.result is not None
+    return job.result
+
+
+def policy_queue(aws: Resources) -> str:
+    """A subscriber of the policy topic (raw delivery), every event type."""
+    sqs, sns = boto3.client("sqs"), boto3.client("sns")
+    url = sqs.create_queue(QueueName="policy-subscriber")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(
+        TopicArn=aws.policy_topic_arn, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"}
+    )
+    return url
+
+
+def drain(url: str) -> list[dict[str, Any]]:
+    sqs = boto3.client("sqs")
+    out: list[dict[str, Any]] = []
+    while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for m in got:
+            out.append(json.loads(m["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return out
+
+
+def publish_again_is_refused(policy_id: str) -> bool:
+    try:
+        service.publish(policy_id)
+    except PolicyStateError as exc:
+        return exc.code == "POLICY_NOT_DRAFT"
+    return False
+
+
+@pytest.fixture
+def scored(aws: Resources) -> dict[str, str]:
+    """Two scored enterprises of P: one whitelisted (grade A), one under the line (grade C)."""
+    strong = enterprise(1, STRONG, region="360111")
+    mid = enterprise(2, MID, region="360702")
+    rescore([(strong, P), (mid, P)])
+    return {"strong": strong, "mid": mid}
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(matching, "_now", clock)
+    monkeypatch.setattr(service, "_now", clock)
+
+
+def test_publish_matches_every_scored_enterprise_once(aws: Resources, scored: dict[str, str]) -> None:
+    queue = policy_queue(aws)
+    policy = service.create(fields(WHITELISTED), "sci")
+    result = publish(aws, policy.policy_id)
+    assert (result["evaluated"], result["matched"], result["unmatched"]) == (2, 1, 0)
+    assert publish_again_is_refused(policy.policy_id)
+    drain_jobs(aws)  # nothing new
+
+    events = drain(queue)
+    assert [e["type"] for e in events] == ["policy.matched"]
+    event = events[0]
+    assert event["credit_code"] == scored["strong"]
+    assert event["id"] == policy_event_id(policy.policy_id, scored["strong"], 1)
+    assert event["sequence"] == 1 and event["policy_version"] == 1 and event["period"] == P
+    assert event["reasons"] == [
+        {
+            "path": "criteria.all[0]",
+            "field": "whitelisted",
+            "op": "==",
+            "value": True,
+            "actual": True,
+            "ok": True,
+        }
+    ]
+    assert event["grade"] == "A" and event["region_code"] == "360111"
+
+    match = store.match_of(policy.policy_id, scored["strong"], "360111")
+    assert match is not None and match.matched and match.delivery.state == "pending"
+    assert store.match_of(policy.policy_id, scored["mid"], "360702") is None  # never matched: no item
+    assert [m.policy_id for m in store.enterprise_matches(scored["strong"], P)] == [policy.policy_id]
+    assert [(m.credit_code, m.policy_id) for m in store.current_matches(P, date(2026, 3, 1))] == [
+        (scored["strong"], policy.policy_id)
+    ]
+
+
+def test_publishing_twice_and_editing_a_published_policy_are_refused(
+    aws: Resources, scored: dict[str, str]
+) -> None:
+    policy = service.create(fields(WHITELISTED), "sci")
+    publish(aws, policy.policy_id)
+    with pytest.raises(PolicyStateError) as twice:
+        service.publish(policy.policy_id)
+    assert twice.value.code == "POLICY_NOT_DRAFT"
+    with pytest.raises(PolicyStateError) as edit:
+        service.edit(policy.policy_id, fields(WHITELISTED, title="改过的标题"))
+    assert edit.value.code == "POLICY_NOT_DRAFT"
+    assert service.get(policy.policy_id).title == "科技型中小企业积分贷贴息"
+
+
+def test_a_rescore_moving_an_enterprise_in_or_out_sends_exactly_one_event(
+    aws: Resources, scored: dict[str, str]
+) -> None:
+    queue = policy_queue(aws)
+    policy = service.create(fields(WHITELISTED), "sci")
+    publish(aws, policy.policy_id)
+    drain(queue)
+
+    # the previous year's data gives the mid enterprise full growth points: it crosses the line
+    write_facts(scored["mid"], P - 1, GROWTH_BASE)
+    rescore([(scored["mid"], P)], batch_id="b-2")
+    rescore([(scored["mid"], P)], batch_id="b-2", message_id="m-2")  # a duplicate changes nothing
+    moved_in = drain(queue)
+    assert [(e["type"], e["credit_code"], e["sequence"]) for e in moved_in] == [
+        ("policy.matched", scored["mid"], 1)
+    ]
+
+    # a veto takes the strong enterprise off the whitelist: one policy.unmatched, sequence 2
+    write_facts(scored["strong"], P, {"dishonest_debtor": 1}, batch_id="b-3")
+    rescore([(scored["strong"], P)], batch_id="b-3")
+    moved_out = drain(queue)
+    assert [(e["type"], e["credit_code"], e["sequence"]) for e in moved_out] == [
+        ("policy.unmatched", scored["strong"], 2)
+    ]
+    assert moved_out[0]["reasons"][0]["actual"] is False
+    assert moved_out[0]["id"] == policy_event_id(policy.policy_id, scored["strong"], 2)
+    gone = store.match_of(policy.policy_id, scored["strong"], "360111")
+    assert gone is not None and not gone.matched and gone.delivery.state is None
+    assert store.enterprise_matches(scored["strong"], P) == []
+
+
+def test_withdrawing_stops_matching_without_unmatched_events(aws: Resources, scored: dict[str, str]) -> None:
+    queue = policy_queue(aws)
+    policy = service.create(fields(WHITELISTED), "sci")
+    publish(aws, policy.policy_id)
+    drain(queue)
+    withdrawn = service.withdraw(policy.policy_id)
+    assert withdrawn.status == "withdrawn"
+    assert drain(queue) == []
+    assert list(store.current_matches(P, date(2026, 3, 1))) == []
+
+    write_facts(scored["mid"], P - 1, GROWTH_BASE)
+    rescore([(scored["mid"], P)], batch_id="b-2")
+    assert drain(queue) == []  # no further pushes
+    assert matching.match_chunk(policy.policy_id, [scored["mid"]]).evaluated == 0  # a late chunk: no-op
+    with pytest.raises(PolicyStateError) as again:
+        service.withdraw(policy.policy_id)
+    assert again.value.code == "POLICY_NOT_PUBLISHED"
+
+
+def test_drafts_keep_every_version(aws: Resources) -> None:
+    policy = service.create(fields(WHITELISTED), "sci")
+    same = service.edit(policy.policy_id, fields(WHITELISTED))
+    assert same.version == 1  # the same content again is no new version
+    edited = service.edit(
+        policy.policy_id,
+        fields({"all": [{"field": "score", "op": ">=", "value": 450}]}, title="高企培育"),
+    )
+    assert edited.version == 2
+    assert [(v.version, v.title) for v in store.versions(policy.policy_id)] == [
+        (1, "科技型中小企业积分贷贴息"),
+        (2, "高企培育"),
+    ]
+
+
+def test_a_policy_outside_its_validity_cannot_be_published(aws: Resources) -> None:
+    policy = service.create(fields(WHITELISTED, valid_from="2025-01-01", valid_to="2025-12-31"), "sci")
+    with pytest.raises(PolicyStateError) as late:
+        service.publish(policy.policy_id)
+    assert late.value.code == "POLICY_NOT_IN_FORCE"
+    assert service.get(policy.policy_id).status == "draft"
+
+
+def test_preview_counts_without_writing(aws: Resources, scored: dict[str, str]) -> None:
+    queue = policy_queue(aws)
+    criteria = {
+        "any": [{"field": "grade", "op": "in", "value": ["A", "C"]}, {"field": "age", "op": "<", "value": 3}]
+    }
+    policy = service.create(fields(criteria), "sci")
+    preview = service.preview(policy.policy_id)
+    assert preview.matched == 2
+    assert (
+        preview.by_region["3601"] == 1 and preview.by_region["3607"] == 1 and preview.by_region["3602"] == 0
+    )
+    assert sum(preview.by_stage.values()) == 2
+    assert sorted(preview.sample) == sorted(scored.values())
+    assert drain(queue) == []
+    assert store.match_of(policy.policy_id, scored["strong"], "360111") is None
+
+
+def test_age_and_rank_are_read_when_a_tree_names_them(aws: Resources, scored: dict[str, str]) -> None:
+    # both were established in 2019: age 6 in 2025; the strong one ranks first of its stage
+    criteria = {"all": [{"field": "age", "op": "==", "value": 6}, {"field": "rank", "op": "<=", "value": 1}]}
+    policy = service.create(fields(criteria), "sci")
+    assert publish(aws, policy.policy_id)["matched"] == 1
+    match = store.match_of(policy.policy_id, scored["strong"], "360111")
+    assert match is not None and match.matched
+    assert [r["actual"] for r in match.reasons] == [6, 1]
