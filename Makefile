@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint typecheck check package replay-dlq clean
+.PHONY: run test test-browser bench lint typecheck check package replay-dlq clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -17,6 +17,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# the web console in headless Chromium (also part of `make test`); screenshots in test-output/console/
+test-browser: $(STAMP)
+	$(PY) -m pytest -m browser
 
 bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) -m bench.$$(basename $$f .py) || exit 1; done
@@ -39,4 +43,4 @@ replay-dlq: $(STAMP)
 	$(PY) -m scripts.replay_dlq --queue $(QUEUE) --stage $(STAGE) $(if $(MAX),--max $(MAX))
 
 clean:
-	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .local test-output .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -258,6 +258,7 @@ def main() -> int:
     (LOCAL / "stack.json").write_text(json.dumps(stack, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"API on {stack['api_url']} (try: curl {stack['api_url']}/health)")
     print(f"stack description with API keys: {LOCAL / 'stack.json'}")
+    print(f"web console: {stack['api_url']}/console/ (paste a key from {LOCAL / 'stack.json'})")
 
     if seed:
         _seed(session, settings.upload_bucket, enterprises, pollers)

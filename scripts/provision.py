@@ -60,6 +60,21 @@ def provision(settings: Settings, prefix: str = "innovation-points-dev") -> Reso
         CreateBucketConfiguration={"LocationConstraint": settings.region},  # type: ignore[typeddict-item]
     )
     s3.put_bucket_versioning(Bucket=settings.upload_bucket, VersioningConfiguration={"Status": "Enabled"})
+    # the console posts uploads from the API's origin (infra/resources.yaml has the AWS rule)
+    s3.put_bucket_cors(
+        Bucket=settings.upload_bucket,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "ID": "console-uploads",
+                    "AllowedMethods": ["POST"],
+                    "AllowedOrigins": ["http://127.0.0.1:*", "http://localhost:*"],
+                    "AllowedHeaders": ["*"],
+                    "MaxAgeSeconds": 3000,
+                }
+            ]
+        },
+    )
     uploads_url, uploads_dlq = _queue_with_dlq(sqs, f"{prefix}-uploads")
     rescore_url, rescore_dlq = _queue_with_dlq(sqs, f"{prefix}-rescore")
     jobs_url, jobs_dlq = _queue_with_dlq(sqs, settings.jobs_queue_name)

@@ -45,6 +45,7 @@ class Operation:
     params: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
     not_found: bool = False
+    content_type: str = "application/json"  # what a `raw` route answers (text/html for the console)
 
     @property
     def path_parameters(self) -> list[str]:
@@ -112,7 +113,7 @@ def _operation(op: Operation, components: _Components) -> dict[str, Any]:
         "responses": {
             str(op.status): {
                 "description": "OK" if op.status == 200 else "Accepted",
-                "content": {"application/json": {"schema": components.ref(op.response, "serialization")}},
+                "content": {op.content_type: {"schema": components.ref(op.response, "serialization")}},
             }
         },
     }
@@ -132,6 +133,8 @@ def _operation(op: Operation, components: _Components) -> dict[str, Any]:
         codes.append(500)
     else:
         doc["security"] = []
+        if op.not_found:
+            codes.append(404)
     for code in codes:
         doc["responses"][str(code)] = {"description": _ERROR_TEXT[code], "content": problem}
     return doc

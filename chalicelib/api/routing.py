@@ -151,6 +151,8 @@ class Routes:
         roles: Collection[str],
         response: type[BaseModel],
         summary: str,
+        public: bool = False,
+        content_type: str = "application/json",
         params: type[BaseModel] | None = None,
         body: type[BaseModel] | None = None,
         status: int = 200,
@@ -164,6 +166,10 @@ class Routes:
         `content_types` widens what a request body may be (JSON only by default; the handler reads other
         bodies from `current_request.raw_body`).
         """
+        # A `public` route takes no key: its `roles` are empty and its handler gets `principal=None`
+        # (the console's static files); `content_type` is what the document says a `raw` route answers.
+        if public != (not roles):
+            raise ValueError(f"{method} {path}: a route is public (no roles) or has roles, not both")
 
         def register(handler: H) -> H:
             OPERATIONS.append(
@@ -178,6 +184,7 @@ class Routes:
                     params=params,
                     body=body,
                     not_found=not_found,
+                    content_type=content_type,
                 )
             )
 
@@ -185,8 +192,10 @@ class Routes:
                 try:
                     request = self.blueprint.current_request
                     settings = get_settings()
-                    principal = authenticate(request.headers, request.context, settings)
-                    authorize(principal, roles)
+                    principal = None
+                    if not public:
+                        principal = authenticate(request.headers, request.context, settings)
+                        authorize(principal, roles)
                     # API Gateway (REST) and chalice local pass path parameters still percent-encoded
                     kwargs: dict[str, Any] = {k: unquote(v) for k, v in path_params.items()}
                     if params is not None:

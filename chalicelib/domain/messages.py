@@ -78,6 +78,7 @@ class Code(StrEnum):
     BODY_TOO_LARGE = "BODY_TOO_LARGE"
     SUPPORT_NOT_FOUND = "SUPPORT_NOT_FOUND"
     SUPPORT_CONFLICT = "SUPPORT_CONFLICT"
+    CONSOLE_FILE_NOT_FOUND = "CONSOLE_FILE_NOT_FOUND"
 
 
 FILE_ERRORS = frozenset(
@@ -152,6 +153,7 @@ PROBLEMS: dict[Code, tuple[int, str, str]] = {
     Code.BODY_TOO_LARGE: (413, "Request body too large", "请求体过大"),
     Code.SUPPORT_NOT_FOUND: (404, "Support record not found", "未找到该支持记录"),
     Code.SUPPORT_CONFLICT: (409, "Support record changed concurrently", "支持记录被并发修改，请重试"),
+    Code.CONSOLE_FILE_NOT_FOUND: (404, "No such console file", "控制台文件不存在"),
 }
 
 MAX_VALUE_CHARS = 100  # a report quotes at most this much of a cell

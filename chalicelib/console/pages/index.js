@@ -1,0 +1,14 @@
+// Every page of the console, in menu order. `needs`: the operations a page calls; the menu shows a page
+// only when the API lists all of them and the key's role may use them (see session.js).
+
+import { dashboard } from "./dashboard.js";
+import { whitelist } from "./whitelist.js";
+import { rankings } from "./rankings.js";
+import { verifications } from "./verifications.js";
+import { enterprise } from "./enterprise.js";
+import { upload } from "./upload.js";
+import { batch } from "./batch.js";
+import { policies } from "./policies.js";
+import { models } from "./models.js";
+
+export const PAGES = [dashboard, whitelist, rankings, enterprise, upload, batch, verifications, policies, models];
