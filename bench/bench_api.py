@@ -16,15 +16,12 @@ from scripts.offline_aws import use_fake_aws
 
 use_fake_aws("bench", log_level="ERROR")
 
-import json  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
-from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 from typing import Any  # noqa: E402
 
 import moto  # noqa: E402
 from botocore.client import BaseClient  # noqa: E402
-from chalice.app import Chalice  # noqa: E402
 from chalice.test import Client  # noqa: E402
 
 PAGES = [
@@ -40,16 +37,6 @@ PAGES = [
 ]
 
 
-# Requests on a worker thread with a shallow stack: deep in a caller's stack CPython 3.11 maps and
-# unmaps frame chunks on every call of moto's recursive serialiser (see tests/aws/api_helpers.py).
-_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bench-api")
-
-
-def get_json(client: Client, path: str, key: str) -> tuple[int, Any]:
-    response = _WORKER.submit(client.http.get, path, headers={"X-API-Key": key}).result()
-    return response.status_code, json.loads(response.body) if response.body else None
-
-
 def main(cards: int) -> None:
     calls: list[tuple[str, dict[str, Any]]] = []
     original = BaseClient._make_api_call  # type: ignore[attr-defined]
@@ -60,7 +47,7 @@ def main(cards: int) -> None:
         return response
 
     with moto.mock_aws():
-        from chalicelib.api import register_routes
+        from bench.api_client import WORKER, api_app, get_json
         from chalicelib.api.auth import issue_key
         from chalicelib.settings import get_settings
         from scripts.provision import provision
@@ -69,13 +56,11 @@ def main(cards: int) -> None:
         provision(get_settings())
         key = issue_key("admin", "bench", departments=())
         started = time.perf_counter()
-        seeded = _WORKER.submit(seed_many, cards, 2025).result()
+        seeded = WORKER.submit(seed_many, cards, 2025).result()
         print(f"seeded {cards} cards in {time.perf_counter() - started:.1f} s")
         BaseClient._make_api_call = counting  # type: ignore[attr-defined]
         try:
-            app = Chalice(app_name="bench-api")
-            register_routes(app)
-            with Client(app) as client:
+            with Client(api_app()) as client:
                 code = seeded[len(seeded) // 2].code
                 rows = [*PAGES, ("portrait (rank: 2 COUNTs per city)", f"/enterprises/{code}?period=2025")]
                 print(f"{'request':44} {'ms':>7} {'calls':>6} {'returned':>9} {'examined':>9}  calls by kind")

@@ -36,6 +36,7 @@ class Settings(BaseModel):
     outbox_table: str = "innovation-points-dev-outbox"
     idempotency_table: str = "innovation-points-dev-idempotency"
     api_keys_table: str = "innovation-points-dev-api-keys"
+    support_table: str = "innovation-points-dev-support"
     uploads_queue_name: str = "innovation-points-dev-uploads"
     rescore_queue_name: str = "innovation-points-dev-rescore"
     rescore_queue_url: str = ""

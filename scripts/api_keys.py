@@ -1,6 +1,6 @@
 """Admin command for API keys: create (prints the key once), revoke, list.
 
-    python -m scripts.api_keys create --role bank --label "某银行南昌分行"
+    python -m scripts.api_keys create --role bank --org jx-bank-nc --label "某银行南昌分行"
     python -m scripts.api_keys revoke <key-or-hash>
     python -m scripts.api_keys list
 
@@ -24,6 +24,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     create = commands.add_parser("create", help="create a key and print it (once)")
     create.add_argument("--role", required=True, help="admin, bank or department:<id>")
     create.add_argument("--label", default=None, help="who holds the key")
+    create.add_argument(
+        "--org", default=None, help="a bank's institution id (a-z, 0-9, -); a department's is its id"
+    )
     revoke = commands.add_parser("revoke", help="revoke a key, given the key or its hash")
     revoke.add_argument("key")
     commands.add_parser("list", help="list keys (hashes, roles, labels; never the keys)")
@@ -31,7 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "create":
         try:
-            key = issue_key(args.role, args.label, departments=department_ids(get_settings().model_version))
+            departments = department_ids(get_settings().model_version)
+            key = issue_key(args.role, args.label, departments=departments, org=args.org)
         except ValueError as exc:
             print(exc, file=sys.stderr)
             return 2
@@ -45,7 +49,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     for item in sorted(list_keys(), key=lambda i: i.created_at):
         state = "revoked" if item.revoked else "active"
-        print(f"{item.key_hash[:16]}…\t{item.role}\t{state}\t{item.created_at}\t{item.label or ''}")
+        fields = (
+            f"{item.key_hash[:16]}…",
+            item.role,
+            item.org or "",
+            state,
+            item.created_at,
+            item.label or "",
+        )
+        print("\t".join(fields))
     return 0
 
 

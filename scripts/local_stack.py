@@ -156,6 +156,8 @@ def main() -> int:
     )
 
     api_keys = _create_api_keys()
+    bank_keys = _create_bank_keys()
+    api_keys["bank"] = bank_keys[next(iter(bank_keys))]  # contract 7: api_keys.bank is one of them
 
     from chalice.test import Client
 
@@ -240,6 +242,7 @@ def main() -> int:
         "upload_bucket": settings.upload_bucket,
         "whitelist_topic_arn": resources.whitelist_topic_arn,
         "api_keys": api_keys,
+        "bank_keys": bank_keys,
         "uploads_queue_url": resources.uploads_queue_url,
         "rescore_queue_url": resources.rescore_queue_url,
         "whitelist_subscriber_queue_url": demo_url,
@@ -259,6 +262,7 @@ def main() -> int:
     if seed:
         _seed(session, settings.upload_bucket, enterprises, pollers)
         _publish_sample_policies(stack["api_url"], api_keys, pollers, standin)
+        _seed_support(stack)
 
     print("ready. Ctrl-C stops the stack.")
     stop = threading.Event()
@@ -339,8 +343,40 @@ def _create_api_keys() -> dict[str, str]:
     from chalicelib.settings import get_settings
 
     departments = department_ids(get_settings().model_version)
-    roles = ["admin", "bank"] + [f"department:{d}" for d in sorted(departments)]
+    roles = ["admin"] + [f"department:{d}" for d in sorted(departments)]
     return {role: issue_key(role, "local stack", departments=departments) for role in roles}
+
+
+def _create_bank_keys() -> dict[str, str]:
+    """One key per demo bank (contract 7: every bank key belongs to an institution)."""
+    from chalicelib.api.auth import department_ids, issue_key
+    from chalicelib.settings import get_settings
+    from scripts.sample_support import DEMO_BANKS
+
+    departments = department_ids(get_settings().model_version)
+    return {
+        org: issue_key("bank", name, departments=departments, org=org) for org, name in DEMO_BANKS.items()
+    }
+
+
+def _seed_support(stack: dict[str, Any]) -> None:
+    """Support records from both demo banks and the science department, through the API as they would."""
+    from datetime import UTC, datetime
+
+    from scripts.sample_support import SUBSIDY_DEPARTMENT, seed
+
+    keys = {**stack["bank_keys"], SUBSIDY_DEPARTMENT: stack["api_keys"][f"department:{SUBSIDY_DEPARTMENT}"]}
+    started = time.monotonic()
+    try:
+        counts = seed(stack["api_url"], keys, datetime.now(UTC).date())
+    except Exception as exc:  # the stack stays up: sample support data is a nicety, not the service
+        print(f"sample support records failed: {exc}", file=sys.stderr)
+        return
+    written = ", ".join(f"{org} {n}" for org, n in counts.items())
+    print(
+        f"sample support records written through POST /support ({written}) "
+        f"in {time.monotonic() - started:.0f} s"
+    )
 
 
 def _wait_for_api(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:

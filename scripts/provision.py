@@ -16,6 +16,7 @@ from chalicelib.settings import Settings
 from chalicelib.stores import tables
 
 MAX_RECEIVE_COUNT = 5
+UPLOAD_PREFIXES = ("incoming/", "support/")  # department data files; support files (contract 8)
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,9 @@ def provision(settings: Settings, prefix: str = "innovation-points-dev") -> Reso
                 {
                     "QueueArn": uploads_arn,
                     "Events": ["s3:ObjectCreated:*"],
-                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "incoming/"}]}},
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": key_prefix}]}},
                 }
+                for key_prefix in UPLOAD_PREFIXES
             ]
         },
     )

@@ -7,9 +7,24 @@ from typing import Any
 
 def register_routes(app: Any) -> None:
     """Register every resource's routes on a Chalice app (app.py's, or a test's)."""
-    from chalicelib.api import batches, enterprises, jobs, meta, rankings, rescore, uploads, verifications
+    from chalicelib.api import (
+        batches,
+        enterprises,
+        jobs,
+        meta,
+        models,
+        policies,
+        rankings,
+        rescore,
+        support,
+        uploads,
+        verifications,
+        what_if,
+    )
 
-    for module in (meta, enterprises, rankings, batches, uploads, verifications, rescore, jobs):
+    resources = (meta, enterprises, rankings, batches, uploads, verifications, rescore, jobs)
+    the_model_s_life = (models, what_if)  # contract 11
+    for module in (*resources, *the_model_s_life, policies, support):
         app.register_blueprint(module.routes.blueprint)
 
     from chalicelib.api import report_files, reports
@@ -17,6 +32,3 @@ def register_routes(app: Any) -> None:
     app.register_blueprint(reports.routes.blueprint)
     if report_files.XLSX not in app.api.binary_types:  # workbooks leave base64-encoded through API Gateway
         app.api.binary_types.append(report_files.XLSX)
-    from chalicelib.api import policies
-
-    app.register_blueprint(policies.routes.blueprint)

@@ -31,6 +31,7 @@ DEPARTMENT_PREFIX = "department:"
 ANY_ROLE = "*"
 KEY_PREFIX = "ipk_"
 _HASH = re.compile(r"^[0-9a-f]{64}$")
+ORG = re.compile(r"^[a-z0-9-]{2,40}$")  # an institution's id (contract 7)
 # arn:<partition>:sts::<account>:assumed-role/<role>/<session>: the session name changes per call
 _ASSUMED = re.compile(r"^arn:(?P<p>[\w-]+):sts::(?P<a>\d+):assumed-role/(?P<r>[\w+=,.@-]+)/[^/]+$")
 
@@ -40,10 +41,16 @@ class Principal:
     role: str
     via: Literal["api_key", "iam"]
     label: str | None = None
+    org: str | None = None  # a bank's institution; a department's id; None for admin
 
     @property
     def department(self) -> str | None:
         return self.role.removeprefix(DEPARTMENT_PREFIX) if self.role.startswith(DEPARTMENT_PREFIX) else None
+
+    @property
+    def institution(self) -> str | None:
+        """The org whose records this caller writes and reads: a bank's org, a department's id."""
+        return self.department or self.org
 
 
 def department_ids(model_version: str) -> frozenset[str]:
@@ -68,11 +75,31 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.strip().encode()).hexdigest()
 
 
-def issue_key(role: str, label: str | None, *, departments: Collection[str]) -> str:
-    """Create a key for `role`; returns the key itself, which is stored nowhere (only its hash)."""
+def validate_org(role: str, org: str | None) -> str | None:
+    """The org a key of `role` belongs to (contract 7); ValueError when it does not fit the role.
+
+    A bank key needs its institution; a department key's org is its department id (given or not);
+    an admin key has none."""
+    if role == BANK:
+        if org is None or not ORG.match(org):
+            raise ValueError("a bank key needs --org: its institution, 2-40 of a-z, 0-9 and -")
+        return org
+    if role.startswith(DEPARTMENT_PREFIX):
+        dept = role.removeprefix(DEPARTMENT_PREFIX)
+        if org is not None and org != dept:
+            raise ValueError(f"a department key's org is its department: {dept}")
+        return dept
+    if org is not None:
+        raise ValueError(f"a {role} key has no org")
+    return None
+
+
+def issue_key(role: str, label: str | None, *, departments: Collection[str], org: str | None = None) -> str:
+    """Create a key for `role` (and its org); returns the key itself, stored nowhere (only its hash)."""
     validate_role(role, departments)
+    owner = validate_org(role, org)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    api_keys.add(hash_key(key), role, label, stamp(now()))
+    api_keys.add(hash_key(key), role, label, stamp(now()), owner)
     return key
 
 
@@ -91,7 +118,7 @@ def _principal_for_key(key: str) -> Principal:
     item = api_keys.find(hash_key(key))
     if item is None or item.revoked:
         raise ApiProblem(Code.INVALID_API_KEY)
-    return Principal(role=item.role, via="api_key", label=item.label)
+    return Principal(role=item.role, via="api_key", label=item.label, org=item.org)
 
 
 # --- IAM -------------------------------------------------------------------------------------

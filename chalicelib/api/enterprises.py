@@ -6,6 +6,7 @@ from chalicelib.api import queries
 from chalicelib.api.auth import ADMIN, BANK, Principal
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import HistoryPage, HistoryParams, Portrait, PortraitParams
+from chalicelib.api.support import enterprise_support
 from chalicelib.settings import Settings
 
 routes = Routes(__name__)
@@ -23,7 +24,10 @@ routes = Routes(__name__)
 def enterprise(
     principal: Principal, settings: Settings, params: PortraitParams, credit_code: str
 ) -> Portrait:
-    return queries.portrait(credit_code, params.period)
+    portrait = queries.portrait(credit_code, params.period)
+    # admin sees the totals; a bank the totals and its own records (contract 8)
+    support = enterprise_support(principal, portrait.credit_code, with_items=principal.role == BANK)
+    return portrait.model_copy(update={"support": support})
 
 
 @routes(

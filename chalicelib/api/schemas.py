@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializ
 
 from chalicelib.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_TOKEN_CHARS, MIN_LIMIT
 from chalicelib.domain.model.schema import STAGES, Stage, load_model
+from chalicelib.domain.support.summary import EnterpriseSupport
 from chalicelib.domain.validation.report import BatchReport
 from chalicelib.domain.values import FIRST_PERIOD
 from chalicelib.settings import get_settings
@@ -132,6 +133,9 @@ class UploadBody(BaseModel):
     filename: Annotated[
         str, Field(min_length=1, max_length=MAX_FILENAME_CHARS), AfterValidator(_upload_filename)
     ]
+    kind: Literal["data", "support"] = Field(
+        default="data", description="data: a department's indicators; support: support records (contract 8)"
+    )
 
 
 # --- responses -------------------------------------------------------------------------------
@@ -246,6 +250,11 @@ class Portrait(_Out):
     categories: list[CategoryOut]
     indicators: list[IndicatorOut]
     discrepancies: list[DiscrepancyOut]
+    support: EnterpriseSupport | None = Field(
+        default=None,
+        exclude_if=_absent_if_none,
+        description="support information (contract 8): totals for admin, plus its own records for a bank",
+    )
 
 
 NextToken = Annotated[

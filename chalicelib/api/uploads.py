@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from chalicelib.api.auth import DEPARTMENT, Principal, department_ids
+from chalicelib.api.auth import BANK, DEPARTMENT, Principal, department_ids
 from chalicelib.api.problems import ApiProblem, Code
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import UploadBody, UploadTicket
+from chalicelib.api.support import support_upload_key
 from chalicelib.settings import Settings
 from chalicelib.stores import objects
 
@@ -15,17 +16,21 @@ routes = Routes(__name__)
 @routes(
     "/uploads",
     "POST",
-    roles=(DEPARTMENT,),
+    roles=(DEPARTMENT, BANK),
     response=UploadTicket,
     body=UploadBody,
-    summary="A presigned POST for the caller's department folder, size-capped",
+    summary="A presigned POST for the caller's folder (kind data: incoming/<department>/; "
+    "kind support: support/<org>/), size-capped",
 )
 def upload(principal: Principal, settings: Settings, body: UploadBody) -> UploadTicket:
     # `filename` has been checked (no separators, an accepted extension) by `schemas.UploadBody`.
-    department = principal.department
-    if department is None or department not in department_ids(settings.model_version):
-        raise ApiProblem(Code.FORBIDDEN, "only a department may upload", "只有数据报送部门可以上传")
-    key = f"incoming/{department}/{body.filename}"
+    if body.kind == "support":
+        key = support_upload_key(principal, body.filename)
+    else:
+        department = principal.department
+        if department is None or department not in department_ids(settings.model_version):
+            raise ApiProblem(Code.FORBIDDEN, "only a department may upload", "只有数据报送部门可以上传")
+        key = f"incoming/{department}/{body.filename}"
     url, fields = objects.presigned_post(
         settings.upload_bucket, key, settings.max_upload_bytes, settings.region
     )

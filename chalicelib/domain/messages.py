@@ -72,6 +72,12 @@ class Code(StrEnum):
     POLICY_NOT_PUBLISHED = "POLICY_NOT_PUBLISHED"
     POLICY_NOT_IN_FORCE = "POLICY_NOT_IN_FORCE"
     POLICY_CONFLICT = "POLICY_CONFLICT"
+    INVALID_FIELD = "INVALID_FIELD"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    ENTERPRISE_NOT_SCORED = "ENTERPRISE_NOT_SCORED"
+    BODY_TOO_LARGE = "BODY_TOO_LARGE"
+    SUPPORT_NOT_FOUND = "SUPPORT_NOT_FOUND"
+    SUPPORT_CONFLICT = "SUPPORT_CONFLICT"
 
 
 FILE_ERRORS = frozenset(
@@ -140,6 +146,12 @@ PROBLEMS: dict[Code, tuple[int, str, str]] = {
     Code.POLICY_NOT_PUBLISHED: (409, "Policy is not published", "政策未发布"),
     Code.POLICY_NOT_IN_FORCE: (409, "Policy is outside its validity", "政策不在有效期内"),
     Code.POLICY_CONFLICT: (409, "Policy changed concurrently", "政策正被同时修改"),
+    Code.INVALID_FIELD: (400, "Invalid field", "字段无效"),
+    Code.INVALID_TRANSITION: (409, "Status move not allowed", "状态变更不符合流转规则"),
+    Code.ENTERPRISE_NOT_SCORED: (409, "Enterprise not scored", "该企业没有可依据的积分"),
+    Code.BODY_TOO_LARGE: (413, "Request body too large", "请求体过大"),
+    Code.SUPPORT_NOT_FOUND: (404, "Support record not found", "未找到该支持记录"),
+    Code.SUPPORT_CONFLICT: (409, "Support record changed concurrently", "支持记录被并发修改，请重试"),
 }
 
 MAX_VALUE_CHARS = 100  # a report quotes at most this much of a cell

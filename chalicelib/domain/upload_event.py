@@ -13,6 +13,7 @@ from urllib.parse import unquote_plus
 from pydantic import BaseModel, ConfigDict, Field
 
 INCOMING = "incoming/"
+SUPPORT_PREFIX = "support/"  # support files of banks and departments: support/<org>/<name> (contract 8)
 
 
 class S3Object(BaseModel):
@@ -63,6 +64,13 @@ class Upload(BaseModel):
         rest = self.key[len(INCOMING) :] if self.key.startswith(INCOMING) else ""
         dept, sep, name = rest.partition("/")
         return dept if sep and dept and name else None
+
+    @property
+    def support_org(self) -> str | None:
+        """`support/<org>/<name>`: a support file of that institution; None for any other key."""
+        rest = self.key[len(SUPPORT_PREFIX) :] if self.key.startswith(SUPPORT_PREFIX) else ""
+        org, sep, name = rest.partition("/")
+        return org if sep and org and name and "/" not in name else None
 
     @property
     def filename(self) -> str:

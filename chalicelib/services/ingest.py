@@ -261,6 +261,11 @@ def _idempotent_ingest() -> Any:
 
 def _record_handler(record: SQSRecord) -> None:
     for upload in uploads_from_body(record.body):
+        if upload.support_org is not None:  # support/<org>/…: a bank's or department's support file
+            from chalicelib.services import support_files
+
+            support_files.handle(upload)
+            continue
         if upload.version_id is None:  # key the idempotency record on the real version
             version = objects.resolve_version(upload.bucket, upload.key)
             upload = upload.model_copy(update={"version_id": version})

@@ -278,10 +278,17 @@ def current_matches(period: int) -> Iterator[MatchFact]:
         yield MatchFact(match.credit_code, match.policy_id)
 
 
+def current_support(period: int) -> Iterator[SupportFact]:
+    """The current version of every support record whose `period` is P (contract 8, 13)."""
+    from chalicelib.stores.support import current_records_for_period
+
+    for record in current_records_for_period(period):
+        yield SupportFact(record.credit_code, record.kind, record.status, record.amount_wan, record.rate_pct)
+
+
 def report_sources() -> tuple[SupportSource, MatchSource]:
-    """The support and policy-match sources of the deployed builder (support: zeros until the support
-    store is merged)."""
-    return no_support, current_matches
+    """The support and policy-match sources of the deployed builder."""
+    return current_support, current_matches
 
 
 def handle_schedule() -> list[Built]:

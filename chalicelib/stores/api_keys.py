@@ -15,15 +15,16 @@ class StoredKey:
     label: str | None
     created_at: str
     revoked: bool
+    org: str | None = None  # the institution (bank) or department the key acts for
 
 
 def _stored(item: ApiKeyItem) -> StoredKey:
-    return StoredKey(item.key_hash, item.role, item.label, item.created_at, bool(item.revoked))
+    return StoredKey(item.key_hash, item.role, item.label, item.created_at, bool(item.revoked), item.org)
 
 
-def add(key_hash: str, role: str, label: str | None, created_at: str) -> None:
+def add(key_hash: str, role: str, label: str | None, created_at: str, org: str | None = None) -> None:
     """Record a new key's hash; a hash already present is refused (a collision is never overwritten)."""
-    ApiKeyItem(key_hash, role=role, label=label, created_at=created_at, revoked=False).save(
+    ApiKeyItem(key_hash, role=role, label=label, created_at=created_at, revoked=False, org=org).save(
         condition=ApiKeyItem.key_hash.does_not_exist()
     )
 

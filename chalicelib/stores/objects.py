@@ -38,6 +38,16 @@ def put_report(bucket: str, key: str, report: dict[str, Any]) -> None:
     s3_client().put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json; charset=utf-8")
 
 
+def get_report(bucket: str, key: str) -> dict[str, Any] | None:
+    """A report written by `put_report`, or None when there is none (yet)."""
+    try:
+        body = s3_client().get_object(Bucket=bucket, Key=key)["Body"].read()
+    except s3_client().exceptions.NoSuchKey:
+        return None
+    report: dict[str, Any] = json.loads(body)
+    return report
+
+
 PRESIGN_EXPIRES_IN = 900  # seconds: long enough for a slow office line, short enough to leak little
 
 

@@ -14,7 +14,7 @@ or a later change would reuse an event id. A retired card keeps kind "retired" a
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
@@ -428,3 +428,13 @@ def history_page(credit_code: str, after_sk: str | None, limit: int) -> tuple[li
         for i in found[:limit]
     ]
     return rows, len(found) > limit
+
+
+def current_cards(pairs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], StoredCard]:
+    """The current (not retired) cards of many (credit_code, period) pairs: BatchGetItem, 100 keys a call."""
+    keys = sorted({(enterprise_pk(code), card_sk(period)) for code, period in pairs})
+    found: dict[tuple[str, int], StoredCard] = {}
+    for item in ScoreItem.batch_get(keys, consistent_read=True):
+        if item.kind == CARD:
+            found[(item.credit_code, int(item.period))] = _stored(item)
+    return found

@@ -39,6 +39,7 @@ jobs     pk job_id; sk "JOB" (the job: status, counters, set of counted chunks, 
 models   pk "M" (the registry is a few dozen items: one partition, listed by one Query)
            sk version                       a model: status, source (the YAML text)
            sk "@active"                     the pointer to the active version
+support  see chalicelib/stores/support.py (records and their versions, five indexes)
 """
 
 from __future__ import annotations
@@ -239,6 +240,7 @@ class ApiKeyItem(Model):
     label = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     revoked = BooleanAttribute(default=False)
+    org = UnicodeAttribute(null=True)  # the institution of a bank key, the department of a department key
 
 
 # --- reports (contract 10): see chalicelib/stores/reports.py for the key design -----------------
@@ -264,9 +266,6 @@ class ReportItem(Model):
     # whitelist move counters (pk "M#<period>")
     entered = NumberAttribute(null=True)
     left = NumberAttribute(null=True)
-
-
-ALL_MODELS: tuple[type[Model], ...] = (FactItem, ScoreItem, BatchItem, OutboxItem, ApiKeyItem, ReportItem)
 
 
 # --- jobs ------------------------------------------------------------------------------------
@@ -316,7 +315,86 @@ class ModelItem(Model):
     activation_job_id = UnicodeAttribute(null=True)
 
 
-ALL_MODELS += (JobItem, ModelItem)
+# --- support records (key formats: chalicelib/stores/support.py) -------------------------------
+
+
+class _SupportRecentIndex(GlobalSecondaryIndex["SupportItem"]):
+    """Current records newest first (`recent_sk` = "<recorded_at>#<record_id>")."""
+
+    recent_sk = UnicodeAttribute(range_key=True)
+
+
+class SupportByOrgIndex(_SupportRecentIndex):
+    class Meta:
+        index_name = "by_org"
+        projection = AllProjection()
+
+    gsi_org = UnicodeAttribute(hash_key=True)
+
+
+class SupportByEnterpriseIndex(_SupportRecentIndex):
+    class Meta:
+        index_name = "by_enterprise"
+        projection = AllProjection()
+
+    gsi_enterprise = UnicodeAttribute(hash_key=True)
+
+
+class SupportByShardIndex(_SupportRecentIndex):
+    class Meta:
+        index_name = "by_shard"
+        projection = AllProjection()
+
+    gsi_shard = UnicodeAttribute(hash_key=True)
+
+
+class SupportByPeriodIndex(_SupportRecentIndex):
+    class Meta:
+        index_name = "by_period"
+        projection = AllProjection()
+
+    gsi_period = UnicodeAttribute(hash_key=True)
+
+
+class SupportPendingIndex(GlobalSecondaryIndex["SupportItem"]):
+    """Sparse: only applications of whitelisted enterprises still waiting for a decision."""
+
+    class Meta:
+        index_name = "by_pending"
+        projection = AllProjection()
+
+    pending_shard = UnicodeAttribute(hash_key=True)
+    pending_sk = UnicodeAttribute(range_key=True)
+
+
+class SupportItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.support_table
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    record = JSONAttribute()  # the contract 8 record of this version
+    version = NumberAttribute()
+    # current items only: filters and index keys
+    org = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)
+    period = NumberAttribute(null=True)
+    region_code = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    recent_sk = UnicodeAttribute(null=True)
+    gsi_org = UnicodeAttribute(null=True)
+    gsi_enterprise = UnicodeAttribute(null=True)
+    gsi_shard = UnicodeAttribute(null=True)
+    gsi_period = UnicodeAttribute(null=True)
+    pending_shard = UnicodeAttribute(null=True)
+    pending_sk = UnicodeAttribute(null=True)
+
+    by_org = SupportByOrgIndex()
+    by_enterprise = SupportByEnterpriseIndex()
+    by_shard = SupportByShardIndex()
+    by_period = SupportByPeriodIndex()
+    by_pending = SupportPendingIndex()
 
 
 # --- policies (contract 9) ---------------------------------------------------------------------
@@ -397,7 +475,11 @@ class PolicyMatchItem(Model):
     by_enterprise = MatchByEnterpriseIndex()
 
 
-ALL_MODELS = (*ALL_MODELS, PolicyItem, PolicyMatchItem)
+ALL_MODELS: tuple[type[Model], ...] = (
+    *(FactItem, ScoreItem, BatchItem, OutboxItem, ApiKeyItem),
+    *(JobItem, ModelItem, PolicyItem, PolicyMatchItem, SupportItem),
+    ReportItem,
+)
 
 
 def create_tables(wait: bool = True) -> None:

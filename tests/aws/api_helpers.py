@@ -22,6 +22,7 @@ from chalicelib.stores.tables import BatchItem
 from scripts.synthetic import COMPUTED_AT, Seeded, build_card, card_write, seeded
 
 ROLES = ("admin", "bank", "department:tax", "department:registry")
+BANK_ORG = "test-bank-a"
 
 
 def put_card(

@@ -21,7 +21,8 @@ from chalicelib.api.auth import department_ids, issue_key
 from chalicelib.settings import get_settings
 from scripts.provision import Resources, provision
 from scripts.synthetic import seed_many
-from tests.aws.api_helpers import ROLES, SEEDED_PERIOD, Call, Stack, api_app
+from tests.aws.api_helpers import BANK_ORG, ROLES, SEEDED_PERIOD, Call, Stack, api_app
+from tests.aws.model_life_helpers import Api
 
 
 @pytest.fixture(scope="package")
@@ -34,9 +35,6 @@ def _provisioned() -> Iterator[Resources]:
         for model in tables.ALL_MODELS:  # pynamodb caches its connection on the class
             model._connection = None
         resources = provision(get_settings())
-        from chalicelib.services.model_registry import forget_cache
-
-        forget_cache()  # the active version cached by another test's moto world
         os.environ["RESCORE_QUEUE_URL"] = resources.rescore_queue_url
         os.environ["WHITELIST_TOPIC_ARN"] = resources.whitelist_topic_arn
         os.environ["POLICY_TOPIC_ARN"] = resources.policy_topic_arn
@@ -52,6 +50,9 @@ def _provisioned() -> Iterator[Resources]:
 
 def _empty(resources: Resources) -> None:
     """Every table, queue, subscription and object gone back to what provisioning made."""
+    from chalicelib.services.model_registry import forget_cache
+
+    forget_cache()  # the active model version this container remembers
     session = boto3.session.Session(region_name=resources.region)
     ddb = session.client("dynamodb")
     for name in ddb.list_tables()["TableNames"]:
@@ -114,7 +115,10 @@ def client(api_aws: Resources) -> Iterator[Client]:
 @pytest.fixture(scope="module")
 def keys(api_aws: Resources) -> dict[str, str]:
     departments = department_ids(get_settings().model_version)
-    return {role: issue_key(role, f"test {role}", departments=departments) for role in ROLES}
+    orgs = {"bank": BANK_ORG}  # contract 7: every bank key belongs to an institution
+    return {
+        role: issue_key(role, f"test {role}", departments=departments, org=orgs.get(role)) for role in ROLES
+    }
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +141,15 @@ def aws_calls(monkeypatch: pytest.MonkeyPatch) -> list[Call]:
 
     monkeypatch.setattr(BaseClient, "_make_api_call", recording)
     return calls
+
+
+@pytest.fixture
+def api(aws: Resources) -> Iterator[Api]:
+    """The API in process with a key per role, on an empty stack (the model's life tests)."""
+    departments = department_ids(get_settings().model_version)
+    orgs = {"bank": BANK_ORG}
+    keys = {
+        role: issue_key(role, f"test {role}", departments=departments, org=orgs.get(role)) for role in ROLES
+    }
+    with Client(api_app()) as client:
+        yield Api(client, keys)

@@ -92,7 +92,7 @@ def test_errors_are_problem_json(client: Client, keys: dict[str, str]) -> None:
 
 
 def test_revoked_key_is_refused(client: Client, keys: dict[str, str]) -> None:
-    key = auth.issue_key("bank", "to revoke", departments=())
+    key = auth.issue_key("bank", "to revoke", departments=(), org="test-bank-a")
     assert get_json(client, "/model", key)[0] == 200
     assert auth.revoke_key(key)
     status, body = get_json(client, "/model", key)

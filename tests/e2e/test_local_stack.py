@@ -218,12 +218,12 @@ def test_region_report_follows_rescores_within_two_minutes(stack: dict[str, Any]
     assert status == 200 and stats["indicators"]["employees"]["max"] == 2000
 
 
-def _post(stack: dict[str, Any], path: str, role: str, body: Any) -> tuple[int, Any]:
+def _post(stack: dict[str, Any], path: str, key: str, body: Any) -> tuple[int, Any]:
     req = urllib.request.Request(
         stack["api_url"] + path,
         data=json.dumps(body).encode(),
-        headers={"X-API-Key": stack["api_keys"][role], "Content-Type": "application/json"},
         method="POST",
+        headers={"X-API-Key": key, "Content-Type": "application/json"},
     )
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
@@ -256,7 +256,7 @@ def test_policy_publish_pushes_to_ganqitong_once_and_an_upload_moves_a_match(sta
     status, draft = _post(
         stack,
         "/policies",
-        "admin",
+        stack["api_keys"]["admin"],
         {
             "title": "南昌市科技型企业积分贷贴息",
             "kind": "finance",
@@ -272,7 +272,8 @@ def test_policy_publish_pushes_to_ganqitong_once_and_an_upload_moves_a_match(sta
         },
     )
     assert status == 201, draft
-    status, published = _post(stack, f"/policies/{draft['policy_id']}/publish", "admin", {})
+    admin = stack["api_keys"]["admin"]
+    status, published = _post(stack, f"/policies/{draft['policy_id']}/publish", admin, {})
     assert status == 202 and published["job_id"], published
 
     def pushed() -> list[dict[str, Any]]:
@@ -352,3 +353,47 @@ def test_the_api_process_stays_the_same_across_200_requests_while_files_change(s
         probe.unlink(missing_ok=True)
     assert failures == []
     assert _process_tree(stack["api_pid"]) == before
+
+
+def test_banks_write_support_through_the_api_and_files(stack: dict[str, Any]) -> None:
+    """Runs after the upload test: enterprise A is scored and whitelisted for 2025."""
+    banks = stack["bank_keys"]
+    assert len(banks) >= 2 and stack["api_keys"]["bank"] in banks.values()
+    org, key = next(iter(banks.items()))
+    loan = {
+        "credit_code": A,
+        "external_ref": "E2E-1",
+        "kind": "loan",
+        "status": "applied",
+        "amount_wan": 300,
+        "rate_pct": 3.5,
+        "term_months": 12,
+        "collateral": "credit",
+        "occurred_on": "2026-01-05",
+        "period": 2025,
+    }
+    status, record = _post(stack, "/support", key, loan)
+    assert status == 201 and record["org"] == org and record["whitelisted_at_time"] is True, record
+    status, record = _post(stack, "/support", key, {**loan, "status": "approved"})
+    assert status == 200 and record["version"] == 2
+    other = next(k for o, k in banks.items() if o != org)
+    assert _get_key(stack, f"/support/{record['record_id']}", other)[0] == 404
+
+    s3 = _client(stack, "s3")
+    text = "credit_code,external_ref,kind,status,amount_wan,occurred_on,period\n"
+    text += f"{A},E2E-F1,credit_line,disbursed,100,2026-01-06,2025\n"
+    text += f"{A},E2E-F2,loan,disbursed,-1,2026-01-06,2025\n"
+    s3.put_object(Bucket=stack["upload_bucket"], Key=f"support/{org}/e2e.csv", Body=text.encode())
+    report = _wait_report(s3, stack["upload_bucket"], f"support/{org}/e2e.csv")
+    assert report["rows"]["accepted"] == 1 and report["row_errors"][0]["column"] == "amount_wan"
+    status, mine = _get_key(stack, f"/enterprises/{A}/support", key)
+    assert status == 200 and {r["external_ref"] for r in mine["items"]} == {"E2E-1", "E2E-F1"}
+
+
+def _get_key(stack: dict[str, Any], path: str, key: str) -> tuple[int, Any]:
+    req = urllib.request.Request(stack["api_url"] + path, headers={"X-API-Key": key})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"null")

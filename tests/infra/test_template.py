@@ -179,6 +179,10 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
             "",
             {"Rescore", "Jobs"},
         ),
+        (["dynamodb:PutItem"], "SupportTable", "", {"APIHandler", "Ingest"}),  # POST /support, files
+        (["s3:GetObject"], "UploadBucket", "/support/", {"Ingest"}),
+        (["s3:PutObject"], "UploadBucket", "/support/", {"APIHandler"}),
+        (["dynamodb:Scan", "dynamodb:DeleteItem"], "SupportTable", "", set()),
         (["dynamodb:PutItem"], "OutboxTable", "", {"Rescore", "Jobs"}),
         (["dynamodb:UpdateItem"], "OutboxTable", "", {"RelayOutbox", "Rescore", "Jobs"}),  # marks events sent
         (["sqs:ReceiveMessage", "sqs:DeleteMessage"], "JobsQueue", "", {"Jobs"}),
@@ -319,10 +323,15 @@ def test_old_reports_expire(packaged: Packaged) -> None:
 
 def test_uploads_notify_the_uploads_queue(packaged: Packaged) -> None:
     bucket = packaged.resources["UploadBucket"]
-    (notification,) = bucket["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
-    assert notification["Event"] == "s3:ObjectCreated:*"
-    assert notification["Filter"] == {"S3Key": {"Rules": [{"Name": "prefix", "Value": "incoming/"}]}}
-    assert queue_of(packaged, notification["Queue"]) == "UploadsQueue"
+    notifications = bucket["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+    prefixes = []
+    for notification in notifications:  # department files (incoming/) and support files (support/)
+        assert notification["Event"] == "s3:ObjectCreated:*"
+        (rule,) = notification["Filter"]["S3Key"]["Rules"]
+        assert rule["Name"] == "prefix"
+        prefixes.append(rule["Value"])
+        assert queue_of(packaged, notification["Queue"]) == "UploadsQueue"
+    assert prefixes == ["incoming/", "support/"]
     assert bucket["DependsOn"] == "UploadsQueuePolicy"  # S3 tests the permission when configured
     (allow,) = [
         s
@@ -459,6 +468,7 @@ RESOURCE_ENV = {
     "OUTBOX_TABLE": {"Ref": "OutboxTable"},
     "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"},
     "API_KEYS_TABLE": {"Ref": "ApiKeysTable"},
+    "SUPPORT_TABLE": {"Ref": "SupportTable"},
     "UPLOADS_QUEUE_NAME": {"Fn::GetAtt": ["UploadsQueue", "QueueName"]},
     "RESCORE_QUEUE_NAME": {"Fn::GetAtt": ["RescoreQueue", "QueueName"]},
     "RESCORE_QUEUE_URL": {"Ref": "RescoreQueue"},  # Ref of a queue is its URL

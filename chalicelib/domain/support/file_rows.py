@@ -1,0 +1,189 @@
+"""Support files (contract 8): a CSV, XLSX or JSON Lines file of records, one record per row.
+
+The readers of department files (`domain.validation.readers`) do the reading: encodings, Excel
+cells, JSON Lines. Here a header cell names a record field, by its id (`amount_wan`) or its Chinese
+name (`金额（万元）`); each data row becomes the field → value mapping that `fields.parse_input`
+checks, exactly as a record posted to the API. File faults (format, encoding, header) reject the
+whole file with the codes of contract 2.3; a bad row is reported and the others go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from chalicelib.domain.messages import Code, Issue, issue, show
+from chalicelib.domain.support.fields import FIELD_ZH, SupportInput
+from chalicelib.domain.validation.columns import fold_header
+from chalicelib.domain.validation.readers import (
+    FileProblem,
+    blank_to_none,
+    format_of,
+    open_jsonl,
+    open_table,
+)
+
+# A file may also carry the writer's own org (it comes from the key; a different one is refused).
+ORG_COLUMNS: Final = ("org", "org_type")
+FIELDS: Final[tuple[str, ...]] = (*SupportInput.model_fields, *ORG_COLUMNS)
+REQUIRED: Final[tuple[str, ...]] = tuple(
+    name for name, info in SupportInput.model_fields.items() if info.is_required()
+)
+_BY_HEADER: Final[Mapping[str, str]] = {
+    **{fold_header(name): name for name in FIELDS},
+    **{fold_header(zh): name for name, zh in FIELD_ZH.items()},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One data row: its number as a spreadsheet shows it (the line for JSON Lines) and its cells."""
+
+    number: int
+    cells: dict[str, Any]
+
+
+@dataclass
+class SupportFile:
+    """What a support file holds: its rows (lazily), or why it is rejected as a whole."""
+
+    file_errors: list[Issue] = field(default_factory=list)
+    row_errors: list[dict[str, Any]] = field(default_factory=list)  # rows that are not records at all
+    rows: Iterator[Row] = field(default_factory=lambda: iter(()))
+
+
+def row_error(number: int, column: str | None, value: object, code: str, zh: str, en: str) -> dict[str, Any]:
+    """A row error in the batch report's shape (contract 2.4)."""
+    return {
+        "row": number,
+        "column": column,
+        "value": show(value),
+        "code": code,
+        "message_zh": zh,
+        "message_en": en,
+    }
+
+
+def _columns(header: list[object], org: str) -> tuple[list[str | None], list[Issue]]:
+    """The field of each header cell (None for a blank one), or the header's faults."""
+    found: list[str | None] = []
+    problems: list[Issue] = []
+    seen: dict[str, list[str]] = {}
+    for cell in header:
+        text = "" if blank_to_none(cell) is None else str(cell)
+        if not text:
+            found.append(None)
+            continue
+        name = _BY_HEADER.get(fold_header(text))
+        if name is None:
+            problems.append(
+                issue(
+                    Code.UNKNOWN_COLUMN,
+                    value=text,
+                    department=org,
+                    department_zh=org,
+                    allowed=", ".join(FIELDS),
+                    allowed_zh="、".join(FIELD_ZH.values()),
+                )
+            )
+        else:
+            seen.setdefault(name, []).append(text)
+        found.append(name)
+    for name, headers in seen.items():
+        if len(headers) > 1:
+            problems.append(
+                issue(
+                    Code.DUPLICATE_COLUMN,
+                    column=name,
+                    column_zh=FIELD_ZH.get(name, name),
+                    headers="、".join(headers),
+                )
+            )
+    for name in REQUIRED:
+        if name not in seen:
+            problems.append(issue(Code.MISSING_COLUMN, column=name, column_zh=FIELD_ZH.get(name, name)))
+    return found, problems
+
+
+def _table_rows(rows: Iterator[tuple[int, Any]], columns: list[str | None]) -> Iterator[Row]:
+    for number, cells in rows:
+        values = {
+            name: blank_to_none(cell) for name, cell in zip(columns, cells, strict=False) if name is not None
+        }
+        if all(v is None for v in values.values()):
+            continue  # a blank line between records is no record
+        yield Row(number, {k: v for k, v in values.items() if v is not None})
+
+
+@contextmanager
+def read_support_file(
+    path: Path, filename: str, org: str, *, max_inflated_bytes: int
+) -> Iterator[SupportFile]:
+    """Open a support file; rows are read as the caller iterates (never the whole file at once).
+
+    A fault found while reading (a stray byte, broken quotes) ends the rows and lands in
+    `file_errors`: the caller checks them again after the last row."""
+    result = SupportFile()
+    with ExitStack() as stack:
+        try:
+            fmt = format_of(filename)
+            if fmt == "jsonl":
+                lines = stack.enter_context(open_jsonl(path))
+                result.rows = _guarded(_json_rows(lines, result), result)
+            else:
+                table = stack.enter_context(
+                    open_table(path, filename, fmt, max_inflated_bytes=max_inflated_bytes)
+                )
+                if not table.header:
+                    result.file_errors.append(issue(Code.EMPTY_FILE))
+                else:
+                    columns, problems = _columns(table.header, org)
+                    result.file_errors.extend(problems)
+                    if not problems:
+                        result.rows = _guarded(_table_rows(table.rows, columns), result)
+        except FileProblem as problem:
+            result.file_errors.append(problem.issue)
+        yield result
+
+
+def _guarded(rows: Iterator[Row], result: SupportFile) -> Iterator[Row]:
+    try:
+        yield from rows
+    except FileProblem as problem:
+        result.file_errors.append(problem.issue)
+
+
+def _json_rows(lines: Iterator[Any], result: SupportFile) -> Iterator[Row]:
+    for line in lines:
+        if line.members is None:
+            result.row_errors.append(
+                row_error(
+                    line.line,
+                    None,
+                    None,
+                    "INVALID_FIELD",
+                    '这一行不是 JSON 对象，请每行写一条记录，如 {"credit_code": …}',
+                    f"line {line.line} is not a JSON object ({line.detail or line.problem})",
+                )
+            )
+            continue
+        names = [name for name, _ in line.members]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            result.row_errors.append(
+                row_error(
+                    line.line,
+                    twice[0],
+                    None,
+                    "INVALID_FIELD",
+                    f"字段 {twice[0]} 在这一行中出现了不止一次",
+                    f"{twice[0]}: given more than once on this line",
+                )
+            )
+            continue
+        yield Row(
+            line.line, {name: blank_to_none(value) for name, value in line.members if value is not None}
+        )

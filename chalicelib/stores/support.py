@@ -1,0 +1,311 @@
+"""The support table: support records (contract 8) with every version kept.
+
+Key design (written here only):
+
+support  pk "R#<record_id>"            record_id derived from (org, external_ref)
+           sk "C"                       the current version, with filters and index keys
+           sk "V#<version, 6 digits>"   every version as written, the first included
+         GSIs over current items, range key `recent_sk` = "<recorded_at>#<record_id>" (newest last):
+           by_org         gsi_org        an institution's records            (GET /support, bank/department)
+           by_enterprise  gsi_enterprise an enterprise's records             (…/support, the summary)
+           by_shard       gsi_shard      every record, by city               (GET /support, admin)
+           by_period      gsi_period     "<period>#<city>": a period's records (reports)
+         and by_pending (pending_shard = city, pending_sk = "<occurred_on>#<record_id>"), sparse: only
+         `applied` records of enterprises whitelisted at the time, the candidates of /support/overdue.
+
+A new record is one transaction (current + version 1, on condition that none exists); an update one
+transaction (current on condition of the version read, + the new version item). Cities spread the
+province-wide indexes over twelve partition keys, as the score indexes do (`domain.regions`).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from itertools import islice
+from typing import Any, Final
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.indexes import GlobalSecondaryIndex
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.regions import all_shards, shard_for, shards_for_prefix
+from chalicelib.domain.support.record import SupportRecord
+from chalicelib.stores.tables import SupportItem
+
+CURRENT: Final = "C"
+_CONFLICT_REASONS: Final = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+
+
+class RecordConflictError(RuntimeError):
+    """Another writer changed the record since it was read: re-read and decide again."""
+
+    def __init__(self, record_id: str) -> None:
+        super().__init__(f"support record {record_id} changed concurrently / 支持记录 {record_id} 被并发修改")
+        self.record_id = record_id
+
+
+def record_pk(record_id: str) -> str:
+    return f"R#{record_id}"
+
+
+def version_sk(version: int) -> str:
+    return f"V#{version:06d}"
+
+
+def recent_key(record: SupportRecord) -> str:
+    return f"{record.recorded_at}#{record.record_id}"
+
+
+def pending_key(occurred_on: date, record_id: str) -> str:
+    return f"{occurred_on.isoformat()}#{record_id}"
+
+
+def period_partition(period: int, shard: str) -> str:
+    return f"{period}#{shard}"
+
+
+def _record(item: SupportItem) -> SupportRecord:
+    return SupportRecord.model_validate(item.record)
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """Where an enterprise is, for the indexes: its region code (from the card) and its name."""
+
+    region_code: str
+    name: str
+
+
+def _current_item(record: SupportRecord, placed: Placed) -> SupportItem:
+    shard = shard_for(placed.region_code)
+    pending = record.status == "applied" and record.whitelisted_at_time
+    return SupportItem(
+        record_pk(record.record_id),
+        CURRENT,
+        record=record.model_dump(mode="json"),
+        version=record.version,
+        org=record.org,
+        status=record.status,
+        kind=record.kind,
+        period=record.period,
+        region_code=placed.region_code,
+        name=placed.name,
+        recent_sk=recent_key(record),
+        gsi_org=record.org,
+        gsi_enterprise=record.credit_code,
+        gsi_shard=shard,
+        gsi_period=period_partition(record.period, shard),
+        pending_shard=shard if pending else None,
+        pending_sk=pending_key(record.occurred_on, record.record_id) if pending else None,
+    )
+
+
+def _version_item(record: SupportRecord) -> SupportItem:
+    return SupportItem(
+        record_pk(record.record_id),
+        version_sk(record.version),
+        record=record.model_dump(mode="json"),
+        version=record.version,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A current record as read, with where its enterprise is (kept for the next version's indexes)."""
+
+    record: SupportRecord
+    placed: Placed
+
+
+def _stored(item: SupportItem) -> Stored:
+    return Stored(_record(item), Placed(item.region_code or "", item.name or ""))
+
+
+class SupportRepository:
+    def __init__(self, connection: Connection | None = None) -> None:
+        self._connection = connection
+
+    @property
+    def connection(self) -> Connection:
+        return self._connection or SupportItem._get_connection().connection
+
+    def current(self, record_ids: Iterable[str]) -> dict[str, Stored]:
+        """The current versions of many records (BatchGetItem, 100 keys a call), by record id."""
+        keys = [(record_pk(rid), CURRENT) for rid in sorted(set(record_ids))]
+        if not keys:
+            return {}
+        found = {}
+        for item in SupportItem.batch_get(keys, consistent_read=True):
+            stored = _stored(item)
+            found[stored.record.record_id] = stored
+        return found
+
+    def get(self, record_id: str) -> Stored | None:
+        try:
+            return _stored(SupportItem.get(record_pk(record_id), CURRENT))
+        except SupportItem.DoesNotExist:
+            return None
+
+    def versions(self, record_id: str) -> list[SupportRecord]:
+        """Every version of a record, oldest first (one Query)."""
+        items = SupportItem.query(record_pk(record_id), SupportItem.sk.startswith("V#"), consistent_read=True)
+        return [_record(item) for item in items]
+
+    def write(self, record: SupportRecord, placed: Placed, previous_version: int | None) -> None:
+        """Commit a new version in one transaction; RecordConflictError when the stored one moved."""
+        current = _current_item(record, placed)
+        condition = (
+            SupportItem.pk.does_not_exist()
+            if previous_version is None
+            else SupportItem.version == previous_version
+        )
+        try:
+            with TransactWrite(connection=self.connection) as tx:
+                tx.save(current, condition=condition)
+                tx.save(_version_item(record), condition=SupportItem.pk.does_not_exist())
+        except TransactWriteError as exc:
+            reasons = {r.code for r in exc.cancellation_reasons if r is not None}
+            if reasons & _CONFLICT_REASONS or exc.cause_response_code == "TransactionConflictException":
+                raise RecordConflictError(record.record_id) from exc
+            raise
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What a list may be narrowed by (contract 8); None: any."""
+
+    period: int | None = None
+    status: str | None = None
+    kind: str | None = None
+    region: str | None = None  # a region code prefix
+    org: str | None = None
+    credit_code: str | None = None
+
+
+def _condition(filters: Filters, *, org_in_key: bool, code_in_key: bool) -> Condition | None:
+    parts: list[Condition] = []
+    if filters.period is not None:
+        parts.append(SupportItem.period == filters.period)
+    if filters.status is not None:
+        parts.append(SupportItem.status == filters.status)
+    if filters.kind is not None:
+        parts.append(SupportItem.kind == filters.kind)
+    if filters.region is not None:
+        parts.append(SupportItem.region_code.startswith(filters.region))
+    if filters.org is not None and not org_in_key:
+        parts.append(SupportItem.org == filters.org)
+    if filters.credit_code is not None and not code_in_key:
+        parts.append(SupportItem.gsi_enterprise == filters.credit_code)
+    condition: Condition | None = None
+    for part in parts:
+        condition = part if condition is None else condition & part
+    return condition
+
+
+def _stream(
+    index: GlobalSecondaryIndex[SupportItem],
+    partition: str,
+    range_key: Any,
+    before: str | None,
+    condition: Condition | None,
+    page_size: int,
+) -> Iterator[tuple[str, SupportItem]]:
+    """One partition of an index, newest first, strictly before the sort key `before`."""
+    key_condition = range_key < before if before else None
+    for item in index.query(
+        partition, key_condition, filter_condition=condition, scan_index_forward=False, page_size=page_size
+    ):
+        yield getattr(item, range_key.attr_name), item
+
+
+def _merged(
+    streams: Sequence[Iterator[tuple[str, SupportItem]]], reverse: bool
+) -> Iterator[tuple[str, Stored]]:
+    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda p: p[0], reverse=reverse)
+    for sort_key, item in merged:
+        yield sort_key, _stored(item)
+
+
+def recent(filters: Filters, after: str | None, limit: int) -> list[tuple[str, Stored]]:
+    """Up to `limit` current records matching `filters`, newest first, strictly after the sort key
+    `after` (the last one a previous page served). The partition is chosen from the filters: the
+    enterprise, else the institution, else every city (narrowed by the region prefix)."""
+    page = limit + 1
+    if filters.credit_code is not None:
+        condition = _condition(filters, org_in_key=False, code_in_key=True)
+        streams = [
+            _stream(
+                SupportItem.by_enterprise, filters.credit_code, SupportItem.recent_sk, after, condition, page
+            )
+        ]
+    elif filters.org is not None:
+        condition = _condition(filters, org_in_key=True, code_in_key=False)
+        streams = [_stream(SupportItem.by_org, filters.org, SupportItem.recent_sk, after, condition, page)]
+    elif filters.period is not None:
+        # the period is in the partition key: no filter on it
+        condition = _condition(replace(filters, period=None), org_in_key=False, code_in_key=False)
+        streams = [
+            _stream(
+                SupportItem.by_period,
+                period_partition(filters.period, shard),
+                SupportItem.recent_sk,
+                after,
+                condition,
+                page,
+            )
+            for shard in shards_for_prefix(filters.region)
+        ]
+    else:
+        condition = _condition(filters, org_in_key=False, code_in_key=False)
+        streams = [
+            _stream(SupportItem.by_shard, shard, SupportItem.recent_sk, after, condition, page)
+            for shard in shards_for_prefix(filters.region)
+        ]
+    return list(islice(_merged(streams, reverse=True), limit + 1))
+
+
+def of_enterprise(credit_code: str) -> list[Stored]:
+    """Every current record of an enterprise, newest first (one Query; an enterprise has few)."""
+    stream = _stream(SupportItem.by_enterprise, credit_code, SupportItem.recent_sk, None, None, 100)
+    return [stored for _, stored in _merged([stream], reverse=True)]
+
+
+def pending(
+    waiting_before: date, org: str | None, region: str | None, after: str | None, limit: int
+) -> list[tuple[str, Stored]]:
+    """Applications of whitelisted enterprises made before `waiting_before` and still `applied`,
+    longest waiting first, from the sparse by_pending index (never a Scan)."""
+    before_key = waiting_before.isoformat()  # "<occurred_on>#…" < "<day>" means occurred before that day
+    conditions: list[Condition] = []
+    if org is not None:
+        conditions.append(SupportItem.org == org)
+    if region is not None:
+        conditions.append(SupportItem.region_code.startswith(region))
+    condition: Condition | None = None
+    for part in conditions:
+        condition = part if condition is None else condition & part
+    streams = []
+    for shard in shards_for_prefix(region):
+        key_condition: Condition = SupportItem.pending_sk < before_key
+        if after is not None:
+            key_condition = SupportItem.pending_sk.between(f"{after}\x00", before_key)
+        items = SupportItem.by_pending.query(
+            shard, key_condition, filter_condition=condition, page_size=limit + 1
+        )
+        streams.append((item.pending_sk or "", item) for item in items)
+    return list(islice(_merged(streams, reverse=False), limit + 1))
+
+
+def current_records_for_period(period: int) -> Iterator[SupportRecord]:
+    """Every current record whose `period` is `period`, city by city (for the region reports)."""
+    for shard in all_shards():
+        for item in SupportItem.by_period.query(period_partition(period, shard)):
+            yield _record(item)
