@@ -15,6 +15,8 @@ def register_routes(app: Any) -> None:
         models,
         policies,
         rankings,
+        report_files,
+        reports,
         rescore,
         support,
         uploads,
@@ -24,11 +26,7 @@ def register_routes(app: Any) -> None:
 
     resources = (meta, enterprises, rankings, batches, uploads, verifications, rescore, jobs)
     the_model_s_life = (models, what_if)  # contract 11
-    for module in (*resources, *the_model_s_life, policies, support):
+    for module in (*resources, *the_model_s_life, policies, support, reports):
         app.register_blueprint(module.routes.blueprint)
-
-    from chalicelib.api import report_files, reports
-
-    app.register_blueprint(reports.routes.blueprint)
     if report_files.XLSX not in app.api.binary_types:  # workbooks leave base64-encoded through API Gateway
         app.api.binary_types.append(report_files.XLSX)

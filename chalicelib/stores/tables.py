@@ -477,8 +477,7 @@ class PolicyMatchItem(Model):
 
 ALL_MODELS: tuple[type[Model], ...] = (
     *(FactItem, ScoreItem, BatchItem, OutboxItem, ApiKeyItem),
-    *(JobItem, ModelItem, PolicyItem, PolicyMatchItem, SupportItem),
-    ReportItem,
+    *(JobItem, ModelItem, PolicyItem, PolicyMatchItem, SupportItem, ReportItem),
 )
 
 
