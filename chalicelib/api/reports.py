@@ -15,14 +15,22 @@ from typing import Literal
 from chalice.app import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from chalicelib.api import pagination
 from chalicelib.api.auth import ADMIN, DEPARTMENT, Principal
+from chalicelib.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_TOKEN_CHARS, MIN_LIMIT
 from chalicelib.api.problems import ApiProblem, Code
 from chalicelib.api.report_files import CSV, XLSX, filename, headers, to_csv, to_xlsx
 from chalicelib.api.routing import Routes
-from chalicelib.api.schemas import Period
+from chalicelib.api.schemas import NextToken, Period
 from chalicelib.domain.model.schema import ScoringModel, Stage
 from chalicelib.services.model_registry import model_by_version
-from chalicelib.services.reports import IndicatorStatistics, RegionReport, ReportReader, Snapshot
+from chalicelib.services.reports import (
+    IndicatorStatistics,
+    RegionReport,
+    ReportReader,
+    Snapshot,
+    SnapshotLine,
+)
 from chalicelib.settings import Settings
 
 routes = Routes(__name__)
@@ -157,6 +165,40 @@ def publish(principal: Principal, settings: Settings, body: PublishBody) -> Snap
     if snapshot is None:
         raise _not_ready(body.period)
     return snapshot
+
+
+class SnapshotsParams(_Params):
+    period: Period
+    limit: int = Field(default=DEFAULT_LIMIT, ge=MIN_LIMIT, le=MAX_LIMIT)
+    next_token: str | None = Field(default=None, min_length=1, max_length=MAX_TOKEN_CHARS)
+
+
+class SnapshotsPage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    period: int
+    items: list[SnapshotLine]
+    next_token: NextToken = None
+
+
+@routes(
+    "/reports/snapshots",
+    "GET",
+    roles=READERS,
+    response=SnapshotsPage,
+    params=SnapshotsParams,
+    summary="The snapshots (通报) published for a period, newest first",
+)
+def snapshots(principal: Principal, settings: Settings, params: SnapshotsParams) -> SnapshotsPage:
+    bound_to = pagination.binding("report_snapshots", {"period": params.period})
+    cursor = (
+        pagination.decode(params.next_token, bound_to, settings.token_secret) if params.next_token else None
+    )
+    lines, last = _reader().snapshots(params.period, cursor.after.get("sk") if cursor else None, params.limit)
+    token = None
+    if last is not None:
+        token = pagination.encode(pagination.Cursor(after={"sk": last}), bound_to, settings.token_secret)
+    return SnapshotsPage(period=params.period, items=lines, next_token=token)
 
 
 @routes(

@@ -278,10 +278,17 @@ def current_matches(period: int) -> Iterator[MatchFact]:
         yield MatchFact(match.credit_code, match.policy_id)
 
 
+def current_support(period: int) -> Iterator[SupportFact]:
+    """The current version of every support record whose `period` is P (contract 8, 13)."""
+    from chalicelib.stores.support import current_records_for_period
+
+    for record in current_records_for_period(period):
+        yield SupportFact(record.credit_code, record.kind, record.status, record.amount_wan, record.rate_pct)
+
+
 def report_sources() -> tuple[SupportSource, MatchSource]:
-    """The support and policy-match sources of the deployed builder (support: zeros until the support
-    store is merged)."""
-    return no_support, current_matches
+    """The support and policy-match sources of the deployed builder."""
+    return current_support, current_matches
 
 
 def handle_schedule() -> list[Built]:
@@ -322,6 +329,19 @@ class Snapshot(RegionReport):
     snapshot_id: str
     published_at: str
     published_by: str | None
+
+
+class SnapshotLine(_Out):
+    """A published snapshot in its period's list."""
+
+    snapshot_id: str
+    period: int
+    level: str
+    since: date
+    as_of: str
+    published_at: str
+    published_by: str | None
+    enterprises: int
 
 
 def _as_of(mark: Mark) -> datetime:
@@ -403,8 +423,29 @@ class ReportReader:
         snapshot = Snapshot(
             **report.model_dump(), snapshot_id=snapshot_id, published_at=stamp(published), published_by=by
         )
-        self.repository.save_snapshot(snapshot_id, _plain(snapshot.model_dump()))
+        summary = SnapshotLine(
+            snapshot_id=snapshot_id,
+            period=period,
+            level=level,
+            since=snapshot.since,
+            as_of=snapshot.as_of,
+            published_at=snapshot.published_at,
+            published_by=by,
+            enterprises=snapshot.province.enterprises,
+        )
+        self.repository.save_snapshot(
+            snapshot_id,
+            period,
+            snapshot.published_at,
+            _plain(snapshot.model_dump()),
+            _plain(summary.model_dump()),
+        )
         return snapshot
+
+    def snapshots(self, period: int, before: str | None, limit: int) -> tuple[list[SnapshotLine], str | None]:
+        """The period's published snapshots, newest first; and where the next page starts, if any."""
+        lines, more = self.repository.snapshot_list(period, before, limit)
+        return [SnapshotLine.model_validate(line) for line in lines], more
 
     def snapshot(self, snapshot_id: str) -> Snapshot | None:
         data = self.repository.snapshot(snapshot_id)

@@ -11,6 +11,7 @@ Key design of the reports table (`tables.ReportItem`), written here only:
     pk "R#<period>#<gen>"      sk "B#<level>#<code>"  a built block (`data`) and its daily moves (`series`)
                                sk "S#<region>#<stage>" built indicator statistics of one group
     pk "SNAP#<id>"             sk "SNAP"              a published snapshot, written once, never updated
+    pk "SNAPS#<period>"        sk "<published_at>#<id>" the period's snapshots listed (newest last)
 
 A rebuild writes a new generation, then points the mark at it: a reader (GetItem of the mark, then one
 Query of that generation) never sees half of a rebuild. The generation before the previous one is deleted
@@ -26,7 +27,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.regions import all_shards, period_partition
 from chalicelib.domain.reports.inputs import MoveCount
@@ -262,14 +264,33 @@ class ReportsRepository:
 
     # --- snapshots -------------------------------------------------------------------------------
 
-    def save_snapshot(self, snapshot_id: str, data: dict[str, Any]) -> None:
-        """Write a snapshot once: an existing id is never overwritten (immutability)."""
+    def save_snapshot(
+        self, snapshot_id: str, period: int, published_at: str, data: dict[str, Any], summary: dict[str, Any]
+    ) -> None:
+        """Write a snapshot once, with its line in the period's list, in one transaction: an existing
+        id is never overwritten (immutability)."""
         try:
-            ReportItem(f"SNAP#{snapshot_id}", SNAPSHOT_SK, data=data).save(
-                condition=ReportItem.pk.does_not_exist()
-            )
-        except PutError as exc:
+            with TransactWrite(connection=ReportItem._get_connection().connection) as tx:
+                tx.save(
+                    ReportItem(f"SNAP#{snapshot_id}", SNAPSHOT_SK, data=data),
+                    condition=ReportItem.pk.does_not_exist(),
+                )
+                tx.save(ReportItem(f"SNAPS#{period}", f"{published_at}#{snapshot_id}", data=summary))
+        except TransactWriteError as exc:
             raise RuntimeError(f"snapshot {snapshot_id} exists / 快照 {snapshot_id} 已存在") from exc
+
+    def snapshot_list(
+        self, period: int, before: str | None, limit: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """The period's snapshots newest first, a page at a time: (summaries, the last one's key if more)."""
+        condition = ReportItem.sk < before if before is not None else None
+        items = ReportItem.query(
+            f"SNAPS#{period}", condition, scan_index_forward=False, limit=limit + 1, page_size=limit + 1
+        )
+        page = list(items)
+        more = len(page) > limit
+        page = page[:limit]
+        return [dict(i.data or {}) for i in page], (page[-1].sk if more and page else None)
 
     def snapshot(self, snapshot_id: str) -> dict[str, Any] | None:
         try:

@@ -211,3 +211,30 @@ def test_requests_read_built_items_only(
         assert len(reads) <= 4, operations
         tables = {params.get("TableName") for _, op, params in aws_calls if op in ("Query", "GetItem")}
         assert not any(str(t).endswith("-scores") for t in tables)  # never the score cards
+
+
+def test_a_periods_snapshots_are_listed_newest_first(
+    client: Client, keys: dict[str, str], seeded: list[Seeded]
+) -> None:
+    published = []
+    for level in ("city", "district", "city"):
+        status, body = post_json(
+            client, "/reports/regions/publish", keys["admin"], {"period": P, "level": level}
+        )
+        assert status == 201, body
+        published.append(body["snapshot_id"])
+    status, first = get_json(client, f"/reports/snapshots?period={P}&limit=2", keys["department:tax"])
+    assert status == 200 and len(first["items"]) == 2 and first["next_token"]
+    status, rest = get_json(
+        client, f"/reports/snapshots?period={P}&limit=2&next_token={first['next_token']}", keys["admin"]
+    )
+    assert status == 200
+    listed = [i["snapshot_id"] for i in first["items"] + rest["items"]]
+    assert listed[:3] == published[::-1]  # newest first (earlier tests may have published more)
+    line = first["items"][1]
+    assert line["level"] == "district" and line["published_by"] and line["enterprises"] >= len(seeded)
+    other = get_json(
+        client, f"/reports/snapshots?period={P - 1}&next_token={first['next_token']}", keys["admin"]
+    )
+    assert other[0] == 400 and other[1]["code"] == "INVALID_TOKEN"  # a token serves its own query only
+    assert get_json(client, "/reports/snapshots", keys["admin"])[0] == 400  # the period is required

@@ -267,3 +267,37 @@ def test_a_failing_listener_does_not_fail_the_committed_rescore(aws: Resources) 
     writes = _writes_for(code)
     ReportsListener(Broken())(writes)  # logged, not raised
     assert ReportsRepository().mark(P) is None
+
+
+def test_the_deployed_builder_sums_disbursed_loans_of_the_period(aws: Resources, clock: Clock) -> None:
+    from chalicelib.services import support
+    from chalicelib.services.reports import report_sources
+
+    listed = enterprise(10, STRONG, region="360111")
+    grey = enterprise(11, MID, region="360702")
+    rescore([(listed, P), (grey, P)])
+    bank = support.Writer("jx-demo-bank-a", "bank")
+
+    def loan(code: str, ref: str, status: str, amount: int, rate: float, kind: str = "loan") -> None:
+        body: dict[str, object] = {"credit_code": code, "external_ref": ref, "kind": kind, "status": status}
+        body |= {"amount_wan": amount, "rate_pct": rate, "term_months": 12, "occurred_on": "2026-03-02"}
+        body["period"] = P
+        if kind in ("loan", "credit_line"):
+            body["collateral"] = "credit"
+        result = support.write_one(body, bank)
+        assert result.record is not None, result.problem
+
+    loan(listed, "LN-1", "disbursed", 500, 3.45)
+    loan(listed, "LN-2", "repaid", 100, 4.0, kind="credit_line")
+    loan(grey, "LN-3", "applied", 900, 3.0)  # not reached yet
+    loan(grey, "GT-1", "disbursed", 50, 1.0, kind="guarantee")  # not a loan or credit line
+    support_source, matches = report_sources()
+    clock.advance()
+    ReportBuilder(support=support_source, matches=matches).build_dirty()
+    report = ReportReader().region_report(P)
+    assert report is not None
+    figures = report.province.support
+    assert (figures.records, figures.enterprises_disbursed) == (2, 1)
+    assert figures.disbursed_wan == Decimal("600.00") and figures.mean_rate_pct == Decimal("3.54")
+    cities = {b.region_code: b for b in report.items}
+    assert cities["3607"].support.records == 0 and cities["3601"].support.records == 2
