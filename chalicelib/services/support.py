@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Final
 
 from chalicelib.domain.support.fields import OrgType, SupportInput, SupportProblem, parse_input
@@ -24,6 +23,7 @@ from chalicelib.domain.support.record import (
     decide,
     record_id_for,
 )
+from chalicelib.domain.timestamps import now, stamp
 from chalicelib.observability import logger
 from chalicelib.stores import scores, support
 from chalicelib.stores.scores import CARD, ScoresRepository, StoredCard
@@ -61,7 +61,7 @@ class Result:
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return stamp(now())
 
 
 def _ref_of(data: Mapping[str, Any]) -> str | None:
@@ -191,7 +191,20 @@ def write_many(items: Sequence[Item]) -> list[Result]:
             seen.add(identity)
         _write_round(this_round, results, repo, cards)
         parsed = later
+    _mark_reports(results.values())
     return [results[i] for i in range(len(items))]
+
+
+def _mark_reports(results: Iterable[Result]) -> None:
+    """The periods whose support changed: their reports are rebuilt on the builder's next run (one write a
+    period, not a record), instead of at the 15-minute refresh."""
+    from chalicelib.services.reports import mark_period_changed
+
+    changed = {
+        r.record.period for r in results if r.record is not None and r.outcome is not Outcome.UNCHANGED
+    }
+    for period in sorted(p for p in changed if p is not None):
+        mark_period_changed(period)
 
 
 def write_one(data: Mapping[str, Any], writer: Writer) -> Result:

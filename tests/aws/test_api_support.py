@@ -527,3 +527,21 @@ def test_a_periods_current_records_for_reports(
     assert all(r.period == PERIOD for r in current.values())
     earlier = {(r.org, r.external_ref) for r in current_records_for_period(PERIOD - 1)}
     assert ("jx-demo-bank-b", "REP-2") in earlier
+
+
+def test_a_support_write_marks_its_period_for_the_report_builder(
+    client: Client, orgs: dict[str, str], cards: dict[str, str]
+) -> None:
+    """Reports count support per period: a change is rebuilt on the builder's next run, not 15 minutes on."""
+    from chalicelib.stores.reports import ReportsRepository
+
+    reports = ReportsRepository()
+    before = reports.mark(PERIOD)
+    status, record = post(client, orgs["bank-b"], loan(cards["weak"], "LN-REPORT-MARK"))
+    assert status == 201, record
+    after = reports.mark(PERIOD)
+    assert after is not None and after.marked_at is not None
+    assert before is None or before.marked_at is None or after.marked_at > before.marked_at
+    status, unchanged = post(client, orgs["bank-b"], loan(cards["weak"], "LN-REPORT-MARK"))
+    assert status == 200 and unchanged["version"] == 1
+    assert reports.mark(PERIOD) == after  # nothing changed, no new mark

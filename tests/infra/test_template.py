@@ -199,7 +199,12 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
         (["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], "ApiKeysTable", "", set()),
         (["dynamodb:Scan"], "FactsTable", "", set()),
         (["dynamodb:Scan"], "ScoresTable", "", set()),
-        (["dynamodb:UpdateItem"], "ReportsTable", "", {"Rescore", "BuildReports"}),  # marks, counters
+        (
+            ["dynamodb:UpdateItem"],
+            "ReportsTable",
+            "",
+            {"Rescore", "BuildReports", "APIHandler", "Ingest"},
+        ),  # marks
         (["dynamodb:PutItem"], "ReportsTable", "", {"APIHandler", "BuildReports"}),  # snapshots, items
         (["dynamodb:Scan"], "ReportsTable", "", set()),
         (["sns:Publish"], "PolicyTopic", "", {"RelayOutbox", "Rescore", "Jobs"}),  # relay at once
