@@ -337,6 +337,18 @@ def scored_card_fields(
     }
 
 
+def _rank(item: scores.CurrentCard) -> tuple[int | None, int]:
+    """Rank and cohort size within (period, stage): from the report builder's rank chunks (two reads,
+    whatever the cohort's size) when the card is as the last build saw it; else counted on the index."""
+    from chalicelib.services.reports import ReportReader
+
+    if item.rank_sk is not None:
+        built = ReportReader().rank(item.period, item.stage, item.rank_sk)
+        if built is not None:
+            return built
+    return score_index.rank_in_cohort(item.period, item.stage, item.rank_sk)
+
+
 def portrait(raw_code: str, period: int | None) -> Portrait:
     """The portrait (画像) of one enterprise for `period` (default: its latest scored period)."""
     code = credit_code(raw_code)
@@ -345,7 +357,7 @@ def portrait(raw_code: str, period: int | None) -> Portrait:
         raise ApiProblem(Code.PERIOD_NOT_SCORED, f"{code} has no score card for {item.period}")
     card = card_from_dict(item.card)
     master = FactsRepository().load_master(code)
-    rank, cohort = score_index.rank_in_cohort(item.period, item.stage, item.rank_sk)
+    rank, cohort = _rank(item)
     fields = scored_card_fields(
         card,
         master,

@@ -53,12 +53,13 @@ from chalicelib.domain.reports.inputs import (
     card_facts,
     parse_digest,
 )
+from chalicelib.domain.reports.ranks import RankChunk, rank_chunks
 from chalicelib.domain.reports.window import CHINA as CHINA_TZ
 from chalicelib.domain.reports.window import count_events, default_since, series_by_region, window
 from chalicelib.domain.scoring.cardcodec import CardDecodeError, card_from_dict
 from chalicelib.domain.timestamps import stamp
 from chalicelib.services.model_registry import active_model, model_by_version
-from chalicelib.stores.reports import BuiltItem, Mark, ReportsRepository, block_sk, statistics_sk
+from chalicelib.stores.reports import BuiltItem, Mark, ReportsRepository, block_sk, ranks_sk, statistics_sk
 from chalicelib.stores.scores import CardWrite
 
 SETTLE_S: Final = 5.0
@@ -237,6 +238,12 @@ class ReportBuilder:
         for (region, stage), by_indicator in indicator_statistics(cards, core_indicators(self.model)).items():
             data = {k: v.model_dump() for k, v in by_indicator.items()}
             items.append(BuiltItem(statistics_sk(region, stage), _plain(data)))
+        items += [
+            BuiltItem(
+                ranks_sk(c.stage, c.first), {"offset": c.offset, "cohort": c.cohort, "keys": list(c.keys)}
+            )
+            for c in rank_chunks(cards)
+        ]
         generation = self.repository.write_generation(period, items)
         self.repository.publish_generation(
             period,
@@ -366,6 +373,19 @@ class ReportReader:
     def _built(self, period: int) -> Mark | None:
         mark = self.repository.mark(period)
         return mark if mark is not None and mark.generation is not None and mark.as_of else None
+
+    def rank(self, period: int, stage: str, key: str) -> tuple[int, int] | None:
+        """(rank, cohort size) of a rank key in its (period, stage) cohort as of the last build (two reads);
+        None when no report is built or the key is not in it (its card changed since: count instead)."""
+        mark = self._built(period)
+        if mark is None or mark.generation is None:
+            return None
+        data = self.repository.rank_chunk(period, mark.generation, stage, key)
+        if data is None:
+            return None
+        chunk = RankChunk(stage, int(data["offset"]), int(data["cohort"]), tuple(data["keys"]))
+        found = chunk.rank_of(key)
+        return (found, chunk.cohort) if found is not None else None
 
     def region_report(
         self, period: int, level: str = "city", since: date | None = None

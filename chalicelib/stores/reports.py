@@ -10,6 +10,8 @@ Key design of the reports table (`tables.ReportItem`), written here only:
                                                        and district: `entered`, `left` (atomic adds)
     pk "R#<period>#<gen>"      sk "B#<level>#<code>"  a built block (`data`) and its daily moves (`series`)
                                sk "S#<region>#<stage>" built indicator statistics of one group
+                               sk "K#<stage>#<rank key>" a chunk of a cohort's rank keys, from its first
+                                                       (`offset`, `cohort`, `keys`: domain.reports.ranks)
     pk "SNAP#<id>"             sk "SNAP"              a published snapshot, written once, never updated
     pk "SNAPS#<period>"        sk "<published_at>#<id>" the period's snapshots listed (newest last)
 
@@ -38,6 +40,7 @@ MARKS: Final = "MARKS"
 SNAPSHOT_SK: Final = "SNAP"
 BLOCK: Final = "B"
 STATISTICS: Final = "S"
+RANKS: Final = "K"
 _BATCH_GET: Final = 100  # DynamoDB's BatchGetItem limit
 _DIGEST_ATTRIBUTES: Final = [
     "pk",
@@ -48,6 +51,10 @@ _DIGEST_ATTRIBUTES: Final = [
     "region_code",
     "report_digest",
 ]
+
+
+def ranks_sk(stage: str, first_key: str) -> str:
+    return f"{RANKS}#{stage}#{first_key}"
 
 
 def _moves_pk(period: int) -> str:
@@ -254,6 +261,18 @@ class ReportsRepository:
             _generation_pk(period, generation), ReportItem.sk.startswith(f"{BLOCK}#{level}#")
         )
         return [(dict(item.data or {}), dict(item.series or {})) for item in items]
+
+    def rank_chunk(self, period: int, generation: str, stage: str, key: str) -> dict[str, Any] | None:
+        """The chunk of the (period, stage) cohort that would hold `key`: the last whose first key is
+        not after it (one Query, one item)."""
+        query = ReportItem.query(
+            _generation_pk(period, generation),
+            ReportItem.sk.between(ranks_sk(stage, ""), ranks_sk(stage, key)),
+            scan_index_forward=False,
+            limit=1,
+        )
+        item = next(iter(query), None)
+        return dict(item.data or {}) if item is not None else None
 
     def statistics(self, period: int, generation: str, region: str, stage: str) -> dict[str, Any] | None:
         try:

@@ -301,3 +301,23 @@ def test_the_deployed_builder_sums_disbursed_loans_of_the_period(aws: Resources,
     assert figures.disbursed_wan == Decimal("600.00") and figures.mean_rate_pct == Decimal("3.54")
     cities = {b.region_code: b for b in report.items}
     assert cities["3607"].support.records == 0 and cities["3601"].support.records == 2
+
+
+def test_a_portrait_reads_its_rank_from_the_build_not_by_counting_the_cohort(
+    aws: Resources, calls: Counter[str]
+) -> None:
+    from chalicelib.api.queries import portrait
+
+    codes = [put_card(api_code(800 + n), P, str(500 + 10 * n), "growth").code for n in range(5)]
+    counted = {code: (portrait(code, P).rank, portrait(code, P).cohort_size) for code in codes}
+    assert sorted(counted.values()) == [(n, 5) for n in range(1, 6)]
+    ReportsRepository().mark_dirty(P, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    ReportBuilder(clock=later).build_dirty()
+    for code in codes:
+        calls.clear()
+        found = portrait(code, P)
+        assert (found.rank, found.cohort_size) == counted[code]
+        # the card, the master data, the report's mark and one rank chunk: no COUNT over the cohort
+        assert sum(calls.values()) == 4, calls
+    newcomer = put_card(api_code(899), P, "999", "growth").code  # scored since the build: counted, exact
+    assert (portrait(newcomer, P).rank, portrait(newcomer, P).cohort_size) == (1, 6)
