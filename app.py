@@ -48,6 +48,13 @@ def relay_outbox(event: Any) -> None:
     drain_outbox()
 
 
+@app.schedule("rate(1 minute)", name="build_reports")
+def build_reports(event: Any) -> None:
+    from chalicelib.services.reports import handle_schedule
+
+    handle_schedule()
+
+
 @app.on_sqs_message(queue=settings.policy_delivery_queue_name, batch_size=10, name="deliver_policies")
 def deliver_policies(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.services.delivery import handle_sqs_event

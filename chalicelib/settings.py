@@ -50,6 +50,7 @@ class Settings(BaseModel):
     token_secret: str = "local-dev-token-secret"
     # IAM callers (SigV4) mapped to roles: "arn1=admin,arn2=bank".
     iam_roles: str = ""
+    reports_table: str = "innovation-points-dev-reports"
     # --- policies (contract 9) ---
     policies_table: str = "innovation-points-dev-policies"
     policy_matches_table: str = "innovation-points-dev-policy-matches"

@@ -3,7 +3,8 @@
 moto on 127.0.0.1:$MOTO_PORT (S3, SQS, SNS, DynamoDB), `chalice local` on 127.0.0.1:$API_PORT, and
 pollers that hand each queue's messages to the same Lambda handlers AWS would call (through
 chalice.test's Lambda client), honouring `batchItemFailures`; the outbox relay is drained on a
-short timer. Sample data is uploaded through S3 as departments would (SEED=0 skips it).
+short timer, and the report builder runs on a timer and whenever a rescore burst settles. Sample
+data is uploaded through S3 as departments would (SEED=0 skips it).
 Writes `.local/stack.json` once ready; Ctrl-C stops everything.
 """
 
@@ -193,6 +194,23 @@ def main() -> int:
 
     threading.Thread(target=relay, daemon=True, name="relay").start()
 
+    def build_reports() -> None:
+        # The schedule (rate(1 minute) in AWS; every REPORTS_EVERY_S here), and at once when a rescore
+        # burst settles, so that reports reflect a rescore well within 2 minutes.
+        every = float(os.environ.get("REPORTS_EVERY_S", "10"))
+        rescoring = next(p for p in pollers if p.queue_url == resources.rescore_queue_url)
+        last, busy = 0.0, False
+        while not stopping.wait(1):
+            busy = busy or not rescoring.idle.is_set()
+            if (busy and rescoring.idle.is_set()) or time.monotonic() - last >= every:
+                busy, last = False, time.monotonic()
+                try:  # its own Lambda (concurrency 1): a long rebuild must not hold up ingest and rescore
+                    lambdas.invoke("build_reports", _scheduled_event(os.environ["AWS_REGION"]))
+                except Exception as exc:
+                    print(f"[build_reports] {exc}", file=sys.stderr)
+
+    threading.Thread(target=build_reports, daemon=True, name="build-reports").start()
+
     LOCAL.mkdir(parents=True, exist_ok=True)
     api_log_path = LOCAL / "api.log"
     api_log = api_log_path.open("wb")
@@ -206,8 +224,8 @@ def main() -> int:
             str(api_port),
             "--stage",
             "dev",
-            # the reloader watches the whole project folder and restarts the server on any write in it
-            # (a log, .local/): clients then meet `Connection refused` in bursts
+            # the reloader runs the server in a child that outlives terminate(), and restarts it on
+            # every file written in the tree, a log or .local/ included (STACK-NOTES)
             "--no-autoreload",
         ],
         cwd=ROOT,

@@ -9,12 +9,16 @@ def register_routes(app: Any) -> None:
     """Register every resource's routes on a Chalice app (app.py's, or a test's)."""
     from chalicelib.api import (
         batches,
+        caller,
+        console,
         enterprises,
         jobs,
         meta,
         models,
         policies,
         rankings,
+        report_files,
+        reports,
         rescore,
         support,
         uploads,
@@ -24,9 +28,7 @@ def register_routes(app: Any) -> None:
 
     resources = (meta, enterprises, rankings, batches, uploads, verifications, rescore, jobs)
     the_model_s_life = (models, what_if)  # contract 11
-    for module in (*resources, *the_model_s_life, policies, support):
+    for module in (*resources, *the_model_s_life, policies, support, reports, caller, console):
         app.register_blueprint(module.routes.blueprint)
-    from chalicelib.api import caller, console
-
-    for module in (caller, console):
-        app.register_blueprint(module.routes.blueprint)
+    if report_files.XLSX not in app.api.binary_types:  # workbooks leave base64-encoded through API Gateway
+        app.api.binary_types.append(report_files.XLSX)

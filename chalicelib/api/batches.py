@@ -7,6 +7,7 @@ from chalicelib.api.auth import ADMIN, DEPARTMENT, Principal, department_ids
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import BatchesParams, BatchPage, NoParams
 from chalicelib.domain.validation.report import BatchReport
+from chalicelib.services.model_registry import active_version
 from chalicelib.settings import Settings
 
 routes = Routes(__name__)
@@ -22,7 +23,7 @@ routes = Routes(__name__)
     summary="A batch report (admin, or the uploading department)",
 )
 def batch(principal: Principal, settings: Settings, params: NoParams, batch_id: str) -> BatchReport:
-    return queries.batch(batch_id, principal, department_ids(settings.model_version))
+    return queries.batch(batch_id, principal, department_ids(active_version()))
 
 
 @routes(
@@ -34,4 +35,4 @@ def batch(principal: Principal, settings: Settings, params: NoParams, batch_id: 
     summary="The batches of one uploaded key, newest first",
 )
 def batches(principal: Principal, settings: Settings, params: BatchesParams) -> BatchPage:
-    return queries.batches(params, principal, department_ids(settings.model_version), settings.token_secret)
+    return queries.batches(params, principal, department_ids(active_version()), settings.token_secret)

@@ -44,7 +44,7 @@ from chalicelib.api.schemas import (
 )
 from chalicelib.domain import creditcode
 from chalicelib.domain.model.schema import ScoringModel
-from chalicelib.domain.records import Discrepancy
+from chalicelib.domain.records import Discrepancy, Master, ScoreCard
 from chalicelib.domain.scoring.cardcodec import card_from_dict
 from chalicelib.domain.validation.report import BatchReport
 from chalicelib.stores import score_index, scores
@@ -289,37 +289,36 @@ def _current_card(code: str, period: int | None) -> scores.CurrentCard:
     return latest
 
 
-def portrait(raw_code: str, period: int | None) -> Portrait:
-    """The portrait (画像) of one enterprise for `period` (default: its latest scored period)."""
-    code = credit_code(raw_code)
-    item = _current_card(code, period)
-    if item.card is None:
-        raise ApiProblem(Code.PERIOD_NOT_SCORED, f"{code} has no score card for {item.period}")
-    card = card_from_dict(item.card)
-    master = FactsRepository().load_master(code)
-    rank, cohort = score_index.rank_in_cohort(item.period, item.stage, item.rank_sk)
-    return Portrait(
-        credit_code=code,
-        period=card.period,
-        name=item.name or (master.name if master else None),
-        region_code=item.region_code or (master.region_code if master else None),
-        industry_code=item.industry_code or (master.industry_code if master else None),
-        established_on=master.established_on.isoformat() if master else None,
-        model_version=card.model_version,
-        computed_at=item.computed_at,
-        stage=card.stage,
-        score=card.score,
-        grade=card.grade,
-        whitelisted=card.whitelisted,
-        veto=card.veto,
-        rank=rank,
-        cohort_size=cohort,
-        completeness=card.completeness,
-        core=card.core,
-        bonus=card.bonus,
-        deductions=card.deductions,
-        categories=[CategoryOut(id=c.id, points=c.points, max=c.max) for c in card.categories],
-        indicators=[
+def scored_card_fields(
+    card: ScoreCard,
+    master: Master | None,
+    *,
+    computed_at: str,
+    name: str | None,
+    region_code: str | None,
+    industry_code: str | None,
+) -> dict[str, Any]:
+    """The fields of `ScoredCard` for a card and its enterprise's master data (portrait, what-if)."""
+    return {
+        "credit_code": card.credit_code,
+        "period": card.period,
+        "name": name,
+        "region_code": region_code,
+        "industry_code": industry_code,
+        "established_on": master.established_on.isoformat() if master else None,
+        "model_version": card.model_version,
+        "computed_at": computed_at,
+        "stage": card.stage,
+        "score": card.score,
+        "grade": card.grade,
+        "whitelisted": card.whitelisted,
+        "veto": card.veto,
+        "completeness": card.completeness,
+        "core": card.core,
+        "bonus": card.bonus,
+        "deductions": card.deductions,
+        "categories": [CategoryOut(id=c.id, points=c.points, max=c.max) for c in card.categories],
+        "indicators": [
             IndicatorOut(
                 id=i.id,
                 name_zh=i.name_zh,
@@ -334,8 +333,28 @@ def portrait(raw_code: str, period: int | None) -> Portrait:
             for i in card.indicators
             if i.category is not None
         ],
-        discrepancies=[_discrepancy_out(d) for d in card.discrepancies],
+        "discrepancies": [_discrepancy_out(d) for d in card.discrepancies],
+    }
+
+
+def portrait(raw_code: str, period: int | None) -> Portrait:
+    """The portrait (画像) of one enterprise for `period` (default: its latest scored period)."""
+    code = credit_code(raw_code)
+    item = _current_card(code, period)
+    if item.card is None:
+        raise ApiProblem(Code.PERIOD_NOT_SCORED, f"{code} has no score card for {item.period}")
+    card = card_from_dict(item.card)
+    master = FactsRepository().load_master(code)
+    rank, cohort = score_index.rank_in_cohort(item.period, item.stage, item.rank_sk)
+    fields = scored_card_fields(
+        card,
+        master,
+        computed_at=item.computed_at,
+        name=item.name or (master.name if master else None),
+        region_code=item.region_code or (master.region_code if master else None),
+        industry_code=item.industry_code or (master.industry_code if master else None),
     )
+    return Portrait(**fields, rank=rank, cohort_size=cohort)
 
 
 def history(raw_code: str, params: HistoryParams, secret: str) -> HistoryPage:

@@ -225,8 +225,9 @@ class DiscrepancyOut(_Out):
     stats_batch_id: str
 
 
-class Portrait(_Out):
-    """The enterprise's portrait (画像) for one period: every field at the top level (contract 6)."""
+class ScoredCard(_Out):
+    """A score card as the API shows it: every field at the top level (contract 6). The portrait adds its
+    rank; what-if answers this shape for a card it computed (contract 13)."""
 
     credit_code: str
     period: int
@@ -241,8 +242,6 @@ class Portrait(_Out):
     grade: str
     whitelisted: bool
     veto: bool
-    rank: int | None = Field(description="within (period, stage), province-wide; null while unindexed")
-    cohort_size: int
     completeness: Num = Field(description="core indicators with a value / core indicators, 0..1")
     core: Num
     bonus: Num
@@ -250,6 +249,13 @@ class Portrait(_Out):
     categories: list[CategoryOut]
     indicators: list[IndicatorOut]
     discrepancies: list[DiscrepancyOut]
+
+
+class Portrait(ScoredCard):
+    """The enterprise's portrait (画像) for one period."""
+
+    rank: int | None = Field(description="within (period, stage), province-wide; null while unindexed")
+    cohort_size: int
     support: EnterpriseSupport | None = Field(
         default=None,
         exclude_if=_absent_if_none,

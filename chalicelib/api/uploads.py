@@ -7,6 +7,7 @@ from chalicelib.api.problems import ApiProblem, Code
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import UploadBody, UploadTicket
 from chalicelib.api.support import support_upload_key
+from chalicelib.services.model_registry import active_version
 from chalicelib.settings import Settings
 from chalicelib.stores import objects
 
@@ -28,7 +29,7 @@ def upload(principal: Principal, settings: Settings, body: UploadBody) -> Upload
         key = support_upload_key(principal, body.filename)
     else:
         department = principal.department
-        if department is None or department not in department_ids(settings.model_version):
+        if department is None or department not in department_ids(active_version()):
             raise ApiProblem(Code.FORBIDDEN, "only a department may upload", "只有数据报送部门可以上传")
         key = f"incoming/{department}/{body.filename}"
     url, fields = objects.presigned_post(

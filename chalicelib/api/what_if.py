@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, Self
 
 from chalice.app import Response
@@ -12,11 +11,12 @@ from chalicelib.api import queries
 from chalicelib.api.auth import ADMIN, BANK, Principal
 from chalicelib.api.problems import ApiProblem, Code, problem_response_with
 from chalicelib.api.routing import Routes, invalid, json_body
-from chalicelib.api.schemas import CategoryOut, DiscrepancyOut, IndicatorOut, Num, Period
-from chalicelib.domain.model.schema import ScoringModel, Stage
-from chalicelib.domain.records import Discrepancy, EnterpriseData, ScoreCard
+from chalicelib.api.schemas import Num, Period, ScoredCard
+from chalicelib.domain.model.schema import ScoringModel
+from chalicelib.domain.records import EnterpriseData, ScoreCard
 from chalicelib.domain.scoring import what_if
 from chalicelib.domain.scoring.engine import score_period
+from chalicelib.domain.timestamps import now, stamp_s
 from chalicelib.settings import Settings
 
 routes = Routes(__name__)
@@ -68,45 +68,11 @@ class Delta(BaseModel):
     indicators: list[IndicatorDelta]
 
 
-class WhatIfOut(BaseModel):
+class WhatIfOut(ScoredCard):
     """The portrait's shape without `rank` and `cohort_size` (contract 13), plus `delta`."""
 
-    model_config = ConfigDict(frozen=True)
-
-    credit_code: str
-    period: int
-    name: str | None
-    region_code: str | None
-    industry_code: str | None
-    established_on: str | None
-    model_version: str
-    computed_at: str
-    stage: Stage
-    score: Num
-    grade: str
-    whitelisted: bool
-    veto: bool
-    completeness: Num
-    core: Num
-    bonus: Num
-    deductions: Num
-    categories: list[CategoryOut]
-    indicators: list[IndicatorOut]
-    discrepancies: list[DiscrepancyOut]
     hypothetical: bool
     delta: Delta
-
-
-def _discrepancy(d: Discrepancy) -> DiscrepancyOut:
-    return DiscrepancyOut(
-        indicator=d.indicator,
-        period=d.period,
-        scored_value=d.scored_value,
-        scored_department=d.scored_department,
-        stats_value=d.stats_value,
-        gap_pct=d.gap_pct,
-        stats_batch_id=d.stats_batch_id,
-    )
 
 
 def _card_out(
@@ -114,41 +80,16 @@ def _card_out(
 ) -> WhatIfOut:
     master = data.master
     change = what_if.delta(before, card)
-    return WhatIfOut(
-        credit_code=card.credit_code,
-        period=card.period,
+    fields = queries.scored_card_fields(
+        card,
+        master,
+        computed_at=stamp_s(now()),
         name=master.name if master else None,
         region_code=master.region_code if master else None,
         industry_code=master.industry_code if master else None,
-        established_on=master.established_on.isoformat() if master else None,
-        model_version=card.model_version,
-        computed_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        stage=card.stage,
-        score=card.score,
-        grade=card.grade,
-        whitelisted=card.whitelisted,
-        veto=card.veto,
-        completeness=card.completeness,
-        core=card.core,
-        bonus=card.bonus,
-        deductions=card.deductions,
-        categories=[CategoryOut(id=c.id, points=c.points, max=c.max) for c in card.categories],
-        indicators=[
-            IndicatorOut(
-                id=i.id,
-                name_zh=i.name_zh,
-                category=i.category,
-                value=i.value,
-                points=i.points,
-                max_points=i.max_points,
-                source_department=i.source_department,
-                batch_id=i.batch_id,
-                explanation=i.explanation,
-            )
-            for i in card.indicators
-            if i.category is not None
-        ],
-        discrepancies=[_discrepancy(d) for d in card.discrepancies],
+    )
+    return WhatIfOut(
+        **fields,
         hypothetical=hypothetical,
         delta=Delta.model_validate(change),
     )
@@ -215,7 +156,8 @@ def what_if_card(principal: Principal, settings: Settings) -> Response:
             raise ApiProblem(
                 Code.ENTERPRISE_NOT_FOUND, f"no enterprise {code}", f"没有统一社会信用代码为 {code} 的企业"
             )
-        before = score_period(model, current, body.period)
+        # from where it stands (the active model, its facts) to the what-if (the changes, the model asked)
+        before = score_period(_model(None), current, body.period)
         enterprise = what_if.with_changes(current, body.period, changes)
     card = score_period(model, enterprise, body.period)
     if card is None:

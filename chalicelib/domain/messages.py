@@ -53,6 +53,8 @@ class Code(StrEnum):
     PERIOD_NOT_SCORED = "PERIOD_NOT_SCORED"
     BATCH_NOT_FOUND = "BATCH_NOT_FOUND"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+    REPORT_NOT_READY = "REPORT_NOT_READY"
+    SNAPSHOT_NOT_FOUND = "SNAPSHOT_NOT_FOUND"
     JOB_NOT_FOUND = "JOB_NOT_FOUND"
     MODEL_NOT_FOUND = "MODEL_NOT_FOUND"
     INVALID_MODEL = "INVALID_MODEL"
@@ -126,6 +128,8 @@ PROBLEMS: dict[Code, tuple[int, str, str]] = {
     Code.PERIOD_NOT_SCORED: (404, "No score for this period", "该企业在该年度没有积分"),
     Code.BATCH_NOT_FOUND: (404, "Batch not found", "未找到该批次"),
     Code.INTERNAL_ERROR: (500, "Internal error", "服务内部错误"),
+    Code.REPORT_NOT_READY: (404, "No report for this period yet", "该年度的通报尚未生成"),
+    Code.SNAPSHOT_NOT_FOUND: (404, "Report snapshot not found", "未找到该通报快照"),
     Code.JOB_NOT_FOUND: (404, "Job not found", "未找到该任务"),
     Code.MODEL_NOT_FOUND: (404, "Model version not found", "未找到该评分模型版本"),
     Code.INVALID_MODEL: (400, "Invalid model", "评分模型无效"),

@@ -152,8 +152,9 @@ freshness) follow card changes this way, without the rescore knowing them."""
 def card_listeners() -> list[CardListener]:
     """What follows every committed card change, in the rescore Lambda."""
     from chalicelib.services.matching import PolicyRematcher
+    from chalicelib.services.reports import ReportsListener  # region reports: moves and dirty marks
 
-    return [PolicyRematcher()]
+    return [PolicyRematcher(), ReportsListener()]
 
 
 @dataclass

@@ -19,10 +19,12 @@ scores   pk "E#<credit_code>"
            by_period      "<period>#<shard>"
            by_stage       "<period>#<stage>#<shard>"
            by_whitelist   "<period>#<shard>"   (sparse: only whitelisted cards carry it)
+           by_period_digest  as by_period, projecting only the report digest (reports read this)
 
 batches  pk batch_id; GSI by_key (key, received_at) for GET /batches?key=
 outbox   pk event id; GSI by_status (status, created_at) for the relay's drain of pending events
 api_keys pk key_hash (sha256 of the key); role, label, revoked
+reports  pk/sk: marks, move counters, built report items and snapshots (chalicelib/stores/reports.py)
 policies pk "P#<policy_id>"
            sk "HEAD"                         the policy as it is now (status, version, content)
            sk "V#<version:06d>"              each version's content, kept (drafts edited, then frozen)
@@ -52,7 +54,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.settings import get_settings
@@ -119,6 +121,17 @@ class ByWhitelistIndex(GlobalSecondaryIndex["ScoreItem"]):
     rank_sk = UnicodeAttribute(range_key=True)
 
 
+class ByPeriodDigestIndex(GlobalSecondaryIndex["ScoreItem"]):
+    """The period's cards, narrow: what a region report reads (a ~0.5 KB digest, not the ~9 KB card)."""
+
+    class Meta:
+        index_name = "by_period_digest"
+        projection = IncludeProjection(["credit_code", "region_code", "report_digest"])
+
+    gsi_period = UnicodeAttribute(hash_key=True)
+    rank_sk = UnicodeAttribute(range_key=True)
+
+
 class ScoreItem(Model):
     class Meta(_Meta):
         table_name = _settings.scores_table
@@ -151,10 +164,12 @@ class ScoreItem(Model):
     gsi_stage = UnicodeAttribute(null=True)
     gsi_whitelist = UnicodeAttribute(null=True)
     version = VersionAttribute()  # optimistic locking
+    report_digest = UnicodeAttribute(null=True)  # cards only: domain/reports/inputs.py's digest
 
     by_period = ByPeriodIndex()
     by_stage = ByStageIndex()
     by_whitelist = ByWhitelistIndex()
+    by_period_digest = ByPeriodDigestIndex()
 
 
 # --- batches ---------------------------------------------------------------------------------
@@ -226,6 +241,31 @@ class ApiKeyItem(Model):
     created_at = UnicodeAttribute()
     revoked = BooleanAttribute(default=False)
     org = UnicodeAttribute(null=True)  # the institution of a bank key, the department of a department key
+
+
+# --- reports (contract 10): see chalicelib/stores/reports.py for the key design -----------------
+
+
+class ReportItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.reports_table
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    data = JSONAttribute(null=True)  # a block, statistics or a snapshot (Decimals as exact strings)
+    series = JSONAttribute(null=True)  # a block's daily whitelist moves {day: [entered, left]}
+    # the period's mark (pk "MARKS"): what changed, what was built, who is building
+    marked_at = UnicodeAttribute(null=True)
+    covered_until = UnicodeAttribute(null=True)
+    generation = UnicodeAttribute(null=True)
+    previous_generation = UnicodeAttribute(null=True)
+    as_of = UnicodeAttribute(null=True)
+    model_version = UnicodeAttribute(null=True)
+    enterprises = NumberAttribute(null=True)
+    building_until = UnicodeAttribute(null=True)
+    # whitelist move counters (pk "M#<period>")
+    entered = NumberAttribute(null=True)
+    left = NumberAttribute(null=True)
 
 
 # --- jobs ------------------------------------------------------------------------------------
@@ -437,7 +477,7 @@ class PolicyMatchItem(Model):
 
 ALL_MODELS: tuple[type[Model], ...] = (
     *(FactItem, ScoreItem, BatchItem, OutboxItem, ApiKeyItem),
-    *(JobItem, ModelItem, PolicyItem, PolicyMatchItem, SupportItem),
+    *(JobItem, ModelItem, PolicyItem, PolicyMatchItem, SupportItem, ReportItem),
 )
 
 

@@ -31,8 +31,23 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/batches?key=incoming/tax/2025.csv"): {"admin": OK, "department:tax": OK},
     ("POST", "/rescore"): {"admin": ACCEPTED},
     ("POST", "/uploads"): {"department:tax": OK, "department:registry": OK},
+    ("GET", "/models"): dict.fromkeys(("admin", "bank", "department:tax", "department:registry"), OK),
+    ("GET", "/models/jx-2026.1-draft"): dict.fromkeys(
+        ("admin", "bank", "department:tax", "department:registry"), OK
+    ),
+    ("POST", "/models/jx-2026.1-draft/backtest"): {"admin": ACCEPTED},
+    ("POST", "/what-if"): {"admin": OK, "bank": OK},
 }
-BODIES = {"/rescore": {"period": 2025}, "/uploads": {"filename": "2025年 数据.csv"}}
+BODIES = {
+    "/rescore": {"period": 2025},
+    "/uploads": {"filename": "2025年 数据.csv"},
+    "/models/jx-2026.1-draft/backtest": {"period": 2025},
+    "/what-if": {
+        "period": 2025,
+        "master": {"established_on": "2019-01-01", "region_code": "360111", "industry_code": "C39"},
+        "facts": {"2025": {"rd_expense": 100}},
+    },
+}
 
 
 @pytest.fixture(scope="module")

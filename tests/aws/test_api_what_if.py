@@ -77,6 +77,10 @@ def test_what_if_under_a_candidate_model(client: Client, keys: dict[str, str], a
         {"credit_code": code, "period": P, "changes": {}, "model_version": "jx-2026.1-draft"},
     )
     assert status == 200 and card["model_version"] == "jx-2026.1-draft"
+    # from where it stands (the active model) to the candidate: the weights moved, the total did not
+    changed = {i["id"]: (i["points_from"], i["points_to"]) for i in card["delta"]["indicators"]}
+    assert changed["invention_patents"] == (75, 95) and changed["net_profit"] == (45, 35)
+    assert card["delta"]["grade_from"] == card["grade"] == "B"
     status, problem = post_json(
         client, "/what-if", keys["bank"], {"credit_code": code, "period": P, "model_version": "jx-none"}
     )

@@ -190,3 +190,32 @@ def test_a_crash_mid_activation_resumes_to_completion_without_double_events(
     assert set(ids) <= outbox
     per_enterprise = Counter(e["credit_code"] for e in events)
     assert set(per_enterprise.values()) == {1}
+
+
+def test_an_activation_whose_plan_step_was_never_queued_is_resumed_by_asking_again(
+    api: Api, aws: Resources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    province = seed_province(inventors=1, traders=1, steady=0)
+    from chalicelib.services import jobs as jobs_service
+    from chalicelib.services import model_registry as registry
+
+    def unavailable(job: Any) -> None:
+        raise RuntimeError("SQS unavailable")
+
+    monkeypatch.setattr(jobs_service, "queue_plan", unavailable)
+    status, problem = api.post(f"/models/{DRAFT}/activate", {})
+    assert (status, problem["code"]) == (500, "INTERNAL_ERROR")
+    monkeypatch.undo()
+    pointer = model_registry.pointer()
+    assert pointer is not None and pointer.active_version == DRAFT  # switched, job written, never planned
+
+    status, problem = api.post(f"/models/{DRAFT}/activate", {})
+    assert (status, problem["code"]) == (409, "MODEL_ALREADY_ACTIVE")  # it may still be on its way
+    monkeypatch.setattr(registry, "PLAN_GRACE_S", 0.0)
+    status, accepted = api.post(f"/models/{DRAFT}/activate", {})
+    assert status == 202 and accepted["job_id"] == pointer.activation_job_id
+    drain_jobs(aws)
+
+    job = api.get(f"/jobs/{accepted['job_id']}")[1]
+    assert (job["status"], job["done"]) == ("succeeded", 2)
+    assert {item.model_version for item in cards(province.codes).values()} == {DRAFT}

@@ -168,6 +168,56 @@ def test_upload_through_s3_yields_report_scores_and_events(stack: dict[str, Any]
     assert entered[0]["sequence"] == 1
 
 
+def _report_when(stack: dict[str, Any], ready: Any, timeout: float = 120) -> dict[str, Any]:
+    """The period's city report once `ready(report)` holds (the builder runs on a timer)."""
+    deadline = time.monotonic() + timeout
+    status, body = _get(stack, "/reports/regions?period=2025", "admin")
+    while not (status == 200 and ready(body)) and time.monotonic() < deadline:
+        time.sleep(1)
+        status, body = _get(stack, "/reports/regions?period=2025", "admin")
+    assert status == 200 and ready(body), body
+    return dict(body)
+
+
+def _mean_score(stack: dict[str, Any]) -> float:
+    scores = [_get(stack, f"/enterprises/{code}?period=2025", "bank")[1]["score"] for code in (A, B)]
+    return round(sum(scores) / len(scores) + 1e-9, 2)
+
+
+def test_region_report_follows_rescores_within_two_minutes(stack: dict[str, Any]) -> None:
+    # after the upload test: A (360102, listed) and B (360702, not listed) are scored for 2025
+    mean = _mean_score(stack)
+    report = _report_when(stack, lambda r: r["province"]["score"]["mean"] == mean)
+    cities = {i["region_code"]: i for i in report["items"]}
+    assert report["province"]["enterprises"] == 2 and report["province"]["whitelist"] == 1
+    assert (cities["3601"]["whitelist"], cities["3601"]["entered"]) == (1, 1)
+    assert cities["3607"]["enterprises"] == 1 and cities["3607"]["whitelist"] == 0
+    req = urllib.request.Request(
+        stack["api_url"] + "/reports/regions.csv?period=2025",
+        headers={"X-API-Key": stack["api_keys"]["admin"]},
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        text = resp.read()
+    assert text.startswith("\ufeff地区代码".encode())
+
+    # an update upload changes A's score: the report follows within 2 minutes of the rescore
+    s3 = _client(stack, "s3")
+    key = "incoming/hrss/社保 更正.csv"
+    update = f"credit_code,period,employees,high_level_talent\n{A},2025,2000,0\n"
+    s3.put_object(Bucket=stack["upload_bucket"], Key=key, Body=update.encode())
+    assert _wait_report(s3, stack["upload_bucket"], key)["status"] == "completed"
+    deadline = time.monotonic() + 60
+    while _mean_score(stack) == mean and time.monotonic() < deadline:
+        time.sleep(0.5)
+    changed = _mean_score(stack)
+    assert changed != mean  # precondition: the correction moved A's score
+    rescored = time.monotonic()
+    _report_when(stack, lambda r: r["province"]["score"]["mean"] == changed, timeout=120)
+    assert time.monotonic() - rescored < 120
+    status, stats = _get(stack, "/statistics/indicators?period=2025&region=3601", "department:hrss")
+    assert status == 200 and stats["indicators"]["employees"]["max"] == 2000
+
+
 def _post(stack: dict[str, Any], path: str, key: str, body: Any) -> tuple[int, Any]:
     req = urllib.request.Request(
         stack["api_url"] + path,
@@ -306,8 +356,9 @@ def test_the_api_process_stays_the_same_across_200_requests_while_files_change(s
 
 
 def test_banks_write_support_through_the_api_and_files(stack: dict[str, Any]) -> None:
-    """Runs after the upload test: enterprise A is scored and whitelisted for 2025."""
+    """Runs after the upload test: enterprise A is scored for 2025 (later tests may have moved its score)."""
     banks = stack["bank_keys"]
+    card = _get(stack, f"/enterprises/{A}?period=2025", "admin")[1]
     assert len(banks) >= 2 and stack["api_keys"]["bank"] in banks.values()
     org, key = next(iter(banks.items()))
     loan = {
@@ -323,7 +374,9 @@ def test_banks_write_support_through_the_api_and_files(stack: dict[str, Any]) ->
         "period": 2025,
     }
     status, record = _post(stack, "/support", key, loan)
-    assert status == 201 and record["org"] == org and record["whitelisted_at_time"] is True, record
+    assert status == 201 and record["org"] == org, record
+    copied = (record["score_at_time"], record["grade_at_time"], record["whitelisted_at_time"])
+    assert copied == (card["score"], card["grade"], card["whitelisted"])  # from the card relied on
     status, record = _post(stack, "/support", key, {**loan, "status": "approved"})
     assert status == 200 and record["version"] == 2
     other = next(k for o, k in banks.items() if o != org)

@@ -18,7 +18,7 @@ from tests.infra.conftest import Packaged
 pytestmark = pytest.mark.slow  # packages the app once per stage
 
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = {"APIHandler", "Ingest", "Rescore", "RelayOutbox", "Jobs", "DeliverPolicies"}
+FUNCTIONS = {"APIHandler", "Ingest", "Rescore", "RelayOutbox", "Jobs", "DeliverPolicies", "BuildReports"}
 POLICY_RESOURCE_TYPES = {"AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy"}
 NO_VALUE = {"Ref": "AWS::NoValue"}
 
@@ -189,11 +189,19 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
         (["sqs:SendMessage"], "JobsQueue", "", {"APIHandler", "Jobs"}),  # a job's plan step sends its chunks
         (["dynamodb:UpdateItem"], "JobsTable", "", {"Jobs"}),
         (["dynamodb:PutItem", "dynamodb:UpdateItem"], "ModelsTable", "", {"APIHandler"}),
-        (["dynamodb:GetItem"], "ModelsTable", "", {"APIHandler", "Ingest", "Rescore", "Jobs"}),
+        (
+            ["dynamodb:GetItem"],
+            "ModelsTable",
+            "",
+            {"APIHandler", "Ingest", "Rescore", "Jobs", "BuildReports"},
+        ),
         (["dynamodb:GetItem"], "ApiKeysTable", "", {"APIHandler"}),
         (["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], "ApiKeysTable", "", set()),
         (["dynamodb:Scan"], "FactsTable", "", set()),
         (["dynamodb:Scan"], "ScoresTable", "", set()),
+        (["dynamodb:UpdateItem"], "ReportsTable", "", {"Rescore", "BuildReports"}),  # marks, counters
+        (["dynamodb:PutItem"], "ReportsTable", "", {"APIHandler", "BuildReports"}),  # snapshots, items
+        (["dynamodb:Scan"], "ReportsTable", "", set()),
         (["sns:Publish"], "PolicyTopic", "", {"RelayOutbox", "Rescore", "Jobs"}),  # relay at once
         (
             ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
@@ -440,9 +448,13 @@ def test_failed_batches_alarm_watches_what_ingest_emits(packaged: Packaged) -> N
     assert 'name="BatchesFailed"' in source  # the name ingest emits
 
 
-def test_relay_failures_alarm(packaged: Packaged) -> None:
-    (alarm,) = _alarms(packaged, "AWS/Lambda", "Errors")
-    assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "RelayOutbox"}}]
+@pytest.mark.parametrize("function", ["RelayOutbox", "BuildReports"])  # scheduled: no queue, no DLQ
+def test_scheduled_function_failures_alarm(packaged: Packaged, function: str) -> None:
+    (alarm,) = [
+        a
+        for a in _alarms(packaged, "AWS/Lambda", "Errors")
+        if a["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": function}}]
+    ]
     _alerts_on_anything(alarm, packaged)
 
 
@@ -461,6 +473,7 @@ RESOURCE_ENV = {
     "RESCORE_QUEUE_NAME": {"Fn::GetAtt": ["RescoreQueue", "QueueName"]},
     "RESCORE_QUEUE_URL": {"Ref": "RescoreQueue"},  # Ref of a queue is its URL
     "WHITELIST_TOPIC_ARN": {"Ref": "WhitelistTopic"},  # Ref of a topic is its ARN
+    "REPORTS_TABLE": {"Ref": "ReportsTable"},
     "JOBS_TABLE": {"Ref": "JobsTable"},
     "MODELS_TABLE": {"Ref": "ModelsTable"},
     "JOBS_QUEUE_NAME": {"Fn::GetAtt": ["JobsQueue", "QueueName"]},

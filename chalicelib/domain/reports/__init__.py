@@ -1,0 +1,1 @@
+"""Region reports (通报) and indicator statistics: pure arithmetic over plain records (contract 10, 13)."""

@@ -1,0 +1,279 @@
+"""The reports repository: dirty marks, whitelist move counters, built report items and snapshots.
+
+Key design of the reports table (`tables.ReportItem`), written here only:
+
+    pk "MARKS"                 sk "<period>"          the period's mark: `marked_at` (a card of the period
+                                                       changed), `covered_until` (changes up to then are
+                                                       in the built report), the current `generation`,
+                                                       `as_of`, `model_version`, the builder's lease
+    pk "M#<period>"            sk "<day>#<region>"    whitelist events of the period counted by day (CST)
+                                                       and district: `entered`, `left` (atomic adds)
+    pk "R#<period>#<gen>"      sk "B#<level>#<code>"  a built block (`data`) and its daily moves (`series`)
+                               sk "S#<region>#<stage>" built indicator statistics of one group
+    pk "SNAP#<id>"             sk "SNAP"              a published snapshot, written once, never updated
+
+A rebuild writes a new generation, then points the mark at it: a reader (GetItem of the mark, then one
+Query of that generation) never sees half of a rebuild. The generation before the previous one is deleted
+by the next rebuild, long after any reader of it has finished. Every read here is a GetItem or a Query.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from chalicelib.domain.regions import all_shards, period_partition
+from chalicelib.domain.reports.inputs import MoveCount
+from chalicelib.stores.tables import ReportItem, ScoreItem
+
+MARKS: Final = "MARKS"
+SNAPSHOT_SK: Final = "SNAP"
+BLOCK: Final = "B"
+STATISTICS: Final = "S"
+_BATCH_GET: Final = 100  # DynamoDB's BatchGetItem limit
+_DIGEST_ATTRIBUTES: Final = [
+    "pk",
+    "sk",
+    "rank_sk",
+    "gsi_period",
+    "credit_code",
+    "region_code",
+    "report_digest",
+]
+
+
+def _moves_pk(period: int) -> str:
+    return f"M#{period}"
+
+
+def _generation_pk(period: int, generation: str) -> str:
+    return f"R#{period}#{generation}"
+
+
+def block_sk(level: str, region_code: str) -> str:
+    return f"{BLOCK}#{level}#{region_code}"
+
+
+def statistics_sk(region: str, stage: str) -> str:
+    return f"{STATISTICS}#{region}#{stage}"
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    period: int
+    marked_at: str | None
+    covered_until: str | None
+    generation: str | None
+    previous_generation: str | None
+    as_of: str | None
+    model_version: str | None
+    enterprises: int
+    building_until: str | None
+
+    @property
+    def dirty(self) -> bool:
+        """A card changed after what the current report covers (or no report was ever built)."""
+        if self.generation is None or self.covered_until is None:
+            return True
+        return self.marked_at is not None and self.marked_at > self.covered_until
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRow:
+    """One card of a period as the narrow index gives it; `digest` None for cards written before digests."""
+
+    credit_code: str
+    region_code: str
+    digest: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltItem:
+    sk: str
+    data: dict[str, Any]
+    series: dict[str, list[int]] | None = None
+
+
+def _mark(item: ReportItem) -> Mark:
+    return Mark(
+        period=int(item.sk),
+        marked_at=item.marked_at,
+        covered_until=item.covered_until,
+        generation=item.generation,
+        previous_generation=item.previous_generation,
+        as_of=item.as_of,
+        model_version=item.model_version,
+        enterprises=int(item.enterprises or 0),
+        building_until=item.building_until,
+    )
+
+
+class ReportsRepository:
+    # --- marks and moves: written by the rescore's listener ------------------------------------
+
+    def mark_dirty(self, period: int, at: str) -> None:
+        """A card of `period` changed at `at` (UTC stamp); one UpdateItem, other attributes untouched."""
+        ReportItem(MARKS, str(period)).update(actions=[ReportItem.marked_at.set(at)])
+
+    def count_moves(self, period: int, counts: Iterable[MoveCount]) -> None:
+        """Add whitelist events to the period's counters (one UpdateItem per day and district)."""
+        for count in counts:
+            actions: list[Any] = []
+            if count.entered:
+                actions.append(ReportItem.entered.add(count.entered))
+            if count.left:
+                actions.append(ReportItem.left.add(count.left))
+            if actions:
+                sk = f"{count.day.isoformat()}#{count.region_code}"
+                ReportItem(_moves_pk(period), sk).update(actions=actions)
+
+    # --- the builder ---------------------------------------------------------------------------
+
+    def marks(self) -> list[Mark]:
+        """Every period that ever had a card change, with its build state (one Query)."""
+        return [_mark(item) for item in ReportItem.query(MARKS, consistent_read=True)]
+
+    def mark(self, period: int) -> Mark | None:
+        try:
+            return _mark(ReportItem.get(MARKS, str(period), consistent_read=True))
+        except ReportItem.DoesNotExist:
+            return None
+
+    def claim(self, period: int, now: str, until: str) -> bool:
+        """Take the period's build lease until `until`, unless another builder holds it past `now`."""
+        condition = ReportItem.building_until.does_not_exist() | (ReportItem.building_until < now)
+        try:
+            ReportItem(MARKS, str(period)).update(
+                actions=[ReportItem.building_until.set(until)], condition=condition
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def release(self, period: int) -> None:
+        ReportItem(MARKS, str(period)).update(actions=[ReportItem.building_until.remove()])
+
+    def period_digests(self, period: int) -> Iterator[DigestRow]:
+        """The period's cards from the narrow `by_period_digest` index: one Query per city shard, in
+        parallel, each paged by DynamoDB (1 MB a page)."""
+
+        def shard_rows(shard: str) -> list[DigestRow]:
+            return [
+                DigestRow(item.credit_code, item.region_code or "", item.report_digest)
+                for item in ScoreItem.by_period_digest.query(period_partition(period, shard))
+            ]
+
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="digest") as pool:
+            for rows in pool.map(shard_rows, all_shards()):
+                yield from rows
+
+    def full_cards(self, period: int, codes: Sequence[str]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(code, region, card) of cards that carry no digest yet (written before digests existed):
+        BatchGetItem, 100 keys a request."""
+        keys = [(f"E#{code}", f"S#{period}") for code in codes]
+        for start in range(0, len(keys), _BATCH_GET):
+            for item in ScoreItem.batch_get(
+                keys[start : start + _BATCH_GET], attributes_to_get=["credit_code", "region_code", "card"]
+            ):
+                if item.card:
+                    yield item.credit_code, item.region_code or "", dict(item.card)
+
+    def moves(self, period: int) -> list[MoveCount]:
+        """Every day and district counter of the period (one Query, paged)."""
+        out = []
+        for item in ReportItem.query(_moves_pk(period)):
+            day, _, region = item.sk.partition("#")
+            out.append(
+                MoveCount(date.fromisoformat(day), region, int(item.entered or 0), int(item.left or 0))
+            )
+        return out
+
+    def write_generation(self, period: int, items: Sequence[BuiltItem]) -> str:
+        """Write a new generation of the period's report items (batches of 25); return its id."""
+        generation = uuid.uuid4().hex[:12]
+        pk = _generation_pk(period, generation)
+        with ReportItem.batch_write() as batch:
+            for built in items:
+                batch.save(ReportItem(pk, built.sk, data=built.data, series=built.series))
+        return generation
+
+    def publish_generation(
+        self,
+        period: int,
+        generation: str,
+        *,
+        covered_until: str,
+        as_of: str,
+        model_version: str,
+        enterprises: int,
+        previous: Mark | None,
+    ) -> None:
+        """Point the mark at `generation` (readers switch at once) and release the lease; delete the
+        generation before the one being replaced (no reader can still hold it)."""
+        stale = previous.generation if previous is not None else None
+        ReportItem(MARKS, str(period)).update(
+            actions=[
+                ReportItem.generation.set(generation),
+                ReportItem.previous_generation.set(stale)
+                if stale
+                else ReportItem.previous_generation.remove(),
+                ReportItem.covered_until.set(covered_until),
+                ReportItem.as_of.set(as_of),
+                ReportItem.model_version.set(model_version),
+                ReportItem.enterprises.set(enterprises),
+                ReportItem.building_until.remove(),
+            ]
+        )
+        older = previous.previous_generation if previous is not None else None
+        if older and older not in (stale, generation):
+            self.delete_generation(period, older)
+
+    def delete_generation(self, period: int, generation: str) -> None:
+        pk = _generation_pk(period, generation)
+        with ReportItem.batch_write() as batch:
+            for item in ReportItem.query(pk, attributes_to_get=["pk", "sk"]):
+                batch.delete(item)
+
+    # --- readers (the API) -----------------------------------------------------------------------
+
+    def blocks(
+        self, period: int, generation: str, level: str
+    ) -> list[tuple[dict[str, Any], dict[str, list[int]]]]:
+        """The blocks of one level, in region code order (one Query)."""
+        items = ReportItem.query(
+            _generation_pk(period, generation), ReportItem.sk.startswith(f"{BLOCK}#{level}#")
+        )
+        return [(dict(item.data or {}), dict(item.series or {})) for item in items]
+
+    def statistics(self, period: int, generation: str, region: str, stage: str) -> dict[str, Any] | None:
+        try:
+            item = ReportItem.get(_generation_pk(period, generation), statistics_sk(region, stage))
+        except ReportItem.DoesNotExist:
+            return None
+        return dict(item.data or {})
+
+    # --- snapshots -------------------------------------------------------------------------------
+
+    def save_snapshot(self, snapshot_id: str, data: dict[str, Any]) -> None:
+        """Write a snapshot once: an existing id is never overwritten (immutability)."""
+        try:
+            ReportItem(f"SNAP#{snapshot_id}", SNAPSHOT_SK, data=data).save(
+                condition=ReportItem.pk.does_not_exist()
+            )
+        except PutError as exc:
+            raise RuntimeError(f"snapshot {snapshot_id} exists / 快照 {snapshot_id} 已存在") from exc
+
+    def snapshot(self, snapshot_id: str) -> dict[str, Any] | None:
+        try:
+            item = ReportItem.get(f"SNAP#{snapshot_id}", SNAPSHOT_SK)
+        except ReportItem.DoesNotExist:
+            return None
+        return dict(item.data or {})
