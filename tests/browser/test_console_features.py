@@ -125,21 +125,25 @@ def test_policies_are_edited_previewed_published_and_matched(console: Console) -
 def test_what_if_shows_the_delta(console: Console) -> None:
     needs(console, "POST /what-if")
     top = _top_enterprise(console)
-    portrait = console.api(f"/enterprises/{top['credit_code']}?period={top['period']}")[1]
-    current = next(i["value"] for i in portrait["indicators"] if i["id"] == "rd_expense") or 0
-    target = str(int(float(current) * 3 + 500))
+    # the top enterprise's R&D spend cut to 1 万元: its R&D points (and those derived from it) fall
+    target = "1"
     expected = console.api(
         "/what-if",
         body={"credit_code": top["credit_code"], "period": top["period"], "changes": {"rd_expense": target}},
     )[1]
+    assert expected["delta"]["score"] < 0 and expected["delta"]["indicators"], expected["delta"]
     console.sign_in("bank")
     console.visit(f"#/enterprise/{top['credit_code']}?period={top['period']}")
     form = console.page.locator("#what-if")
     form.get_by_label("研发费用总额（万元）").fill(target)
     form.get_by_role("button", name="测算").click()
     form.get_by_text("积分变化").wait_for()
-    assert str(expected["score"]) in form.inner_text()
-    assert "不写入任何数据" in form.inner_text()
+    text = form.inner_text()
+    assert str(expected["delta"]["score"]) in text and str(expected["score"]) in text
+    changed = form.locator("table", has=console.page.locator("caption", has_text="得分变化的指标"))
+    assert changed.locator("tbody tr").count() == len(expected["delta"]["indicators"])
+    assert "研发费用总额" in changed.inner_text()
+    assert "不写入任何数据" in text
     console.screenshot("what-if")
     assert console.accessibility_faults() == []
 

@@ -15,7 +15,7 @@ export function reportView(r) {
     h("dl", { class: "facts" },
       h("dt", {}, "批次"), h("dd", {}, r.batch_id),
       h("dt", {}, "文件"), h("dd", {}, r.key),
-      h("dt", {}, "报送部门"), h("dd", {}, departmentName(r.department)),
+      h("dt", {}, "报送单位"), h("dd", {}, departmentName(r.department)),
       h("dt", {}, "状态"), h("dd", {}, statusBadge(r.status)),
       h("dt", {}, "接收时间"), h("dd", {}, show(r.received_at)),
       h("dt", {}, "完成时间"), h("dd", {}, show(r.finished_at)),

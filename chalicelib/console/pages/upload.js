@@ -95,6 +95,18 @@ async function watch(reports, key, seen, status, out) {
   }
 }
 
+// The browser's own file button speaks the browser's language: this one is in Chinese, and the real
+// input stays in it (focusable, labelled) under the styled button.
+function filePicker(input) {
+  const chosen = h("span", { class: "file-name muted" }, "未选择文件");
+  input.addEventListener("change", () => {
+    chosen.textContent = input.files[0] ? input.files[0].name : "未选择文件";
+  });
+  // the input inside its label: labelled implicitly (a `for` would point at the wrapper)
+  return h("label", {}, "数据文件",
+    h("span", { class: "file-picker" }, input, h("span", { class: "button secondary", "aria-hidden": "true" }, "选择文件…"), chosen));
+}
+
 function uploaderLabel() {
   return role() === "bank" ? "本机构" : "本单位";
 }
@@ -138,8 +150,10 @@ export const upload = {
       }
     } },
       h("h2", {}, `上传 ${dept ? departmentName(dept) : uploaderLabel()} 的数据文件`),
-      h("p", { id: "file-help", class: "muted" }, "支持 CSV（UTF-8 或 GBK）、XLSX（第一个工作表，第一行为表头）和 JSON Lines。同一企业同一年度以最近一次上传为准，历史数据全部保留。有错误的行会被拒收，其余行照常入库。"),
-      h("div", { class: "row" }, kinds.length > 1 ? field("数据类型", kind) : null, field("数据文件", file), button),
+      h("p", { id: "file-help", class: "muted" }, "支持 CSV（UTF-8 或 GBK）、XLSX（第一个工作表，第一行为表头）和 JSON Lines。",
+        dept ? "同一企业同一年度以最近一次上传为准，历史数据全部保留。" : "同一业务编号（external_ref）再次上传即更新该记录，历次版本全部保留。",
+        "有错误的行会被拒收，其余行照常入库。"),
+      h("div", { class: "row" }, kinds.length > 1 ? field("数据类型", kind) : null, filePicker(file), button),
       status);
     clear(main, h("h1", {}, "数据上报"), form, h("div", { class: "panel" }, h("h2", {}, "批次报告"), out),
       h("div", { class: "panel" }, h("h2", {}, "文件格式"), dept ? await columnsHelp(dept) : null,
