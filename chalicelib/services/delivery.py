@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from chalicelib.domain.policies.events import MATCHED
 from chalicelib.domain.policies.policy import Policy
 from chalicelib.domain.timestamps import stamp
+from chalicelib.observability import metrics
 from chalicelib.settings import Settings, get_settings
 from chalicelib.stores import ganqitong
 from chalicelib.stores import policies as store
@@ -36,7 +37,6 @@ from chalicelib.stores.parameters import secure_parameter
 MAX_RECEIVES: Final = 5  # the queue's maxReceiveCount: the 5th failure dead-letters the message
 
 logger = Logger(child=True)
-metrics = Metrics()
 
 
 class MatchedEvent(BaseModel):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib.domain.model.schema import load_model
@@ -33,6 +33,7 @@ from chalicelib.domain.policies.subject import subject_of
 from chalicelib.domain.policies.vocabulary import Vocabulary, vocabulary_of
 from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.domain.timestamps import stamp
+from chalicelib.observability import metrics
 from chalicelib.settings import get_settings
 from chalicelib.stores import policies as store
 from chalicelib.stores.card_reads import CardView, cards_for, established_on, rank_in_stage
@@ -43,7 +44,6 @@ from chalicelib.stores.scores import CardWrite, scored_enterprises
 MAX_ATTEMPTS: Final = 4
 
 logger = Logger(child=True)
-metrics = Metrics()
 
 
 def _now() -> datetime:
