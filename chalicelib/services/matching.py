@@ -24,7 +24,6 @@ from typing import Any, Final
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit
 
-from chalicelib.domain.model.schema import load_model
 from chalicelib.domain.policies.criteria import parse_criteria
 from chalicelib.domain.policies.evaluation import Criteria
 from chalicelib.domain.policies.events import MATCHED, UNMATCHED, Matchee, build_policy_event
@@ -51,7 +50,10 @@ def _now() -> datetime:
 
 
 def vocabulary() -> Vocabulary:
-    return vocabulary_of(load_model(get_settings().model_version))
+    """What criteria may name: the fields of the active scoring model's cards."""
+    from chalicelib.services.model_registry import active_model
+
+    return vocabulary_of(active_model())
 
 
 @dataclass(frozen=True)
