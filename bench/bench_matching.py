@@ -46,6 +46,7 @@ from chalicelib.domain.policies.evaluation import Criteria, Subject  # noqa: E40
 from chalicelib.domain.policies.vocabulary import vocabulary_of  # noqa: E402
 from chalicelib.domain.records import CategoryScore, IndicatorScore, ScoreCard  # noqa: E402
 from chalicelib.domain.regions import CITIES  # noqa: E402
+from chalicelib.observability import metrics  # noqa: E402
 from scripts.moto_speedups import cheapen_moto_transactions, index_moto_queries, plain_moto_responses  # noqa: E402
 
 P = 2025
@@ -246,6 +247,7 @@ def _drain(url: str, handler: Any, *, batch: int, limit: int = 1_000_000) -> int
             for m in got
         ]
         result = handler({"Records": records})
+        metrics.clear_metrics()  # Lambda flushes them after each invocation (app.py's middleware)
         calls += 1
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         for r in records:

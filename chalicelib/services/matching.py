@@ -27,7 +27,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from chalicelib.domain.policies.criteria import parse_criteria
 from chalicelib.domain.policies.evaluation import Criteria
 from chalicelib.domain.policies.events import MATCHED, UNMATCHED, Matchee, build_policy_event
-from chalicelib.domain.policies.policy import Policy
+from chalicelib.domain.policies.policy import Policy, policy_day
 from chalicelib.domain.policies.subject import subject_of
 from chalicelib.domain.policies.vocabulary import Vocabulary, vocabulary_of
 from chalicelib.domain.scoring.ranking import rank_key
@@ -233,7 +233,7 @@ def match_chunk(policy_id: str, codes: Sequence[str], *, clock: Callable[[], dat
     A policy no longer in force (withdrawn, expired) matches nothing: a late chunk is a no-op.
     """
     policy = store.get(policy_id)
-    if policy is None or not policy.in_force(clock().date()):
+    if policy is None or not policy.in_force(policy_day(clock())):
         return ChunkResult(0, 0, 0)
     compiled = compile_policy(policy)
     matcher = Matcher(clock)
@@ -286,7 +286,7 @@ class PolicyRematcher:
 
     def _in_force(self, period: int) -> list[Compiled]:
         if period not in self._policies:
-            today = self._clock().date()
+            today = policy_day(self._clock())
             live = [p for p in store.published(period) if p.in_force(today)]
             if live and self._vocab is None:
                 self._vocab = vocabulary()
