@@ -7,13 +7,14 @@ from typing import Any
 from chalice.app import Chalice, ConvertToMiddleware, SQSEvent
 
 from chalicelib.api import register_routes
-from chalicelib.observability import count_requests, logger, metrics
+from chalicelib.observability import count_requests, drop_unpublished_metrics, logger, metrics
 from chalicelib.settings import get_settings
 
 settings = get_settings()
 
 app = Chalice(app_name="innovation-points")
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))
+app.register_middleware(drop_unpublished_metrics)  # outermost: after log_metrics has flushed
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 app.register_middleware(count_requests, "http")  # inside log_metrics: counted, then flushed
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
 logger = Logger()
 metrics = Metrics()
@@ -27,3 +28,14 @@ def count_requests(event: Any, get_response: Callable[[Any], Any]) -> Any:
     if response.status_code >= 500:
         metrics.add_metric(name="ApiServerErrors", unit=MetricUnit.Count, value=1)
     return response
+
+
+def drop_unpublished_metrics(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """Middleware outside `log_metrics`: with metrics disabled (the local stack, tests), Powertools'
+    flush keeps what it did not publish, so metrics pile up across invocations and are printed anyway
+    once one reaches 100 values. Dropping them after each invocation keeps them per invocation."""
+    try:
+        return get_response(event)
+    finally:
+        if is_metrics_disabled():
+            metrics.clear_metrics()

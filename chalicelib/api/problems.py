@@ -8,6 +8,9 @@ member for department staff. A code never changes meaning: clients branch on it,
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from chalice.app import Response
 from pydantic import BaseModel, ConfigDict
 
@@ -63,6 +66,16 @@ def status_of(code: Code) -> int:
 def problem_response(problem: ApiProblem) -> Response:
     return Response(
         body=problem.body().model_dump_json(),
+        status_code=problem.status,
+        headers={"Content-Type": PROBLEM_JSON},
+    )
+
+
+def problem_response_with(problem: ApiProblem, **members: Any) -> Response:
+    """A problem+json response with extension members (e.g. `errors`: every fault of a request)."""
+    body = {**problem.body().model_dump(), **members}
+    return Response(
+        body=json.dumps(body, ensure_ascii=False, default=str),
         status_code=problem.status,
         headers={"Content-Type": PROBLEM_JSON},
     )

@@ -156,10 +156,13 @@ class Routes:
         status: int = 200,
         not_found: bool = False,
         raw: bool = False,
+        content_types: Collection[str] | None = None,
     ) -> Callable[[H], H]:
         """Register `handler(principal=, settings=, [params=], [body=], **path_params)`.
 
         The handler returns `response` (written as JSON with `status`), or with `raw` a `Response`.
+        `content_types` widens what a request body may be (JSON only by default; the handler reads other
+        bodies from `current_request.raw_body`).
         """
 
         def register(handler: H) -> H:
@@ -206,7 +209,8 @@ class Routes:
                     return problem_response(ApiProblem(Code.INTERNAL_ERROR))
 
             view.__name__ = handler.__name__
-            self.blueprint.route(path, methods=[method])(view)
+            options: dict[str, Any] = {"content_types": list(content_types)} if content_types else {}
+            self.blueprint.route(path, methods=[method], **options)(view)
             return handler
 
         return register

@@ -10,10 +10,15 @@ to backtest.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import Final
 
+import yaml
+
+from chalicelib.domain.model.change import VERSION_PATTERN, ModelChange, apply_change
+from chalicelib.domain.model.faults import Fault, data_faults, file_faults
 from chalicelib.domain.model.schema import (
     MODELS_DIR,
     ScoringModel,
@@ -23,7 +28,7 @@ from chalicelib.domain.model.schema import (
 )
 from chalicelib.settings import get_settings
 from chalicelib.stores import model_registry
-from chalicelib.stores.model_registry import RegisteredModel
+from chalicelib.stores.model_registry import DuplicateVersionError, RegisteredModel
 
 _lock = threading.Lock()
 _active: tuple[str, float] | None = None  # (version, monotonic time it was read)
@@ -116,6 +121,105 @@ def registered_models() -> list[RegisteredModel]:
     return found
 
 
-def active_model() -> ScoringModel:
+def active_model(*, fresh: bool = False) -> ScoringModel:
     """The active scoring model: what rescoring, ingest and the API use."""
-    return model_by_version(active_version())
+    return model_by_version(active_version(fresh=fresh))
+
+
+# --- candidates --------------------------------------------------------------------------------
+
+
+class InvalidModelError(ValueError):
+    """A candidate with faults; `faults` lists every one."""
+
+    code = "INVALID_MODEL"
+
+    def __init__(self, faults: list[Fault]) -> None:
+        super().__init__(f"{len(faults)} fault(s) in the model / 模型有 {len(faults)} 处错误")
+        self.faults = faults
+
+
+def _check_new_version(version: str) -> None:
+    if version in available_versions() or version.startswith("@"):
+        raise DuplicateVersionError(version)
+
+
+def register_file(text: str) -> RegisteredModel:
+    """A model file (YAML) becomes a candidate; `InvalidModelError` with every fault and its line."""
+    model, faults = file_faults(text)
+    if model is None:
+        raise InvalidModelError(faults)
+    if re.fullmatch(VERSION_PATTERN, model.version) is None:
+        raise InvalidModelError(
+            [Fault(f"version must match {VERSION_PATTERN}", line=_version_line(text), path="version")]
+        )
+    return _register(model.version, text)
+
+
+def register_change(change: ModelChange) -> RegisteredModel:
+    """A change of a registered version becomes a candidate; `InvalidModelError` with every fault's path."""
+    if change.base in available_versions():
+        base_text = _shipped_source(change.base)
+    else:
+        base = model_registry.get(change.base)
+        if base is None:
+            raise UnknownModelError(change.base)
+        base_text = base.source
+    data, faults = apply_change(yaml.safe_load(base_text), change)
+    model, more = data_faults(data)
+    faults += more
+    if faults or model is None:
+        raise InvalidModelError(faults)
+    header = f"# {change.version}: {change.base} changed through POST /models (contract 13)\n"
+    return _register(change.version, header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+
+
+def _register(version: str, source: str) -> RegisteredModel:
+    registered_models()  # the shipped files first, so that none of their names is taken
+    _check_new_version(version)
+    return model_registry.add(version, source)
+
+
+def _version_line(text: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("version:"):
+            return number
+    return None
+
+
+# --- activation ---------------------------------------------------------------------------------
+
+
+class ModelAlreadyActiveError(RuntimeError):
+    code = "MODEL_ALREADY_ACTIVE"
+
+
+def activate(version: str) -> str:
+    """Make `version` active and start the full rescore under it; return the job id.
+
+    One transaction switches the pointer, the statuses and writes the job (a concurrent activation
+    loses with `ActivationConflictError`); then the job's plan step is queued.
+    """
+    from chalicelib.services.jobs import queue_plan
+    from chalicelib.stores import jobs
+
+    registered_models()  # seeds the registry on first use
+    target = model_registry.get(version)
+    if target is None and version not in available_versions():
+        raise UnknownModelError(version)
+    pointer = model_registry.pointer()
+    assert pointer is not None
+    if pointer.active_version == version:
+        raise ModelAlreadyActiveError(version)
+    model_by_version(version)  # it parses (a registered model always does; this fails loudly if not)
+    job_id = model_registry.activate(
+        version,
+        pointer.active_version,
+        "activate",
+        {"model_version": version, "previous": pointer.active_version},
+    )
+    forget_cache()
+    job = jobs.get(job_id)
+    assert job is not None
+    queue_plan(job)
+    return job_id

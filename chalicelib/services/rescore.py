@@ -186,7 +186,23 @@ class Rescorer:
         self._sleep = sleep
         self._max_attempts = max_attempts
         self._listeners = tuple(listeners)
+        self._model_checked = False
         self.tally = Tally()
+
+    def _follow_active(self, stored: Mapping[int, StoredCard]) -> None:
+        """A stored card of another version may mean a model was activated since this rescorer read the
+        active one: check once (one GetItem) and follow it, so that no rescore writes a card of the retired
+        model over one of the new (the activation's job would not come back to it)."""
+        if self._model_checked or all(
+            card.card_dict.get("model_version", self.model.version) == self.model.version
+            for card in stored.values()
+        ):
+            return
+        self._model_checked = True
+        latest = active_model(fresh=True)
+        if latest.version != self.model.version:
+            logger.info("following the newly active model", extra={"model_version": latest.version})
+            self.model = latest
 
     def rescore(self, request: RescoreRequest) -> list[OutboxRecord]:
         """Rescore every pair of a message, each enterprise once; return the outbox records written."""
@@ -202,6 +218,7 @@ class Rescorer:
         for attempt in range(1, self._max_attempts + 1):
             data = self.facts.load(credit_code)
             stored = self.scores.load(credit_code)
+            self._follow_active(stored)
             writes = plan(self.model, data, stored, periods, batch_id=batch_id, now=self._clock())
             if not writes:
                 return []

@@ -34,9 +34,6 @@ def _provisioned() -> Iterator[Resources]:
         for model in tables.ALL_MODELS:  # pynamodb caches its connection on the class
             model._connection = None
         resources = provision(get_settings())
-        from chalicelib.services.model_registry import forget_cache
-
-        forget_cache()  # the active version cached by another test's moto world
         os.environ["RESCORE_QUEUE_URL"] = resources.rescore_queue_url
         os.environ["WHITELIST_TOPIC_ARN"] = resources.whitelist_topic_arn
         os.environ["POLICY_TOPIC_ARN"] = resources.policy_topic_arn
@@ -52,6 +49,9 @@ def _provisioned() -> Iterator[Resources]:
 
 def _empty(resources: Resources) -> None:
     """Every table, queue, subscription and object gone back to what provisioning made."""
+    from chalicelib.services.model_registry import forget_cache
+
+    forget_cache()  # the active model version this container remembers
     session = boto3.session.Session(region_name=resources.region)
     ddb = session.client("dynamodb")
     for name in ddb.list_tables()["TableNames"]:

@@ -41,3 +41,27 @@ def test_api_requests_publish_a_metric_and_no_empty_flush_warning(
     emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     requests = [m for m in emitted if "ApiRequests" in m]
     assert len(requests) >= 2 and all(m["ApiRequests"] == [1.0] or m["ApiRequests"] == 1.0 for m in requests)
+
+
+def test_disabled_metrics_do_not_pile_up_across_invocations(
+    aws: Resources, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With metrics disabled (the local stack), nothing is printed, even after 100 invocations: Powertools
+    keeps unpublished metrics and prints them once one reaches 100 values, unless they are dropped."""
+    import app
+
+    scheduled = {
+        "version": "0",
+        "id": "t",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-01-05T08:00:00Z",
+        "region": aws.region,
+        "resources": [],
+        "detail": {},
+    }
+    with Client(app.app) as client:
+        for _ in range(101):
+            client.lambda_.invoke("relay_outbox", scheduled)
+    assert '"_aws"' not in capsys.readouterr().out

@@ -36,6 +36,14 @@ class _At(ValueError):
         self.loc = loc
 
 
+class _AllAt(_At):
+    """Every model-level fault at once; reads as the first."""
+
+    def __init__(self, faults: list[_At]) -> None:
+        super().__init__(faults[0].loc, str(faults[0]))
+        self.faults = faults
+
+
 class StageDef(_Frozen):
     id: Stage
     name_zh: str
@@ -187,51 +195,70 @@ class ScoringModel(_Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> ScoringModel:
+        faults = self._faults()
+        if faults:
+            # the first fault is the message; every fault travels along for `model_faults`
+            raise _AllAt(faults)
+        return self
+
+    def _faults(self) -> list[_At]:
+        """Every model-level fault, in file order (not just the first: a reviewer fixes them at once)."""
+        faults: list[_At] = []
         ids = [i.id for i in self.indicators]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            raise _At(("indicators",), f"indicator ids must be unique: {dupes}")
+            faults.append(_At(("indicators",), f"indicator ids must be unique: {dupes}"))
         if tuple(s.id for s in self.stages) != STAGES:
-            raise _At(("stages",), f"stages must be {STAGES}")
+            faults.append(_At(("stages",), f"stages must be {STAGES}"))
         dept_ids = {d.id for d in self.departments}
         cat_ids = {c.id for c in self.categories}
         by_id = {i.id: i for i in self.indicators}
         for n, ind in enumerate(self.indicators):
             if ind.source != "derived" and ind.source not in dept_ids:
-                raise _At(
-                    ("indicators", n, "source"), f"indicator {ind.id}: unknown department {ind.source!r}"
+                faults.append(
+                    _At(("indicators", n, "source"), f"indicator {ind.id}: unknown department {ind.source!r}")
                 )
             if ind.category is not None and ind.category not in cat_ids:
-                raise _At(
-                    ("indicators", n, "category"), f"indicator {ind.id}: unknown category {ind.category!r}"
+                faults.append(
+                    _At(
+                        ("indicators", n, "category"),
+                        f"indicator {ind.id}: unknown category {ind.category!r}",
+                    )
                 )
             if ind.derived is not None:
                 for src in ind.derived.inputs:
                     if src not in by_id or by_id[src].is_derived:
-                        raise _At(
-                            ("indicators", n, "derived"),
-                            f"indicator {ind.id}: input {src!r} is not an uploaded indicator",
+                        faults.append(
+                            _At(
+                                ("indicators", n, "derived"),
+                                f"indicator {ind.id}: input {src!r} is not an uploaded indicator",
+                            )
                         )
         for d, dept in enumerate(self.departments):
             for sent in dept.sends:
                 if sent not in by_id:
-                    raise _At(
-                        ("departments", d, "sends"), f"department {dept.id}: unknown indicator {sent!r}"
+                    faults.append(
+                        _At(("departments", d, "sends"), f"department {dept.id}: unknown indicator {sent!r}")
                     )
         if self.cross_check.department not in dept_ids:
-            raise _At(("cross_check", "department"), f"unknown department {self.cross_check.department!r}")
+            faults.append(
+                _At(("cross_check", "department"), f"unknown department {self.cross_check.department!r}")
+            )
         for stage in STAGES:
             total = sum((i.weight[stage] for i in self.indicators if i.weight is not None), Decimal(0))
             if total != self.core_total:
-                raise _At(
-                    ("indicators",), f"core weights of stage {stage} sum to {total}, not {self.core_total}"
+                faults.append(
+                    _At(
+                        ("indicators",),
+                        f"core weights of stage {stage} sum to {total}, not {self.core_total}",
+                    )
                 )
         mins = [g.min for g in self.grades]
-        if mins != sorted(mins, reverse=True) or mins[-1] != 0:
-            raise _At(("grades",), "grades must run from the highest `min` down to 0")
+        if not mins or mins != sorted(mins, reverse=True) or mins[-1] != 0:
+            faults.append(_At(("grades",), "grades must run from the highest `min` down to 0"))
         if self.stage_rule.revenue_indicator not in by_id:
-            raise _At(("stage_rule", "revenue_indicator"), "not an indicator")
-        return self
+            faults.append(_At(("stage_rule", "revenue_indicator"), "not an indicator"))
+        return faults
 
     # --- lookups used by validation and scoring -------------------------------------------
     def indicator(self, indicator_id: str) -> IndicatorDef:
