@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 from chalicelib.api import pagination, queries
 from chalicelib.api.auth import ADMIN, ANY_ROLE, BANK, DEPARTMENT, Principal, department_ids
@@ -31,7 +32,14 @@ from chalicelib.api.problems import ApiProblem, Code
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import NoParams
 from chalicelib.domain.policies.criteria import CriteriaError
-from chalicelib.domain.policies.policy import ADMIN_ISSUER, DRAFT, Policy, PolicyFields, PolicyStateError
+from chalicelib.domain.policies.policy import (
+    ADMIN_ISSUER,
+    DRAFT,
+    Policy,
+    PolicyFields,
+    PolicyStateError,
+    policy_day,
+)
 from chalicelib.services import policies as service
 from chalicelib.services.policies import PolicyNotFoundError
 from chalicelib.settings import Settings
@@ -261,7 +269,10 @@ def _match_out(state: MatchState) -> MatchOut:
 def policy_matches(
     principal: Principal, settings: Settings, params: MatchesParams, policy_id: str
 ) -> MatchPage:
-    _managed(policy_id, principal)
+    policy = _managed(policy_id, principal)
+    if not policy.in_force(policy_day(datetime.now(UTC))):
+        # a draft has none yet; a withdrawn or expired policy has no current matches (contract 13)
+        return MatchPage(policy_id=policy_id, items=[])
     bound = pagination.binding(
         f"policies/{policy_id}/matches", {"region": params.region, "delivery": params.delivery}
     )

@@ -18,15 +18,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from chalicelib.domain.policies.events import MATCHED
-from chalicelib.domain.policies.policy import Policy
+from chalicelib.domain.policies.policy import Policy, policy_day
 from chalicelib.domain.timestamps import stamp
+from chalicelib.observability import metrics
 from chalicelib.settings import Settings, get_settings
 from chalicelib.stores import ganqitong
 from chalicelib.stores import policies as store
@@ -36,7 +37,6 @@ from chalicelib.stores.parameters import secure_parameter
 MAX_RECEIVES: Final = 5  # the queue's maxReceiveCount: the 5th failure dead-letters the message
 
 logger = Logger(child=True)
-metrics = Metrics()
 
 
 class MatchedEvent(BaseModel):
@@ -130,7 +130,7 @@ class Deliverer:
         if match.delivery.state == store.DELIVERED:
             return False  # a duplicate of a delivered event
         policy = self._policy(event.policy_id)
-        if policy is None or not policy.in_force(self._clock().date()):
+        if policy is None or not policy.in_force(policy_day(self._clock())):
             logger.info("policy not in force; not pushed", extra={"event_id": event.id})
             return False
         outcome = self._post(

@@ -21,18 +21,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit
 
-from chalicelib.domain.model.schema import load_model
 from chalicelib.domain.policies.criteria import parse_criteria
 from chalicelib.domain.policies.evaluation import Criteria
 from chalicelib.domain.policies.events import MATCHED, UNMATCHED, Matchee, build_policy_event
-from chalicelib.domain.policies.policy import Policy
+from chalicelib.domain.policies.policy import Policy, policy_day
 from chalicelib.domain.policies.subject import subject_of
 from chalicelib.domain.policies.vocabulary import Vocabulary, vocabulary_of
 from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.domain.timestamps import stamp
+from chalicelib.observability import metrics
 from chalicelib.settings import get_settings
 from chalicelib.stores import policies as store
 from chalicelib.stores.card_reads import CardView, cards_for, established_on, rank_in_stage
@@ -43,7 +43,6 @@ from chalicelib.stores.scores import CardWrite, scored_enterprises
 MAX_ATTEMPTS: Final = 4
 
 logger = Logger(child=True)
-metrics = Metrics()
 
 
 def _now() -> datetime:
@@ -51,7 +50,10 @@ def _now() -> datetime:
 
 
 def vocabulary() -> Vocabulary:
-    return vocabulary_of(load_model(get_settings().model_version))
+    """What criteria may name: the fields of the active scoring model's cards."""
+    from chalicelib.services.model_registry import active_model
+
+    return vocabulary_of(active_model())
 
 
 @dataclass(frozen=True)
@@ -231,7 +233,7 @@ def match_chunk(policy_id: str, codes: Sequence[str], *, clock: Callable[[], dat
     A policy no longer in force (withdrawn, expired) matches nothing: a late chunk is a no-op.
     """
     policy = store.get(policy_id)
-    if policy is None or not policy.in_force(clock().date()):
+    if policy is None or not policy.in_force(policy_day(clock())):
         return ChunkResult(0, 0, 0)
     compiled = compile_policy(policy)
     matcher = Matcher(clock)
@@ -284,7 +286,7 @@ class PolicyRematcher:
 
     def _in_force(self, period: int) -> list[Compiled]:
         if period not in self._policies:
-            today = self._clock().date()
+            today = policy_day(self._clock())
             live = [p for p in store.published(period) if p.in_force(today)]
             if live and self._vocab is None:
                 self._vocab = vocabulary()

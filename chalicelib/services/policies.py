@@ -28,6 +28,7 @@ from chalicelib.domain.policies.policy import (
     check_editable,
     check_publishable,
     check_withdrawable,
+    policy_day,
 )
 from chalicelib.domain.policies.subject import subject_of
 from chalicelib.domain.regions import CITIES
@@ -143,7 +144,7 @@ def publish(policy_id: str, *, clock: Callable[[], datetime] = _now) -> tuple[Po
     from chalicelib.services.jobs import start_job
 
     policy = _transition(
-        policy_id, lambda p: check_publishable(p, clock().date()), PUBLISHED, "published_at", clock
+        policy_id, lambda p: check_publishable(p, policy_day(clock())), PUBLISHED, "published_at", clock
     )
     try:
         job_id = start_job(POLICY_MATCH_JOB, {"policy_id": policy.policy_id}, policy.period)
@@ -157,7 +158,7 @@ def publish(policy_id: str, *, clock: Callable[[], datetime] = _now) -> tuple[Po
 def publish_in_process(policy_id: str, *, clock: Callable[[], datetime] = _now) -> tuple[Policy, ChunkResult]:
     """Publish and match in this process, chunk after chunk (scripts and benchmarks without a jobs queue)."""
     policy = _transition(
-        policy_id, lambda p: check_publishable(p, clock().date()), PUBLISHED, "published_at", clock
+        policy_id, lambda p: check_publishable(p, policy_day(clock())), PUBLISHED, "published_at", clock
     )
     return policy, match_all(policy.policy_id, policy.period, clock=clock)
 
@@ -220,7 +221,7 @@ def enterprise_policies(credit_code: str, period: int) -> list[tuple[Policy, lis
     current = {m.policy_id: m for m in store.enterprise_matches(credit_code, period)}
     if not current:
         return []
-    today = _now().date()
+    today = policy_day(_now())
     matched = [p for p in store.published(period) if p.policy_id in current and p.in_force(today)]
     view = cards_for([credit_code], period).get(credit_code)
     out: list[tuple[Policy, list[dict[str, Any]]]] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
@@ -20,7 +20,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.events import ChangeEvent
-from chalicelib.domain.policies.policy import DRAFT, PUBLISHED, Policy
+from chalicelib.domain.policies.policy import DRAFT, PUBLISHED, Policy, policy_day
 from chalicelib.domain.regions import all_shards, shard_for, shards_for_prefix
 from chalicelib.stores import outbox
 from chalicelib.stores.outbox import OutboxRecord
@@ -413,7 +413,7 @@ def current_matches(period: int, today: date | None = None) -> Iterator[CurrentM
 
     Queries each published policy's match partitions; no scan.
     """
-    today = today or date.today()
+    today = today or policy_day(datetime.now(UTC))
     for policy in published(period):
         if not policy.in_force(today):
             continue

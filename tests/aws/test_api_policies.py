@@ -179,6 +179,8 @@ def test_drafts_edit_preview_publish_and_read(
 
     status, withdrawn = post_json(client, f"/policies/{pid}/withdraw", sci, {})
     assert status == 200 and withdrawn["status"] == "withdrawn"
+    status, none_now = get_json(client, f"/policies/{pid}/matches", sci)
+    assert status == 200 and none_now["items"] == []  # a withdrawn policy has no current matches
     status, after = get_json(client, f"/enterprises/{cards['strong']}/policies?period={P}", keys["bank"])
     assert pid not in [i["policy_id"] for i in after["items"]]
     status, problem = post_json(client, f"/policies/{pid}/withdraw", sci, {})

@@ -248,3 +248,36 @@ def test_age_and_rank_are_read_when_a_tree_names_them(aws: Resources, scored: di
     match = store.match_of(policy.policy_id, scored["strong"], "360111")
     assert match is not None and match.matched
     assert [r["actual"] for r in match.reasons] == [6, 1]
+
+
+def test_a_redelivered_chunk_or_a_stale_read_publishes_nothing_twice(
+    aws: Resources, scored: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queue = policy_queue(aws)
+    policy = service.create(fields(WHITELISTED), "sci")
+    publish(aws, policy.policy_id)
+    assert len(drain(queue)) == 1
+    codes = [scored["strong"], scored["mid"]]
+    assert matching.match_chunk(policy.policy_id, codes).matched == 0  # SQS delivered the chunk again
+    # a matcher that read before the first one wrote: its conditional write fails, it reads again
+    monkeypatch.setattr(store, "load_matches", lambda keys: {})
+    assert matching.match_chunk(policy.policy_id, codes).matched == 0
+    assert drain(queue) == []
+    match = store.match_of(policy.policy_id, scored["strong"], "360111")
+    assert match is not None and match.sequence == 1
+
+
+def test_a_failing_rematch_does_not_fail_the_rescore(
+    aws: Resources, scored: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = service.create(fields(WHITELISTED), "sci")
+    publish(aws, policy.policy_id)
+
+    def broken(period: int) -> list[Any]:
+        raise RuntimeError("policies table unavailable")
+
+    monkeypatch.setattr(store, "published", broken)
+    write_facts(scored["mid"], P - 1, GROWTH_BASE)
+    result = rescore([(scored["mid"], P)], batch_id="b-2")
+    assert result["batchItemFailures"] == []  # the card is committed; the failure is logged and counted
+    assert store.match_of(policy.policy_id, scored["mid"], "360702") is None
