@@ -9,7 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.api.schemas import NextToken, Num, PageParams, Period, Region
+from chalicelib.api.schemas import NextToken, PageParams, Period, Region
+from chalicelib.domain.numbers import Num
 from chalicelib.domain.policies.policy import Policy, PolicyKind, PolicyStatus
 
 

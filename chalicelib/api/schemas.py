@@ -7,13 +7,13 @@ The same models validate requests, shape responses and generate the OpenAPI docu
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from chalicelib.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_TOKEN_CHARS, MIN_LIMIT
 from chalicelib.domain.model.schema import STAGES, Stage, load_model
+from chalicelib.domain.numbers import Num
 from chalicelib.domain.support.summary import EnterpriseSupport
 from chalicelib.domain.validation.report import BatchReport
 from chalicelib.domain.values import FIRST_PERIOD
@@ -22,18 +22,6 @@ from chalicelib.settings import get_settings
 UPLOAD_EXTENSIONS = (".csv", ".xlsx", ".jsonl")
 MAX_FILENAME_CHARS = 200
 GRADES: tuple[str, ...] = tuple(g.grade for g in load_model(get_settings().model_version).grades)
-
-
-def _json_number(value: Decimal) -> int | float:
-    """812.50 -> 812.5, 1000 -> 1000: a number, never a string."""
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-Num = Annotated[
-    Decimal,
-    PlainSerializer(_json_number, return_type=int | float, when_used="json"),
-    WithJsonSchema({"type": "number"}, mode="serialization"),
-]
 
 
 def _not_future(period: int) -> int:

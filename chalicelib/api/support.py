@@ -21,8 +21,9 @@ from chalicelib.api.problems import ApiProblem, Code, problem_response, status_o
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import NextToken, NoParams, PageParams, Period, Region
 from chalicelib.domain import creditcode
+from chalicelib.domain.numbers import Num
 from chalicelib.domain.support.fields import Kind, Status, SupportProblem
-from chalicelib.domain.support.record import Num, Outcome, SupportRecord
+from chalicelib.domain.support.record import Outcome, SupportRecord
 from chalicelib.domain.support.summary import EnterpriseSupport, days_waiting, summarise, waiting_since_before
 from chalicelib.domain.upload_event import SUPPORT_PREFIX, Upload
 from chalicelib.domain.validation.report import BatchReport

@@ -11,8 +11,9 @@ from chalicelib.api import queries
 from chalicelib.api.auth import ADMIN, BANK, Principal
 from chalicelib.api.problems import ApiProblem, Code, problem_response_with
 from chalicelib.api.routing import Routes, invalid, json_body
-from chalicelib.api.schemas import Num, Period, ScoredCard
+from chalicelib.api.schemas import Period, ScoredCard
 from chalicelib.domain.model.schema import ScoringModel
+from chalicelib.domain.numbers import Num
 from chalicelib.domain.records import EnterpriseData, ScoreCard
 from chalicelib.domain.scoring import what_if
 from chalicelib.domain.scoring.engine import score_period

@@ -18,8 +18,9 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
+from chalicelib.domain.numbers import Num
 from chalicelib.domain.regions import CITIES, DISTRICTS
-from chalicelib.domain.reports.figures import BASIS, P90, Number, half_up, mean, median, nearest_rank, share
+from chalicelib.domain.reports.figures import BASIS, P90, half_up, mean, median, nearest_rank, share
 from chalicelib.domain.reports.inputs import CATEGORIES, CardFacts, MatchFact, SupportFact
 
 PROVINCE: Final = "36"
@@ -35,16 +36,16 @@ class _Frozen(BaseModel):
 
 
 class ScoreFigures(_Frozen):
-    mean: Number | None
-    median: Number | None
-    p90: Number | None
+    mean: Num | None
+    median: Num | None
+    p90: Num | None
 
 
 class SupportFigures(_Frozen):
     records: int
     enterprises_disbursed: int
-    disbursed_wan: Number
-    mean_rate_pct: Number | None  # weighted by amount
+    disbursed_wan: Num
+    mean_rate_pct: Num | None  # weighted by amount
 
 
 class RegionBlock(_Frozen):
@@ -54,10 +55,10 @@ class RegionBlock(_Frozen):
     by_stage: dict[str, int]
     by_grade: dict[str, int]
     score: ScoreFigures
-    categories: dict[str, Number | None]  # mean points of each of the five
-    completeness_mean: Number | None
+    categories: dict[str, Num | None]  # mean points of each of the five
+    completeness_mean: Num | None
     whitelist: int
-    whitelist_share: Number | None
+    whitelist_share: Num | None
     entered: int
     left: int
     support: SupportFigures

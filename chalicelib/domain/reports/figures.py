@@ -10,27 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import Annotated, Final
-
-from pydantic import PlainSerializer, WithJsonSchema
+from typing import Final
 
 CENTS: Final = Decimal("0.01")
 BASIS: Final = Decimal("0.0001")  # 4 decimals: completeness means and shares
 P25: Final = Fraction(1, 4)
 P75: Final = Fraction(3, 4)
 P90: Final = Fraction(9, 10)
-
-
-def _json_number(value: Decimal) -> int | float:
-    """812.50 -> 812.5, 40 -> 40: reports leave as JSON numbers (stored, they stay exact strings)."""
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-Number = Annotated[
-    Decimal,
-    PlainSerializer(_json_number, return_type=int | float, when_used="json"),
-    WithJsonSchema({"type": "number"}, mode="serialization"),
-]
 
 
 def half_up(value: Decimal, quantum: Decimal = CENTS) -> Decimal:

@@ -16,8 +16,9 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
+from chalicelib.domain.numbers import Num
 from chalicelib.domain.reports.blocks import PROVINCE
-from chalicelib.domain.reports.figures import P25, P75, Number, mean, median, nearest_rank
+from chalicelib.domain.reports.figures import P25, P75, mean, median, nearest_rank
 from chalicelib.domain.reports.inputs import CardFacts
 
 ALL_STAGES: Final = "all"
@@ -31,12 +32,12 @@ class IndicatorStats(BaseModel):
 
     present: int
     missing: int
-    min: Number | None
-    p25: Number | None
-    median: Number | None
-    p75: Number | None
-    max: Number | None
-    mean: Number | None
+    min: Num | None
+    p25: Num | None
+    median: Num | None
+    p75: Num | None
+    max: Num | None
+    mean: Num | None
     at_full: int
 
 

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Final
+from typing import Final
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, ConfigDict
 
+from chalicelib.domain.numbers import Num
 from chalicelib.domain.support.chain import check_transition
 from chalicelib.domain.support.fields import (
     Collateral,
@@ -34,18 +35,6 @@ _NAMESPACE: Final = uuid.UUID("5b0f1c0e-7d1a-4c56-9a51-6a2f3e1d8c41")  # fixed: 
 
 # What the writer controls: comparing these decides whether a write changes anything.
 WRITER_FIELDS: Final[tuple[str, ...]] = tuple(SupportInput.model_fields)
-
-
-def _json_number(value: Decimal) -> int | float:
-    """500.00 -> 500, 3.45 -> 3.45: a JSON number, never a string."""
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-Num = Annotated[
-    Decimal,
-    PlainSerializer(_json_number, return_type=int | float, when_used="json"),
-    WithJsonSchema({"type": "number"}, mode="serialization"),
-]
 
 
 def record_id_for(org: str, external_ref: str) -> str:

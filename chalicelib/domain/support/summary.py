@@ -14,7 +14,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.domain.support.record import Num, SupportRecord
+from chalicelib.domain.numbers import Num
+from chalicelib.domain.support.record import SupportRecord
 
 PAID_OUT: Final = frozenset({"disbursed", "repaid"})
 
