@@ -15,11 +15,12 @@ import argparse
 import json
 import threading
 import time
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from chalicelib.domain.timestamps import now, stamp
 
 
 class StandIn:
@@ -73,7 +74,7 @@ class StandIn:
         except ValueError:
             return 400
         line = {
-            "received_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "received_at": stamp(now()),
             "headers": {"Idempotency-Key": headers.get("Idempotency-Key")},
             "body": body,
         }

@@ -10,7 +10,6 @@ to `reports/support/<org>/<name>.report.json`. One upload (key and version) is p
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, datetime
 from functools import cache
 from itertools import islice
 from pathlib import Path
@@ -27,6 +26,7 @@ from chalicelib.domain.messages import file_too_large
 from chalicelib.domain.model.schema import load_model
 from chalicelib.domain.support.fields import SupportProblem
 from chalicelib.domain.support.file_rows import ORG_COLUMNS, Row, read_support_file, row_error
+from chalicelib.domain.timestamps import now, stamp_ms
 from chalicelib.domain.upload_event import Upload
 from chalicelib.domain.validation.report import BatchReport, RowCounts
 from chalicelib.observability import logger, metrics
@@ -40,7 +40,7 @@ MAX_LISTED_ERRORS: Final = 10_000  # a report lists this many row errors; all ar
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return stamp_ms(now())
 
 
 def writer_for(org: str) -> support.Writer:

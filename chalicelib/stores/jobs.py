@@ -13,11 +13,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Final
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from chalicelib.domain.timestamps import now, stamp
 from chalicelib.stores.tables import JobItem
 
 RUNNING: Final = "running"
@@ -32,7 +32,7 @@ def chunk_sk(chunk: int) -> str:
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return stamp(now())
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Final
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.timestamps import now, stamp
 from chalicelib.stores.jobs import new_item as new_job_item
 from chalicelib.stores.tables import JobItem, ModelItem
 
@@ -30,7 +30,7 @@ _POINTER: Final = "@active"
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return stamp(now())
 
 
 @dataclass(frozen=True, slots=True)
