@@ -48,6 +48,7 @@ from chalicelib.domain.records import CategoryScore, IndicatorScore, ScoreCard  
 from chalicelib.domain.regions import CITIES  # noqa: E402
 from chalicelib.observability import metrics  # noqa: E402
 from scripts.moto_speedups import cheapen_moto_transactions, index_moto_queries, plain_moto_responses  # noqa: E402
+from scripts.sqs_events import event_of  # noqa: E402
 
 P = 2025
 MODEL = load_model("jx-2025.1-provisional")
@@ -232,21 +233,9 @@ def _drain(url: str, handler: Any, *, batch: int, limit: int = 1_000_000) -> int
         )
         if not got:
             return calls
-        records: list[dict[str, Any]] = [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": m.get("Attributes", {}),
-                "messageAttributes": {},
-                "md5OfBody": m.get("MD5OfBody", ""),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws-cn:sqs:cn-northwest-1:123456789012:bench",
-                "awsRegion": "cn-northwest-1",
-            }
-            for m in got
-        ]
-        result = handler({"Records": records})
+        event = event_of(got, "arn:aws-cn:sqs:cn-northwest-1:123456789012:bench", "cn-northwest-1")
+        records = event["Records"]
+        result = handler(event)
         metrics.clear_metrics()  # Lambda flushes them after each invocation (app.py's middleware)
         calls += 1
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}

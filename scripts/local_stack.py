@@ -72,22 +72,9 @@ class Poller(threading.Thread):
             self._handle(got)
 
     def _handle(self, messages: list[dict[str, Any]]) -> None:
-        event = {
-            "Records": [
-                {
-                    "messageId": m["MessageId"],
-                    "receiptHandle": m["ReceiptHandle"],
-                    "body": m["Body"],
-                    "attributes": m.get("Attributes", {}),
-                    "messageAttributes": {},
-                    "md5OfBody": m.get("MD5OfBody", ""),
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": self.arn,
-                    "awsRegion": os.environ["AWS_REGION"],
-                }
-                for m in messages
-            ]
-        }
+        from scripts.sqs_events import event_of
+
+        event = event_of(messages, self.arn, os.environ["AWS_REGION"])
         try:
             result = self.invoke(event) or {}
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}

@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 
 from scripts.provision import Resources
+from scripts.sqs_events import record_of
 
 
 def put(aws: Resources, key: str, body: bytes) -> str:
@@ -30,17 +31,16 @@ def receive_event(aws: Resources) -> dict[str, Any]:
 
 
 def sqs_record(body: str, message_id: str = "m-1") -> dict[str, Any]:
-    return {
-        "messageId": message_id,
-        "receiptHandle": f"rh-{message_id}",
-        "body": body,
-        "attributes": {"ApproximateReceiveCount": "1"},
-        "messageAttributes": {},
-        "md5OfBody": "",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws-cn:sqs:cn-northwest-1:123456789012:innovation-points-dev-uploads",
-        "awsRegion": "cn-northwest-1",
+    """The event record of a message received once from the uploads queue."""
+    message = {
+        "MessageId": message_id,
+        "ReceiptHandle": f"rh-{message_id}",
+        "Body": body,
+        "Attributes": {"ApproximateReceiveCount": "1"},
     }
+    return record_of(
+        message, "arn:aws-cn:sqs:cn-northwest-1:123456789012:innovation-points-dev-uploads", "cn-northwest-1"
+    )
 
 
 def s3_event_body(bucket: str, key: str, size: int, version_id: str, event_time: str, sequencer: str) -> str:

@@ -17,6 +17,7 @@ from chalicelib.settings import get_settings
 from chalicelib.stores import policies as store
 from scripts.ganqitong_standin import StandIn
 from scripts.provision import Resources
+from scripts.sqs_events import record_of
 from tests.aws.ingest_helpers import sqs_record
 from tests.aws.jobs_helpers import drain_jobs
 from tests.aws.rescore_helpers import MID, STRONG, P, enterprise, rescore, write_facts
@@ -45,20 +46,7 @@ def receive(url: str) -> list[dict[str, Any]]:
         .receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"], VisibilityTimeout=0)
         .get("Messages", [])
     )
-    return [
-        {
-            "messageId": m["MessageId"],
-            "receiptHandle": m["ReceiptHandle"],
-            "body": m["Body"],
-            "attributes": m["Attributes"],
-            "messageAttributes": {},
-            "md5OfBody": m["MD5OfBody"],
-            "eventSource": "aws:sqs",
-            "eventSourceARN": QUEUE_ARN,
-            "awsRegion": "cn-northwest-1",
-        }
-        for m in got
-    ]
+    return [record_of(m, QUEUE_ARN, "cn-northwest-1") for m in got]
 
 
 def run(aws: Resources) -> tuple[int, int]:
