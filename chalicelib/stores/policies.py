@@ -69,10 +69,17 @@ def _doc(policy: Policy) -> dict[str, Any]:
     return policy.model_dump(mode="json")
 
 
-def _head(policy: Policy) -> PolicyItem:
+def _item(
+    policy: Policy,
+    sk: str,
+    *,
+    created_sk: str | None = None,
+    gsi_catalogue: str | None = None,
+    gsi_period_status: str | None = None,
+) -> PolicyItem:
     return PolicyItem(
         policy_pk(policy.policy_id),
-        HEAD,
+        sk,
         policy_id=policy.policy_id,
         status=policy.status,
         policy_kind=policy.kind,
@@ -80,6 +87,17 @@ def _head(policy: Policy) -> PolicyItem:
         period=policy.period,
         version=policy.version,
         doc=_doc(policy),
+        created_sk=created_sk,
+        gsi_catalogue=gsi_catalogue,
+        gsi_period_status=gsi_period_status,
+    )
+
+
+def _head(policy: Policy) -> PolicyItem:
+    """The policy as it is now, on the catalogue and period indexes."""
+    return _item(
+        policy,
+        HEAD,
         created_sk=f"{policy.created_at}#{policy.policy_id}",
         gsi_catalogue=CATALOGUE,
         gsi_period_status=_period_status(policy.period, policy.status),
@@ -87,17 +105,8 @@ def _head(policy: Policy) -> PolicyItem:
 
 
 def _version(policy: Policy) -> PolicyItem:
-    return PolicyItem(
-        policy_pk(policy.policy_id),
-        version_sk(policy.version),
-        policy_id=policy.policy_id,
-        status=policy.status,
-        policy_kind=policy.kind,
-        issuer=policy.issuer,
-        period=policy.period,
-        version=policy.version,
-        doc=_doc(policy),
-    )
+    """A kept version: on no index."""
+    return _item(policy, version_sk(policy.version))
 
 
 def _policy(item: PolicyItem) -> Policy:
