@@ -12,16 +12,19 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from chalicelib.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_TOKEN_CHARS, MIN_LIMIT
-from chalicelib.domain.model.schema import STAGES, Stage, load_model
+from chalicelib.domain.model.schema import STAGES, Stage, available_versions, load_model
 from chalicelib.domain.numbers import Num
 from chalicelib.domain.support.summary import EnterpriseSupport
 from chalicelib.domain.validation.report import BatchReport
 from chalicelib.domain.values import FIRST_PERIOD
-from chalicelib.settings import get_settings
 
 UPLOAD_EXTENSIONS = (".csv", ".xlsx", ".jsonl")
 MAX_FILENAME_CHARS = 200
-GRADES: tuple[str, ...] = tuple(g.grade for g in load_model(get_settings().model_version).grades)
+# The grades any shipped model names: what OpenAPI lists. A request is checked against the ACTIVE
+# model's grades (a registered model may name others), read through the registry's 5 s cache.
+GRADES: tuple[str, ...] = tuple(
+    dict.fromkeys(g.grade for version in available_versions() for g in load_model(version).grades)
+)
 
 
 def _not_future(period: int) -> int:
@@ -31,8 +34,11 @@ def _not_future(period: int) -> int:
 
 
 def _known_grade(grade: str) -> str:
-    if grade not in GRADES:
-        raise ValueError(f"grade must be one of {', '.join(GRADES)}")
+    from chalicelib.services.model_registry import active_model  # reads the registry: not at import
+
+    grades = [g.grade for g in active_model().grades]
+    if grade not in grades:
+        raise ValueError(f"grade must be one of {', '.join(grades)}")
     return grade
 
 

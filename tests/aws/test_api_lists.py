@@ -194,3 +194,20 @@ def test_foreign_and_tampered_tokens_are_400(stack: Stack) -> None:
         )[0]
         == 200
     )
+
+
+def test_grade_filter_follows_the_active_model(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The grade filter takes the active model's grades, not those of the version named in settings."""
+    from chalicelib.domain.model.schema import GradeDef
+    from chalicelib.services import model_registry
+
+    shipped = model_registry.active_model()
+    renamed = shipped.model_copy(
+        update={"grades": [GradeDef(grade=f"S{g.grade}", min=g.min) for g in shipped.grades]}
+    )
+    monkeypatch.setattr(model_registry, "active_model", lambda **_: renamed)
+    status, body = get_json(stack.client, f"/whitelist?period={PERIOD}&grade=SA", stack.keys["admin"])
+    assert status == 200, body
+    status, body = get_json(stack.client, f"/whitelist?period={PERIOD}&grade=A", stack.keys["admin"])
+    assert (status, body["code"]) == (400, "INVALID_PARAMETER")
+    assert "SA" in body["detail"]
