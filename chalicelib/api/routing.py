@@ -159,12 +159,14 @@ class Routes:
         not_found: bool = False,
         raw: bool = False,
         content_types: Collection[str] | None = None,
+        documented_body: type[BaseModel] | None = None,
     ) -> Callable[[H], H]:
         """Register `handler(principal=, settings=, [params=], [body=], **path_params)`.
 
         The handler returns `response` (written as JSON with `status`), or with `raw` a `Response`.
         `content_types` widens what a request body may be (JSON only by default; the handler reads other
-        bodies from `current_request.raw_body`).
+        bodies from `current_request.raw_body`). `documented_body` describes, in the document only, the
+        body of a handler that parses it itself (one record or a list of them, say).
         """
         # A `public` route takes no key: its `roles` are empty and its handler gets `principal=None`
         # (the console's static files); `content_type` is what the document says a `raw` route answers.
@@ -182,7 +184,7 @@ class Routes:
                     response=response,
                     status=status,
                     params=params,
-                    body=body,
+                    body=body or documented_body,
                     not_found=not_found,
                     content_type=content_type,
                 )

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 from chalice.app import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from chalicelib.api import pagination
 from chalicelib.api.auth import ADMIN, BANK, DEPARTMENT, ORG, Principal, department_ids
@@ -22,7 +22,7 @@ from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import NextToken, NoParams, PageParams, Period, Region
 from chalicelib.domain import creditcode
 from chalicelib.domain.numbers import Num
-from chalicelib.domain.support.fields import Kind, Status, SupportProblem
+from chalicelib.domain.support.fields import Kind, Status, SupportInput, SupportProblem
 from chalicelib.domain.support.record import Outcome, SupportRecord
 from chalicelib.domain.support.summary import EnterpriseSupport, days_waiting, summarise, waiting_since_before
 from chalicelib.domain.upload_event import SUPPORT_PREFIX, Upload
@@ -40,6 +40,23 @@ JSON: Final = "application/json"
 
 
 # --- shapes ------------------------------------------------------------------------------------
+
+
+class SupportWrite(SupportInput):
+    """One record as written: admin names the institution (`org`, `org_type`); a bank or department key
+    writes its own."""
+
+    org: str | None = None
+    org_type: Literal["bank", "department"] | None = None
+
+
+class SupportWriteMany(BaseModel):
+    items: Annotated[list[SupportWrite], Field(min_length=1, max_length=service.MAX_BATCH)]
+
+
+class SupportWriteBody(RootModel[SupportWrite | SupportWriteMany]):
+    """`POST /support`: one record, or `{"items": [...]}` (documented; the handler parses the raw body so
+    that each item's fault is answered on its own)."""
 
 
 class SupportListParams(PageParams):
@@ -249,6 +266,7 @@ def _item_result(result: service.Result) -> ItemResult:
     response=SupportRecord,
     status=201,
     raw=True,
+    documented_body=SupportWriteBody,
     summary="Write one support record (201 created, 200 updated or unchanged), or {items: [...]} (≤ 500)",
 )
 def write_support(principal: Principal, settings: Settings) -> Response:

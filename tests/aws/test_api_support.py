@@ -545,3 +545,25 @@ def test_a_support_write_marks_its_period_for_the_report_builder(
     status, unchanged = post(client, orgs["bank-b"], loan(cards["weak"], "LN-REPORT-MARK"))
     assert status == 200 and unchanged["version"] == 1
     assert reports.mark(PERIOD) == after  # nothing changed, no new mark
+
+
+def test_the_documented_body_describes_what_the_route_takes(
+    client: Client, orgs: dict[str, str], cards: dict[str, str]
+) -> None:
+    """OpenAPI's request body of POST /support accepts the bodies the route accepts, and not others."""
+    from chalicelib.api.support import SupportWriteBody
+
+    document = get_json(client, "/openapi.json", orgs["admin"])[1]
+    body_ref = document["paths"]["/support"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body_ref["$ref"].endswith("/SupportWriteBody")
+    one = loan(cards["strong"], "LN-DOC-1")
+    many = {"items": [loan(cards["strong"], "LN-DOC-2"), loan(cards["weak"], "LN-DOC-3")]}
+    as_admin = {**loan(cards["weak"], "LN-DOC-4"), "org": "jx-demo-bank-b", "org_type": "bank"}
+    assert post(client, orgs["bank-a"], one)[0] == 201
+    assert post(client, orgs["bank-a"], many)[0] == 200
+    assert post(client, orgs["admin"], as_admin)[0] == 201
+    for body in (one, many, as_admin):
+        SupportWriteBody.model_validate(body)  # raises if the document disagreed with the route
+    with pytest.raises(ValueError):
+        SupportWriteBody.model_validate({**one, "colour": "red"})
+    assert post(client, orgs["bank-a"], {**one, "colour": "red"})[0] == 400
