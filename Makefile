@@ -43,7 +43,8 @@ replay-dlq: $(STAMP)
 	$(PY) -m scripts.replay_dlq --queue $(QUEUE) --stage $(STAGE) $(if $(MAX),--max $(MAX))
 
 migrate-facts: $(STAMP)
-	FACTS_TABLE=innovation-points-$(STAGE)-facts $(PY) -m scripts.migrate_facts
+	FACTS_TABLE=innovation-points-$(STAGE)-facts MODELS_TABLE=innovation-points-$(STAGE)-models \
+	  $(PY) -m scripts.migrate_facts
 
 clean:
 	rm -rf $(VENV) .local test-output .pytest_cache .mypy_cache .ruff_cache .hypothesis

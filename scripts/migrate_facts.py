@@ -14,8 +14,8 @@ see it without facts (and retire its cards). So: disable the uploads and rescore
 
 Idempotent and resumable: a migrated enterprise has no old items left, so a rerun (after a crash or
 Ctrl-C) continues with the rest; running it twice changes nothing. Progress is printed every
-`--every` enterprises. Table names come from the environment (FACTS_TABLE, as in the Lambda);
-credentials and region as for the AWS CLI.
+`--every` enterprises. Table names come from the environment (FACTS_TABLE and MODELS_TABLE, as in the
+Lambda; `make migrate-facts STAGE=…` sets them); credentials and region as for the AWS CLI.
 """
 
 from __future__ import annotations
@@ -106,8 +106,13 @@ def migrate(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--every", type=int, default=1000, help="print progress every N enterprises")
+    parser.add_argument(
+        "--registry-department",
+        help="the department id the master records came from (default: the active model's master-data "
+        "department; the old items all said 'registry')",
+    )
     args = parser.parse_args(argv)
-    migrate(every=args.every)
+    migrate(every=args.every, registry_department=args.registry_department)
     return 0
 
 
