@@ -213,7 +213,12 @@ class Rescorer:
 
     def rescore(self, request: RescoreRequest) -> list[OutboxRecord]:
         """Rescore every pair of a message, each enterprise once; return the outbox records written."""
-        grouped = group_pairs(request.pairs)
+        return self.rescore_all(group_pairs(request.pairs), request.batch_id)
+
+    def rescore_all(
+        self, grouped: Mapping[str, frozenset[int] | None], batch_id: str | None
+    ) -> list[OutboxRecord]:
+        """Rescore enterprises (their periods; None: every period), their facts and cards read in bulk."""
         facts = self.facts.load_many(grouped)
         keys = [
             (code, period)
@@ -224,7 +229,7 @@ class Rescorer:
         outbox: list[OutboxRecord] = []
         for credit_code, periods in grouped.items():
             read = (facts[credit_code], cards.get(credit_code, {}))
-            outbox.extend(self.rescore_enterprise(credit_code, periods, request.batch_id, read=read))
+            outbox.extend(self.rescore_enterprise(credit_code, periods, batch_id, read=read))
         return outbox
 
     def rescore_enterprise(
