@@ -122,3 +122,15 @@ def test_a_conflict_rereads_that_enterprise_alone(
     ]
     assert all(unlucky in str(p) for _, _, p in reads[2:])
     assert len(ScoresRepository().load_many((c, P) for c in codes)) == 5
+
+
+def test_a_rescore_job_chunk_reads_in_bulk_too(aws: Resources, aws_calls: list[Call]) -> None:
+    from chalicelib.services.rescore_job import rescore_chunk
+
+    codes = _province(120)
+    aws_calls.clear()
+
+    done = rescore_chunk(MODEL, codes, P)
+
+    assert done["enterprises"] == 120 and done["cards_written"] == 120
+    assert _reads(aws_calls) == {"BatchGetItem": 4}  # 2 for the facts, 2 for the cards
