@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-browser bench lint typecheck check package replay-dlq clean
+.PHONY: run test test-browser bench lint typecheck check package replay-dlq migrate-facts clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -41,6 +41,10 @@ package: $(STAMP)
 replay-dlq: $(STAMP)
 	@test -n "$(QUEUE)" || { echo "usage: make replay-dlq QUEUE=uploads|rescore|jobs STAGE=dev [MAX=n]"; exit 2; }
 	$(PY) -m scripts.replay_dlq --queue $(QUEUE) --stage $(STAGE) $(if $(MAX),--max $(MAX))
+
+migrate-facts: $(STAMP)
+	FACTS_TABLE=innovation-points-$(STAGE)-facts MODELS_TABLE=innovation-points-$(STAGE)-models \
+	  $(PY) -m scripts.migrate_facts
 
 clean:
 	rm -rf $(VENV) .local test-output .pytest_cache .mypy_cache .ruff_cache .hypothesis

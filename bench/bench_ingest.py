@@ -14,6 +14,9 @@ Header `credit_code, period` + those 18. Cells are what an Excel export holds: a
 decimals, whole counts, shares with one decimal, flags 1/0, about 10 % of cells empty. A real
 department file (tax, GB18030, Chinese headers, thousands separators) is measured too.
 
+DynamoDB requests per row: `bench/ingest_requests.py` (the real handler over moto, 10,000 rows a
+file by default), run last in a child process.
+
 Peak memory: each size runs in a fresh child process (peak RSS from /proc/self/status VmHWM), so
 one measurement cannot inherit another's heap.
 """
@@ -199,6 +202,12 @@ def report(label: str, figures: dict[str, float]) -> None:
     )
 
 
+def dynamodb_requests_per_row(rows: int) -> None:
+    """Storage cost per row through the real ingest handler over moto (`bench.ingest_requests`), in a
+    child process: it fakes AWS, which this process's figures must not share."""
+    subprocess.run([sys.executable, "-m", "bench.ingest_requests", str(rows)], check=True)
+
+
 def main() -> None:
     scale = int(os.environ.get("BENCH_ROWS", "100000"))
     parser = argparse.ArgumentParser(
@@ -208,6 +217,9 @@ def main() -> None:
     parser.add_argument("--xlsx-rows", type=int, default=scale, help="rows of the XLSX file")
     parser.add_argument("--memory", default=f"{scale},{scale * 10}", help="row counts for peak memory")
     parser.add_argument("--repeat", type=int, default=3, help="runs per CSV figure (the best is shown)")
+    parser.add_argument(
+        "--requests-rows", type=int, default=min(scale, 10_000), help="rows a file for DynamoDB requests/row"
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -254,6 +266,7 @@ def main() -> None:
         if len(peaks) > 1:
             growth = peaks[-1] - peaks[0]
             print(f"  growth from the smallest to the largest: {growth:.1f} MiB (target < 50 MiB)")
+    dynamodb_requests_per_row(args.requests_rows)
 
 
 if __name__ == "__main__":

@@ -25,10 +25,8 @@ def run_chunk(job: Job, codes: Sequence[str]) -> dict[str, Any] | None:
     assert job.period is not None  # a backtest is of one period
     candidate = compiled(model_by_version(str(job.params["model_version"])))
     active = compiled(model_by_version(str(job.params["against"])))
-    facts = FactsRepository()
     comparisons = []
-    for code in codes:
-        data = facts.load(code)
+    for code, data in FactsRepository().load_many(codes).items():  # one BatchGetItem per 100
         prepared = prepare(data, job.period)
         if prepared is None or data.master is None:
             continue

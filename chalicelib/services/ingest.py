@@ -16,6 +16,7 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from itertools import islice
@@ -45,10 +46,21 @@ from chalicelib.services.model_registry import active_model
 from chalicelib.settings import get_settings
 from chalicelib.stores import objects
 from chalicelib.stores.batches import BatchesRepository
-from chalicelib.stores.facts import FactKey, FactsRepository, FactWrites, Stored, master_value
+from chalicelib.stores.facts import (
+    Current,
+    FactKey,
+    FactsRepository,
+    HistoryItem,
+    Stored,
+    fact_history_item,
+    master_history_item,
+    master_value,
+    write_items,
+)
 from chalicelib.stores.rescore_queue import send_requests
 
-CHUNK_ROWS = 100  # rows compared and written together: one BatchGetItem round per ~100 keys
+CHUNK_ROWS = 100  # rows merged and written together: one BatchGetItem and one transaction a chunk
+MAX_ATTEMPTS = 5  # rounds of re-reading enterprises another upload changed meanwhile
 IDEMPOTENCY_SECONDS = 7 * 24 * 3600
 T = TypeVar("T")
 
@@ -68,23 +80,58 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-class _Store:
-    """Compares a chunk of accepted rows with the stored current values and writes what is new."""
+class IngestConflictError(RuntimeError):
+    """Enterprises' current facts kept changing under this upload; the event is retried later."""
 
-    def __init__(self, model: ScoringModel, upload: Upload, department: str, batch_id: str) -> None:
+    code = "INGEST_CONFLICT"
+
+    def __init__(self, codes: set[str], attempts: int) -> None:
+        shown = ", ".join(sorted(codes)[:5])
+        super().__init__(
+            f"current facts of {len(codes)} enterprise(s) ({shown}) changed concurrently {attempts} "
+            f"times in a row / {len(codes)} 家企业（{shown}）的当前数据连续 {attempts} 次被并发修改，稍后重试"
+        )
+
+
+@dataclass
+class _Merged:
+    """One enterprise's rows merged into its current item: whether to write it, and what it changes."""
+
+    current: Current
+    write: bool = False
+    changes: list[tuple[int, Change]] = field(default_factory=list)  # (row number, change)
+    warnings: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+
+class _Store:
+    """Merges a chunk of accepted rows into the enterprises' current items and writes what is new.
+
+    Per chunk: history items (BatchWriteItem, 25 a call), the current items of the chunk's enterprises
+    (BatchGetItem, 100 a call), the merge, and the changed items in version-conditional transactions
+    (100 a call). An enterprise another upload changed in between is re-read and merged again.
+    """
+
+    def __init__(
+        self,
+        model: ScoringModel,
+        upload: Upload,
+        department: str,
+        batch_id: str,
+        facts: FactsRepository | None = None,
+    ) -> None:
         self.model = model
         self.order = upload.order
         self.department = department
         self.batch_id = batch_id
         self.received_at = upload.event_time
         self.cross_check = department == model.cross_check.department
-        self.facts = FactsRepository()
+        self.facts = facts or FactsRepository()
         self.changes: list[Change] = []
         self.warnings: list[dict[str, Any]] = []
         self.enterprises: set[str] = set()
 
     def _newer(self, stored: Stored | None, same: bool) -> tuple[bool, bool]:
-        """(write the current item?, is it a change?) for a new value against the stored one."""
+        """(write the current value?, is it a change?) for a new value against the stored one."""
         if stored is None:
             return True, True
         if stored.order > self.order:
@@ -94,24 +141,46 @@ class _Store:
         return (not same), (not same)
 
     def store(self, rows: list[FactRow | MasterRow]) -> None:
-        keys: list[FactKey] = []
+        by_code: dict[str, list[FactRow | MasterRow]] = {}
         for row in rows:
             code = row.master.credit_code if isinstance(row, MasterRow) else row.credit_code
-            keys.append(FactKey(code))
-            if isinstance(row, FactRow):
-                keys.extend(FactKey(code, row.period, ind, self.cross_check) for ind in row.values)
-        stored = self.facts.current(keys)
-        writes = FactWrites()
+            by_code.setdefault(code, []).append(row)
+        self.enterprises.update(by_code)
+        write_items(self._history(rows))  # first: a retry after a crash finds the history complete
+        merged = {
+            code: self._merge(current, by_code[code])
+            for code, current in self.facts.read_many(by_code).items()
+        }
+        pending = [code for code, m in merged.items() if m.write]
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            conflicted = self.facts.commit([merged[code].current for code in pending])
+            if not conflicted:
+                break
+            logger.info("current facts changed concurrently, merging again", extra={"attempt": attempt})
+            for code, current in self.facts.read_many(conflicted).items():
+                merged[code] = self._merge(current, by_code[code])
+            pending = [code for code in conflicted if merged[code].write]
+        else:
+            raise IngestConflictError(conflicted, MAX_ATTEMPTS)
+        changes = sorted((c for m in merged.values() for c in m.changes), key=lambda c: c[0])
+        warnings = sorted((w for m in merged.values() for w in m.warnings), key=lambda w: w[0])
+        self.changes.extend(change for _, change in changes)
+        self.warnings.extend(warning for _, warning in warnings)
+
+    def _history(self, rows: list[FactRow | MasterRow]) -> list[HistoryItem]:
+        items: list[HistoryItem] = []
         for row in rows:
             if isinstance(row, MasterRow):
-                self._store_master(row, stored, writes)
-            else:
-                self._store_facts(row, stored, writes)
-        writes.write()
+                items.append(master_history_item(self._master(row), self.department, self.order))
+                continue
+            for ind, value in row.values.items():
+                key = FactKey(row.credit_code, row.period, ind, self.cross_check)
+                items.append(fact_history_item(key, self._value(value), self.order))
+        return items
 
-    def _store_master(self, row: MasterRow, stored: dict[FactKey, Stored], writes: FactWrites) -> None:
+    def _master(self, row: MasterRow) -> Master:
         m = row.master
-        master = Master(
+        return Master(
             m.credit_code,
             m.name,
             m.established_on,
@@ -120,28 +189,47 @@ class _Store:
             self.batch_id,
             self.received_at,
         )
-        self.enterprises.add(m.credit_code)
-        current = stored.get(FactKey(m.credit_code))
-        new_value = master_value(master)
-        write, changed = self._newer(current, current is not None and current.value == new_value)
-        writes.master(master, self.order, current=write)
-        if changed:
-            self.changes.append(Change(m.credit_code, None))
 
-    def _store_facts(self, row: FactRow, stored: dict[FactKey, Stored], writes: FactWrites) -> None:
+    def _value(self, value: Decimal) -> FactValue:
+        return FactValue(value, self.department, self.batch_id, self.received_at)
+
+    def _merge(self, current: Current, rows: list[FactRow | MasterRow]) -> _Merged:
+        """The rows of one enterprise merged into its current item (the newer order wins per value)."""
+        merged = _Merged(current)
+        registered = current.master is not None
+        for row in rows:
+            if isinstance(row, MasterRow):
+                self._merge_master(merged, row)
+            else:
+                if not registered:
+                    merged.warnings.append(
+                        (row.row, enterprise_not_registered(row.row, row.credit_code).to_dict())
+                    )
+                self._merge_facts(merged, row)
+        return merged
+
+    def _merge_master(self, merged: _Merged, row: MasterRow) -> None:
+        master = self._master(row)
+        stored = merged.current.get(FactKey(master.credit_code))
+        write, changed = self._newer(stored, stored is not None and stored.value == master_value(master))
+        if write:
+            merged.current.set_master(master, self.department, self.order)
+            merged.write = True
+        if changed:
+            merged.changes.append((row.row, Change(master.credit_code, None)))
+
+    def _merge_facts(self, merged: _Merged, row: FactRow) -> None:
         code = row.credit_code
-        self.enterprises.add(code)
-        if FactKey(code) not in stored:
-            self.warnings.append(enterprise_not_registered(row.row, code).to_dict())
         for ind, value in row.values.items():
             key = FactKey(code, row.period, ind, self.cross_check)
-            current = stored.get(key)
-            same = current is not None and current.value is not None and Decimal(current.value) == value
-            write, changed = self._newer(current, same)
-            fv = FactValue(value, self.department, self.batch_id, self.received_at)
-            writes.fact(key, fv, self.order, current=write)
+            stored = merged.current.get(key)
+            same = stored is not None and stored.value is not None and Decimal(stored.value) == value
+            write, changed = self._newer(stored, same)
+            if write:
+                merged.current.set_fact(key, self._value(value), self.order)
+                merged.write = True
             if changed:
-                self.changes.append(Change(code, row.period, ind))
+                merged.changes.append((row.row, Change(code, row.period, ind)))
 
 
 def ingest_upload(upload: Upload) -> dict[str, Any]:

@@ -1,13 +1,19 @@
 """Rescoring: the consumer of the rescore queue, and the fan-out of a full rescore.
 
-Per enterprise of a message: its facts (one Query), its stored cards (one Query), the pure scoring
-function, and one transaction for whatever changed (card, history, whitelist state, outbox record).
+A message's enterprises are read in bulk: their current facts items, then their stored cards (each
+one BatchGetItem per 100 keys, strongly consistent). Then per enterprise: the pure scoring function,
+and one transaction for whatever changed (card, history, whitelist state, outbox record).
 Nothing changed, nothing written. Messages may arrive twice or out of order: the rescore always
 reads the current facts, so a duplicate or a stale message finds nothing to change.
 
 A version conflict (another rescore of the same enterprise committed in between) re-reads facts
-AND cards and decides again: re-reading the facts matters, or a rescore holding older facts could
-overwrite a card computed from newer ones.
+AND cards of that enterprise alone (one GetItem, one Query) and decides again: re-reading the facts
+matters, or a rescore holding older facts could overwrite a card computed from newer ones.
+
+Which cards to read: the periods a pair names; for a pair of every period (None), the periods with
+current facts. That finds every card: a card is only ever written for a period with a scored fact
+(`score_enterprise` scores `data.facts`), and current facts never vanish (ingest only adds or
+overwrites values), so a retired card's period still has its facts.
 
 A period that was scored but is no longer scorable (its facts cannot vanish, but a corrected
 `established_on` can move the enterprise's start after the period) is retired: the card leaves every
@@ -207,18 +213,41 @@ class Rescorer:
 
     def rescore(self, request: RescoreRequest) -> list[OutboxRecord]:
         """Rescore every pair of a message, each enterprise once; return the outbox records written."""
+        return self.rescore_all(group_pairs(request.pairs), request.batch_id)
+
+    def rescore_all(
+        self, grouped: Mapping[str, frozenset[int] | None], batch_id: str | None
+    ) -> list[OutboxRecord]:
+        """Rescore enterprises (their periods; None: every period), their facts and cards read in bulk."""
+        facts = self.facts.load_many(grouped)
+        keys = [
+            (code, period)
+            for code, periods in grouped.items()
+            for period in (periods if periods is not None else facts[code].facts)
+        ]
+        cards = self.scores.load_many(keys)
         outbox: list[OutboxRecord] = []
-        for credit_code, periods in group_pairs(request.pairs).items():
-            outbox.extend(self.rescore_enterprise(credit_code, periods, request.batch_id))
+        for credit_code, periods in grouped.items():
+            read = (facts[credit_code], cards.get(credit_code, {}))
+            outbox.extend(self.rescore_enterprise(credit_code, periods, batch_id, read=read))
         return outbox
 
     def rescore_enterprise(
-        self, credit_code: str, periods: frozenset[int] | None, batch_id: str | None
+        self,
+        credit_code: str,
+        periods: frozenset[int] | None,
+        batch_id: str | None,
+        *,
+        read: tuple[EnterpriseData, Mapping[int, StoredCard]] | None = None,
     ) -> list[OutboxRecord]:
+        """Rescore one enterprise; `read` is its facts and cards read in bulk with its message's (else
+        they are read here). A conflict re-reads them here."""
         self.tally.enterprises += 1
         for attempt in range(1, self._max_attempts + 1):
-            data = self.facts.load(credit_code)
-            stored = self.scores.load(credit_code)
+            if read is not None and attempt == 1:
+                data, stored = read
+            else:
+                data, stored = self.facts.load(credit_code), self.scores.load(credit_code)
             self._follow_active(stored)
             writes = plan(self.model, data, stored, periods, batch_id=batch_id, now=self._clock())
             if not writes:

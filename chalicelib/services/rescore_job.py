@@ -15,7 +15,6 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.stores.jobs import Job
-from chalicelib.stores.outbox import OutboxRecord
 
 logger = Logger(child=True)
 
@@ -33,9 +32,7 @@ def rescore_chunk(model: ScoringModel, codes: Sequence[str], period: int | None)
 
     rescorer = Rescorer(model=model, listeners=card_listeners())
     periods = frozenset({period}) if period is not None else None
-    outbox: list[OutboxRecord] = []
-    for code in codes:
-        outbox.extend(rescorer.rescore_enterprise(code, periods, None))
+    outbox = rescorer.rescore_all(dict.fromkeys(codes, periods), None)  # read in bulk, 100 keys a call
     if outbox:
         try:
             relay_items(outbox)

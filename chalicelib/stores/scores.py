@@ -269,6 +269,15 @@ class ScoresRepository:
         )
         return {int(item.period): _stored(item) for item in items}
 
+    def load_many(self, keys: Iterable[tuple[str, int]]) -> dict[str, dict[int, StoredCard]]:
+        """The cards of many (enterprise, period) keys that exist, by enterprise and period:
+        BatchGetItem, 100 keys a call, strongly consistent; PynamoDB resends unprocessed keys."""
+        wanted = {(enterprise_pk(code), card_sk(period)) for code, period in keys}
+        found: dict[str, dict[int, StoredCard]] = {}
+        for item in ScoreItem.batch_get(wanted, consistent_read=True):
+            found.setdefault(item.credit_code, {})[int(item.period)] = _stored(item)
+        return found
+
     def save(self, writes: Sequence[Write]) -> list[OutboxRecord]:
         """Commit the writes of one enterprise (one transaction per 100 items); return the outbox records.
 

@@ -3,12 +3,11 @@
 Key design (single place; `infra/` and the local stack create tables from these models):
 
 facts    pk "E#<credit_code>"
-           sk "C#M"                          current master record
-           sk "C#F#<period>#<indicator>"     current scored fact
-           sk "C#X#<period>#<indicator>"     current `stats` cross-check value
+           sk "C"                            current item: master record, every current fact and
+                                             cross-check (JSON), a version (see stores/facts.py)
            sk "H#M#<order>"                  master history (一企一档)
            sk "H#F#<period>#<indicator>#<order>" / "H#X#…"  fact history, every upload kept
-         One Query (begins_with "C#") returns everything scoring needs.
+         One GetItem (or one BatchGetItem for 100 enterprises) returns everything scoring needs.
          `order` = "<event time>#<sequencer>": later uploads sort later; an older S3 version never wins.
 
 scores   pk "E#<credit_code>"
@@ -76,19 +75,23 @@ class FactItem(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    kind = UnicodeAttribute()  # master | fact | cross_check
+    kind = UnicodeAttribute()  # master | fact | cross_check (history) | current
     period = NumberAttribute(null=True)
     indicator = UnicodeAttribute(null=True)
     value = UnicodeAttribute(null=True)  # Decimal as text: no float drift
-    department = UnicodeAttribute()
-    batch_id = UnicodeAttribute()
-    received_at = UnicodeAttribute()
-    order = UnicodeAttribute()
+    # provenance of a history value; on the current item, of its master record (null: no master yet)
+    department = UnicodeAttribute(null=True)
+    batch_id = UnicodeAttribute(null=True)
+    received_at = UnicodeAttribute(null=True)
+    order = UnicodeAttribute(null=True)
     # master data
     name = UnicodeAttribute(null=True)
     established_on = UnicodeAttribute(null=True)  # ISO date
     region_code = UnicodeAttribute(null=True)
     industry_code = UnicodeAttribute(null=True)
+    # the current item only: every current fact and cross-check, and its optimistic-locking version
+    facts = JSONAttribute(null=True)
+    version = NumberAttribute(null=True)
 
 
 # --- scores ----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Rescore and relay test helpers: enterprises written as facts, the whitelist as a subscriber sees it.
 
-Facts go in through `chalicelib.stores.facts` builders, as ingest writes them. Profiles are chosen so
+Facts go in through `chalicelib.stores.facts` (current items, as ingest leaves them). Profiles are chosen so
 that the scoring engine itself decides the score; tests check the engine's verdict as a precondition
 rather than assuming a number.
 """
@@ -20,7 +20,7 @@ from chalicelib.domain.records import FactValue, Master
 from chalicelib.domain.scoring.rescore_request import Pair, RescoreRequest
 from chalicelib.services.rescore import handle_sqs_event
 from chalicelib.settings import get_settings
-from chalicelib.stores.facts import fact_item, master_item, write_items
+from chalicelib.stores.facts import FactKey, FactsRepository, seed_current
 from scripts.provision import Resources
 from scripts.synthetic import credit_code
 from tests.aws.ingest_helpers import sqs_record
@@ -77,22 +77,19 @@ def _next_order() -> str:
 
 
 def write_master(m: Master) -> None:
-    write_items([master_item(m, _next_order())])
+    current = FactsRepository().read(m.credit_code)
+    current.set_master(m, "registry", _next_order())
+    seed_current([current])
 
 
 def write_facts(code: str, period: int, values: Mapping[str, int | Decimal], batch_id: str = "b-1") -> None:
     """Current facts as ingest leaves them (the latest value per indicator wins)."""
-    items = [
-        fact_item(
-            code,
-            period,
-            indicator,
-            FactValue(Decimal(value), MODEL.indicator(indicator).source, batch_id, "2026-01-01T00:00:00Z"),
-            _next_order(),
-        )
-        for indicator, value in values.items()
-    ]
-    write_items(items)
+    current = FactsRepository().read(code)
+    for indicator, value in values.items():
+        source = MODEL.indicator(indicator).source
+        value_ = FactValue(Decimal(value), source, batch_id, "2026-01-01T00:00:00Z")
+        current.set_fact(FactKey(code, period, indicator), value_, _next_order())
+    seed_current([current])
 
 
 def enterprise(

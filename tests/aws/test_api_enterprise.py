@@ -15,8 +15,8 @@ from chalicelib.domain.model.schema import load_model
 from chalicelib.domain.records import EnterpriseData, FactValue, Master
 from chalicelib.domain.scoring.engine import score_period
 from chalicelib.settings import get_settings
+from chalicelib.stores.facts import Current, seed_current
 from chalicelib.stores.scores import card_item
-from chalicelib.stores.tables import FactItem
 from scripts.synthetic import card_write, credit_code, discrepancy
 from tests.aws.api_helpers import get_json, put_card
 
@@ -56,19 +56,12 @@ def portrait_card(api_aws: Any) -> Any:
     assert card.stage == "growth"  # the other tests' cards of 2025 stay out of its cohort
     write = card_write(card, name="江西创新科技有限公司", region_code="360111", industry_code="C3911")
     card_item(write).save()
-    FactItem(
-        f"E#{CODE}",
-        "C#M",
-        kind="master",
-        department="registry",
-        batch_id="reg-1",
-        received_at="2026-01-01T00:00:00Z",
-        order="1",
-        name="江西创新科技有限公司",
-        established_on="2015-03-05",
-        region_code="360111",
-        industry_code="C3911",
-    ).save()
+    registered = Current(CODE)
+    master = Master(
+        CODE, "江西创新科技有限公司", date(2015, 3, 5), "360111", "C3911", "reg-1", "2026-01-01T00:00:00Z"
+    )
+    registered.set_master(master, "registry", "1")
+    seed_current([registered])
     return card
 
 

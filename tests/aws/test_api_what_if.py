@@ -12,7 +12,7 @@ from tests.aws.rescore_helpers import GROWTH_BASE, MID, P, enterprise, rescore
 
 
 def snapshot(code: str) -> list[tuple[str, Any]]:
-    facts = [(i.sk, i.value) for i in FactItem.query(f"E#{code}")]
+    facts = [(i.sk, i.value, i.version, str(i.facts)) for i in FactItem.query(f"E#{code}")]
     scores = [(i.sk, i.version) for i in ScoreItem.query(f"E#{code}")]
     return facts + scores
 

@@ -168,15 +168,21 @@ def test_mixed_file_stores_every_valid_row_and_reports_every_invalid_one(aws: Re
         (5, "INVALID_FLAG"),
         (6, "OUT_OF_RANGE"),
     }
-    stored = {(i.pk, i.sk) for i in FactItem.scan() if i.sk.startswith("C#")}
-    assert stored == {
-        (f"E#{A}", "C#F#2024#high_tech_enterprise"),
-        (f"E#{A}", "C#F#2024#gazelle_unicorn"),
-        (f"E#{A}", "C#F#2024#rd_platforms"),
-        (f"E#{B}", "C#F#2023#high_tech_enterprise"),
-        (f"E#{B}", "C#F#2023#gazelle_unicorn"),
-        (f"E#{B}", "C#F#2023#rd_platforms"),
+    stored = {
+        (code, period, indicator)
+        for code in (A, B)
+        for period, values in FactsRepository().load(code).facts.items()
+        for indicator in values
     }
+    assert stored == {
+        (A, 2024, "high_tech_enterprise"),
+        (A, 2024, "gazelle_unicorn"),
+        (A, 2024, "rd_platforms"),
+        (B, 2023, "high_tech_enterprise"),
+        (B, 2023, "gazelle_unicorn"),
+        (B, 2023, "rd_platforms"),
+    }
+    assert {i.pk for i in FactItem.scan() if i.sk == "C"} == {f"E#{A}", f"E#{B}"}
 
 
 @pytest.mark.parametrize(
@@ -237,7 +243,7 @@ def test_a_fault_of_ours_marks_the_batch_failed_and_retries(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("DynamoDB is down")
 
-    monkeypatch.setattr(ingest_module.FactWrites, "write", broken)
+    monkeypatch.setattr(ingest_module.FactsRepository, "commit", broken)
     result = handle_sqs_event(event)
     assert result["batchItemFailures"] == [{"itemIdentifier": event["Records"][-1]["messageId"]}]
     assert [b.status for b in BatchItem.scan()] == ["failed"]
@@ -281,7 +287,7 @@ def _killed_mid_file(aws: Resources, monkeypatch: pytest.MonkeyPatch, remaining_
         raise _Killed
 
     with monkeypatch.context() as patch:
-        patch.setattr(ingest_module.FactWrites, "write", killed)
+        patch.setattr(ingest_module.FactsRepository, "commit", killed)
         with pytest.raises(_Killed):  # mid-file: the idempotency record stays INPROGRESS
             handle_sqs_event(event, _Context(remaining_ms))
     return event
