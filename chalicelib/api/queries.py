@@ -7,7 +7,7 @@ response models of `chalicelib.api.schemas` or raise `ApiProblem`.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -133,22 +133,23 @@ def latest_period(now_year: int | None = None) -> int:
     return found if found is not None else year - 1
 
 
-def _take(stream: Iterator[Listing], limit: int) -> tuple[list[Listing], bool]:
-    """The first `limit` items and whether there are more (reads one item ahead)."""
+def _take(stream: score_index.Ranked, limit: int) -> tuple[list[Listing], str | None]:
+    """The first `limit` items and, when there are more, the rank key the next page resumes after: the
+    last item's (reading one item ahead), or where a shard's reading stopped (a short page)."""
     items = list(islice(stream, limit + 1))
-    return items[:limit], len(items) > limit
+    if len(items) > limit:
+        return items[:limit], items[limit - 1].rank_sk
+    return items, stream.cut
 
 
 def _cursor(token: str | None, bound_to: bytes, secret: str) -> Cursor | None:
     return pagination.decode(token, bound_to, secret) if token is not None else None
 
 
-def _next_token(
-    items: Sequence[Listing], more: bool, rank: int, period: int, bound_to: bytes, secret: str
-) -> str | None:
-    if not more or not items:
+def _next_token(resume_after: str | None, rank: int, period: int, bound_to: bytes, secret: str) -> str | None:
+    if resume_after is None:
         return None
-    cursor = Cursor(after={"rank_sk": items[-1].rank_sk}, rank=rank, period=period)
+    cursor = Cursor(after={"rank_sk": resume_after}, rank=rank, period=period)
     return pagination.encode(cursor, bound_to, secret)
 
 
@@ -185,14 +186,14 @@ def whitelist(params: WhitelistParams, secret: str) -> WhitelistPage:
     period = _period(params.period, cursor)
     filters = Filters(region=params.region, stage=params.stage, grade=params.grade)
     after = cursor.after.get("rank_sk") if cursor else None
-    items, more = _take(
+    items, resume = _take(
         score_index.ranked("whitelist", period, filters, after, params.limit + 1), params.limit
     )
     served = (cursor.rank if cursor else 0) + len(items)
     return WhitelistPage(
         period=period,
         items=[ListedEnterprise.model_validate(_listed(i)) for i in items],
-        next_token=_next_token(items, more, served, period, bound_to, secret),
+        next_token=_next_token(resume, served, period, bound_to, secret),
     )
 
 
@@ -213,7 +214,7 @@ def rankings(params: RankingsParams, secret: str) -> RankingsPage:
     index: score_index.Index = "stage" if params.stage is not None else "period"
     filters = Filters(region=params.region, industry=params.industry, stage=params.stage)
     after = cursor.after.get("rank_sk") if cursor else None
-    items, more = _take(score_index.ranked(index, period, filters, after, params.limit + 1), params.limit)
+    items, resume = _take(score_index.ranked(index, period, filters, after, params.limit + 1), params.limit)
     before = cursor.rank if cursor else 0
     ranked = [
         RankedEnterprise.model_validate(
@@ -224,7 +225,7 @@ def rankings(params: RankingsParams, secret: str) -> RankingsPage:
     return RankingsPage(
         period=period,
         items=ranked,
-        next_token=_next_token(items, more, before + len(items), period, bound_to, secret),
+        next_token=_next_token(resume, before + len(items), period, bound_to, secret),
     )
 
 
@@ -252,7 +253,7 @@ def verifications(params: VerificationsParams, secret: str) -> VerificationsPage
     period = _period(params.period, cursor)
     after = cursor.after.get("rank_sk") if cursor else None
     filters = Filters(with_discrepancy=True)
-    items, more = _take(
+    items, resume = _take(
         score_index.ranked("period", period, filters, after, params.limit + 1, with_card=True), params.limit
     )
     entries = []
@@ -270,7 +271,7 @@ def verifications(params: VerificationsParams, secret: str) -> VerificationsPage
         )
     served = (cursor.rank if cursor else 0) + len(items)
     return VerificationsPage(
-        period=period, items=entries, next_token=_next_token(items, more, served, period, bound_to, secret)
+        period=period, items=entries, next_token=_next_token(resume, served, period, bound_to, secret)
     )
 
 
