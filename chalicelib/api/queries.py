@@ -1,7 +1,8 @@
 """Query functions behind the API routes: reads through the stores (Queries and GetItems, never a Scan).
 
 Province-wide lists come from `stores/score_index.py` (the city-sharded indexes merged in rank order);
-a page's token carries the last `rank_sk` it served. No Chalice here: plain functions that return the
+a page's token carries the last `rank_sk` it served (or, for a page a rare filter cut short, the last
+one it examined). No Chalice here: plain functions that return the
 response models of `chalicelib.api.schemas` or raise `ApiProblem`.
 """
 
