@@ -1,11 +1,17 @@
-"""The query API over moto: DynamoDB requests and items read per page, and wall time. Nothing asserted.
+"""The query API over moto: DynamoDB requests and items read per request, and wall time. Nothing asserted.
 
-    python -m bench.bench_api [CARDS]   (default 3,000)
+    python -m bench.bench_api [CARDS] [REPEATS]   (default 3,000 cards, 50 requests of each kind)
 
-Seeds CARDS score cards of one period across Jiangxi's cities, then requests pages of the lists and a
-portrait through the Chalice test client, counting every DynamoDB call at botocore's entry point with
-the items it returned (`Count`) and examined (`ScannedCount`: what a filter read and dropped, which is
-what DynamoDB bills). Wall times are moto's, not DynamoDB's: compare them with each other only.
+Seeds CARDS score cards of one period across Jiangxi's cities (and records the period as scored, as
+the rescore's listener does), then requests pages of the lists and portraits through the Chalice test
+client, counting every DynamoDB call at botocore's entry point with the items it returned (`Count`) and
+examined (`ScannedCount`: what a filter read and dropped, which is what DynamoDB bills). Portraits are
+asked before the period's report is built (no rank: no cohort is counted) and after it (rank from one
+chunk). The API key's record is remembered per container (`api/key_cache.py`): the counts below are
+those of a warm container, without the key's GetItem; a cold one adds one GetItem to its first request.
+
+Then each kind of request is repeated REPEATS times (portraits over different enterprises) for its
+p50/p95 wall time. Wall times are moto's in process, not DynamoDB's: compare them with each other only.
 """
 
 from __future__ import annotations
@@ -16,69 +22,127 @@ from scripts.offline_aws import use_fake_aws
 
 use_fake_aws("bench", log_level="ERROR")
 
+import statistics  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
 import moto  # noqa: E402
 from botocore.client import BaseClient  # noqa: E402
 from chalice.test import Client  # noqa: E402
 
-PAGES = [
+PERIOD = 2025
+LISTS = [
     ("rankings, all, limit 50", "/rankings?period=2025&limit=50"),
     ("rankings, all, limit 500", "/rankings?period=2025&limit=500"),
+    ("rankings, no period, limit 50", "/rankings?limit=50"),
     ("rankings, stage, limit 50", "/rankings?period=2025&stage=growth&limit=50"),
     ("rankings, one city, limit 50", "/rankings?period=2025&region=3607&limit=50"),
     ("rankings, industry M73 (rare), limit 50", "/rankings?period=2025&industry=M73&limit=50"),
     ("whitelist, limit 50", "/whitelist?period=2025&limit=50"),
     ("whitelist, grade A, limit 50", "/whitelist?period=2025&grade=A&limit=50"),
-    ("whitelist, no period (default)", "/whitelist?limit=50"),
+    ("whitelist, no period, limit 50", "/whitelist?limit=50"),
     ("verifications (1 in 9 cards), limit 50", "/verifications?period=2025&limit=50"),
 ]
+TIMED = ["rankings, all, limit 50", "whitelist, limit 50", "whitelist, no period, limit 50"]
 
 
-def main(cards: int) -> None:
+def _items(response: dict[str, Any]) -> int:
+    """Items a response returned: a Query's Count, a BatchGetItem's items of every table, a GetItem's."""
+    if "Count" in response:
+        return int(response["Count"])
+    if "Responses" in response:
+        return sum(len(items) for items in response["Responses"].values())
+    return 1 if "Item" in response else 0
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def main(cards: int, repeats: int) -> None:
     calls: list[tuple[str, dict[str, Any]]] = []
     original = BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def counting(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
         response = original(self, operation, params)
-        calls.append((operation, response))
+        if self.meta.service_model.service_name == "dynamodb":
+            calls.append((operation, response))
         return response
 
     with moto.mock_aws():
         from bench.api_client import WORKER, api_app, get_json
         from chalicelib.api.auth import issue_key
+        from chalicelib.services.reports import ReportBuilder
         from chalicelib.settings import get_settings
+        from chalicelib.stores import scored_periods
         from scripts.provision import provision
         from scripts.synthetic import seed_many
 
         provision(get_settings())
         key = issue_key("admin", "bench", departments=())
         started = time.perf_counter()
-        seeded = WORKER.submit(seed_many, cards, 2025).result()
+        seeded = WORKER.submit(seed_many, cards, PERIOD).result()
+        scored_periods.record(PERIOD)  # what the rescore's listener writes with a period's first card
         print(f"seeded {cards} cards in {time.perf_counter() - started:.1f} s")
+        codes = [s.code for s in seeded]
         BaseClient._make_api_call = counting  # type: ignore[attr-defined]
         try:
             with Client(api_app()) as client:
-                code = seeded[len(seeded) // 2].code
-                rows = [*PAGES, ("portrait (rank: 2 COUNTs per city)", f"/enterprises/{code}?period=2025")]
-                print(f"{'request':44} {'ms':>7} {'calls':>6} {'returned':>9} {'examined':>9}  calls by kind")
-                for label, path in rows:
-                    get_json(client, path, key)  # warm: the first request loads the model and imports
+
+                def measure(label: str, path: str) -> None:
+                    get_json(client, "/model", key)  # the key remembered (TTL_S): a warm container
                     calls.clear()
                     started = time.perf_counter()
                     status, _ = get_json(client, path, key)
                     elapsed = (time.perf_counter() - started) * 1000
                     kinds = Counter(op for op, _ in calls)
-                    returned = sum(r.get("Count", 1 if op == "GetItem" else 0) for op, r in calls)
-                    examined = sum(r.get("ScannedCount", 1 if op == "GetItem" else 0) for op, r in calls)
+                    returned = sum(_items(r) for _, r in calls)
+                    examined = sum(r.get("ScannedCount", _items(r)) for _, r in calls)
                     assert status == 200, (path, status)
                     figures = f"{elapsed:7.0f} {len(calls):6d} {returned:9d} {examined:9d}"
                     print(f"{label:44} {figures}  {dict(kinds)}")
+
+                def timed(label: str, path_of: Callable[[int], str]) -> None:
+                    walls = []
+                    for n in range(repeats):
+                        started = time.perf_counter()
+                        status, _ = get_json(client, path_of(n), key)
+                        walls.append((time.perf_counter() - started) * 1000)
+                        assert status == 200, (path_of(n), status)
+                    p50, p95 = statistics.median(walls), _percentile(walls, 0.95)
+                    print(f"{label:44} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   ({repeats} requests)")
+
+                code = codes[len(codes) // 2]
+                get_json(client, "/model", key)  # warm: loads the model, imports, remembers the key
+                print(f"{'request':44} {'ms':>7} {'calls':>6} {'returned':>9} {'examined':>9}  calls by kind")
+                portraits = [
+                    ("portrait, period, no report built", f"/enterprises/{code}?period={PERIOD}"),
+                    ("portrait, no period, no report built", f"/enterprises/{code}"),
+                ]
+                for label, path in [*LISTS, *portraits]:
+                    measure(label, path)
+                started = time.perf_counter()
+                WORKER.submit(ReportBuilder().rebuild, PERIOD).result()
+                print(f"(report of {cards} cards built in {time.perf_counter() - started:.1f} s)")
+                measure("portrait, period, report built", f"/enterprises/{code}?period={PERIOD}")
+                measure("portrait, no period, report built", f"/enterprises/{code}")
+                print()
+                BaseClient._make_api_call = original  # type: ignore[attr-defined]
+                paths = dict(LISTS)
+                for label in TIMED:
+                    timed(label, lambda n, path=paths[label]: path)  # type: ignore[misc]
+                step = max(1, len(codes) // repeats)
+                timed("portrait, period", lambda n: f"/enterprises/{codes[n * step]}?period={PERIOD}")
+                timed("portrait, no period", lambda n: f"/enterprises/{codes[n * step]}")
         finally:
             BaseClient._make_api_call = original  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3000)
+    main(
+        int(sys.argv[1]) if len(sys.argv) > 1 else 3000,
+        int(sys.argv[2]) if len(sys.argv) > 2 else 50,
+    )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
+from chalicelib.api import key_cache
 from chalicelib.api.problems import ApiProblem, Code
 from chalicelib.domain.timestamps import now, stamp
 from chalicelib.services.model_registry import model_by_version
@@ -106,7 +107,9 @@ def issue_key(role: str, label: str | None, *, departments: Collection[str], org
 def revoke_key(key_or_hash: str) -> bool:
     """Revoke by the key or by its hash; False when no such key exists."""
     text = key_or_hash.strip()
-    return api_keys.revoke(text if _HASH.match(text) else hash_key(text))
+    key_hash = text if _HASH.match(text) else hash_key(text)
+    key_cache.forget(key_hash)  # refused here at once; other warm containers within key_cache.TTL_S
+    return api_keys.revoke(key_hash)
 
 
 def list_keys() -> Iterator[StoredKey]:
@@ -115,7 +118,7 @@ def list_keys() -> Iterator[StoredKey]:
 
 
 def _principal_for_key(key: str) -> Principal:
-    item = api_keys.find(hash_key(key))
+    item = key_cache.find(hash_key(key))  # remembered for key_cache.TTL_S: the revocation delay
     if item is None or item.revoked:
         raise ApiProblem(Code.INVALID_API_KEY)
     return Principal(role=item.role, via="api_key", label=item.label, org=item.org)

@@ -1,13 +1,15 @@
 """Query functions behind the API routes: reads through the stores (Queries and GetItems, never a Scan).
 
 Province-wide lists come from `stores/score_index.py` (the city-sharded indexes merged in rank order);
-a page's token carries the last `rank_sk` it served. No Chalice here: plain functions that return the
+a page's token carries the last `rank_sk` it served (or, for a page a rare filter cut short, the last
+one it examined). No Chalice here: plain functions that return the
 response models of `chalicelib.api.schemas` or raise `ApiProblem`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
@@ -34,6 +36,7 @@ from chalicelib.api.schemas import (
     RankedEnterprise,
     RankingsPage,
     RankingsParams,
+    RankReason,
     StageOut,
     VerificationEntry,
     VerificationsPage,
@@ -45,15 +48,19 @@ from chalicelib.api.schemas import (
 from chalicelib.domain import creditcode
 from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.records import Discrepancy, Master, ScoreCard
+from chalicelib.domain.reports.ranks import RankChunk
 from chalicelib.domain.scoring.cardcodec import card_from_dict
 from chalicelib.domain.validation.report import BatchReport
-from chalicelib.stores import score_index, scores
+from chalicelib.stores import portrait_reads, score_index, scored_periods, scores
 from chalicelib.stores.batches import BatchesRepository
-from chalicelib.stores.facts import FactsRepository
+from chalicelib.stores.portrait_reads import BuiltMark, MasterFields
+from chalicelib.stores.reports import ReportsRepository
 from chalicelib.stores.score_index import Filters, Listing
 
 # How many years back from the current one a request without `period` looks for scores.
 DEFAULT_PERIOD_PROBE_YEARS = 3
+# Years a portrait without `period` asks for at once (this year and the two before): its one BatchGetItem.
+PORTRAIT_PROBE_YEARS = 3
 MAX_BATCH_ID_CHARS = 256
 
 # --- the model -------------------------------------------------------------------------------
@@ -117,28 +124,33 @@ def credit_code(raw: str) -> str:
 
 
 def latest_period(now_year: int | None = None) -> int:
-    """The latest recent period with any score (a few Limit-1 Queries); the previous year when none."""
+    """The latest period with any score: its recorded item (one Query), or for data from before those
+    items a probe of recent years (a Limit-1 Query per shard and year); the previous year when none."""
+    recorded = scored_periods.latest()
+    if recorded is not None:
+        return recorded
     year = now_year if now_year is not None else datetime.now(UTC).year
     found = score_index.any_scored(range(year, year - DEFAULT_PERIOD_PROBE_YEARS, -1))
     return found if found is not None else year - 1
 
 
-def _take(stream: Iterator[Listing], limit: int) -> tuple[list[Listing], bool]:
-    """The first `limit` items and whether there are more (reads one item ahead)."""
+def _take(stream: score_index.Ranked, limit: int) -> tuple[list[Listing], str | None]:
+    """The first `limit` items and, when there are more, the rank key the next page resumes after: the
+    last item's (reading one item ahead), or where a shard's reading stopped (a short page)."""
     items = list(islice(stream, limit + 1))
-    return items[:limit], len(items) > limit
+    if len(items) > limit:
+        return items[:limit], items[limit - 1].rank_sk
+    return items, stream.cut
 
 
 def _cursor(token: str | None, bound_to: bytes, secret: str) -> Cursor | None:
     return pagination.decode(token, bound_to, secret) if token is not None else None
 
 
-def _next_token(
-    items: Sequence[Listing], more: bool, rank: int, period: int, bound_to: bytes, secret: str
-) -> str | None:
-    if not more or not items:
+def _next_token(resume_after: str | None, rank: int, period: int, bound_to: bytes, secret: str) -> str | None:
+    if resume_after is None:
         return None
-    cursor = Cursor(after={"rank_sk": items[-1].rank_sk}, rank=rank, period=period)
+    cursor = Cursor(after={"rank_sk": resume_after}, rank=rank, period=period)
     return pagination.encode(cursor, bound_to, secret)
 
 
@@ -175,14 +187,14 @@ def whitelist(params: WhitelistParams, secret: str) -> WhitelistPage:
     period = _period(params.period, cursor)
     filters = Filters(region=params.region, stage=params.stage, grade=params.grade)
     after = cursor.after.get("rank_sk") if cursor else None
-    items, more = _take(
+    items, resume = _take(
         score_index.ranked("whitelist", period, filters, after, params.limit + 1), params.limit
     )
     served = (cursor.rank if cursor else 0) + len(items)
     return WhitelistPage(
         period=period,
         items=[ListedEnterprise.model_validate(_listed(i)) for i in items],
-        next_token=_next_token(items, more, served, period, bound_to, secret),
+        next_token=_next_token(resume, served, period, bound_to, secret),
     )
 
 
@@ -203,7 +215,7 @@ def rankings(params: RankingsParams, secret: str) -> RankingsPage:
     index: score_index.Index = "stage" if params.stage is not None else "period"
     filters = Filters(region=params.region, industry=params.industry, stage=params.stage)
     after = cursor.after.get("rank_sk") if cursor else None
-    items, more = _take(score_index.ranked(index, period, filters, after, params.limit + 1), params.limit)
+    items, resume = _take(score_index.ranked(index, period, filters, after, params.limit + 1), params.limit)
     before = cursor.rank if cursor else 0
     ranked = [
         RankedEnterprise.model_validate(
@@ -214,7 +226,7 @@ def rankings(params: RankingsParams, secret: str) -> RankingsPage:
     return RankingsPage(
         period=period,
         items=ranked,
-        next_token=_next_token(items, more, before + len(items), period, bound_to, secret),
+        next_token=_next_token(resume, before + len(items), period, bound_to, secret),
     )
 
 
@@ -242,7 +254,7 @@ def verifications(params: VerificationsParams, secret: str) -> VerificationsPage
     period = _period(params.period, cursor)
     after = cursor.after.get("rank_sk") if cursor else None
     filters = Filters(with_discrepancy=True)
-    items, more = _take(
+    items, resume = _take(
         score_index.ranked("period", period, filters, after, params.limit + 1, with_card=True), params.limit
     )
     entries = []
@@ -260,7 +272,7 @@ def verifications(params: VerificationsParams, secret: str) -> VerificationsPage
         )
     served = (cursor.rank if cursor else 0) + len(items)
     return VerificationsPage(
-        period=period, items=entries, next_token=_next_token(items, more, served, period, bound_to, secret)
+        period=period, items=entries, next_token=_next_token(resume, served, period, bound_to, secret)
     )
 
 
@@ -273,25 +285,43 @@ def _not_found(code: str) -> ApiProblem:
     )
 
 
-def _current_card(code: str, period: int | None) -> scores.CurrentCard:
-    """The current card of (code, period), or the latest one; retired cards count as absent."""
+def _period_not_scored(code: str, period: int) -> ApiProblem:
+    return ApiProblem(
+        Code.PERIOD_NOT_SCORED, f"{code} has no score for {period}", f"{code} 在 {period} 年度没有积分"
+    )
+
+
+def _portrait_read(
+    code: str, period: int | None
+) -> tuple[scores.CurrentCard, MasterFields | None, BuiltMark | None]:
+    """The current card of (code, period), or the latest one, with the master data and the period's
+    built mark: one BatchGetItem (without a period: of the last few years' cards, keeping the latest).
+    Retired cards count as absent. Only an enterprise scored in none of those years costs more."""
     if period is not None:
-        found = scores.card_of(code, period)
+        read = portrait_reads.read(code, [period])
+        found = read.cards.get(period)
         if found is not None:
-            return found
-    latest = scores.latest_card(code)
+            return found, read.master, read.marks.get(period)
+        if scores.latest_card(code) is None:  # the error's wording needs to know: one more read
+            raise _not_found(code)
+        raise _period_not_scored(code, period)
+    year = datetime.now(UTC).year
+    # periods are years up to this one (+1: the year already turned in China, UTC+8)
+    read = portrait_reads.read(code, range(year - PORTRAIT_PROBE_YEARS + 1, year + 2))
+    latest = read.latest_card()
+    if latest is not None:
+        return latest, read.master, read.marks.get(latest.period)
+    latest = scores.latest_card(code)  # last scored longer ago: a Query, then that period's mark
     if latest is None:
         raise _not_found(code)
-    if period is not None:
-        raise ApiProblem(
-            Code.PERIOD_NOT_SCORED, f"{code} has no score for {period}", f"{code} 在 {period} 年度没有积分"
-        )
-    return latest
+    mark = ReportsRepository().mark(latest.period)
+    built = BuiltMark(mark.generation, mark.as_of) if mark and mark.generation and mark.as_of else None
+    return latest, read.master, built
 
 
 def scored_card_fields(
     card: ScoreCard,
-    master: Master | None,
+    master: Master | MasterFields | None,
     *,
     computed_at: str,
     name: str | None,
@@ -305,7 +335,7 @@ def scored_card_fields(
         "name": name,
         "region_code": region_code,
         "industry_code": industry_code,
-        "established_on": master.established_on.isoformat() if master else None,
+        "established_on": master.established_on.isoformat() if master and master.established_on else None,
         "model_version": card.model_version,
         "computed_at": computed_at,
         "stage": card.stage,
@@ -337,27 +367,43 @@ def scored_card_fields(
     }
 
 
-def _rank(item: scores.CurrentCard) -> tuple[int | None, int]:
-    """Rank and cohort size within (period, stage): from the report builder's rank chunks (two reads,
-    whatever the cohort's size) when the card is as the last build saw it; else counted on the index."""
-    from chalicelib.services.reports import ReportReader
+@dataclass(frozen=True, slots=True)
+class RankFigures:
+    """A portrait's rank and cohort size, from the period's last report build (derived data): both, or
+    neither and the reason."""
 
-    if item.rank_sk is not None:
-        built = ReportReader().rank(item.period, item.stage, item.rank_sk)
-        if built is not None:
-            return built
-    return score_index.rank_in_cohort(item.period, item.stage, item.rank_sk)
+    rank: int | None
+    cohort_size: int | None
+    as_of: str | None  # the build's time
+    reason: RankReason | None  # why `rank` is None
+
+
+def rank_of(item: scores.CurrentCard, built: BuiltMark | None) -> RankFigures:
+    """Rank and cohort size within (period, stage) as the last build saw them: one Query of the build's
+    rank chunk, whatever the cohort's size. A card that changed since (new score or stage) is not in
+    that build: no rank until the next one (the builder runs every minute), never a count of the cohort."""
+    if built is None:
+        return RankFigures(None, None, None, "REPORT_NOT_BUILT")
+    changed = RankFigures(None, None, built.as_of, "CARD_CHANGED_SINCE_BUILD")
+    if item.rank_sk is None:
+        return changed
+    data = ReportsRepository().rank_chunk(item.period, built.generation, item.stage, item.rank_sk)
+    if data is None:
+        return changed
+    chunk = RankChunk(item.stage, int(data["offset"]), int(data["cohort"]), tuple(data["keys"]))
+    found = chunk.rank_of(item.rank_sk)
+    return changed if found is None else RankFigures(found, chunk.cohort, built.as_of, None)
 
 
 def portrait(raw_code: str, period: int | None) -> Portrait:
-    """The portrait (画像) of one enterprise for `period` (default: its latest scored period)."""
+    """The portrait (画像) of one enterprise for `period` (default: its latest scored period): two
+    requests (the BatchGetItem of card, master data and mark; the rank chunk), whatever the cohort."""
     code = credit_code(raw_code)
-    item = _current_card(code, period)
+    item, master, built = _portrait_read(code, period)
     if item.card is None:
         raise ApiProblem(Code.PERIOD_NOT_SCORED, f"{code} has no score card for {item.period}")
     card = card_from_dict(item.card)
-    master = FactsRepository().load_master(code)
-    rank, cohort = _rank(item)
+    ranked = rank_of(item, built)
     fields = scored_card_fields(
         card,
         master,
@@ -366,7 +412,13 @@ def portrait(raw_code: str, period: int | None) -> Portrait:
         region_code=item.region_code or (master.region_code if master else None),
         industry_code=item.industry_code or (master.industry_code if master else None),
     )
-    return Portrait(**fields, rank=rank, cohort_size=cohort)
+    return Portrait(
+        **fields,
+        rank=ranked.rank,
+        cohort_size=ranked.cohort_size,
+        rank_as_of=ranked.as_of,
+        rank_reason=ranked.reason,
+    )
 
 
 def history(raw_code: str, params: HistoryParams, secret: str) -> HistoryPage:

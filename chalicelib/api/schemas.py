@@ -245,15 +245,33 @@ class ScoredCard(_Out):
     discrepancies: list[DiscrepancyOut]
 
 
+RankReason = Literal["REPORT_NOT_BUILT", "CARD_CHANGED_SINCE_BUILD"]
+
+
 class Portrait(ScoredCard):
     """The enterprise's portrait (画像) for one period."""
 
-    rank: int | None = Field(description="within (period, stage), province-wide; null while unindexed")
-    cohort_size: int
+    rank: int | None = Field(
+        description="within (period, stage), province-wide, as of `rank_as_of`; null with `rank_reason`"
+    )
+    cohort_size: int | None = Field(
+        description="the (period, stage) cohort's size as of `rank_as_of`; null with `rank`"
+    )
     support: EnterpriseSupport | None = Field(
         default=None,
         exclude_if=_absent_if_none,
         description="support information (contract 8): totals for admin, plus its own records for a bank",
+    )
+    # ranks are derived data (issue 15): the report builder refreshes them within a minute of a change
+    rank_as_of: str | None = Field(
+        default=None, description="when the report build that gave `rank` and `cohort_size` ran (UTC)"
+    )
+    rank_reason: RankReason | None = Field(
+        default=None,
+        exclude_if=_absent_if_none,
+        description="why `rank` is null: REPORT_NOT_BUILT (no build of the period yet / 该年度排名尚未生成), "
+        "CARD_CHANGED_SINCE_BUILD (the card changed after the last build / "
+        "评分已更新，排名将在下次生成后更新)",
     )
 
 

@@ -53,7 +53,7 @@ from chalicelib.domain.reports.inputs import (
     card_facts,
     parse_digest,
 )
-from chalicelib.domain.reports.ranks import RankChunk, rank_chunks
+from chalicelib.domain.reports.ranks import rank_chunks
 from chalicelib.domain.reports.window import CHINA as CHINA_TZ
 from chalicelib.domain.reports.window import count_events, default_since, series_by_region, window
 from chalicelib.domain.scoring.cardcodec import CardDecodeError, card_from_dict
@@ -373,19 +373,6 @@ class ReportReader:
     def _built(self, period: int) -> Mark | None:
         mark = self.repository.mark(period)
         return mark if mark is not None and mark.generation is not None and mark.as_of else None
-
-    def rank(self, period: int, stage: str, key: str) -> tuple[int, int] | None:
-        """(rank, cohort size) of a rank key in its (period, stage) cohort as of the last build (two reads);
-        None when no report is built or the key is not in it (its card changed since: count instead)."""
-        mark = self._built(period)
-        if mark is None or mark.generation is None:
-            return None
-        data = self.repository.rank_chunk(period, mark.generation, stage, key)
-        if data is None:
-            return None
-        chunk = RankChunk(stage, int(data["offset"]), int(data["cohort"]), tuple(data["keys"]))
-        found = chunk.rank_of(key)
-        return (found, chunk.cohort) if found is not None else None
 
     def region_report(
         self, period: int, level: str = "city", since: date | None = None

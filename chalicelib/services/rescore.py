@@ -159,8 +159,9 @@ def card_listeners() -> list[CardListener]:
     """What follows every committed card change, in the rescore Lambda."""
     from chalicelib.services.matching import PolicyRematcher
     from chalicelib.services.reports import ReportsListener  # region reports: moves and dirty marks
+    from chalicelib.services.scored_periods import ScoredPeriodsListener  # lists' default period
 
-    return [PolicyRematcher(), ReportsListener()]
+    return [PolicyRematcher(), ReportsListener(), ScoredPeriodsListener()]
 
 
 @dataclass

@@ -32,6 +32,8 @@ LIST_ATTRIBUTES: Final = (
 )
 MIN_SHARD_PAGE: Final = 10  # items a shard is first asked for, however small the page
 MAX_READ: Final = 1000  # items one filtered request may read (DynamoDB stops at 1 MB anyway)
+# rows one shard may examine per item a page asks for: bounds what a rare filter value reads per page
+EXAMINED_PER_ITEM: Final = 20
 # Shards are queried in parallel: one thread per shard (12 for Jiangxi), shared by all requests.
 _POOL = ThreadPoolExecutor(max_workers=len(all_shards()), thread_name_prefix="shard")
 
@@ -90,6 +92,22 @@ def _condition(filters: Filters) -> Condition | None:
     return reduce(lambda a, b: a & b, conditions) if conditions else None
 
 
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """Where a shard's reading stopped for this page (its examining budget spent): nothing after
+    `rank_sk` was read from it, so the merged page must end here and resume after it."""
+
+    rank_sk: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    items: list[Listing]
+    more: bool  # the partition has more after what was examined
+    examined: int  # rows read, those a filter dropped included
+    last: str | None  # the last examined row's rank_sk, when `more`
+
+
 def _fetch(
     index: GlobalSecondaryIndex[ScoreItem],
     partition: str,
@@ -97,16 +115,17 @@ def _fetch(
     condition: Condition | None,
     size: int,
     attributes: Sequence[str] | None,
-) -> tuple[list[Listing], bool]:
-    """At least `size` matching items of one partition after `after` (fewer at its end), and whether
-    the partition has more.
+    budget: int,
+) -> _Fetched:
+    """At least `size` matching items of one partition after `after` (fewer at its end, or when `budget`
+    rows have been examined), and whether the partition has more.
 
     DynamoDB applies `Limit` before a filter, so a filtered read asks for `size` items first and then,
     from the share that matched, for as many as should bring the rest: a selective filter costs a few
     requests, not one per `size` items, and a loose one reads hardly more than it returns.
     """
     found: list[Listing] = []
-    limit, start, read = size, after, 0
+    limit, start, read = min(size, budget), after, 0
     while True:
         pages = index.query(
             partition,
@@ -120,31 +139,56 @@ def _fetch(
         read += int(page.get("ScannedCount", limit))
         last = page.get("LastEvaluatedKey")
         if last is None:
-            return found, False
-        if len(found) >= size:
-            return found, True
+            return _Fetched(found, False, read, None)
         start = last["rank_sk"]["S"]
+        if len(found) >= size or read >= budget:
+            return _Fetched(found, True, read, start)
         # the share that matched so far, smoothed so that one lucky or unlucky page cannot swing it
         limit = min(MAX_READ, max(size, (size - len(found)) * (read + 1) // (len(found) + 1)))
+        limit = min(limit, budget - read)
 
 
 def _shard_stream(
     index: GlobalSecondaryIndex[ScoreItem],
     partition: str,
-    first: tuple[list[Listing], bool],
+    first: _Fetched,
     size: int,
     wanted: int,
     condition: Condition | None,
     attributes: Sequence[str] | None,
-) -> Iterator[Listing]:
-    """One shard in rank order: the first page, then pages twice as large (up to `wanted`) on demand."""
-    page, more = first
+    budget: int,
+) -> Iterator[Listing | Cut]:
+    """One shard in rank order: the first page, then pages twice as large (up to `wanted`) on demand;
+    a `Cut` where its examining budget for the page ran out."""
+    fetched, left = first, budget - first.examined
     while True:
-        yield from page
-        if not more or not page:
+        yield from fetched.items
+        if not fetched.more:
+            return
+        if left <= 0:
+            assert fetched.last is not None
+            yield Cut(fetched.last)
             return
         size = min(size * 2, wanted)
-        page, more = _fetch(index, partition, page[-1].rank_sk, condition, size, attributes)
+        start = fetched.last  # after the last row examined, matched or not
+        fetched = _fetch(index, partition, start, condition, size, attributes, left)
+        left -= fetched.examined
+
+
+class Ranked:
+    """A page's merged stream of listings in rank order; `cut` is set when it ended at a `Cut` (a shard's
+    budget ran out before the page was full): the page then ends there and the next resumes after it."""
+
+    def __init__(self, merged: Iterator[Listing | Cut]) -> None:
+        self._merged = merged
+        self.cut: str | None = None
+
+    def __iter__(self) -> Iterator[Listing]:
+        for item in self._merged:
+            if isinstance(item, Cut):
+                self.cut = item.rank_sk
+                return
+            yield item
 
 
 def ranked(
@@ -155,13 +199,15 @@ def ranked(
     wanted: int,
     *,
     with_card: bool = False,
-) -> Iterator[Listing]:
+) -> Ranked:
     """Every card of `period` passing `filters`, after `after`, in rank order, read lazily.
 
     `whitelist` reads only listed cards; `stage` one stage's cohort (filters.stage required); `period`
     every card. A page of `wanted` items rarely comes from one city alone: each shard is first asked
     for twice an even share (its first pages all at once, in parallel), and a shard that supplies more
-    is read on, in growing pages, as the merge consumes it.
+    is read on, in growing pages, as the merge consumes it. A shard examines at most `wanted` ×
+    `EXAMINED_PER_ITEM` rows for one page: a rare filter value costs a bounded read, and its page may
+    end short (with a token) rather than read the whole period.
     """
     shards = shards_for_prefix(filters.region)
     index: GlobalSecondaryIndex[ScoreItem]
@@ -175,12 +221,14 @@ def ranked(
     attributes = None if with_card else LIST_ATTRIBUTES
     share = wanted if len(partitions) == 1 else max(MIN_SHARD_PAGE, -(-2 * wanted // len(partitions)))
     size = min(share, wanted)
-    firsts = _POOL.map(lambda p: _fetch(index, p, after, condition, size, attributes), partitions)
+    # unfiltered, a shard never gives a page more than `wanted` rows: the budget only binds filters
+    budget = wanted * (EXAMINED_PER_ITEM if condition is not None else 1)
+    firsts = _POOL.map(lambda p: _fetch(index, p, after, condition, size, attributes, budget), partitions)
     streams = [
-        _shard_stream(index, p, first, size, wanted, condition, attributes)
+        _shard_stream(index, p, first, size, wanted, condition, attributes, budget)
         for p, first in zip(partitions, firsts, strict=True)
     ]
-    return heapq.merge(*streams, key=lambda listing: listing.rank_sk)
+    return Ranked(heapq.merge(*streams, key=lambda listing: listing.rank_sk))
 
 
 def any_scored(periods: Iterable[int]) -> int | None:
@@ -194,19 +242,3 @@ def any_scored(periods: Iterable[int]) -> int | None:
         if any(_POOL.map(scored, [period_partition(period, s) for s in all_shards()])):
             return period
     return None
-
-
-def rank_in_cohort(period: int, stage: str, rank_sk: str | None) -> tuple[int | None, int]:
-    """Rank within (period, stage) province-wide, and the cohort's size: COUNT Queries per shard."""
-    partitions = [stage_partition(period, stage, s) for s in all_shards()]
-
-    def counts(partition: str) -> tuple[int, int]:
-        total = ScoreItem.by_stage.count(partition)
-        ahead = ScoreItem.by_stage.count(partition, ScoreItem.rank_sk < rank_sk) if rank_sk is not None else 0
-        return ahead, total
-
-    per_shard = list(_POOL.map(counts, partitions))
-    cohort = sum(total for _, total in per_shard)
-    if rank_sk is None:  # not indexed (yet): no rank to give
-        return None, cohort
-    return sum(ahead for ahead, _ in per_shard) + 1, cohort

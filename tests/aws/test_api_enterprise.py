@@ -18,7 +18,7 @@ from chalicelib.settings import get_settings
 from chalicelib.stores.facts import Current, seed_current
 from chalicelib.stores.scores import card_item
 from scripts.synthetic import card_write, credit_code, discrepancy
-from tests.aws.api_helpers import get_json, put_card
+from tests.aws.api_helpers import build_report, get_json, put_card
 
 MODEL = load_model(get_settings().model_version)
 CODE = credit_code(42, "360111")
@@ -66,6 +66,7 @@ def portrait_card(api_aws: Any) -> Any:
 
 
 def test_portrait_shows_the_stored_card(client: Client, keys: dict[str, str], portrait_card: Any) -> None:
+    build_report(2025)  # ranks come from the report build
     status, body = get_json(client, f"/enterprises/{CODE}?period=2025", keys["bank"])
     assert status == 200, body
     card = portrait_card
@@ -136,6 +137,7 @@ def test_rank_and_cohort_are_province_wide_within_the_stage(
     put_card(credit_code(200), period, "999.00", "startup")
     put_card(credit_code(201), period - 1, "999.00", "growth")
     put_card(credit_code(202), period, "999.00", "growth", kind="retired")
+    build_report(period)
     status, body = get_json(client, f"/enterprises/{CODE}?period={period}", keys["admin"])
     assert status == 200 and (body["rank"], body["cohort_size"]) == (3, 6)
 

@@ -309,15 +309,24 @@ def test_a_portrait_reads_its_rank_from_the_build_not_by_counting_the_cohort(
     from chalicelib.api.queries import portrait
 
     codes = [put_card(api_code(800 + n), P, str(500 + 10 * n), "growth").code for n in range(5)]
-    counted = {code: (portrait(code, P).rank, portrait(code, P).cohort_size) for code in codes}
-    assert sorted(counted.values()) == [(n, 5) for n in range(1, 6)]
-    ReportsRepository().mark_dirty(P, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
-    ReportBuilder(clock=later).build_dirty()
-    for code in codes:
+    for code in codes:  # no build yet: no rank, and no count of the cohort to make one up
         calls.clear()
         found = portrait(code, P)
-        assert (found.rank, found.cohort_size) == counted[code]
-        # the card, the master data, the report's mark and one rank chunk: no COUNT over the cohort
-        assert sum(calls.values()) == 4, calls
-    newcomer = put_card(api_code(899), P, "999", "growth").code  # scored since the build: counted, exact
+        assert (found.rank, found.cohort_size, found.rank_reason) == (None, None, "REPORT_NOT_BUILT")
+        assert sum(calls.values()) == 1, calls  # the BatchGetItem of card, master data and mark
+    ReportsRepository().mark_dirty(P, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    ReportBuilder(clock=later).build_dirty()
+    as_of = ReportsRepository().mark(P).as_of  # type: ignore[union-attr]
+    for n, code in enumerate(codes):
+        calls.clear()
+        found = portrait(code, P)
+        assert (found.rank, found.cohort_size, found.rank_as_of) == (5 - n, 5, as_of)  # score descending
+        assert found.rank_reason is None
+        # one BatchGetItem (card, master data, mark), one Query of a rank chunk: no COUNT over the cohort
+        assert calls == Counter({"BatchGetItem": 1, "Query": 1}), calls
+    newcomer = put_card(api_code(899), P, "999", "growth").code  # scored since the build
+    late = portrait(newcomer, P)
+    assert (late.rank, late.cohort_size, late.rank_as_of) == (None, None, as_of)
+    assert late.rank_reason == "CARD_CHANGED_SINCE_BUILD"
+    ReportBuilder(clock=later).rebuild(P, ReportsRepository().mark(P))  # the next build
     assert (portrait(newcomer, P).rank, portrait(newcomer, P).cohort_size) == (1, 6)

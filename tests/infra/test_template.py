@@ -205,7 +205,8 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
             "",
             {"Rescore", "BuildReports", "APIHandler", "Ingest"},
         ),  # marks
-        (["dynamodb:PutItem"], "ReportsTable", "", {"APIHandler", "BuildReports"}),  # snapshots, items
+        # snapshots, items; the rescore's "SCORED" items only (a dynamodb:LeadingKeys condition)
+        (["dynamodb:PutItem"], "ReportsTable", "", {"APIHandler", "BuildReports", "Rescore", "Jobs"}),
         (["dynamodb:Scan"], "ReportsTable", "", set()),
         (["sns:Publish"], "PolicyTopic", "", {"RelayOutbox", "Rescore", "Jobs"}),  # relay at once
         (

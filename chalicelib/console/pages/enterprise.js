@@ -57,11 +57,20 @@ function historyOption(items) {
   };
 }
 
+// ranks come from the last report build (rank_as_of); a card changed since has none until the next
+const RANK_REASONS = { CARD_CHANGED_SINCE_BUILD: "积分已更新，排名将在下次统计后更新", REPORT_NOT_BUILT: "本年度排名尚未统计" };
+
+function rankText(p) {
+  if (!p.rank) return RANK_REASONS[p.rank_reason] || "—";
+  const asOf = p.rank_as_of ? `，截至 ${p.rank_as_of}` : "";
+  return `${p.rank} / ${p.cohort_size}（同阶段全省${asOf}）`;
+}
+
 function facts(p) {
   const rows = [
     ["企业名称", show(p.name)], ["统一社会信用代码", p.credit_code], ["地区", regionLabel(p.region_code)],
     ["行业代码", show(p.industry_code)], ["成立日期", show(p.established_on)], ["年度", p.period],
-    ["发展阶段", STAGES[p.stage] || p.stage], ["排名", p.rank ? `${p.rank} / ${p.cohort_size}（同阶段全省）` : "—"],
+    ["发展阶段", STAGES[p.stage] || p.stage], ["排名", rankText(p)],
     ["数据完整度", pct(p.completeness)], ["核心指标得分", show(p.core)], ["特色加分", show(p.bonus)],
     ["逆向扣分", show(p.deductions)], ["评分模型", p.model_version], ["计算时间", p.computed_at],
   ];

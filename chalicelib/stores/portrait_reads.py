@@ -1,0 +1,143 @@
+"""What a portrait reads, in as few requests as DynamoDB allows: ONE BatchGetItem spanning three tables.
+
+A portrait needs the enterprise's current card (scores table), its master record (facts table) and the
+mark of the card's period (reports table: which built generation holds the cohort's rank chunks). None
+depends on another when the period is known, so one BatchGetItem fetches them all; without a period it
+asks for the cards (and marks) of the last few years at once and keeps the latest card found. Then the
+rank chunk (one Query, `ReportsRepository.rank_chunk`) is the portrait's second and last read.
+
+Key formats are the owning stores' (`scores.enterprise_pk`/`card_sk`, `facts.FactKey.item_key`,
+`reports.MARKS`); this module only asks for them together. Each table's read is projected to what the
+portrait shows. Unprocessed keys (throttling) are asked for again, with backoff.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final
+
+from chalicelib.stores.facts import FactKey
+from chalicelib.stores.reports import MARKS
+from chalicelib.stores.scores import CARD, CurrentCard, card_sk, enterprise_pk
+from chalicelib.stores.tables import FactItem, ReportItem, ScoreItem
+
+# What each table's item contributes (no version, whitelist bookkeeping or digests).
+CARD_ATTRIBUTES: Final = (
+    *("pk", "sk", "kind", "credit_code", "period", "name", "region_code", "industry_code"),
+    *("stage", "computed_at", "rank_sk", "card"),
+)
+MASTER_ATTRIBUTES: Final = ("pk", "sk", "name", "established_on", "region_code", "industry_code")
+MARK_ATTRIBUTES: Final = ("pk", "sk", "generation", "as_of")
+MAX_ATTEMPTS: Final = 6  # unprocessed keys are retried with backoff 0.05, 0.1, 0.2 … s
+BACKOFF_S: Final = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class MasterFields:
+    """The master data a portrait shows."""
+
+    name: str | None
+    established_on: date | None
+    region_code: str | None
+    industry_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltMark:
+    """A period's last report build, as far as ranks need it: its generation and when it was built."""
+
+    generation: str
+    as_of: str
+
+
+@dataclass(frozen=True, slots=True)
+class PortraitRead:
+    cards: dict[int, CurrentCard]  # current (not retired) cards of the periods asked for
+    master: MasterFields | None
+    marks: dict[int, BuiltMark]  # periods asked for that have a built report
+
+    def latest_card(self) -> CurrentCard | None:
+        return self.cards[max(self.cards)] if self.cards else None
+
+
+def _projection(attributes: Sequence[str]) -> dict[str, Any]:
+    names = {f"#a{n}": name for n, name in enumerate(attributes)}
+    return {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+
+
+def _key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def _current(item: ScoreItem) -> CurrentCard | None:
+    if item.kind != CARD:  # a retired card counts as absent
+        return None
+    return CurrentCard(
+        credit_code=item.credit_code,
+        period=int(item.period),
+        name=item.name,
+        region_code=item.region_code,
+        industry_code=item.industry_code,
+        stage=item.stage,
+        computed_at=item.computed_at,
+        rank_sk=item.rank_sk,
+        card=item.card,
+    )
+
+
+def _master(item: FactItem) -> MasterFields:
+    established = item.established_on
+    return MasterFields(
+        name=item.name,
+        established_on=date.fromisoformat(established) if established else None,
+        region_code=item.region_code,
+        industry_code=item.industry_code,
+    )
+
+
+def _batch_get(request: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Raw items by table name: one request, plus one per round of unprocessed keys."""
+    connection = ScoreItem._get_connection().connection
+    found: dict[str, list[dict[str, Any]]] = {}
+    for attempt in range(MAX_ATTEMPTS):
+        response = connection.dispatch("BatchGetItem", {"RequestItems": request})
+        for table, items in response.get("Responses", {}).items():
+            found.setdefault(table, []).extend(items)
+        request = response.get("UnprocessedKeys") or {}
+        if not request:
+            return found
+        time.sleep(BACKOFF_S * 2**attempt)
+    raise RuntimeError("DynamoDB left keys unprocessed after every retry / DynamoDB 多次重试后仍有未处理的键")
+
+
+def read(credit_code: str, periods: Iterable[int]) -> PortraitRead:
+    """The enterprise's current cards of `periods`, its master record and those periods' built marks:
+    one BatchGetItem (a handful of keys, far below its 100)."""
+    wanted = sorted(set(periods))
+    pk = enterprise_pk(credit_code)
+    master_pk, master_sk = FactKey(credit_code).item_key()
+    scores_table, facts_table = ScoreItem.Meta.table_name, FactItem.Meta.table_name
+    reports_table = ReportItem.Meta.table_name
+    request = {
+        scores_table: {"Keys": [_key(pk, card_sk(p)) for p in wanted], **_projection(CARD_ATTRIBUTES)},
+        facts_table: {"Keys": [_key(master_pk, master_sk)], **_projection(MASTER_ATTRIBUTES)},
+        reports_table: {"Keys": [_key(MARKS, str(p)) for p in wanted], **_projection(MARK_ATTRIBUTES)},
+    }
+    if not wanted:
+        del request[scores_table], request[reports_table]
+    found = _batch_get(request)
+    cards: dict[int, CurrentCard] = {}
+    for raw in found.get(scores_table, []):
+        card = _current(ScoreItem.from_raw_data(raw))
+        if card is not None:
+            cards[card.period] = card
+    masters = [_master(FactItem.from_raw_data(raw)) for raw in found.get(facts_table, [])]
+    marks: dict[int, BuiltMark] = {}
+    for raw in found.get(reports_table, []):
+        mark = ReportItem.from_raw_data(raw)
+        if mark.generation and mark.as_of:
+            marks[int(mark.sk)] = BuiltMark(mark.generation, mark.as_of)
+    return PortraitRead(cards, masters[0] if masters else None, marks)

@@ -1,0 +1,219 @@
+"""Reads per request (issue 15): a portrait costs at most 3 DynamoDB requests whatever its cohort's size,
+a list page at most 2 + (city shards); API keys are remembered for a short time; ranks are the last
+report build's, with `rank_as_of`. Every DynamoDB call is counted at botocore's entry point."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from chalice.test import Client
+
+from chalicelib.api import key_cache
+from chalicelib.domain.regions import all_shards
+from chalicelib.services.scored_periods import ScoredPeriodsListener
+from chalicelib.stores import api_keys, score_index, scored_periods
+from chalicelib.stores.scores import CardWrite
+from chalicelib.stores.tables import ScoreItem
+from scripts.synthetic import Seeded, build_card, card_write, credit_code, seed_many
+from tests.aws.api_helpers import Call, build_report, get_json, pages, put_card
+
+PERIOD = 2024  # the module's own period: other modules' cards never join its cohorts
+PORTRAIT_CALLS = 3  # the BatchGetItem, the rank chunk, the support records
+PAGE_CALLS = 2 + len(all_shards())
+
+
+def _dynamodb(calls: list[Call]) -> Counter[str]:
+    return Counter(operation for service, operation, _ in calls if service == "dynamodb")
+
+
+@pytest.fixture(scope="module")
+def cohort(client: Client, keys: dict[str, str]) -> list[Seeded]:
+    """400 cards over every city (three stages: cohorts of ~130), the period recorded, a report built."""
+    seeded = seed_many(400, PERIOD)
+    scored_periods.record(PERIOD)
+    build_report(PERIOD)
+    return seeded
+
+
+def _rank(seeded: list[Seeded], code: str) -> tuple[int, int]:
+    mine = next(s for s in seeded if s.code == code)
+    cohort = sorted((s for s in seeded if s.stage == mine.stage), key=lambda s: s.rank_sk)
+    return [s.code for s in cohort].index(code) + 1, len(cohort)
+
+
+def _portrait(client: Client, key: str, code: str, aws_calls: list[Call], query: str = "") -> Any:
+    get_json(client, "/model", key)  # the key is remembered from here on (a warm container)
+    aws_calls.clear()
+    status, body = get_json(client, f"/enterprises/{code}{query}", key)
+    assert status == 200, body
+    return body
+
+
+@pytest.mark.parametrize("query", [f"?period={PERIOD}", ""], ids=["period", "latest"])
+def test_a_portrait_costs_three_requests_whatever_the_cohort(
+    client: Client, keys: dict[str, str], cohort: list[Seeded], aws_calls: list[Call], query: str
+) -> None:
+    for seeded in cohort[::97]:
+        body = _portrait(client, keys["bank"], seeded.code, aws_calls, query)
+        assert (body["period"], body["stage"]) == (PERIOD, seeded.stage)
+        assert (body["rank"], body["cohort_size"]) == _rank(cohort, seeded.code)
+        assert body["rank_as_of"] and "rank_reason" not in body
+        calls = _dynamodb(aws_calls)
+        assert sum(calls.values()) <= PORTRAIT_CALLS, calls
+        assert calls["BatchGetItem"] == 1 and "GetItem" not in calls, calls  # no key, card or mark GetItem
+
+
+def test_a_larger_cohort_costs_no_more(client: Client, keys: dict[str, str], aws_calls: list[Call]) -> None:
+    period = 2023
+    small = seed_many(60, period)
+    build_report(period)
+    code = small[0].code
+    before = _portrait(client, keys["admin"], code, aws_calls, f"?period={period}")
+    small_calls = _dynamodb(aws_calls)
+    large = seed_many(900, period, seed=11)  # the same 60 codes rescored, and 840 more
+    build_report(period)
+    after = _portrait(client, keys["admin"], code, aws_calls, f"?period={period}")
+    assert _dynamodb(aws_calls) == small_calls and sum(small_calls.values()) <= PORTRAIT_CALLS
+    assert (before["rank"], before["cohort_size"]) == _rank(small, code)
+    assert (after["rank"], after["cohort_size"]) == _rank(large, code)
+    assert after["cohort_size"] > 10 * before["cohort_size"] // 2
+
+
+LISTS = [
+    f"/whitelist?period={PERIOD}&limit=50",
+    "/whitelist?limit=50",
+    f"/rankings?period={PERIOD}&limit=50",
+    "/rankings?limit=20",
+    f"/rankings?period={PERIOD}&stage=growth&limit=100",
+    f"/rankings?period={PERIOD}&region=3607&limit=10",
+]  # a filter on what the index does not key (grade, industry) may read on: bounded, see below
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_a_list_page_costs_at_most_two_plus_the_shards(
+    client: Client, keys: dict[str, str], cohort: list[Seeded], aws_calls: list[Call], path: str
+) -> None:
+    get_json(client, "/model", keys["bank"])
+    aws_calls.clear()
+    status, body = get_json(client, path, keys["bank"])
+    assert status == 200 and body["items"] and body["next_token"], body
+    calls = _dynamodb(aws_calls)
+    assert sum(calls.values()) <= PAGE_CALLS, calls
+    assert "GetItem" not in calls  # the key is remembered; the default period is one Query
+
+
+def test_lists_without_period_use_the_recorded_latest_period(
+    client: Client, keys: dict[str, str], cohort: list[Seeded]
+) -> None:
+    assert scored_periods.latest() == PERIOD
+    status, body = get_json(client, "/whitelist?limit=5", keys["bank"])
+    assert status == 200 and body["period"] == PERIOD
+
+
+def test_the_listener_records_each_period_once(cohort: list[Seeded]) -> None:
+    def write(period: int) -> CardWrite:
+        card = build_card(credit_code(period), period, Decimal(500), "growth")
+        return card_write(card, name="某企业", region_code="360111", industry_code="C3911")
+
+    written: list[int] = []
+    listener = ScoredPeriodsListener(record=written.append, known=set())
+    listener([write(2023), write(2023)])
+    listener([write(2023), write(2022)])
+    assert written == [2023, 2022]  # once per period, in this container
+    real = ScoredPeriodsListener(known=set())
+    real([write(2021)])
+    real([write(2020)])
+    assert scored_periods.latest() == PERIOD  # the latest period recorded, whatever the order
+
+
+def test_a_rare_filter_reads_a_bounded_share_and_pages_on(
+    client: Client, keys: dict[str, str], cohort: list[Seeded], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a budget of 2 rows examined per item asked for: an industry held by few cards cuts pages short
+    monkeypatch.setattr(score_index, "EXAMINED_PER_ITEM", 2)
+    industry = Counter(s.industry_code[:3] for s in cohort).most_common()[-1][0]
+    ranked = sorted(cohort, key=lambda s: s.rank_sk)
+    expected = [s.code for s in ranked if s.industry_code.startswith(industry)]
+    items: list[dict[str, Any]] = []
+    token, count = None, 0
+    while True:
+        url = f"/rankings?period={PERIOD}&industry={industry}&limit=3"
+        url += f"&next_token={token}" if token else ""
+        status, body = get_json(client, url, keys["bank"])
+        assert status == 200, body
+        assert len(body["items"]) <= 3
+        items += body["items"]
+        count += 1
+        token = body.get("next_token")
+        if token is None:
+            break
+    assert [i["credit_code"] for i in items] == expected  # nothing lost or repeated across short pages
+    assert [i["rank"] for i in items] == list(range(1, len(expected) + 1))
+    assert count > -(-len(expected) // 3)  # some pages ended short, at a shard's budget
+    # unfiltered, the budget never binds: every page is full (`pages` checks it)
+    full, _ = pages(client, f"/rankings?period={PERIOD}", keys["bank"], 50)
+    assert [i["credit_code"] for i in full] == [s.code for s in ranked]
+
+
+def test_a_key_revoked_elsewhere_is_refused_once_its_record_expires(
+    client: Client, keys: dict[str, str], aws_calls: list[Call], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.api.auth import hash_key, issue_key
+
+    now = [1000.0]
+    monkeypatch.setattr(key_cache, "_clock", lambda: now[0])
+    key = issue_key("bank", "cached", departments=(), org="test-bank-a")
+    assert get_json(client, "/model", key)[0] == 200
+    aws_calls.clear()
+    assert get_json(client, "/model", key)[0] == 200
+    assert not [c for c in aws_calls if c[1] == "GetItem"]  # remembered: no read of the keys table
+    api_keys.revoke(hash_key(key))  # revoked by another container (or the admin command)
+    now[0] += key_cache.TTL_S - 1
+    assert get_json(client, "/model", key)[0] == 200  # the documented delay: still accepted here
+    now[0] += 2  # past the TTL: read again, and refused
+    status, body = get_json(client, "/model", key)
+    assert (status, body["code"]) == (401, "INVALID_API_KEY")
+    now[0] += 1000  # and stays refused: a revoked record is never treated as valid
+    assert get_json(client, "/model", key)[0] == 401
+
+
+def test_unknown_keys_are_not_remembered(client: Client, aws_calls: list[Call]) -> None:
+    aws_calls.clear()
+    for _ in range(2):
+        assert get_json(client, "/model", "ipk_never-issued")[0] == 401
+    assert len([c for c in aws_calls if c[1] == "GetItem"]) == 2  # each guess is read, never cached
+
+
+def test_rank_as_of_after_a_card_change(
+    client: Client, keys: dict[str, str], cohort: list[Seeded], aws_calls: list[Call]
+) -> None:
+    code = credit_code(77_001, "360111")
+    mine = put_card(code, PERIOD, "10.00", "growth")
+    build_report(PERIOD)
+    first = _portrait(client, keys["admin"], code, aws_calls, f"?period={PERIOD}")
+    as_of = first["rank_as_of"]
+    assert (first["rank"], first["cohort_size"]) == _rank([*cohort, mine], code) and as_of
+    ScoreItem.get(f"E#{code}", f"S#{PERIOD}").delete()  # rescored (put_card writes a new card only)
+    put_card(code, PERIOD, Decimal("999.99"), "growth")  # it now leads; the build does not know
+    changed = _portrait(client, keys["admin"], code, aws_calls, f"?period={PERIOD}")
+    assert (changed["rank"], changed["cohort_size"]) == (None, None)
+    assert (changed["rank_as_of"], changed["rank_reason"]) == (as_of, "CARD_CHANGED_SINCE_BUILD")
+    assert changed["score"] == 999.99
+    assert sum(_dynamodb(aws_calls).values()) <= PORTRAIT_CALLS  # no count of the cohort instead
+    build_report(PERIOD)
+    rebuilt = _portrait(client, keys["admin"], code, aws_calls, f"?period={PERIOD}")
+    assert rebuilt["rank"] == 1 and rebuilt["rank_as_of"] > as_of and "rank_reason" not in rebuilt
+
+
+def test_a_period_never_built_has_no_rank_and_says_why(
+    client: Client, keys: dict[str, str], aws_calls: list[Call]
+) -> None:
+    code = credit_code(77_002, "360702")
+    put_card(code, 2019, "500.00", "mature")
+    body = _portrait(client, keys["admin"], code, aws_calls, "?period=2019")
+    assert (body["rank"], body["cohort_size"], body["rank_as_of"]) == (None, None, None)
+    assert body["rank_reason"] == "REPORT_NOT_BUILT"
+    assert sum(_dynamodb(aws_calls).values()) <= PORTRAIT_CALLS
