@@ -47,6 +47,7 @@ from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.records import Discrepancy, Master, ScoreCard
 from chalicelib.domain.scoring.cardcodec import card_from_dict
 from chalicelib.domain.validation.report import BatchReport
+from chalicelib.services.card_sentences import card_sentences
 from chalicelib.stores import score_index, scores
 from chalicelib.stores.batches import BatchesRepository
 from chalicelib.stores.facts import FactsRepository
@@ -328,9 +329,9 @@ def scored_card_fields(
                 max_points=i.max_points,
                 source_department=i.source_department,
                 batch_id=i.batch_id,
-                explanation=i.explanation,
+                explanation=told,
             )
-            for i in card.indicators
+            for i, told in zip(card.indicators, card_sentences(card), strict=True)
             if i.category is not None
         ],
         "discrepancies": [_discrepancy_out(d) for d in card.discrepancies],

@@ -22,10 +22,11 @@ is nothing to compare (no record). With a scored value of 0 and a different stat
 is unbounded: it is recorded, with the gap taken against the stats value instead (100.00), so the
 figure stays finite and JSON-safe.
 
-Speed: a national rescore is ~520,000 cards. The model is compiled once into plain tuples and
-prebuilt texts (`_compile`, cached per model object), the hot path touches no pydantic object, and
-entries that do not depend on the enterprise (a missing value, a flag or a count from one batch) are
-shared, immutable objects.
+Speed: a national rescore is ~520,000 cards. The model is compiled once into plain tuples laid out
+per stage (`compiled.py`, cached per model object), the hot path touches no pydantic object and builds
+no text: a card holds numbers only (value, points, source, batch, why a value is missing, a derived
+value's inputs) and its sentences are rendered when a portrait or a what-if is read (`explain.py`).
+Entries of missing values do not depend on the enterprise and are shared, immutable objects.
 """
 
 from __future__ import annotations
@@ -43,11 +44,13 @@ from chalicelib.domain.records import (
     Master,
     ScoreCard,
 )
-from chalicelib.domain.scoring.arithmetic import GAP_WHEN_SCORED_ZERO, HUNDRED, Q4, ZERO, ZERO2, r2
-from chalicelib.domain.scoring.assembly import build_card, category_score
-from chalicelib.domain.scoring.compiled import Compiled, compiled_for
-from chalicelib.domain.scoring.indicators import core_value, derived_entry, extra_entry, shared_entry
+from chalicelib.domain.scoring.arithmetic import GAP_WHEN_SCORED_ZERO, HUNDRED, Q2, ZERO, ZERO2, r2
+from chalicelib.domain.scoring.assembly import build_card
+from chalicelib.domain.scoring.compiled import Compiled, Extra, compiled_for
+from chalicelib.domain.scoring.derived import derived_entry
 from chalicelib.domain.scoring.whitelist import is_listed
+
+_new = tuple.__new__  # a named tuple from a tuple of its fields: no argument parsing
 
 # --- stage ------------------------------------------------------------------------------------------
 
@@ -91,67 +94,104 @@ def score_period(model: ScoringModel, data: EnterpriseData, period: int) -> Scor
     if facts is None:
         return None
     assert data.master is not None
-    previous = data.facts.get(period - 1)
     revenue = facts.get(c.revenue_indicator)
     stage = _stage(c, data.master.established_on.year, revenue.value if revenue else None, period)
+    plan = c.plans[stage]
 
+    # Start from the card with nothing uploaded (shared, immutable entries) and fill in what was.
+    listed = list(plan.missing)
     sums = [ZERO2] * len(c.category_ids)
-    listed: list[IndicatorScore] = []
-    add = listed.append
     present = 0
+    get = facts.get
+    for index, category, id_, name, category_id, weight, full, max_points in plan.plain:
+        fact = get(id_)
+        if fact is None:
+            continue
+        value = fact.value
+        if value >= full:
+            points = max_points
+        elif value > 0:
+            points = (weight * value / full).quantize(Q2, ROUND_HALF_UP)
+        else:
+            points = ZERO2
+        listed[index] = _new(
+            IndicatorScore,
+            (
+                id_,
+                name,
+                category_id,
+                value,
+                points,
+                max_points,
+                fact.department,
+                fact.batch_id,
+                None,
+                None,
+                None,
+                None,
+            ),
+        )
+        sums[category] += points
+        present += 1
+    previous = data.facts.get(period - 1)
+    for derived in plan.derived:
+        item = derived_entry(derived, facts, previous)
+        listed[derived[0]] = item
+        if item.value is not None:
+            sums[derived[1]] += item.points
+            present += 1
+
+    # bonus and deductions: `_extra_points` and `_entry` inlined, as they run ~15 times per card
     bonus = ZERO2
     deductions = ZERO2  # a positive number: what is subtracted
     veto = False
-    get = facts.get
-    for core, cs, extra in c.plans[stage]:
-        if core is not None:
-            assert cs is not None
-            if core.derivation is None:
-                fact = get(core.id)
-                if fact is None:
-                    add(cs.missing)
-                    continue
-                if core.shareable:
-                    item = shared_entry(c, core, cs, fact)
-                else:
-                    item = core_value(core, cs, fact.value, fact.department, fact.batch_id, "")
-            else:
-                item = derived_entry(core.derivation, core, cs, facts, previous)
-                if item.value is None:
-                    add(item)
-                    continue
-            present += 1
-            sums[core.category] += item.points
-            add(item)
-            continue
-        assert extra is not None
+    for extra in plan.extras:
         fact = get(extra.id)
         if fact is None:
-            add(extra.missing)
             continue
-        item = extra_entry(c, extra, fact)
-        if extra.bonus:
-            bonus += item.points
+        value = fact.value
+        if extra.per_unit:
+            points = _per_unit_points(extra, value)
         else:
-            deductions -= item.points
-            if extra.veto and item.points:
+            points = extra.flag_points if value != 0 else ZERO2
+        listed[extra.index] = _new(
+            IndicatorScore,
+            (
+                extra.id,
+                extra.name_zh,
+                extra.category_id,
+                value,
+                points,
+                extra.max_points,
+                fact.department,
+                fact.batch_id,
+                None,
+                None,
+                None,
+                None,
+            ),
+        )
+        if extra.bonus:
+            bonus += points
+        else:
+            deductions -= points
+            if extra.veto and points:
                 veto = True
-        add(item)
 
     core_total = sum(sums, ZERO2)
     if bonus > c.bonus_cap:
         bonus = c.bonus_cap
     total = core_total + bonus - deductions
     score = ZERO2 if total < 0 else (c.scale if total > c.scale else total)
-    maxima = c.core_max[stage]
+    maxima = plan.core_max
     categories: list[CategoryScore] = []
     for i, kind in enumerate(c.category_kinds):
         if kind == "core":
-            categories.append(category_score(c.category_ids[i], sums[i], maxima[i]))
+            categories.append(_new(CategoryScore, (c.category_ids[i], sums[i], maxima[i])))
         elif kind == "characteristic":
-            categories.append(category_score(c.category_ids[i], bonus, c.bonus_cap))
+            categories.append(_new(CategoryScore, (c.category_ids[i], bonus, c.bonus_cap)))
         else:  # never -0.00
-            categories.append(category_score(c.category_ids[i], ZERO2 - deductions, ZERO2))
+            categories.append(_new(CategoryScore, (c.category_ids[i], ZERO2 - deductions, ZERO2)))
 
     return build_card(
         data.credit_code,
@@ -167,9 +207,17 @@ def score_period(model: ScoringModel, data: EnterpriseData, period: int) -> Scor
         score,
         _grade(c, score),
         is_listed(model, score, veto),  # whitelisted
-        (Decimal(present) / c.core_count).quantize(Q4, ROUND_HALF_UP),  # completeness
+        c.completeness[present],
         _discrepancies(c, data, period, facts) if data.cross_checks else (),
     )
+
+
+def _per_unit_points(extra: Extra, value: Decimal) -> Decimal:
+    """Points x value within the cap, 2 decimals; negative for deductions."""
+    points = extra.points * value if value > 0 else ZERO
+    if extra.cap is not None and abs(points) > extra.cap:
+        points = extra.cap if points > 0 else -extra.cap
+    return r2(points)
 
 
 def _grade(c: Compiled, score: Decimal) -> str:
