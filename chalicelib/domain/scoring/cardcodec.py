@@ -169,29 +169,87 @@ def _why(x: object, where: str) -> str | None:
     return None if x is None else str(x)
 
 
+# Decimal texts seen in stored cards: points, maxima and small counts repeat from card to card, and a
+# Decimal is immutable, so one object per text serves them all (decoding a period's cards parses each
+# distinct text once). Bounded: it starts afresh when full.
+_DECIMALS: dict[str, Decimal] = {}
+_MAX_DECIMALS: Final = 100_000
+
+
+def _decimal(x: str) -> Decimal:
+    """A stored decimal text (fast path: TypeError or ValueError when it is not one)."""
+    d = _DECIMALS.get(x)
+    if d is None:
+        if type(x) is not str:
+            raise TypeError(x)
+        d = Decimal(x)
+        if not d.is_finite():
+            raise ValueError(x)
+        if len(_DECIMALS) >= _MAX_DECIMALS:
+            _DECIMALS.clear()
+        _DECIMALS[x] = d
+    return d
+
+
+def _text_ok(x: object) -> bool:
+    return x is None or type(x) is str
+
+
 def _indicator_row(row: object, where: str) -> IndicatorScore:
+    # the fast path: a well-formed row; any fault falls through to the checked path, which names it
+    if type(row) is list and _NUMBERS_ONLY <= len(row) <= len(INDICATOR_COLUMNS):
+        cells = row + [None] * (len(INDICATOR_COLUMNS) - len(row)) if len(row) < 11 else row
+        id_, name, category, value, points, max_points, source, batch, why, numerator, base = cells
+        try:
+            if (
+                type(id_) is str
+                and type(name) is str
+                and _text_ok(category)
+                and _text_ok(source)
+                and _text_ok(batch)
+                and (why is None or why in WHY_CODES)
+            ):
+                entry: IndicatorScore = _new(
+                    IndicatorScore,
+                    (
+                        id_,
+                        name,
+                        category,
+                        None if value is None else _decimal(value),
+                        _decimal(points),
+                        _decimal(max_points),
+                        source,
+                        batch,
+                        why,
+                        None if numerator is None else _decimal(numerator),
+                        None if base is None else _decimal(base),
+                        None,
+                    ),
+                )
+                return entry
+        except (TypeError, ValueError, ArithmeticError):
+            pass
+    return _checked_row(row, where)
+
+
+def _checked_row(row: object, where: str) -> IndicatorScore:
     cells = _list(row, where)
     if not _NUMBERS_ONLY <= len(cells) <= len(INDICATOR_COLUMNS):
         raise CardDecodeError(where, f"{len(cells)} columns, not {_NUMBERS_ONLY} to {len(INDICATOR_COLUMNS)}")
     cells = [*cells, *([None] * (len(INDICATOR_COLUMNS) - len(cells)))]
-    entry: IndicatorScore = _new(
-        IndicatorScore,
-        (
-            _text(cells[0], f"{where}.id"),
-            _text(cells[1], f"{where}.name_zh"),
-            _text_or_none(cells[2], f"{where}.category"),
-            _number_or_none(cells[3], f"{where}.value"),
-            _number(cells[4], f"{where}.points"),
-            _number(cells[5], f"{where}.max_points"),
-            _text_or_none(cells[6], f"{where}.source_department"),
-            _text_or_none(cells[7], f"{where}.batch_id"),
-            _why(cells[8], f"{where}.why"),
-            _number_or_none(cells[9], f"{where}.numerator"),
-            _number_or_none(cells[10], f"{where}.base"),
-            None,
-        ),
+    return IndicatorScore(
+        _text(cells[0], f"{where}.id"),
+        _text(cells[1], f"{where}.name_zh"),
+        _text_or_none(cells[2], f"{where}.category"),
+        _number_or_none(cells[3], f"{where}.value"),
+        _number(cells[4], f"{where}.points"),
+        _number(cells[5], f"{where}.max_points"),
+        _text_or_none(cells[6], f"{where}.source_department"),
+        _text_or_none(cells[7], f"{where}.batch_id"),
+        _why(cells[8], f"{where}.why"),
+        _number_or_none(cells[9], f"{where}.numerator"),
+        _number_or_none(cells[10], f"{where}.base"),
     )
-    return entry
 
 
 def _indicator_mapping(data: object, where: str) -> IndicatorScore:

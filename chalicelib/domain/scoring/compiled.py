@@ -37,8 +37,12 @@ class Derivation:
 # A core indicator under one stage, as the engine's loop unpacks it:
 # (position on the card, category position, id, name, category id, weight, full, max points)
 Plain = tuple[int, int, str, str, str, Decimal, Decimal, Decimal]
-# ... and a derived one: the same, its derivation, and its whole entry by why it is unavailable
-Derived = tuple[int, int, str, str, str, Decimal, Decimal, Decimal, Derivation, Mapping[str, IndicatorScore]]
+# ... and a derived one: the same, then growth or not, input ids a and b, the ratio's cap, and its whole
+# entry when it cannot be computed: (a missing, b missing, b <= 0)
+Unavailable = tuple[IndicatorScore, IndicatorScore, IndicatorScore]
+Derived = tuple[
+    int, int, str, str, str, Decimal, Decimal, Decimal, bool, str, str, Decimal | None, Unavailable
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,26 @@ class Extra:
     max_points: Decimal
 
 
+# ... and a bonus or deduction as the loop unpacks it (locals are cheaper than attributes):
+# (position, id, name, category id, max points, per unit, flag points, bonus, veto, the whole Extra)
+ExtraRow = tuple[int, str, str, str, Decimal, bool, Decimal, bool, bool, Extra]
+
+
+def _extra_row(e: Extra) -> ExtraRow:
+    return (
+        e.index,
+        e.id,
+        e.name_zh,
+        e.category_id,
+        e.max_points,
+        e.per_unit,
+        e.flag_points,
+        e.bonus,
+        e.veto,
+        e,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class StagePlan:
     """Every listed indicator of one stage, grouped by how it is scored; positions keep model order."""
@@ -65,7 +89,7 @@ class StagePlan:
     missing: tuple[IndicatorScore, ...]  # the card with nothing uploaded: copied, then filled in
     plain: tuple[Plain, ...]
     derived: tuple[Derived, ...]
-    extras: tuple[Extra, ...]  # bonus and deductions
+    extras: tuple[ExtraRow, ...]  # bonus and deductions
     core_max: tuple[Decimal, ...]  # max per category (0 for non-core)
 
 
@@ -135,12 +159,12 @@ def _plan(
     missing: list[IndicatorScore] = []
     plain: list[Plain] = []
     derived: list[Derived] = []
-    extras: list[Extra] = []
+    extras: list[ExtraRow] = []
     sums = [ZERO] * len(cat_index)
     for index, ind in enumerate(listed):
         if ind.kind != "core":
             extra = _extra(ind, index)
-            extras.append(extra)
+            extras.append(_extra_row(extra))
             missing.append(_unscored(ind, extra.max_points, NO_VALUE))
             continue
         assert ind.full is not None and ind.weight is not None and ind.category is not None
@@ -154,11 +178,13 @@ def _plan(
         if derivation is None:
             plain.append(head)
             continue
-        unavailable = {
-            why: _unscored(ind, max_points, why)
-            for why in (derivation.no_a, derivation.no_b, BASE_NOT_POSITIVE)
-        }
-        derived.append((*head, derivation, unavailable))
+        unavailable = (
+            _unscored(ind, max_points, derivation.no_a),
+            _unscored(ind, max_points, derivation.no_b),
+            _unscored(ind, max_points, BASE_NOT_POSITIVE),
+        )
+        d = derivation
+        derived.append((*head, d.growth, d.a, d.b, d.at_most, unavailable))
     return StagePlan(
         missing=tuple(missing),
         plain=tuple(plain),

@@ -44,10 +44,9 @@ from chalicelib.domain.records import (
     Master,
     ScoreCard,
 )
-from chalicelib.domain.scoring.arithmetic import GAP_WHEN_SCORED_ZERO, HUNDRED, Q2, ZERO, ZERO2, r2
+from chalicelib.domain.scoring.arithmetic import DERIVED, GAP_WHEN_SCORED_ZERO, HUNDRED, Q2, ZERO, ZERO2, r2
 from chalicelib.domain.scoring.assembly import build_card
 from chalicelib.domain.scoring.compiled import Compiled, Extra, compiled_for
-from chalicelib.domain.scoring.derived import derived_entry
 from chalicelib.domain.scoring.whitelist import is_listed
 
 _new = tuple.__new__  # a named tuple from a tuple of its fields: no argument parsing
@@ -133,36 +132,69 @@ def score_period(model: ScoringModel, data: EnterpriseData, period: int) -> Scor
         )
         sums[category] += points
         present += 1
+    # derived values: one division, rounded half-up to 2 decimals; the points come from the rounded
+    # value. The entry keeps both inputs (`numerator`, `base`), so its sentence can be told when read.
     previous = data.facts.get(period - 1)
     for derived in plan.derived:
-        item = derived_entry(derived, facts, previous)
-        listed[derived[0]] = item
-        if item.value is not None:
-            sums[derived[1]] += item.points
-            present += 1
+        index, category, id_, name, category_id, weight, full, max_points = derived[:8]
+        growth, a_id, b_id, at_most, why = derived[8:]
+        a = get(a_id)
+        if a is None:
+            listed[index] = why[0]
+            continue
+        b = (previous.get(a_id) if previous is not None else None) if growth else get(b_id)
+        if b is None:
+            listed[index] = why[1]
+            continue
+        base = b.value
+        if base <= 0:
+            listed[index] = why[2]
+            continue
+        if growth:
+            raw = (a.value - base) * HUNDRED / base
+        else:
+            raw = a.value * HUNDRED / base
+            if at_most is not None and raw > at_most:
+                raw = at_most
+        value = raw.quantize(Q2, ROUND_HALF_UP)
+        if value >= full:
+            points = max_points
+        elif value > 0:
+            points = (weight * value / full).quantize(Q2, ROUND_HALF_UP)
+        else:
+            points = ZERO2
+        # provenance: the batch of the newer input (latest received, then the greater batch id)
+        if a.received_at > b.received_at or (a.received_at == b.received_at and a.batch_id >= b.batch_id):
+            batch = a.batch_id
+        else:
+            batch = b.batch_id
+        listed[index] = _new(
+            IndicatorScore,
+            (id_, name, category_id, value, points, max_points, DERIVED, batch, None, a.value, base, None),
+        )
+        sums[category] += points
+        present += 1
 
     # bonus and deductions: `_extra_points` and `_entry` inlined, as they run ~15 times per card
     bonus = ZERO2
     deductions = ZERO2  # a positive number: what is subtracted
     veto = False
-    for extra in plan.extras:
-        fact = get(extra.id)
+    for extra_row in plan.extras:
+        index, id_, name, category_id, max_points, per_unit, flag_points, is_bonus, vetoes, extra = extra_row
+        fact = get(id_)
         if fact is None:
             continue
         value = fact.value
-        if extra.per_unit:
-            points = _per_unit_points(extra, value)
-        else:
-            points = extra.flag_points if value != 0 else ZERO2
-        listed[extra.index] = _new(
+        points = _per_unit_points(extra, value) if per_unit else (flag_points if value != 0 else ZERO2)
+        listed[index] = _new(
             IndicatorScore,
             (
-                extra.id,
-                extra.name_zh,
-                extra.category_id,
+                id_,
+                name,
+                category_id,
                 value,
                 points,
-                extra.max_points,
+                max_points,
                 fact.department,
                 fact.batch_id,
                 None,
@@ -171,11 +203,11 @@ def score_period(model: ScoringModel, data: EnterpriseData, period: int) -> Scor
                 None,
             ),
         )
-        if extra.bonus:
+        if is_bonus:
             bonus += points
         else:
             deductions -= points
-            if extra.veto and points:
+            if vetoes and points:
                 veto = True
 
     core_total = sum(sums, ZERO2)

@@ -20,15 +20,19 @@ from typing import Final
 
 from chalicelib.domain.model.schema import STAGES, IndicatorDef, ScoringModel, Texts
 from chalicelib.domain.records import IndicatorScore, ScoreCard
-from chalicelib.domain.scoring.arithmetic import ZERO2, plain_text, suffix
+from chalicelib.domain.scoring.arithmetic import HUNDRED, ZERO2, plain_text, suffix
 from chalicelib.domain.scoring.compiled import NO_VALUE
-from chalicelib.domain.scoring.derived import capped
 
 
 class ExplainError(ValueError):
     """A card that its model cannot tell: another version, or an indicator the model does not have."""
 
     code = "MODEL_MISMATCH"
+
+
+def _capped(numerator: Decimal, base: Decimal, at_most: Decimal | None) -> bool:
+    """Whether a ratio was held at its `at_most`: computed exactly as the engine computes it."""
+    return at_most is not None and numerator * HUNDRED / base > at_most
 
 
 def _shown(x: Decimal) -> str:
@@ -167,7 +171,7 @@ def _core_sentence(texts: Texts, spec: _Core, stage: str, item: IndicatorScore) 
     inputs = ""
     d = spec.inputs
     if d is not None and item.numerator is not None and item.base is not None:
-        limit = d.limit if not d.growth and capped(item.numerator, item.base, d.at_most) else ""
+        limit = d.limit if not d.growth and _capped(item.numerator, item.base, d.at_most) else ""
         inputs = d.template.format(**d.names, a=_shown(item.numerator), b=_shown(item.base), limit=limit)
     return texts.core.format(
         name=spec.name,
