@@ -37,12 +37,10 @@ class Derivation:
 # A core indicator under one stage, as the engine's loop unpacks it:
 # (position on the card, category position, id, name, category id, weight, full, max points)
 Plain = tuple[int, int, str, str, str, Decimal, Decimal, Decimal]
-# ... and a derived one: the same, then growth or not, input ids a and b, the ratio's cap, and its whole
-# entry when it cannot be computed: (a missing, b missing, b <= 0)
-Unavailable = tuple[IndicatorScore, IndicatorScore, IndicatorScore]
-Derived = tuple[
-    int, int, str, str, str, Decimal, Decimal, Decimal, bool, str, str, Decimal | None, Unavailable
-]
+# ... and a derived one: the same, then (growth or not, input ids a and b, the ratio's cap, and its whole
+# entry when it cannot be computed: a missing, b missing, b <= 0)
+DerivedSpec = tuple[bool, str, str, Decimal | None, IndicatorScore, IndicatorScore, IndicatorScore]
+Derived = tuple[int, int, str, str, str, Decimal, Decimal, Decimal, DerivedSpec]
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,13 +176,17 @@ def _plan(
         if derivation is None:
             plain.append(head)
             continue
-        unavailable = (
-            _unscored(ind, max_points, derivation.no_a),
-            _unscored(ind, max_points, derivation.no_b),
+        d = derivation
+        spec = (
+            d.growth,
+            d.a,
+            d.b,
+            d.at_most,
+            _unscored(ind, max_points, d.no_a),
+            _unscored(ind, max_points, d.no_b),
             _unscored(ind, max_points, BASE_NOT_POSITIVE),
         )
-        d = derivation
-        derived.append((*head, d.growth, d.a, d.b, d.at_most, unavailable))
+        derived.append((*head, spec))
     return StagePlan(
         missing=tuple(missing),
         plain=tuple(plain),

@@ -135,20 +135,19 @@ def score_period(model: ScoringModel, data: EnterpriseData, period: int) -> Scor
     # derived values: one division, rounded half-up to 2 decimals; the points come from the rounded
     # value. The entry keeps both inputs (`numerator`, `base`), so its sentence can be told when read.
     previous = data.facts.get(period - 1)
-    for derived in plan.derived:
-        index, category, id_, name, category_id, weight, full, max_points = derived[:8]
-        growth, a_id, b_id, at_most, why = derived[8:]
+    for index, category, id_, name, category_id, weight, full, max_points, derivation in plan.derived:
+        growth, a_id, b_id, at_most, without_a, without_b, base_not_positive = derivation
         a = get(a_id)
         if a is None:
-            listed[index] = why[0]
+            listed[index] = without_a
             continue
         b = (previous.get(a_id) if previous is not None else None) if growth else get(b_id)
         if b is None:
-            listed[index] = why[1]
+            listed[index] = without_b
             continue
         base = b.value
         if base <= 0:
-            listed[index] = why[2]
+            listed[index] = base_not_positive
             continue
         if growth:
             raw = (a.value - base) * HUNDRED / base
