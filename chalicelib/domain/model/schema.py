@@ -215,11 +215,16 @@ def placeholders(template: str) -> set[str]:
     return names
 
 
-def _check_template(field: str, template: str, allowed: frozenset[str]) -> None:
-    unknown = placeholders(template) - allowed
+def _check_template(loc: tuple[str, ...], template: str, allowed: frozenset[str]) -> None:
+    """Raises `_At` (so the loader names the text's own line) for a placeholder the text cannot fill."""
+    where = ".".join(loc)
+    try:
+        unknown = placeholders(template) - allowed
+    except ValueError as exc:
+        raise _At(loc, f"{where}: {exc}") from exc
     if unknown:
         known = ", ".join(f"{{{n}}}" for n in sorted(allowed)) or "none"
-        raise ValueError(f"{field}: unknown placeholder(s) {sorted(unknown)}; this text may use {known}")
+        raise _At(loc, f"{where}: unknown placeholder(s) {sorted(unknown)}; this text may use {known}")
 
 
 class Texts(_Frozen):
@@ -261,11 +266,11 @@ class Texts(_Frozen):
     @model_validator(mode="after")
     def _placeholders(self) -> Texts:
         for field, allowed in _PLACEHOLDERS.items():
-            _check_template(field, getattr(self, field), allowed)
+            _check_template((field,), getattr(self, field), allowed)
         for group in ("ratio_unavailable", "growth_unavailable"):
             reasons: dict[str, str] = getattr(self, group)
             for why, template in reasons.items():
-                _check_template(f"{group}.{why}", template, _REASON)
+                _check_template((group, why), template, _REASON)
             missing = set(type(self).model_fields[group].default) - set(reasons)
             if missing:
                 raise ValueError(f"{group} needs a text for {sorted(missing)}")
