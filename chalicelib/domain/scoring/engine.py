@@ -88,7 +88,10 @@ def score_period(model: ScoringModel, data: EnterpriseData, period: int) -> Scor
     Not scored: no master data, established after the period, or no uploaded indicator value for the
     period (stats values do not count, and neither do the previous period's values alone).
     """
-    c = compiled_for(model)
+    return _score(compiled_for(model), model, data, period)
+
+
+def _score(c: Compiled, model: ScoringModel, data: EnterpriseData, period: int) -> ScoreCard | None:
     facts = _scorable(c, data, period)
     if facts is None:
         return None
@@ -214,15 +217,21 @@ def score_period(model: ScoringModel, data: EnterpriseData, period: int) -> Scor
         bonus = c.bonus_cap
     total = core_total + bonus - deductions
     score = ZERO2 if total < 0 else (c.scale if total > c.scale else total)
-    maxima = plan.core_max
     categories: list[CategoryScore] = []
-    for i, kind in enumerate(c.category_kinds):
+    for category_id, kind, points, most in zip(
+        c.category_ids, c.category_kinds, sums, plan.core_max, strict=True
+    ):
         if kind == "core":
-            categories.append(_new(CategoryScore, (c.category_ids[i], sums[i], maxima[i])))
+            categories.append(_new(CategoryScore, (category_id, points, most)))
         elif kind == "characteristic":
-            categories.append(_new(CategoryScore, (c.category_ids[i], bonus, c.bonus_cap)))
+            categories.append(_new(CategoryScore, (category_id, bonus, c.bonus_cap)))
         else:  # never -0.00
-            categories.append(_new(CategoryScore, (c.category_ids[i], ZERO2 - deductions, ZERO2)))
+            categories.append(_new(CategoryScore, (category_id, ZERO2 - deductions, ZERO2)))
+    grade = c.grades[-1][1]  # the lowest grade starts at 0
+    for low, name in c.grades:  # highest first
+        if score >= low:
+            grade = name
+            break
 
     return build_card(
         data.credit_code,
@@ -236,7 +245,7 @@ def score_period(model: ScoringModel, data: EnterpriseData, period: int) -> Scor
         deductions,
         veto,
         score,
-        _grade(c, score),
+        grade,
         is_listed(model, score, veto),  # whitelisted
         c.completeness[present],
         _discrepancies(c, data, period, facts) if data.cross_checks else (),
@@ -249,13 +258,6 @@ def _per_unit_points(extra: Extra, value: Decimal) -> Decimal:
     if extra.cap is not None and abs(points) > extra.cap:
         points = extra.cap if points > 0 else -extra.cap
     return r2(points)
-
-
-def _grade(c: Compiled, score: Decimal) -> str:
-    for low, grade in c.grades:
-        if score >= low:
-            return grade
-    raise AssertionError("the model's lowest grade starts at 0")  # pragma: no cover
 
 
 def _discrepancies(
@@ -291,5 +293,6 @@ def _discrepancies(
 
 def score_enterprise(model: ScoringModel, data: EnterpriseData) -> list[ScoreCard]:
     """One card per scorable period, ascending by period."""
-    cards = (score_period(model, data, period) for period in sorted(data.facts))
+    c = compiled_for(model)
+    cards = [_score(c, model, data, period) for period in sorted(data.facts)]
     return [card for card in cards if card is not None]
