@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, Inexact, getcontext
 from typing import Final
 
 from chalicelib.domain.model.schema import STAGES, IndicatorDef, ScoringModel, Stage
 from chalicelib.domain.records import IndicatorScore
 from chalicelib.domain.scoring.arithmetic import Q4, ZERO, ZERO2, r2
+from chalicelib.domain.values import MAX_PLACES
 
 # --- why a value is missing: the codes a card stores (`IndicatorScore.why`) ----------------------------
 
@@ -34,13 +35,13 @@ class Derivation:
     no_b: str  # the why code when `b` is missing: NO_PREVIOUS or NO_DENOMINATOR
 
 
-# A core indicator under one stage, as the engine's loop unpacks it:
-# (position on the card, category position, id, name, category id, weight, full, max points)
-Plain = tuple[int, int, str, str, str, Decimal, Decimal, Decimal]
+# A core indicator under one stage, as the engine's loop unpacks it: (position on the card, category
+# position, id, name, category id, weight, full, max points, points per unit of value or None)
+Plain = tuple[int, int, str, str, str, Decimal, Decimal, Decimal, Decimal | None]
 # ... and a derived one: the same, then (growth or not, input ids a and b, the ratio's cap, and its whole
 # entry when it cannot be computed: a missing, b missing, b <= 0)
 DerivedSpec = tuple[bool, str, str, Decimal | None, IndicatorScore, IndicatorScore, IndicatorScore]
-Derived = tuple[int, int, str, str, str, Decimal, Decimal, Decimal, DerivedSpec]
+Derived = tuple[int, int, str, str, str, Decimal, Decimal, Decimal, Decimal | None, DerivedSpec]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +130,25 @@ def _derivation(ind: IndicatorDef) -> Derivation | None:
     return Derivation(False, d.numerator, d.denominator, d.at_most, NO_NUMERATOR, NO_DENOMINATOR)
 
 
+def per_unit_of_value(weight: Decimal, full: Decimal) -> Decimal | None:
+    """weight / full when multiplying by it gives exactly what weight x value / full gives, else None.
+
+    Points are weight x value / full only for 0 < value < full, and such a value has at most
+    `MAX_PLACES` decimals (the upload's rule) and no more whole digits than `full`. When weight / full
+    is an exact decimal short enough that value x (weight / full) fits the context's precision, both are
+    the exact quotient, so one multiplication replaces a multiplication and a division (the division is
+    the dearest step of scoring a value).
+    """
+    context = getcontext()
+    exact = Context(prec=context.prec, traps=[Inexact])
+    try:
+        ratio = exact.divide(weight, full)
+    except Inexact:
+        return None
+    value_digits = max(full.adjusted() + 1, 1) + MAX_PLACES
+    return ratio if len(ratio.as_tuple().digits) + value_digits <= context.prec else None
+
+
 def _extra(ind: IndicatorDef, index: int) -> Extra:
     assert ind.points is not None and ind.category is not None
     bonus = ind.kind == "characteristic"
@@ -170,7 +190,8 @@ def _plan(
         category = cat_index[ind.category]
         sums[category] += weight
         max_points = r2(weight)
-        head = (index, category, ind.id, ind.name_zh, ind.category, weight, full, max_points)
+        ratio = per_unit_of_value(weight, full)
+        head = (index, category, ind.id, ind.name_zh, ind.category, weight, full, max_points, ratio)
         missing.append(_unscored(ind, max_points, NO_VALUE))
         derivation = _derivation(ind)
         if derivation is None:

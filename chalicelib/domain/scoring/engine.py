@@ -105,7 +105,7 @@ def _score(c: Compiled, model: ScoringModel, data: EnterpriseData, period: int) 
     sums = [ZERO2] * len(c.category_ids)
     present = 0
     get = facts.get
-    for index, category, id_, name, category_id, weight, full, max_points in plan.plain:
+    for index, category, id_, name, category_id, weight, full, max_points, ratio in plan.plain:
         fact = get(id_)
         if fact is None:
             continue
@@ -113,7 +113,8 @@ def _score(c: Compiled, model: ScoringModel, data: EnterpriseData, period: int) 
         if value >= full:
             points = max_points
         elif value > 0:
-            points = (weight * value / full).quantize(Q2, ROUND_HALF_UP)
+            exact = value * ratio if ratio is not None else weight * value / full  # see compiled.py
+            points = exact.quantize(Q2, ROUND_HALF_UP)
         else:
             points = ZERO2
         listed[index] = _new(
@@ -138,7 +139,7 @@ def _score(c: Compiled, model: ScoringModel, data: EnterpriseData, period: int) 
     # derived values: one division, rounded half-up to 2 decimals; the points come from the rounded
     # value. The entry keeps both inputs (`numerator`, `base`), so its sentence can be told when read.
     previous = data.facts.get(period - 1)
-    for index, category, id_, name, category_id, weight, full, max_points, derivation in plan.derived:
+    for index, category, id_, name, category_id, weight, full, max_points, ratio, derivation in plan.derived:
         growth, a_id, b_id, at_most, without_a, without_b, base_not_positive = derivation
         a = get(a_id)
         if a is None:
@@ -162,7 +163,8 @@ def _score(c: Compiled, model: ScoringModel, data: EnterpriseData, period: int) 
         if value >= full:
             points = max_points
         elif value > 0:
-            points = (weight * value / full).quantize(Q2, ROUND_HALF_UP)
+            exact = value * ratio if ratio is not None else weight * value / full  # see compiled.py
+            points = exact.quantize(Q2, ROUND_HALF_UP)
         else:
             points = ZERO2
         # provenance: the batch of the newer input (latest received, then the greater batch id)
