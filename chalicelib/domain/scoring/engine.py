@@ -112,7 +112,7 @@ def _score(c: Compiled, model: ScoringModel, data: EnterpriseData, period: int) 
         value = fact.value
         if value >= full:
             points = max_points
-        elif value > 0:
+        elif value > ZERO:
             exact = value * ratio if ratio is not None else weight * value / full  # see compiled.py
             points = exact.quantize(Q2, ROUND_HALF_UP)
         else:
@@ -150,7 +150,7 @@ def _score(c: Compiled, model: ScoringModel, data: EnterpriseData, period: int) 
             listed[index] = without_b
             continue
         base = b.value
-        if base <= 0:
+        if base <= ZERO:
             listed[index] = base_not_positive
             continue
         if growth:
@@ -162,7 +162,7 @@ def _score(c: Compiled, model: ScoringModel, data: EnterpriseData, period: int) 
         value = raw.quantize(Q2, ROUND_HALF_UP)
         if value >= full:
             points = max_points
-        elif value > 0:
+        elif value > ZERO:
             exact = value * ratio if ratio is not None else weight * value / full  # see compiled.py
             points = exact.quantize(Q2, ROUND_HALF_UP)
         else:
@@ -189,7 +189,7 @@ def _score(c: Compiled, model: ScoringModel, data: EnterpriseData, period: int) 
         if fact is None:
             continue
         value = fact.value
-        points = _per_unit_points(extra, value) if per_unit else (flag_points if value != 0 else ZERO2)
+        points = _per_unit_points(extra, value) if per_unit else (flag_points if value != ZERO else ZERO2)
         listed[index] = _new(
             IndicatorScore,
             (
@@ -218,7 +218,7 @@ def _score(c: Compiled, model: ScoringModel, data: EnterpriseData, period: int) 
     if bonus > c.bonus_cap:
         bonus = c.bonus_cap
     total = core_total + bonus - deductions
-    score = ZERO2 if total < 0 else (c.scale if total > c.scale else total)
+    score = ZERO2 if total < ZERO else (c.scale if total > c.scale else total)
     categories: list[CategoryScore] = []
     for category_id, kind, points, most in zip(
         c.category_ids, c.category_kinds, sums, plan.core_max, strict=True
@@ -256,9 +256,9 @@ def _score(c: Compiled, model: ScoringModel, data: EnterpriseData, period: int) 
 
 def _per_unit_points(extra: Extra, value: Decimal) -> Decimal:
     """Points x value within the cap, 2 decimals; negative for deductions."""
-    points = extra.points * value if value > 0 else ZERO
+    points = extra.points * value if value > ZERO else ZERO
     if extra.cap is not None and abs(points) > extra.cap:
-        points = extra.cap if points > 0 else -extra.cap
+        points = extra.cap if points > ZERO else -extra.cap
     return r2(points)
 
 
