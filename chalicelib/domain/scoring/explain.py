@@ -68,7 +68,6 @@ class _Extra:
     name: str
     unit: str
     per_unit: bool
-    veto: bool
     fixed: Mapping[str, str]  # per, each, limit, max, veto: the same for every card
 
 
@@ -119,7 +118,7 @@ def _extra(ind: IndicatorDef, texts: Texts) -> _Extra:
         fixed["each"] = plain_text(-ind.points)
         if cap is not None:
             fixed["limit"] = texts.deduction_limit.format(cap=plain_text(cap))
-    return _Extra(bonus, ind.name_zh, suffix(ind.unit), per_unit, ind.veto, fixed)
+    return _Extra(bonus, ind.name_zh, suffix(ind.unit), per_unit, fixed)
 
 
 @dataclass(frozen=True, slots=True)
