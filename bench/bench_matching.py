@@ -137,7 +137,6 @@ def _card(code: str, rng: random.Random) -> ScoreCard:
             max_points=Decimal("80"),
             source_department=MODEL.indicator(i).source,
             batch_id="bench",
-            explanation="",
         )
         for i in INDICATORS
     )

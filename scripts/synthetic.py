@@ -78,7 +78,6 @@ def build_card(
         max_points=Decimal("90"),
         source_department="tax",
         batch_id="b-1",
-        explanation=f"{rd.name_zh} 800 万元，得 {score} 分",
     )
     return ScoreCard(
         credit_code=code,

@@ -51,6 +51,7 @@ from chalicelib.domain.records import Discrepancy, Master, ScoreCard
 from chalicelib.domain.reports.ranks import RankChunk
 from chalicelib.domain.scoring.cardcodec import card_from_dict
 from chalicelib.domain.validation.report import BatchReport
+from chalicelib.services.card_sentences import card_sentences
 from chalicelib.stores import portrait_reads, score_index, scored_periods, scores
 from chalicelib.stores.batches import BatchesRepository
 from chalicelib.stores.portrait_reads import BuiltMark, MasterFields
@@ -358,9 +359,9 @@ def scored_card_fields(
                 max_points=i.max_points,
                 source_department=i.source_department,
                 batch_id=i.batch_id,
-                explanation=i.explanation,
+                explanation=told,
             )
-            for i in card.indicators
+            for i, told in zip(card.indicators, card_sentences(card), strict=True)
             if i.category is not None
         ],
         "discrepancies": [_discrepancy_out(d) for d in card.discrepancies],

@@ -27,7 +27,7 @@ from chalicelib.domain.events import ChangeEvent
 from chalicelib.domain.records import Master, ScoreCard, WhitelistState
 from chalicelib.domain.regions import all_shards, period_partition, shard_for, stage_partition
 from chalicelib.domain.reports.inputs import card_digest
-from chalicelib.domain.scoring.cardcodec import card_from_dict, card_to_dict
+from chalicelib.domain.scoring.cardcodec import card_from_dict, card_to_dict, same_card
 from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.stores import outbox
 from chalicelib.stores.outbox import OutboxRecord
@@ -38,7 +38,6 @@ HISTORY: Final = "history"
 RETIRED: Final = "retired"
 MAX_TRANSACTION_ITEMS: Final = 100  # DynamoDB's limit for TransactWriteItems
 _CONFLICT_REASONS: Final = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
-_IGNORED_IN_COMPARISON: Final = ("computed_at", "batch_id")
 _CENTS: Final = Decimal("0.01")
 
 
@@ -68,12 +67,6 @@ def card_sk(period: int) -> str:
 
 def history_sk(period: int, computed_at: str) -> str:
     return f"{_HISTORY_PREFIX}{period}#{computed_at}"
-
-
-def comparable(card_dict: dict[str, Any]) -> dict[str, Any]:
-    """A card dict (plain JSON types, as `card_to_dict` gives and the table returns) without the fields
-    that do not make a change."""
-    return {k: v for k, v in card_dict.items() if k not in _IGNORED_IN_COMPARISON}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +130,14 @@ Write = CardWrite | Retirement
 
 
 def needs_write(stored: StoredCard | None, card: ScoreCard, master: Master) -> bool:
-    """Whether a freshly computed card differs from the stored one (card or listing fields)."""
+    """Whether a freshly computed card differs from the stored one (card or listing fields).
+
+    A card stored in an earlier form is compared on its numbers (`same_card`): a new stored form alone
+    rewrites nothing."""
     if stored is None or stored.kind != CARD:
         return True
     return (
-        comparable(card_to_dict(card)) != comparable(stored.card_dict)
+        not same_card(stored.card_dict, card_to_dict(card))
         or stored.name != master.name
         or stored.region_code != master.region_code
         or stored.industry_code != master.industry_code

@@ -103,8 +103,12 @@ def test_portrait_shows_the_stored_card(client: Client, keys: dict[str, str], po
         "max_points": 80,
         "source_department": "tax",
         "batch_id": "batch-tax",
-        "explanation": next(i.explanation for i in card.indicators if i.id == "rd_expense"),
+        "explanation": "研发费用总额 800 万元，满分线 1000 万元，得 64.00/80 分",  # told when read
     }
+    # derived: told from the inputs the card keeps
+    intensity = by_id["rd_intensity"]["explanation"]
+    assert intensity.startswith("研发费用占营业收入比例 8.00%（研发费用总额 800 万元")
+    assert by_id["equity_financing"]["explanation"].endswith("未报送，得 0.00/35 分")
     assert "rd_staff" not in by_id  # an input, never listed on a card
     assert by_id["equity_financing"]["value"] is None  # missing: null, and still listed
     assert body["discrepancies"] == [

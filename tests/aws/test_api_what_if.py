@@ -80,6 +80,9 @@ def test_what_if_under_a_candidate_model(client: Client, keys: dict[str, str], a
     # from where it stands (the active model) to the candidate: the weights moved, the total did not
     changed = {i["id"]: (i["points_from"], i["points_to"]) for i in card["delta"]["indicators"]}
     assert changed["invention_patents"] == (75, 95) and changed["net_profit"] == (45, 35)
+    # told with the candidate's own model: its weights, not the active model's
+    told = {i["id"]: i["explanation"] for i in card["indicators"]}
+    assert told["invention_patents"] == "有效发明专利数 10 件，满分线 10 件，得 95.00/95 分"
     assert card["delta"]["grade_from"] == card["grade"] == "B"
     status, problem = post_json(
         client, "/what-if", keys["bank"], {"credit_code": code, "period": P, "model_version": "jx-none"}

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from chalicelib.domain.model.schema import IndicatorDef, load_model
 from chalicelib.domain.records import EnterpriseData, FactValue, Master, ScoreCard
 from chalicelib.domain.scoring import compiled
+from chalicelib.domain.scoring.compiled import per_unit_of_value
 from chalicelib.domain.scoring.engine import score_period
 
 MODEL = load_model("jx-2025.1-provisional")
@@ -186,3 +187,28 @@ def test_shared_entries_never_leak_between_enterprises(batch: list[EnterpriseDat
     for data, card in zip(batch, in_sequence, strict=True):
         compiled._COMPILED.clear()
         assert card_of(data) == card
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    weight=st.integers(0, 20_000).map(lambda c: Decimal(c).scaleb(-1)),
+    # fulls of the form 2^i x 5^j (scaled): weight / full always terminates, so the fast path is taken
+    full=st.tuples(st.integers(0, 12), st.integers(0, 6), st.integers(0, 3)).map(
+        lambda t: Decimal(2 ** t[0] * 5 ** t[1]).scaleb(-t[2])
+    ),
+    digits=st.integers(1, 10**18),
+    places=st.integers(0, 10),
+)
+def test_the_points_per_unit_of_value_give_the_quotient_exactly(
+    weight: Decimal, full: Decimal, digits: int, places: int
+) -> None:
+    """Where the engine multiplies by weight / full, it gets exactly weight x value / full."""
+    ratio = per_unit_of_value(weight, full)
+    value = Decimal(digits).scaleb(-places) % full  # below full, at most 10 decimals: as scored
+    assert ratio is not None or len((weight / full).as_tuple().digits) + full.adjusted() + 11 > 28
+    if ratio is None or not 0 < value < full:
+        return
+    fast, exact = value * ratio, weight * value / full
+    assert fast == exact
+    cent = Decimal("0.01")
+    assert fast.quantize(cent, ROUND_HALF_UP) == exact.quantize(cent, ROUND_HALF_UP)

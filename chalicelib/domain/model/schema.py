@@ -6,6 +6,7 @@ this module only reads and checks it. A bad file fails loudly, naming the line a
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
@@ -171,6 +172,111 @@ class IndicatorDef(_Frozen):
         return self.derived is None
 
 
+# --- the sentences a portrait tells: templates filled from a card's numbers when it is read ---------
+# Each template may name only its own placeholders (checked on load, so a typo fails with its line).
+_CORE = frozenset({"name", "value", "unit", "inputs", "full", "points", "weight"})
+_CORE_UNSCORED = frozenset({"name", "points", "weight", "reason"})
+_INPUTS = frozenset({"a_name", "a", "a_unit", "b_name", "b", "b_unit", "limit"})
+_REASON = frozenset({"a_name", "b_name"})
+_EXTRA = frozenset({"name", "value", "unit", "points", "max", "deducted", "veto", "per", "each", "limit"})
+_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
+    "core": _CORE,
+    "core_missing": _CORE_UNSCORED,
+    "core_unavailable": _CORE_UNSCORED,
+    "ratio_inputs": _INPUTS,
+    "ratio_limit": frozenset({"at_most", "unit"}),
+    "growth_inputs": _INPUTS,
+    "bonus_missing": _EXTRA,
+    "bonus_yes": _EXTRA,
+    "bonus_no": _EXTRA,
+    "bonus_per_unit": _EXTRA,
+    "bonus_limit": frozenset({"cap"}),
+    "deduction_missing": _EXTRA,
+    "deduction_yes": _EXTRA,
+    "deduction_no": _EXTRA,
+    "veto": frozenset(),
+    "deduction_per_unit": _EXTRA,
+    "deduction_per_unit_none": _EXTRA,
+    "deduction_limit": frozenset({"cap"}),
+    "per_unit": frozenset({"measure"}),
+    "per_item": frozenset(),
+}
+
+
+def placeholders(template: str) -> set[str]:
+    """The names a `str.format` template fills; ValueError for positional fields or format specs."""
+    names: set[str] = set()
+    for _, name, spec, conversion in string.Formatter().parse(template):
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            raise ValueError(f"placeholder {{{name}}} must be a plain name, like {{name}}")
+        names.add(name)
+    return names
+
+
+def _check_template(loc: tuple[str, ...], template: str, allowed: frozenset[str]) -> None:
+    """Raises `_At` (so the loader names the text's own line) for a placeholder the text cannot fill."""
+    where = ".".join(loc)
+    try:
+        unknown = placeholders(template) - allowed
+    except ValueError as exc:
+        raise _At(loc, f"{where}: {exc}") from exc
+    if unknown:
+        known = ", ".join(f"{{{n}}}" for n in sorted(allowed)) or "none"
+        raise _At(loc, f"{where}: unknown placeholder(s) {sorted(unknown)}; this text may use {known}")
+
+
+class Texts(_Frozen):
+    """How an indicator's sentence reads. Defaults are the sentences of every model so far, so a model
+    registered before texts lived in the file still tells them."""
+
+    core: str = "{name} {value}{unit}{inputs}，满分线 {full}{unit}，得 {points}/{weight} 分"
+    core_missing: str = "{name} 未报送，得 {points}/{weight} 分"
+    core_unavailable: str = "{name} 无法计算{reason}，得 {points}/{weight} 分"
+    ratio_inputs: str = "（{a_name} {a}{a_unit} ÷ {b_name} {b}{b_unit}{limit}）"
+    ratio_limit: str = "，最高 {at_most}{unit}"
+    growth_inputs: str = "（{a_name} {a}{a_unit}，上年 {b}{b_unit}）"
+    # why a derived value could not be computed, by the code the card stores
+    ratio_unavailable: dict[Literal["no_numerator", "no_denominator", "base_not_positive"], str] = {
+        "no_numerator": "（缺少{a_name}）",
+        "no_denominator": "（缺少{b_name}）",
+        "base_not_positive": "（{b_name}不大于 0）",
+    }
+    growth_unavailable: dict[Literal["no_current", "no_previous", "base_not_positive"], str] = {
+        "no_current": "（缺少本年{a_name}）",
+        "no_previous": "（缺少上年{a_name}）",
+        "base_not_positive": "（上年{a_name}不大于 0）",
+    }
+    bonus_missing: str = "{name} 未报送，得 {points}/{max} 分"
+    bonus_yes: str = "{name}：是，得 {points}/{max} 分"
+    bonus_no: str = "{name}：否，得 {points}/{max} 分"
+    bonus_per_unit: str = "{name} {value}{unit}（{per} {each} 分{limit}），得 {points}/{max} 分"
+    bonus_limit: str = "，上限 {cap} 分"
+    deduction_missing: str = "{name} 未报送，不扣分"
+    deduction_yes: str = "{name}：是，扣 {deducted} 分{veto}"
+    deduction_no: str = "{name}：否，不扣分"
+    veto: str = "，一票否决"
+    deduction_per_unit: str = "{name} {value}{unit}（{per}扣 {each} 分{limit}），扣 {deducted} 分"
+    deduction_per_unit_none: str = "{name} {value}{unit}（{per}扣 {each} 分{limit}），不扣分"
+    deduction_limit: str = "，最多扣 {cap} 分"
+    per_unit: str = "每{measure}"
+    per_item: str = "每个"
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> Texts:
+        for field, allowed in _PLACEHOLDERS.items():
+            _check_template((field,), getattr(self, field), allowed)
+        for group in ("ratio_unavailable", "growth_unavailable"):
+            reasons: dict[str, str] = getattr(self, group)
+            for why, template in reasons.items():
+                _check_template((group, why), template, _REASON)
+            missing = set(type(self).model_fields[group].default) - set(reasons)
+            if missing:
+                raise ValueError(f"{group} needs a text for {sorted(missing)}")
+        return self
+
+
 class ColumnDef(_Frozen):
     id: str
     name_zh: str
@@ -191,6 +297,7 @@ class ScoringModel(_Frozen):
     departments: tuple[DepartmentDef, ...]
     indicators: tuple[IndicatorDef, ...]
     columns: tuple[ColumnDef, ...]
+    texts: Texts = Texts()
     _by_id: Mapping[str, IndicatorDef] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")

@@ -1,6 +1,6 @@
 """What the report arithmetic reads: small plain records, and the card digest the builder reads them from.
 
-A score card is ~9 KB (every indicator with its explanation); a report needs ~0.5 KB of it. The rescore
+A score card is ~4 KB (every indicator's numbers); a report needs ~0.5 KB of it. The rescore
 writes a *digest* of each card beside it (`card_digest`), projected into a narrow index of the scores
 table, so a rebuild reads the digests of a period, not the cards. The digest is text, one line:
 

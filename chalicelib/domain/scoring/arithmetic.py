@@ -12,7 +12,6 @@ ZERO2: Final = Decimal("0.00")
 HUNDRED: Final = Decimal(100)
 GAP_WHEN_SCORED_ZERO: Final = Decimal("100.00")
 DERIVED: Final = "derived"
-SHARED_LIMIT: Final = 200_000  # shared entries kept per model before the table starts afresh
 
 
 def r2(x: Decimal) -> Decimal:

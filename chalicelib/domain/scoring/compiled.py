@@ -1,22 +1,28 @@
-"""The compiled view of a model: plain tuples and prebuilt texts, made once per model object."""
+"""The compiled view of a model: plain tuples of numbers, laid out per stage, made once per model object."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
+from decimal import ROUND_HALF_UP, Context, Decimal, Inexact, getcontext
+from typing import Final
 
 from chalicelib.domain.model.schema import STAGES, IndicatorDef, ScoringModel, Stage
-from chalicelib.domain.records import (
-    IndicatorScore,
+from chalicelib.domain.records import IndicatorScore
+from chalicelib.domain.scoring.arithmetic import Q4, ZERO, ZERO2, r2
+from chalicelib.domain.values import MAX_PLACES
+
+# --- why a value is missing: the codes a card stores (`IndicatorScore.why`) ----------------------------
+
+NO_VALUE: Final = "no_value"  # nothing uploaded for the indicator
+NO_NUMERATOR: Final = "no_numerator"  # ratio: no numerator
+NO_DENOMINATOR: Final = "no_denominator"  # ratio: no denominator
+NO_CURRENT: Final = "no_current"  # growth: no value of the period itself
+NO_PREVIOUS: Final = "no_previous"  # growth: no value of the previous period
+BASE_NOT_POSITIVE: Final = "base_not_positive"  # the denominator (or previous value) is <= 0
+WHY_CODES: Final = frozenset(
+    {NO_VALUE, NO_NUMERATOR, NO_DENOMINATOR, NO_CURRENT, NO_PREVIOUS, BASE_NOT_POSITIVE}
 )
-from chalicelib.domain.scoring.arithmetic import ZERO, ZERO2, plain_text, r2, suffix
-
-# --- the compiled view of a model ------------------------------------------------------------------
-
-# why a derived value could not be computed
-NO_A, NO_B, NO_PREVIOUS, BASE = "no_a", "no_b", "no_previous", "base"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,70 +31,73 @@ class Derivation:
     a: str
     b: str  # growth: `a` again
     at_most: Decimal | None
-    a_head: str  # "（研发费用总额 "
-    a_sfx: str
-    b_head: str  # growth: "，上年 "; ratio: " ÷ 营业收入 "
-    b_sfx: str
-    limit: str  # "，最高 100%": shown when the cap applied
-    reasons: Mapping[str, str]  # why it is missing -> "（缺少上年研发费用总额）"
+    no_a: str  # the why code when `a` is missing: NO_CURRENT or NO_NUMERATOR
+    no_b: str  # the why code when `b` is missing: NO_PREVIOUS or NO_DENOMINATOR
 
 
-@dataclass(frozen=True, slots=True, eq=False)  # hashed by identity: part of the sharing key
-class CoreStage:
-    """One core indicator under one stage: the numbers and the prebuilt text around them."""
-
-    weight: Decimal
-    full: Decimal
-    max_points: Decimal
-    full_text: str  # "，满分线 1000 万元，得 "
-    out_of: str  # "/80 分"
-    missing: IndicatorScore  # the whole entry when the value is missing
-    unavailable: Mapping[str, IndicatorScore]  # derived: the whole entry, by why it is missing
-
-
-@dataclass(frozen=True, slots=True)
-class Core:
-    category: int  # position of its category in the card's category list
-    id: str
-    name_zh: str
-    category_id: str
-    head: str  # "研发费用总额 "
-    sfx: str  # " 万元"
-    derivation: Derivation | None
-    shareable: bool  # a count: few distinct values, so entries are worth sharing
-    stages: Mapping[str, CoreStage]
+# A core indicator under one stage, as the engine's loop unpacks it: (position on the card, category
+# position, id, name, category id, weight, full, max points, points per unit of value or None)
+Plain = tuple[int, int, str, str, str, Decimal, Decimal, Decimal, Decimal | None]
+# ... and a derived one: the same, then (growth or not, input ids a and b, the ratio's cap, and its whole
+# entry when it cannot be computed: a missing, b missing, b <= 0)
+DerivedSpec = tuple[bool, str, str, Decimal | None, IndicatorScore, IndicatorScore, IndicatorScore]
+Derived = tuple[int, int, str, str, str, Decimal, Decimal, Decimal, Decimal | None, DerivedSpec]
 
 
 @dataclass(frozen=True, slots=True)
 class Extra:
-    """A characteristic (bonus) or negative (deduction) indicator, with its texts prebuilt."""
+    """A characteristic (bonus) or negative (deduction) indicator: the same under every stage."""
 
-    bonus: bool
+    index: int  # position on the card
+    bonus: bool  # else a deduction
     id: str
     name_zh: str
     category_id: str
-    head: str
-    sfx: str
     per_unit: bool  # else a flag
     points: Decimal  # per flag or per unit; negative for deductions
+    flag_points: Decimal  # points when the flag is set, 2 decimals
     cap: Decimal | None  # per unit: the largest total, as a positive number
     veto: bool
     max_points: Decimal
-    missing: IndicatorScore
-    flag_on: tuple[Decimal, str]  # points and text when the flag is set
-    flag_off: tuple[Decimal, str]
-    rule_text: str  # per unit: "（每项 10 分，上限 20 分）"
-    out_of: str  # bonus: "/30 分"
+
+
+# ... and a bonus or deduction as the loop unpacks it (locals are cheaper than attributes):
+# (position, id, name, category id, max points, per unit, flag points, bonus, veto, the whole Extra)
+ExtraRow = tuple[int, str, str, str, Decimal, bool, Decimal, bool, bool, Extra]
+
+
+def _extra_row(e: Extra) -> ExtraRow:
+    return (
+        e.index,
+        e.id,
+        e.name_zh,
+        e.category_id,
+        e.max_points,
+        e.per_unit,
+        e.flag_points,
+        e.bonus,
+        e.veto,
+        e,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StagePlan:
+    """Every listed indicator of one stage, grouped by how it is scored; positions keep model order."""
+
+    missing: tuple[IndicatorScore, ...]  # the card with nothing uploaded: copied, then filled in
+    plain: tuple[Plain, ...]
+    derived: tuple[Derived, ...]
+    extras: tuple[ExtraRow, ...]  # bonus and deductions
+    core_max: tuple[Decimal, ...]  # max per category (0 for non-core)
 
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
     model: ScoringModel
-    specs: tuple[Core | Extra, ...]  # every listed indicator, in model-file order
     category_ids: tuple[str, ...]
     category_kinds: tuple[str, ...]
-    core_max: Mapping[str, tuple[Decimal, ...]]  # stage -> max per category (0 for non-core)
-    core_count: Decimal
+    completeness: tuple[Decimal, ...]  # by number of core values present: that / core indicators
     known: frozenset[str]  # uploadable indicator ids: one of these for P makes P scorable
     revenue_indicator: str
     startup_age: int
@@ -102,166 +111,128 @@ class Compiled:
     cross_checked: tuple[str, ...]
     tolerance: Decimal
     version: str
-    shared: dict[tuple[Any, ...], IndicatorScore]  # entries that do not depend on the enterprise
-    # per stage, each listed indicator as (core, its stage numbers, None) or (None, None, extra)
-    plans: Mapping[str, tuple[tuple[Core | None, CoreStage | None, Extra | None], ...]]
+    plans: Mapping[str, StagePlan]
 
 
-def _derivation(model: ScoringModel, ind: IndicatorDef) -> Derivation | None:
+def _unscored(ind: IndicatorDef, max_points: Decimal, why: str) -> IndicatorScore:
+    assert ind.category is not None
+    return IndicatorScore(ind.id, ind.name_zh, ind.category, None, ZERO2, max_points, None, None, why)
+
+
+def _derivation(ind: IndicatorDef) -> Derivation | None:
     d = ind.derived
     if d is None:
         return None
     if d.formula == "growth":
         assert d.of is not None
-        a = model.indicator(d.of)
-        return Derivation(
-            growth=True,
-            a=a.id,
-            b=a.id,
-            at_most=None,
-            a_head=f"（{a.name_zh} ",
-            a_sfx=suffix(a.unit),
-            b_head="，上年 ",
-            b_sfx=suffix(a.unit),
-            limit="",
-            reasons={
-                NO_A: f"（缺少本年{a.name_zh}）",
-                NO_PREVIOUS: f"（缺少上年{a.name_zh}）",
-                BASE: f"（上年{a.name_zh}不大于 0）",
-            },
-        )
+        return Derivation(True, d.of, d.of, None, NO_CURRENT, NO_PREVIOUS)
     assert d.numerator is not None and d.denominator is not None
-    a, b = model.indicator(d.numerator), model.indicator(d.denominator)
-    return Derivation(
-        growth=False,
-        a=a.id,
-        b=b.id,
-        at_most=d.at_most,
-        a_head=f"（{a.name_zh} ",
-        a_sfx=suffix(a.unit),
-        b_head=f" ÷ {b.name_zh} ",
-        b_sfx=suffix(b.unit),
-        limit=f"，最高 {plain_text(d.at_most)}{suffix(ind.unit)}" if d.at_most is not None else "",
-        reasons={
-            NO_A: f"（缺少{a.name_zh}）",
-            NO_B: f"（缺少{b.name_zh}）",
-            BASE: f"（{b.name_zh}不大于 0）",
-        },
-    )
+    return Derivation(False, d.numerator, d.denominator, d.at_most, NO_NUMERATOR, NO_DENOMINATOR)
 
 
-def _core(model: ScoringModel, ind: IndicatorDef, category: int) -> Core:
-    assert ind.full is not None and ind.weight is not None and ind.category is not None
-    derivation = _derivation(model, ind)
-    stages: dict[str, CoreStage] = {}
-    for stage in STAGES:
-        weight, full = ind.weight[stage], ind.full[stage]
-        max_points = r2(weight)
-        out_of = f"/{plain_text(weight)} 分"
+def per_unit_of_value(weight: Decimal, full: Decimal) -> Decimal | None:
+    """weight / full when multiplying by it gives exactly what weight x value / full gives, else None.
 
-        def missing(text: str, max_points: Decimal = max_points) -> IndicatorScore:
-            assert ind.category is not None
-            return IndicatorScore(
-                ind.id, ind.name_zh, ind.category, None, ZERO2, max_points, None, None, text
-            )
-
-        reasons = derivation.reasons if derivation is not None else {}
-        stages[stage] = CoreStage(
-            weight=weight,
-            full=full,
-            max_points=max_points,
-            full_text=f"，满分线 {plain_text(full)}{suffix(ind.unit)}，得 ",
-            out_of=out_of,
-            missing=missing(f"{ind.name_zh} 未报送，得 {ZERO2}{out_of}"),
-            unavailable={
-                why: missing(f"{ind.name_zh} 无法计算{text}，得 {ZERO2}{out_of}")
-                for why, text in reasons.items()
-            },
-        )
-    return Core(
-        category=category,
-        id=ind.id,
-        name_zh=ind.name_zh,
-        category_id=ind.category,
-        head=f"{ind.name_zh} ",
-        sfx=suffix(ind.unit),
-        derivation=derivation,
-        shareable=ind.type == "count",
-        stages=stages,
-    )
+    Points are weight x value / full only for 0 < value < full, and such a value has at most
+    `MAX_PLACES` decimals (the upload's rule) and no more whole digits than `full`. When weight / full
+    is an exact decimal short enough that value x (weight / full) fits the context's precision, both are
+    the exact quotient, so one multiplication replaces a multiplication and a division (the division is
+    the dearest step of scoring a value).
+    """
+    context = getcontext()
+    exact = Context(prec=context.prec, traps=[Inexact])
+    try:
+        ratio = exact.divide(weight, full)
+    except Inexact:
+        return None
+    value_digits = max(full.adjusted() + 1, 1) + MAX_PLACES
+    return ratio if len(ratio.as_tuple().digits) + value_digits <= context.prec else None
 
 
-def _extra(ind: IndicatorDef) -> Extra:
+def _extra(ind: IndicatorDef, index: int) -> Extra:
     assert ind.points is not None and ind.category is not None
     bonus = ind.kind == "characteristic"
     per_unit = ind.method == "per_unit"
     cap = abs(ind.cap) if ind.cap is not None else None
-    name, points = ind.name_zh, ind.points
-    per = f"每{ind.unit}" if ind.unit else "每个"
-    if bonus:
-        best = cap if per_unit and cap is not None else points
-        max_points = r2(best)
-        out_of = f"/{plain_text(best)} 分"
-        missing_text = f"{name} 未报送，得 {ZERO2}{out_of}"
-        on = f"{name}：是，得 {r2(points)}{out_of}"
-        off = f"{name}：否，得 {ZERO2}{out_of}"
-        limit = f"，上限 {plain_text(cap)} 分" if cap is not None else ""
-        rule_text = f"（{per} {plain_text(points)} 分{limit}）"
-    else:
-        max_points = ZERO2  # a deduction has nothing to gain
-        out_of = ""
-        missing_text = f"{name} 未报送，不扣分"
-        on = f"{name}：是，扣 {r2(-points)} 分" + ("，一票否决" if ind.veto else "")
-        off = f"{name}：否，不扣分"
-        limit = f"，最多扣 {plain_text(cap)} 分" if cap is not None else ""
-        rule_text = f"（{per}扣 {plain_text(-points)} 分{limit}）"
-    missing = IndicatorScore(ind.id, name, ind.category, None, ZERO2, max_points, None, None, missing_text)
+    # a bonus at most its cap (per unit) or its points (a flag); a deduction has nothing to gain
+    max_points = r2(cap if per_unit and cap is not None else ind.points) if bonus else ZERO2
     return Extra(
+        index=index,
         bonus=bonus,
         id=ind.id,
-        name_zh=name,
+        name_zh=ind.name_zh,
         category_id=ind.category,
-        head=f"{name} ",
-        sfx=suffix(ind.unit),
         per_unit=per_unit,
-        points=points,
+        points=ind.points,
+        flag_points=r2(ind.points),
         cap=cap,
         veto=ind.veto,
         max_points=max_points,
-        missing=missing,
-        flag_on=(r2(points), on),
-        flag_off=(ZERO2, off),
-        rule_text=rule_text,
-        out_of=out_of,
     )
+
+
+def _plan(
+    model: ScoringModel, listed: list[IndicatorDef], cat_index: Mapping[str, int], stage: Stage
+) -> StagePlan:
+    missing: list[IndicatorScore] = []
+    plain: list[Plain] = []
+    derived: list[Derived] = []
+    extras: list[ExtraRow] = []
+    sums = [ZERO] * len(cat_index)
+    for index, ind in enumerate(listed):
+        if ind.kind != "core":
+            extra = _extra(ind, index)
+            extras.append(_extra_row(extra))
+            missing.append(_unscored(ind, extra.max_points, NO_VALUE))
+            continue
+        assert ind.full is not None and ind.weight is not None and ind.category is not None
+        weight, full = ind.weight[stage], ind.full[stage]
+        category = cat_index[ind.category]
+        sums[category] += weight
+        max_points = r2(weight)
+        ratio = per_unit_of_value(weight, full)
+        head = (index, category, ind.id, ind.name_zh, ind.category, weight, full, max_points, ratio)
+        missing.append(_unscored(ind, max_points, NO_VALUE))
+        derivation = _derivation(ind)
+        if derivation is None:
+            plain.append(head)
+            continue
+        d = derivation
+        spec = (
+            d.growth,
+            d.a,
+            d.b,
+            d.at_most,
+            _unscored(ind, max_points, d.no_a),
+            _unscored(ind, max_points, d.no_b),
+            _unscored(ind, max_points, BASE_NOT_POSITIVE),
+        )
+        derived.append((*head, spec))
+    return StagePlan(
+        missing=tuple(missing),
+        plain=tuple(plain),
+        derived=tuple(derived),
+        extras=tuple(extras),
+        core_max=tuple(r2(s) for s in sums),
+    )
+
+
+def _completeness(cores: int) -> tuple[Decimal, ...]:
+    return tuple((Decimal(n) / Decimal(cores)).quantize(Q4, ROUND_HALF_UP) for n in range(cores + 1))
 
 
 def _compile(model: ScoringModel) -> Compiled:
     cat_ids = tuple(c.id for c in model.categories)
     cat_index = {c: i for i, c in enumerate(cat_ids)}
-    specs: list[Core | Extra] = []
-    for ind in model.indicators:
-        if ind.kind == "core":
-            assert ind.category is not None
-            specs.append(_core(model, ind, cat_index[ind.category]))
-        elif ind.kind != "input":  # an input feeds a derived indicator and is never listed
-            specs.append(_extra(ind))
-    cores = [s for s in specs if isinstance(s, Core)]
-    core_max: dict[str, tuple[Decimal, ...]] = {}
-    for stage in STAGES:
-        sums = [ZERO] * len(cat_ids)
-        for core in cores:
-            sums[core.category] += core.stages[stage].weight
-        core_max[stage] = tuple(r2(s) for s in sums)
+    # every listed indicator in model-file order; an input feeds a derived indicator and is never listed
+    listed = [ind for ind in model.indicators if ind.kind != "input"]
     rule = model.stage_rule
     cross = model.department(model.cross_check.department)
     return Compiled(
         model=model,
-        specs=tuple(specs),
         category_ids=cat_ids,
         category_kinds=tuple(c.kind for c in model.categories),
-        core_max=core_max,
-        core_count=Decimal(len(cores)),
+        completeness=_completeness(sum(1 for ind in listed if ind.kind == "core")),
         known=frozenset(i.id for i in model.indicators if i.uploadable),
         revenue_indicator=rule.revenue_indicator,
         startup_age=rule.startup.age_below,
@@ -275,13 +246,7 @@ def _compile(model: ScoringModel) -> Compiled:
         cross_checked=cross.sends if cross is not None else (),
         tolerance=model.cross_check.tolerance_pct,
         version=model.version,
-        shared={},
-        plans={
-            stage: tuple(
-                (s, s.stages[stage], None) if isinstance(s, Core) else (None, None, s) for s in specs
-            )
-            for stage in STAGES
-        },
+        plans={stage: _plan(model, listed, cat_index, stage) for stage in STAGES},
     )
 
 

@@ -22,10 +22,11 @@ is nothing to compare (no record). With a scored value of 0 and a different stat
 is unbounded: it is recorded, with the gap taken against the stats value instead (100.00), so the
 figure stays finite and JSON-safe.
 
-Speed: a national rescore is ~520,000 cards. The model is compiled once into plain tuples and
-prebuilt texts (`_compile`, cached per model object), the hot path touches no pydantic object, and
-entries that do not depend on the enterprise (a missing value, a flag or a count from one batch) are
-shared, immutable objects.
+Speed: a national rescore is ~520,000 cards. The model is compiled once into plain tuples laid out
+per stage (`compiled.py`, cached per model object), the hot path touches no pydantic object and builds
+no text: a card holds numbers only (value, points, source, batch, why a value is missing, a derived
+value's inputs) and its sentences are rendered when a portrait or a what-if is read (`explain.py`).
+Entries of missing values do not depend on the enterprise and are shared, immutable objects.
 """
 
 from __future__ import annotations
@@ -43,11 +44,12 @@ from chalicelib.domain.records import (
     Master,
     ScoreCard,
 )
-from chalicelib.domain.scoring.arithmetic import GAP_WHEN_SCORED_ZERO, HUNDRED, Q4, ZERO, ZERO2, r2
-from chalicelib.domain.scoring.assembly import build_card, category_score
-from chalicelib.domain.scoring.compiled import Compiled, compiled_for
-from chalicelib.domain.scoring.indicators import core_value, derived_entry, extra_entry, shared_entry
+from chalicelib.domain.scoring.arithmetic import DERIVED, GAP_WHEN_SCORED_ZERO, HUNDRED, Q2, ZERO, ZERO2, r2
+from chalicelib.domain.scoring.assembly import build_card
+from chalicelib.domain.scoring.compiled import Compiled, Extra, compiled_for
 from chalicelib.domain.scoring.whitelist import is_listed
+
+_new = tuple.__new__  # a named tuple from a tuple of its fields: no argument parsing
 
 # --- stage ------------------------------------------------------------------------------------------
 
@@ -86,72 +88,152 @@ def score_period(model: ScoringModel, data: EnterpriseData, period: int) -> Scor
     Not scored: no master data, established after the period, or no uploaded indicator value for the
     period (stats values do not count, and neither do the previous period's values alone).
     """
-    c = compiled_for(model)
+    return _score(compiled_for(model), model, data, period)
+
+
+def _score(c: Compiled, model: ScoringModel, data: EnterpriseData, period: int) -> ScoreCard | None:
     facts = _scorable(c, data, period)
     if facts is None:
         return None
     assert data.master is not None
-    previous = data.facts.get(period - 1)
     revenue = facts.get(c.revenue_indicator)
     stage = _stage(c, data.master.established_on.year, revenue.value if revenue else None, period)
+    plan = c.plans[stage]
 
+    # Start from the card with nothing uploaded (shared, immutable entries) and fill in what was.
+    listed = list(plan.missing)
     sums = [ZERO2] * len(c.category_ids)
-    listed: list[IndicatorScore] = []
-    add = listed.append
     present = 0
+    get = facts.get
+    for index, category, id_, name, category_id, weight, full, max_points, ratio in plan.plain:
+        fact = get(id_)
+        if fact is None:
+            continue
+        value = fact.value
+        if value >= full:
+            points = max_points
+        elif value > ZERO:
+            exact = value * ratio if ratio is not None else weight * value / full  # see compiled.py
+            points = exact.quantize(Q2, ROUND_HALF_UP)
+        else:
+            points = ZERO2
+        listed[index] = _new(
+            IndicatorScore,
+            (
+                id_,
+                name,
+                category_id,
+                value,
+                points,
+                max_points,
+                fact.department,
+                fact.batch_id,
+                None,
+                None,
+                None,
+                None,
+            ),
+        )
+        sums[category] += points
+        present += 1
+    # derived values: one division, rounded half-up to 2 decimals; the points come from the rounded
+    # value. The entry keeps both inputs (`numerator`, `base`), so its sentence can be told when read.
+    previous = data.facts.get(period - 1)
+    for index, category, id_, name, category_id, weight, full, max_points, ratio, derivation in plan.derived:
+        growth, a_id, b_id, at_most, without_a, without_b, base_not_positive = derivation
+        a = get(a_id)
+        if a is None:
+            listed[index] = without_a
+            continue
+        b = (previous.get(a_id) if previous is not None else None) if growth else get(b_id)
+        if b is None:
+            listed[index] = without_b
+            continue
+        base = b.value
+        if base <= ZERO:
+            listed[index] = base_not_positive
+            continue
+        if growth:
+            raw = (a.value - base) * HUNDRED / base
+        else:
+            raw = a.value * HUNDRED / base
+            if at_most is not None and raw > at_most:
+                raw = at_most
+        value = raw.quantize(Q2, ROUND_HALF_UP)
+        if value >= full:
+            points = max_points
+        elif value > ZERO:
+            exact = value * ratio if ratio is not None else weight * value / full  # see compiled.py
+            points = exact.quantize(Q2, ROUND_HALF_UP)
+        else:
+            points = ZERO2
+        # provenance: the batch of the newer input (latest received, then the greater batch id)
+        if a.received_at > b.received_at or (a.received_at == b.received_at and a.batch_id >= b.batch_id):
+            batch = a.batch_id
+        else:
+            batch = b.batch_id
+        listed[index] = _new(
+            IndicatorScore,
+            (id_, name, category_id, value, points, max_points, DERIVED, batch, None, a.value, base, None),
+        )
+        sums[category] += points
+        present += 1
+
+    # bonus and deductions: `_extra_points` and `_entry` inlined, as they run ~15 times per card
     bonus = ZERO2
     deductions = ZERO2  # a positive number: what is subtracted
     veto = False
-    get = facts.get
-    for core, cs, extra in c.plans[stage]:
-        if core is not None:
-            assert cs is not None
-            if core.derivation is None:
-                fact = get(core.id)
-                if fact is None:
-                    add(cs.missing)
-                    continue
-                if core.shareable:
-                    item = shared_entry(c, core, cs, fact)
-                else:
-                    item = core_value(core, cs, fact.value, fact.department, fact.batch_id, "")
-            else:
-                item = derived_entry(core.derivation, core, cs, facts, previous)
-                if item.value is None:
-                    add(item)
-                    continue
-            present += 1
-            sums[core.category] += item.points
-            add(item)
-            continue
-        assert extra is not None
-        fact = get(extra.id)
+    for extra_row in plan.extras:
+        index, id_, name, category_id, max_points, per_unit, flag_points, is_bonus, vetoes, extra = extra_row
+        fact = get(id_)
         if fact is None:
-            add(extra.missing)
             continue
-        item = extra_entry(c, extra, fact)
-        if extra.bonus:
-            bonus += item.points
+        value = fact.value
+        points = _per_unit_points(extra, value) if per_unit else (flag_points if value != ZERO else ZERO2)
+        listed[index] = _new(
+            IndicatorScore,
+            (
+                id_,
+                name,
+                category_id,
+                value,
+                points,
+                max_points,
+                fact.department,
+                fact.batch_id,
+                None,
+                None,
+                None,
+                None,
+            ),
+        )
+        if is_bonus:
+            bonus += points
         else:
-            deductions -= item.points
-            if extra.veto and item.points:
+            deductions -= points
+            if vetoes and points:
                 veto = True
-        add(item)
 
     core_total = sum(sums, ZERO2)
     if bonus > c.bonus_cap:
         bonus = c.bonus_cap
     total = core_total + bonus - deductions
-    score = ZERO2 if total < 0 else (c.scale if total > c.scale else total)
-    maxima = c.core_max[stage]
+    score = ZERO2 if total < ZERO else (c.scale if total > c.scale else total)
     categories: list[CategoryScore] = []
-    for i, kind in enumerate(c.category_kinds):
+    for category_id, kind, points, most in zip(
+        c.category_ids, c.category_kinds, sums, plan.core_max, strict=True
+    ):
         if kind == "core":
-            categories.append(category_score(c.category_ids[i], sums[i], maxima[i]))
+            categories.append(_new(CategoryScore, (category_id, points, most)))
         elif kind == "characteristic":
-            categories.append(category_score(c.category_ids[i], bonus, c.bonus_cap))
+            categories.append(_new(CategoryScore, (category_id, bonus, c.bonus_cap)))
         else:  # never -0.00
-            categories.append(category_score(c.category_ids[i], ZERO2 - deductions, ZERO2))
+            categories.append(_new(CategoryScore, (category_id, ZERO2 - deductions, ZERO2)))
+    grade = c.grades[-1][1]  # the lowest grade starts at 0
+    for low, name in c.grades:  # highest first
+        if score >= low:
+            grade = name
+            break
 
     return build_card(
         data.credit_code,
@@ -165,18 +247,19 @@ def score_period(model: ScoringModel, data: EnterpriseData, period: int) -> Scor
         deductions,
         veto,
         score,
-        _grade(c, score),
+        grade,
         is_listed(model, score, veto),  # whitelisted
-        (Decimal(present) / c.core_count).quantize(Q4, ROUND_HALF_UP),  # completeness
+        c.completeness[present],
         _discrepancies(c, data, period, facts) if data.cross_checks else (),
     )
 
 
-def _grade(c: Compiled, score: Decimal) -> str:
-    for low, grade in c.grades:
-        if score >= low:
-            return grade
-    raise AssertionError("the model's lowest grade starts at 0")  # pragma: no cover
+def _per_unit_points(extra: Extra, value: Decimal) -> Decimal:
+    """Points x value within the cap, 2 decimals; negative for deductions."""
+    points = extra.points * value if value > ZERO else ZERO
+    if extra.cap is not None and abs(points) > extra.cap:
+        points = extra.cap if points > ZERO else -extra.cap
+    return r2(points)
 
 
 def _discrepancies(
@@ -212,5 +295,6 @@ def _discrepancies(
 
 def score_enterprise(model: ScoringModel, data: EnterpriseData) -> list[ScoreCard]:
     """One card per scorable period, ascending by period."""
-    cards = (score_period(model, data, period) for period in sorted(data.facts))
+    c = compiled_for(model)
+    cards = [_score(c, model, data, period) for period in sorted(data.facts)]
     return [card for card in cards if card is not None]
