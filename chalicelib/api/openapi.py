@@ -46,6 +46,8 @@ class Operation:
     body: type[BaseModel] | None = None
     not_found: bool = False
     content_type: str = "application/json"  # what a `raw` route answers (text/html for the console)
+    # other successful answers of a `raw` route: status -> body (POST /support: 200 for an update or a batch)
+    also: tuple[tuple[int, type[BaseModel]], ...] = ()
 
     @property
     def path_parameters(self) -> list[str]:
@@ -117,6 +119,11 @@ def _operation(op: Operation, components: _Components) -> dict[str, Any]:
             }
         },
     }
+    for status, body in op.also:
+        doc["responses"][str(status)] = {
+            "description": "OK",
+            "content": {op.content_type: {"schema": components.ref(body, "serialization")}},
+        }
     if op.params is not None:
         doc["parameters"] += _query_parameters(op.params)
     if op.body is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from contextvars import ContextVar
 from typing import Any, TypeVar
 from urllib.parse import unquote
@@ -160,13 +160,15 @@ class Routes:
         raw: bool = False,
         content_types: Collection[str] | None = None,
         documented_body: type[BaseModel] | None = None,
+        also: Mapping[int, type[BaseModel]] | None = None,
     ) -> Callable[[H], H]:
         """Register `handler(principal=, settings=, [params=], [body=], **path_params)`.
 
         The handler returns `response` (written as JSON with `status`), or with `raw` a `Response`.
         `content_types` widens what a request body may be (JSON only by default; the handler reads other
         bodies from `current_request.raw_body`). `documented_body` describes, in the document only, the
-        body of a handler that parses it itself (one record or a list of them, say).
+        body of a handler that parses it itself (one record or a list of them, say), and `also` its other
+        successful answers (status -> body).
         """
         # A `public` route takes no key: its `roles` are empty and its handler gets `principal=None`
         # (the console's static files); `content_type` is what the document says a `raw` route answers.
@@ -185,6 +187,7 @@ class Routes:
                     status=status,
                     params=params,
                     body=body or documented_body,
+                    also=tuple((also or {}).items()),
                     not_found=not_found,
                     content_type=content_type,
                 )

@@ -114,6 +114,10 @@ class BatchResult(BaseModel):
     items: list[ItemResult]
 
 
+class SupportWriteAnswer(RootModel[SupportRecord | BatchResult]):
+    """200: one record updated or unchanged, or a batch's results (each item's own status inside)."""
+
+
 class OverdueEntry(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -267,6 +271,7 @@ def _item_result(result: service.Result) -> ItemResult:
     status=201,
     raw=True,
     documented_body=SupportWriteBody,
+    also={200: SupportWriteAnswer},
     summary="Write one support record (201 created, 200 updated or unchanged), or {items: [...]} (≤ 500)",
 )
 def write_support(principal: Principal, settings: Settings) -> Response:
