@@ -6,8 +6,9 @@ period's last report build (its rank chunks, `domain/reports/ranks.py`), counted
 2. The card changed since the build (its key is not in the build, or the period is dirty): the card's
    CURRENT key placed among the build's keys (`ranks.place`): "as of the last build, with this card's
    current score". One Query either way: the chunk whose first key is not after the card's key.
-3. No build of the period yet (the first minute after a period is first scored): COUNT Queries on the
-   by_stage index, per shard (`score_index.count_rank`): O(cohort) reads, exact, until the first build.
+3. No build of the period yet (the first minute after a period is first scored), or a build without any
+   card of the card's stage: COUNT Queries on the by_stage index, per shard (`score_index.count_rank`):
+   O(cohort) reads, exact, until the first build that ranks that cohort.
 
 `rank_as_of` is the build's time in 1 and 2, None in 3.
 """
@@ -81,10 +82,14 @@ class RankReader:
     def rank(self, stage: str, key: str, credit_code: str, *, first_card: bool = False) -> CohortRank:
         """The rank of the card whose CURRENT rank key is `key` (≤ 1 Query with a build, COUNTs without);
         `first_card`: the item's first version (no card of the period before), see `ranks.place`."""
-        if self.built is None:
+        chunk = self._find(stage, key) if self.built is not None else None
+        if chunk is None or self.built is None:
+            # no build yet; or a build that ranked no card of this stage (a stage's first cards since the
+            # build, or a generation written before the first chunk was stored from "" with a card that
+            # now leads): that cohort is counted, as before a first build
             rank, cohort = score_index.count_rank(self.period, stage, key)
             return CohortRank(rank, cohort, None, True)
-        placed = place(self._find(stage, key), key, credit_code, first_card=first_card)
+        placed = place(chunk, key, credit_code, first_card=first_card)
         return CohortRank(
             placed.rank, placed.cohort, self.built.as_of, placed.in_build and not self.built.dirty
         )

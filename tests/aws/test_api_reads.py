@@ -316,3 +316,18 @@ def test_a_period_never_built_is_counted_exactly(
         assert (body["rank"], body["cohort_size"], body["rank_as_of"]) == (want.rank, want.cohort_size, None)
         # the BatchGetItem, two COUNT Queries per shard (O(cohort), until the first build), support
         assert _dynamodb(aws_calls)["Query"] >= 2 * len(all_shards())
+
+
+def test_a_stage_the_build_ranked_no_card_of_is_counted(
+    client: Client, keys: dict[str, str], aws_calls: list[Call]
+) -> None:
+    period = 2014
+    growth = [put_card(credit_code(30_000 + n, "360111"), period, str(400 + n), "growth") for n in range(5)]
+    build_report(period)
+    first = put_card(credit_code(30_100, "360702"), period, "300.00", "mature")  # the stage's first cards
+    second = put_card(credit_code(30_101, "360111"), period, "350.00", "mature")
+    body = _portrait(client, keys["admin"], first.code, aws_calls, f"?period={period}")
+    assert (body["rank"], body["cohort_size"], body["rank_as_of"]) == (2, 2, None)  # counted: exact
+    built = _portrait(client, keys["admin"], growth[0].code, aws_calls, f"?period={period}")
+    assert (built["rank"], built["cohort_size"]) == (5, 5) and built["rank_as_of"]
+    assert second.stage == "mature"

@@ -8,7 +8,7 @@ size, so a key's rank is the chunk's offset plus its position in the chunk.
 A chunk is stored under the lowest key it answers for (`lower`): its first key, except the cohort's
 first chunk, which answers for every key from "" on, so that a card whose score now leads its cohort still
 finds a chunk (and with it the cohort's size). A key that finds no chunk of its stage at all is then a
-card of a stage the build had no card of.
+card of a stage the build had no card of (its reader counts that cohort instead: `stores/rank_reads.py`).
 
 `place` answers for a key the build does not hold (a card rescored since the build): its position among
 the build's keys, i.e. its rank "as of the build, with this card's current score".
@@ -70,9 +70,9 @@ class Placed:
     in_build: bool  # the build holds exactly this key: the rank is the build's own
 
 
-def place(chunk: RankChunk | None, key: str, credit_code: str, *, first_card: bool = False) -> Placed:
+def place(chunk: RankChunk, key: str, credit_code: str, *, first_card: bool = False) -> Placed:
     """The rank of `key` (the card's CURRENT rank key) among the keys of the build, `chunk` being the
-    chunk a reader finds for it (None: the build has no card of the stage).
+    chunk a reader finds for it.
 
     A key the build holds gets the build's rank, exactly. Any other key is placed: rank = the build's keys
     ahead of it + 1, not counting the enterprise's own old key (its score at the build) when that is ahead
@@ -83,8 +83,6 @@ def place(chunk: RankChunk | None, key: str, credit_code: str, *, first_card: bo
     tells a newcomer. A card that moved here from another stage is not told apart (its old key is in the
     other stage's cohort): the cohort then stays the build's, one short, never below the rank.
     """
-    if chunk is None:
-        return Placed(1, 1, False)
     at = bisect_left(chunk.keys, key)
     if at < len(chunk.keys) and chunk.keys[at] == key:
         return Placed(chunk.offset + at + 1, chunk.cohort, True)
