@@ -81,7 +81,8 @@ def place(chunk: RankChunk, key: str, credit_code: str, *, first_card: bool = Fa
     build. The cohort is the build's, +1 when the enterprise is not in it: `first_card` (the card item's
     first version: the enterprise had no card of the period before, so its one key would have been found)
     tells a newcomer. A card that moved here from another stage is not told apart (its old key is in the
-    other stage's cohort): the cohort then stays the build's, one short, never below the rank.
+    other stage's cohort): the cohort then stays the build's, one short. The cohort is never below the rank
+    (a rank one too high at the cohort's end makes it one too high as well).
     """
     at = bisect_left(chunk.keys, key)
     if at < len(chunk.keys) and chunk.keys[at] == key:
