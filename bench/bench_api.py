@@ -6,9 +6,11 @@ Seeds CARDS score cards of one period across Jiangxi's cities (and records the p
 the rescore's listener does), then requests pages of the lists and portraits through the Chalice test
 client, counting every DynamoDB call at botocore's entry point with the items it returned (`Count`) and
 examined (`ScannedCount`: what a filter read and dropped, which is what DynamoDB bills). Portraits are
-asked before the period's report is built (no rank: no cohort is counted) and after it (rank from one
-chunk). The API key's record is remembered per container (`api/key_cache.py`): the counts below are
-those of a warm container, without the key's GetItem; a cold one adds one GetItem to its first request.
+asked before the period's report is built (the rank counted: COUNT queries of the cohort, per shard),
+after it (rank from one chunk), and after the card changed since the build (its new score placed in
+the build's chunk: one Query still). The API key's record is remembered per container
+(`api/key_cache.py`): the counts below are those of a warm container, without the key's GetItem; a
+cold one adds one GetItem to its first request.
 
 Then each kind of request is repeated REPEATS times (portraits over different enterprises) for its
 p50/p95 wall time. Wall times are moto's in process, not DynamoDB's: compare them with each other only.
@@ -26,6 +28,7 @@ import statistics  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
 from collections.abc import Callable  # noqa: E402
+from decimal import Decimal  # noqa: E402
 from typing import Any  # noqa: E402
 
 import moto  # noqa: E402
@@ -78,8 +81,9 @@ def main(cards: int, repeats: int) -> None:
         from chalicelib.services.reports import ReportBuilder
         from chalicelib.settings import get_settings
         from chalicelib.stores import scored_periods
+        from chalicelib.stores.scores import card_item
         from scripts.provision import provision
-        from scripts.synthetic import seed_many
+        from scripts.synthetic import build_card, card_write, seed_many
 
         provision(get_settings())
         key = issue_key("admin", "bench", departments=())
@@ -129,6 +133,21 @@ def main(cards: int, repeats: int) -> None:
                 print(f"(report of {cards} cards built in {time.perf_counter() - started:.1f} s)")
                 measure("portrait, period, report built", f"/enterprises/{code}?period={PERIOD}")
                 measure("portrait, no period, report built", f"/enterprises/{code}")
+                mine = next(s for s in seeded if s.code == code)
+                rescored = build_card(
+                    code, PERIOD, Decimal("999.99"), mine.stage
+                )  # leads, unknown to the build
+                WORKER.submit(
+                    lambda: card_item(
+                        card_write(
+                            rescored,
+                            name=mine.name,
+                            region_code=mine.region_code,
+                            industry_code=mine.industry_code,
+                        )
+                    ).save()
+                ).result()
+                measure("portrait, card changed since the build", f"/enterprises/{code}?period={PERIOD}")
                 print()
                 BaseClient._make_api_call = original  # type: ignore[attr-defined]
                 paths = dict(LISTS)

@@ -9,7 +9,6 @@ response models of `chalicelib.api.schemas` or raise `ApiProblem`.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
@@ -36,7 +35,6 @@ from chalicelib.api.schemas import (
     RankedEnterprise,
     RankingsPage,
     RankingsParams,
-    RankReason,
     StageOut,
     VerificationEntry,
     VerificationsPage,
@@ -48,13 +46,14 @@ from chalicelib.api.schemas import (
 from chalicelib.domain import creditcode
 from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.records import Discrepancy, Master, ScoreCard
-from chalicelib.domain.reports.ranks import RankChunk
 from chalicelib.domain.scoring.cardcodec import card_from_dict
+from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.domain.validation.report import BatchReport
 from chalicelib.services.card_sentences import card_sentences
 from chalicelib.stores import portrait_reads, score_index, scored_periods, scores
 from chalicelib.stores.batches import BatchesRepository
-from chalicelib.stores.portrait_reads import BuiltMark, MasterFields
+from chalicelib.stores.portrait_reads import MasterFields
+from chalicelib.stores.rank_reads import BuiltMark, CohortRank, RankReader
 from chalicelib.stores.reports import ReportsRepository
 from chalicelib.stores.score_index import Filters, Listing
 
@@ -315,9 +314,7 @@ def _portrait_read(
     latest = scores.latest_card(code)  # last scored longer ago: a Query, then that period's mark
     if latest is None:
         raise _not_found(code)
-    mark = ReportsRepository().mark(latest.period)
-    built = BuiltMark(mark.generation, mark.as_of) if mark and mark.generation and mark.as_of else None
-    return latest, read.master, built
+    return latest, read.master, BuiltMark.of(ReportsRepository().mark(latest.period))
 
 
 def scored_card_fields(
@@ -368,43 +365,26 @@ def scored_card_fields(
     }
 
 
-@dataclass(frozen=True, slots=True)
-class RankFigures:
-    """A portrait's rank and cohort size, from the period's last report build (derived data): both, or
-    neither and the reason."""
-
-    rank: int | None
-    cohort_size: int | None
-    as_of: str | None  # the build's time
-    reason: RankReason | None  # why `rank` is None
-
-
-def rank_of(item: scores.CurrentCard, built: BuiltMark | None) -> RankFigures:
-    """Rank and cohort size within (period, stage) as the last build saw them: one Query of the build's
-    rank chunk, whatever the cohort's size. A card that changed since (new score or stage) is not in
-    that build: no rank until the next one (the builder runs every minute), never a count of the cohort."""
-    if built is None:
-        return RankFigures(None, None, None, "REPORT_NOT_BUILT")
-    changed = RankFigures(None, None, built.as_of, "CARD_CHANGED_SINCE_BUILD")
-    if item.rank_sk is None:
-        return changed
-    data = ReportsRepository().rank_chunk(item.period, built.generation, item.stage, item.rank_sk)
-    if data is None:
-        return changed
-    chunk = RankChunk(item.stage, int(data["offset"]), int(data["cohort"]), tuple(data["keys"]))
-    found = chunk.rank_of(item.rank_sk)
-    return changed if found is None else RankFigures(found, chunk.cohort, built.as_of, None)
+def rank_of(item: scores.CurrentCard, card: ScoreCard, built: BuiltMark | None) -> CohortRank:
+    """Rank and cohort size within (period, stage): from the period's last build (one Query of its rank
+    chunk, whatever the cohort's size; a card changed since is placed among the build's keys with its
+    current score), counted only when the period has no build yet (`stores/rank_reads.py`)."""
+    key = item.rank_sk or rank_key(card.score, card.credit_code)
+    return RankReader(item.period, built).rank(
+        item.stage, key, card.credit_code, first_card=item.version == 1
+    )
 
 
 def portrait(raw_code: str, period: int | None) -> Portrait:
     """The portrait (画像) of one enterprise for `period` (default: its latest scored period): two
-    requests (the BatchGetItem of card, master data and mark; the rank chunk), whatever the cohort."""
+    requests (the BatchGetItem of card, master data and mark; the rank chunk), whatever the cohort,
+    once the period has a report build (before it, the rank is counted: `stores/rank_reads.py`)."""
     code = credit_code(raw_code)
     item, master, built = _portrait_read(code, period)
     if item.card is None:
         raise ApiProblem(Code.PERIOD_NOT_SCORED, f"{code} has no score card for {item.period}")
     card = card_from_dict(item.card)
-    ranked = rank_of(item, built)
+    ranked = rank_of(item, card, built)
     fields = scored_card_fields(
         card,
         master,
@@ -418,7 +398,6 @@ def portrait(raw_code: str, period: int | None) -> Portrait:
         rank=ranked.rank,
         cohort_size=ranked.cohort_size,
         rank_as_of=ranked.as_of,
-        rank_reason=ranked.reason,
     )
 
 

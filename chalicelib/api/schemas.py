@@ -245,17 +245,15 @@ class ScoredCard(_Out):
     discrepancies: list[DiscrepancyOut]
 
 
-RankReason = Literal["REPORT_NOT_BUILT", "CARD_CHANGED_SINCE_BUILD"]
-
-
 class Portrait(ScoredCard):
     """The enterprise's portrait (画像) for one period."""
 
     rank: int | None = Field(
-        description="within (period, stage), province-wide, as of `rank_as_of`; null with `rank_reason`"
+        description="within (period, stage), province-wide: score descending, then credit_code; as of "
+        "`rank_as_of` when set (the last report build's keys, with this card's current score)"
     )
     cohort_size: int | None = Field(
-        description="the (period, stage) cohort's size as of `rank_as_of`; null with `rank`"
+        description="the (period, stage) cohort's size, as of `rank_as_of` when set"
     )
     support: EnterpriseSupport | None = Field(
         default=None,
@@ -264,14 +262,9 @@ class Portrait(ScoredCard):
     )
     # ranks are derived data (issue 15): the report builder refreshes them within a minute of a change
     rank_as_of: str | None = Field(
-        default=None, description="when the report build that gave `rank` and `cohort_size` ran (UTC)"
-    )
-    rank_reason: RankReason | None = Field(
         default=None,
-        exclude_if=_absent_if_none,
-        description="why `rank` is null: REPORT_NOT_BUILT (no build of the period yet / 该年度排名尚未生成), "
-        "CARD_CHANGED_SINCE_BUILD (the card changed after the last build / "
-        "评分已更新，排名将在下次生成后更新)",
+        description="when the report build that gave `rank` and `cohort_size` ran (UTC); null when they "
+        "were counted just now (the period has no build yet)",
     )
 
 

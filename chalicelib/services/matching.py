@@ -35,7 +35,7 @@ from chalicelib.domain.timestamps import stamp
 from chalicelib.observability import metrics
 from chalicelib.settings import get_settings
 from chalicelib.stores import policies as store
-from chalicelib.stores.card_reads import CardView, cards_for, established_on, rank_in_stage
+from chalicelib.stores.card_reads import CardView, cards_for, established_on, rank_in_stage, rank_readers
 from chalicelib.stores.outbox import OutboxRecord
 from chalicelib.stores.policies import Delivery, MatchChange, MatchState, StaleWriteError
 from chalicelib.stores.scores import CardWrite, scored_enterprises
@@ -126,7 +126,9 @@ def reasons_now(compiled: Compiled, view: CardView) -> list[dict[str, Any]]:
     """Every leaf's reason for one enterprise's current card (reads its age or rank if the tree needs)."""
     code = view.card.credit_code
     founded = established_on([code]).get(code) if compiled.needs_age else None
-    rank = rank_in_stage(view) if compiled.needs_rank else None
+    rank = None
+    if compiled.needs_rank:
+        rank = rank_in_stage(view, rank_readers([view.card.period])[view.card.period])
     subject = subject_of(
         view.card,
         vocabulary(),
@@ -175,7 +177,8 @@ class Matcher:
         founded = founded or {}
         ranks: dict[str, int | None] = {}
         if any(c.needs_rank for c in compiled):
-            ranks = {code: rank_in_stage(view) for code, view in views.items()}
+            readers = rank_readers(v.card.period for v in views.values())  # each mark read once
+            ranks = {code: rank_in_stage(view, readers[view.card.period]) for code, view in views.items()}
         keys = [(c.policy.policy_id, code, v.region_code) for c in compiled for code, v in views.items()]
         existing = store.load_matches(keys)
         for item in compiled:

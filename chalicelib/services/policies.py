@@ -35,7 +35,7 @@ from chalicelib.domain.regions import CITIES
 from chalicelib.domain.timestamps import stamp
 from chalicelib.services.matching import ChunkResult, compile_policy, match_all, reasons_now, vocabulary
 from chalicelib.stores import policies as store
-from chalicelib.stores.card_reads import cards_for, established_on, period_cards, rank_in_stage
+from chalicelib.stores.card_reads import cards_for, established_on, period_cards, rank_in_stage, rank_readers
 from chalicelib.stores.policies import StaleWriteError
 
 SAMPLE_SIZE: Final = 20
@@ -185,10 +185,12 @@ def preview(policy_id: str) -> Preview:
     by_region: Counter[str] = Counter()
     by_stage: Counter[str] = Counter()
     sample: list[str] = []
+    # the build's mark read once for the whole preview, and only when a criterion needs ranks
+    ranks = rank_readers([policy.period])[policy.period] if "rank" in fields else None
     for page in period_cards(policy.period):
         founded = established_on(page) if "age" in fields else {}
         for code, view in page.items():
-            rank = rank_in_stage(view) if "rank" in fields else None
+            rank = rank_in_stage(view, ranks) if ranks is not None else None
             subject = subject_of(
                 view.card,
                 vocab,

@@ -240,7 +240,7 @@ class ReportBuilder:
             items.append(BuiltItem(statistics_sk(region, stage), _plain(data)))
         items += [
             BuiltItem(
-                ranks_sk(c.stage, c.first), {"offset": c.offset, "cohort": c.cohort, "keys": list(c.keys)}
+                ranks_sk(c.stage, c.lower), {"offset": c.offset, "cohort": c.cohort, "keys": list(c.keys)}
             )
             for c in rank_chunks(cards)
         ]

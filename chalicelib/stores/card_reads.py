@@ -1,8 +1,9 @@
 """Reading what a policy criterion sees of many enterprises at once: cards, establishment dates, ranks.
 
 Cards come from the scores table (BatchGetItem, 100 keys a call), establishment dates from the facts
-table's master records (only when a tree names `age`), ranks within (period, stage) from COUNT queries
-on the by_stage index (only when a tree names `rank`: a COUNT reads the cohort, so it is not free).
+table's master records (only when a tree names `age`), ranks within (period, stage) from the period's last
+report build's rank chunks (only when a tree names `rank`; `stores/rank_reads.py`: COUNT queries of the
+cohort only for a period never built).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from datetime import date
 from typing import Final, TypeVar
 
 from chalicelib.domain.records import ScoreCard
-from chalicelib.domain.regions import all_shards, period_partition, stage_partition
+from chalicelib.domain.regions import all_shards, period_partition
 from chalicelib.domain.scoring.cardcodec import CardDecodeError, card_from_dict
+from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.stores.facts import MASTER_SK
 from chalicelib.stores.facts import enterprise_pk as facts_pk
+from chalicelib.stores.rank_reads import RankReader, built_mark
 from chalicelib.stores.scores import CARD, card_sk, enterprise_pk
 from chalicelib.stores.tables import FactItem, ScoreItem
 
@@ -33,6 +36,7 @@ class CardView:
     region_code: str
     industry_code: str
     rank_sk: str | None
+    version: int = 0  # 1: the first card of (enterprise, period) ever written
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -60,7 +64,14 @@ def _view(item: ScoreItem) -> CardView | None:
         card = card_from_dict(item.card)
     except CardDecodeError:
         return None
-    return CardView(card, item.name or "", item.region_code or "", item.industry_code or "", item.rank_sk)
+    return CardView(
+        card,
+        item.name or "",
+        item.region_code or "",
+        item.industry_code or "",
+        item.rank_sk,
+        int(item.version or 0),
+    )
 
 
 def period_cards(period: int, page_size: int = BATCH_GET_KEYS) -> Iterator[dict[str, CardView]]:
@@ -91,16 +102,17 @@ def established_on(codes: Iterable[str]) -> dict[str, date]:
     return found
 
 
-def rank_in_stage(view: CardView) -> int | None:
-    """Rank within (period, stage) province-wide (contract 3), counted shard by shard."""
-    if view.rank_sk is None:
-        return None
+def rank_in_stage(view: CardView, ranks: RankReader) -> int | None:
+    """Rank within (period, stage) province-wide (contract 3): from the period's last report build
+    (`ranks` holds its mark, read once per run; chunks read are kept), counted only before any build."""
     card = view.card
-    ahead = 0
-    for shard in all_shards():
-        partition = stage_partition(card.period, card.stage, shard)
-        ahead += ScoreItem.by_stage.count(partition, ScoreItem.rank_sk < view.rank_sk)
-    return ahead + 1
+    key = view.rank_sk or rank_key(card.score, card.credit_code)
+    return ranks.rank(card.stage, key, card.credit_code, first_card=view.version == 1).rank
+
+
+def rank_readers(periods: Iterable[int]) -> dict[int, RankReader]:
+    """A rank reader per period, each with its period's build mark (one GetItem per period)."""
+    return {period: RankReader(period, built_mark(period)) for period in set(periods)}
 
 
 def latest_period_of(credit_code: str) -> int | None:

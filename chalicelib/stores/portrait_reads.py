@@ -1,10 +1,12 @@
 """What a portrait reads, in as few requests as DynamoDB allows: ONE BatchGetItem spanning three tables.
 
 A portrait needs the enterprise's current card (scores table), its master record (facts table) and the
-mark of the card's period (reports table: which built generation holds the cohort's rank chunks). None
+mark of the card's period (reports table: which built generation holds the cohort's rank chunks, and
+whether a card changed since). None
 depends on another when the period is known, so one BatchGetItem fetches them all; without a period it
 asks for the cards (and marks) of the last few years at once and keeps the latest card found. Then the
-rank chunk (one Query, `ReportsRepository.rank_chunk`) is the portrait's second and last read.
+rank chunk (one Query, `stores/rank_reads.py`) is the portrait's second and last read, once the period
+has been built (before its first build the rank is counted).
 
 Key formats are the owning stores' (`scores.enterprise_pk`/`card_sk`, `facts.FactKey.item_key`,
 `reports.MARKS`); this module only asks for them together. Each table's read is projected to what the
@@ -20,17 +22,18 @@ from datetime import date
 from typing import Any, Final
 
 from chalicelib.stores.facts import FactKey
-from chalicelib.stores.reports import MARKS
+from chalicelib.stores.rank_reads import BuiltMark
+from chalicelib.stores.reports import MARKS, Mark
 from chalicelib.stores.scores import CARD, CurrentCard, card_sk, enterprise_pk
 from chalicelib.stores.tables import FactItem, ReportItem, ScoreItem
 
 # What each table's item contributes (no version, whitelist bookkeeping or digests).
 CARD_ATTRIBUTES: Final = (
     *("pk", "sk", "kind", "credit_code", "period", "name", "region_code", "industry_code"),
-    *("stage", "computed_at", "rank_sk", "card"),
+    *("stage", "computed_at", "rank_sk", "card", "version"),
 )
 MASTER_ATTRIBUTES: Final = ("pk", "sk", "name", "established_on", "region_code", "industry_code")
-MARK_ATTRIBUTES: Final = ("pk", "sk", "generation", "as_of")
+MARK_ATTRIBUTES: Final = ("pk", "sk", "generation", "as_of", "marked_at", "covered_until")
 MAX_ATTEMPTS: Final = 6  # unprocessed keys are retried with backoff 0.05, 0.1, 0.2 … s
 BACKOFF_S: Final = 0.05
 
@@ -43,14 +46,6 @@ class MasterFields:
     established_on: date | None
     region_code: str | None
     industry_code: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class BuiltMark:
-    """A period's last report build, as far as ranks need it: its generation and when it was built."""
-
-    generation: str
-    as_of: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +80,7 @@ def _current(item: ScoreItem) -> CurrentCard | None:
         computed_at=item.computed_at,
         rank_sk=item.rank_sk,
         card=item.card,
+        version=int(item.version or 0),
     )
 
 
@@ -137,7 +133,13 @@ def read(credit_code: str, periods: Iterable[int]) -> PortraitRead:
     masters = [_master(FactItem.from_raw_data(raw)) for raw in found.get(facts_table, [])]
     marks: dict[int, BuiltMark] = {}
     for raw in found.get(reports_table, []):
-        mark = ReportItem.from_raw_data(raw)
-        if mark.generation and mark.as_of:
-            marks[int(mark.sk)] = BuiltMark(mark.generation, mark.as_of)
+        item = ReportItem.from_raw_data(raw)
+        period = int(item.sk)
+        # what `Mark.dirty` needs (the rest of the mark is the builder's business)
+        mark = Mark(
+            period, item.marked_at, item.covered_until, item.generation, None, item.as_of, None, 0, None
+        )
+        built = BuiltMark.of(mark)
+        if built is not None:
+            marks[period] = built
     return PortraitRead(cards, masters[0] if masters else None, marks)

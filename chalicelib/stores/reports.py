@@ -11,7 +11,8 @@ Key design of the reports table (`tables.ReportItem`), written here only:
     pk "R#<period>#<gen>"      sk "B#<level>#<code>"  a built block (`data`) and its daily moves (`series`)
                                sk "S#<region>#<stage>" built indicator statistics of one group
                                sk "K#<stage>#<rank key>" a chunk of a cohort's rank keys, from its first
-                                                       (`offset`, `cohort`, `keys`: domain.reports.ranks)
+                                                       (`offset`, `cohort`, `keys`: domain.reports.ranks;
+                                                       the cohort's first chunk is "K#<stage>#")
     pk "SNAP#<id>"             sk "SNAP"              a published snapshot, written once, never updated
     pk "SNAPS#<period>"        sk "<published_at>#<id>" the period's snapshots listed (newest last)
 
@@ -263,8 +264,8 @@ class ReportsRepository:
         return [(dict(item.data or {}), dict(item.series or {})) for item in items]
 
     def rank_chunk(self, period: int, generation: str, stage: str, key: str) -> dict[str, Any] | None:
-        """The chunk of the (period, stage) cohort that would hold `key`: the last whose first key is
-        not after it (one Query, one item)."""
+        """The chunk of the (period, stage) cohort that would hold `key`: the last whose stored first key
+        is not after it (one Query, descending, Limit 1). None: the generation has no card of `stage`."""
         query = ReportItem.query(
             _generation_pk(period, generation),
             ReportItem.sk.between(ranks_sk(stage, ""), ranks_sk(stage, key)),

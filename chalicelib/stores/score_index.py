@@ -242,3 +242,19 @@ def any_scored(periods: Iterable[int]) -> int | None:
         if any(_POOL.map(scored, [period_partition(period, s) for s in all_shards()])):
             return period
     return None
+
+
+def count_rank(period: int, stage: str, rank_sk: str) -> tuple[int, int]:
+    """Rank of `rank_sk` within (period, stage) province-wide, and the cohort's size: two COUNT Queries
+    per shard, in parallel. They read the whole cohort (O(cohort) read units): only for a period no
+    report build has ranked yet (`stores/rank_reads.py`), i.e. the first minute after it is first scored."""
+    partitions = [stage_partition(period, stage, s) for s in all_shards()]
+
+    def counts(partition: str) -> tuple[int, int]:
+        total = ScoreItem.by_stage.count(partition)
+        return ScoreItem.by_stage.count(partition, ScoreItem.rank_sk < rank_sk), total
+
+    per_shard = list(_POOL.map(counts, partitions))
+    rank = sum(ahead for ahead, _ in per_shard) + 1
+    # a card written a moment ago may not be in the index yet: the cohort is never smaller than its rank
+    return rank, max(rank, sum(total for _, total in per_shard))

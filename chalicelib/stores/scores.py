@@ -355,6 +355,7 @@ class CurrentCard:
     computed_at: str
     rank_sk: str | None
     card: dict[str, Any] | None
+    version: int = 0  # 1: the first card of (enterprise, period) ever written (ranks: a newcomer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,6 +381,7 @@ def _current(item: ScoreItem) -> CurrentCard:
         computed_at=item.computed_at,
         rank_sk=item.rank_sk,
         card=item.card,
+        version=int(item.version or 0),
     )
 
 

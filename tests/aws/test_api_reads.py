@@ -1,10 +1,14 @@
 """Reads per request (issue 15): a portrait costs at most 3 DynamoDB requests whatever its cohort's size,
 a list page at most 2 + (city shards); API keys are remembered for a short time; ranks are the last
-report build's, with `rank_as_of`. Every DynamoDB call is counted at botocore's entry point."""
+report build's, with `rank_as_of` (a card changed since placed among the build's keys; counted before
+a period's first build). Every DynamoDB call is counted at botocore's entry point."""
 
 from __future__ import annotations
 
+import random
 from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,11 +17,14 @@ from chalice.test import Client
 
 from chalicelib.api import key_cache
 from chalicelib.domain.regions import all_shards
+from chalicelib.domain.scoring.ranking import rank_in_groups, rank_key
+from chalicelib.domain.timestamps import stamp
 from chalicelib.services.scored_periods import ScoredPeriodsListener
 from chalicelib.stores import api_keys, score_index, scored_periods
-from chalicelib.stores.scores import CardWrite
-from chalicelib.stores.tables import ScoreItem
-from scripts.synthetic import Seeded, build_card, card_write, credit_code, seed_many
+from chalicelib.stores.rank_reads import RankReader, built_mark
+from chalicelib.stores.reports import ReportsRepository
+from chalicelib.stores.scores import CardWrite, ScoresRepository
+from scripts.synthetic import REGIONS, Seeded, build_card, card_write, credit_code, seed_many
 from tests.aws.api_helpers import Call, build_report, get_json, pages, put_card
 
 PERIOD = 2024  # the module's own period: other modules' cards never join its cohorts
@@ -187,6 +194,18 @@ def test_unknown_keys_are_not_remembered(client: Client, aws_calls: list[Call]) 
     assert len([c for c in aws_calls if c[1] == "GetItem"]) == 2  # each guess is read, never cached
 
 
+def _rescore_card(seeded: Seeded, score: Decimal) -> Seeded:
+    """The card rewritten with a new score as the rescore writes a change: the next version of the item
+    (the report builder is not run, so the build does not know)."""
+    stored = ScoresRepository().load(seeded.code)[seeded.period]
+    card = build_card(seeded.code, seeded.period, score, seeded.stage)
+    first = card_write(
+        card, name=seeded.name, region_code=seeded.region_code, industry_code=seeded.industry_code
+    )
+    ScoresRepository().save([replace(first, previous=stored, computed_at=stamp(datetime.now(UTC)))])
+    return replace(seeded, score=score)
+
+
 def test_rank_as_of_after_a_card_change(
     client: Client, keys: dict[str, str], cohort: list[Seeded], aws_calls: list[Call]
 ) -> None:
@@ -196,24 +215,119 @@ def test_rank_as_of_after_a_card_change(
     first = _portrait(client, keys["admin"], code, aws_calls, f"?period={PERIOD}")
     as_of = first["rank_as_of"]
     assert (first["rank"], first["cohort_size"]) == _rank([*cohort, mine], code) and as_of
-    ScoreItem.get(f"E#{code}", f"S#{PERIOD}").delete()  # rescored (put_card writes a new card only)
-    put_card(code, PERIOD, Decimal("999.99"), "growth")  # it now leads; the build does not know
+    _rescore_card(mine, Decimal("999.99"))  # it now leads; the build does not know
     changed = _portrait(client, keys["admin"], code, aws_calls, f"?period={PERIOD}")
-    assert (changed["rank"], changed["cohort_size"]) == (None, None)
-    assert (changed["rank_as_of"], changed["rank_reason"]) == (as_of, "CARD_CHANGED_SINCE_BUILD")
-    assert changed["score"] == 999.99
+    # placed among the build's keys with its current score: first, in the same cohort
+    assert (changed["rank"], changed["cohort_size"], changed["rank_as_of"]) == (
+        1,
+        first["cohort_size"],
+        as_of,
+    )
+    assert changed["score"] == 999.99 and "rank_reason" not in changed
     assert sum(_dynamodb(aws_calls).values()) <= PORTRAIT_CALLS  # no count of the cohort instead
     build_report(PERIOD)
     rebuilt = _portrait(client, keys["admin"], code, aws_calls, f"?period={PERIOD}")
-    assert rebuilt["rank"] == 1 and rebuilt["rank_as_of"] > as_of and "rank_reason" not in rebuilt
+    assert rebuilt["rank"] == 1 and rebuilt["rank_as_of"] > as_of
 
 
-def test_a_period_never_built_has_no_rank_and_says_why(
+MOVED = 2017  # periods of their own: these tests change cards
+NEVER_BUILT = 2016
+CLEAN = 2015
+
+
+def test_a_card_raised_past_ten_others_moves_up_ten_places_at_once(
     client: Client, keys: dict[str, str], aws_calls: list[Call]
 ) -> None:
-    code = credit_code(77_002, "360702")
-    put_card(code, 2019, "500.00", "mature")
-    body = _portrait(client, keys["admin"], code, aws_calls, "?period=2019")
-    assert (body["rank"], body["cohort_size"], body["rank_as_of"]) == (None, None, None)
-    assert body["rank_reason"] == "REPORT_NOT_BUILT"
+    # cards written one by one as a rescore writes first versions (seed_many's bulk items carry none)
+    rng = random.Random(5)
+    seeded = [
+        put_card(
+            credit_code(20_000 + n, REGIONS[n % len(REGIONS)]),
+            MOVED,
+            Decimal(rng.randrange(0, 4001)) / 4,
+            "growth" if n % 2 else "mature",
+            region_code=REGIONS[n % len(REGIONS)],
+        )
+        for n in range(300)
+    ]
+    build_report(MOVED)
+    # a card with at least 10 ahead of it in its stage, and a score that passes exactly 10 of them
+    cohorts = {
+        stage: sorted((s for s in seeded if s.stage == stage), key=lambda s: s.rank_sk)
+        for stage in {"growth"}
+    }
+    growth = cohorts["growth"]
+    assert len({s.region_code[:4] for s in growth}) > 1  # the cohort spans several city shards
+    for mine in growth[40:]:
+        others = [s.rank_sk for s in growth if s.code != mine.code]
+        old_rank = growth.index(mine) + 1
+        candidates = sorted({s.score for s in growth} | {s.score + Decimal("0.01") for s in growth})
+        raised = next(
+            (
+                score
+                for score in candidates
+                if score > mine.score
+                and sum(k < rank_key(score, mine.code) for k in others) + 1 == old_rank - 10
+            ),
+            None,
+        )
+        if raised is not None:
+            break
+    else:
+        pytest.fail("no card can pass exactly ten others")
+    before = _portrait(client, keys["bank"], mine.code, aws_calls, f"?period={MOVED}")
+    assert (before["rank"], before["cohort_size"]) == (old_rank, len(growth))
+    _rescore_card(mine, raised)
+    after = _portrait(client, keys["bank"], mine.code, aws_calls, f"?period={MOVED}")
+    assert (after["rank"], after["cohort_size"]) == (old_rank - 10, len(growth))
+    assert after["rank_as_of"] == before["rank_as_of"] and Decimal(str(after["score"])) == raised
     assert sum(_dynamodb(aws_calls).values()) <= PORTRAIT_CALLS
+    # the period marked dirty (as the rescore's listener would): the same reading
+    ReportsRepository().mark_dirty(MOVED, stamp(datetime.now(UTC)))
+    dirty = _portrait(client, keys["bank"], mine.code, aws_calls, f"?period={MOVED}")
+    assert (dirty["rank"], dirty["cohort_size"]) == (old_rank - 10, len(growth))
+    assert sum(_dynamodb(aws_calls).values()) <= PORTRAIT_CALLS
+    build_report(MOVED)  # the next build agrees
+    rebuilt = _portrait(client, keys["bank"], mine.code, aws_calls, f"?period={MOVED}")
+    assert (rebuilt["rank"], rebuilt["cohort_size"]) == (old_rank - 10, len(growth))
+
+
+def test_a_clean_periods_ranks_are_the_cohorts_exactly(aws_calls: list[Call]) -> None:
+    cohort = seed_many(250, CLEAN, seed=9)
+    build_report(CLEAN)
+    expected = rank_in_groups([(s.stage, s.score, s.code) for s in cohort])
+    built = built_mark(CLEAN)
+    assert built is not None and not built.dirty
+    reader = RankReader(CLEAN, built)
+    aws_calls.clear()
+    for seeded, want in zip(cohort, expected, strict=True):
+        found = reader.rank(seeded.stage, seeded.rank_sk, seeded.code)
+        assert (found.rank, found.cohort_size, found.exact) == (want.rank, want.cohort_size, True)
+    assert len(aws_calls) == 3  # one chunk per stage, kept for the cards it covers
+
+
+def test_a_period_never_built_is_counted_exactly(
+    client: Client, keys: dict[str, str], aws_calls: list[Call]
+) -> None:
+    seeded = seed_many(60, NEVER_BUILT, seed=3)
+    expected = rank_in_groups([(s.stage, s.score, s.code) for s in seeded])
+    for mine, want in list(zip(seeded, expected, strict=True))[::7]:
+        body = _portrait(client, keys["admin"], mine.code, aws_calls, f"?period={NEVER_BUILT}")
+        assert (body["rank"], body["cohort_size"], body["rank_as_of"]) == (want.rank, want.cohort_size, None)
+        # the BatchGetItem, two COUNT Queries per shard (O(cohort), until the first build), support
+        assert _dynamodb(aws_calls)["Query"] >= 2 * len(all_shards())
+
+
+def test_a_stage_the_build_ranked_no_card_of_is_counted(
+    client: Client, keys: dict[str, str], aws_calls: list[Call]
+) -> None:
+    period = 2014
+    growth = [put_card(credit_code(30_000 + n, "360111"), period, str(400 + n), "growth") for n in range(5)]
+    build_report(period)
+    first = put_card(credit_code(30_100, "360702"), period, "300.00", "mature")  # the stage's first cards
+    second = put_card(credit_code(30_101, "360111"), period, "350.00", "mature")
+    body = _portrait(client, keys["admin"], first.code, aws_calls, f"?period={period}")
+    assert (body["rank"], body["cohort_size"], body["rank_as_of"]) == (2, 2, None)  # counted: exact
+    built = _portrait(client, keys["admin"], growth[0].code, aws_calls, f"?period={period}")
+    assert (built["rank"], built["cohort_size"]) == (5, 5) and built["rank_as_of"]
+    assert second.stage == "mature"

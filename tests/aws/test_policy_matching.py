@@ -15,7 +15,9 @@ from chalicelib.services import matching
 from chalicelib.services import policies as service
 from chalicelib.stores import jobs
 from chalicelib.stores import policies as store
+from chalicelib.stores.tables import ReportItem
 from scripts.provision import Resources
+from tests.aws.api_helpers import Call, build_report
 from tests.aws.jobs_helpers import drain_jobs
 from tests.aws.rescore_helpers import GROWTH_BASE, MID, STRONG, P, enterprise, rescore, write_facts
 
@@ -248,6 +250,27 @@ def test_age_and_rank_are_read_when_a_tree_names_them(aws: Resources, scored: di
     match = store.match_of(policy.policy_id, scored["strong"], "360111")
     assert match is not None and match.matched
     assert [r["actual"] for r in match.reasons] == [6, 1]
+
+
+def test_the_rank_criterion_reads_the_builds_rank_chunk(
+    aws: Resources, scored: dict[str, str], aws_calls: list[Call]
+) -> None:
+    build_report(P)
+    aws_calls.clear()
+    policy = service.create(fields({"all": [{"field": "rank", "op": "<=", "value": 1}]}), "sci")
+    assert publish(aws, policy.policy_id)["matched"] == 1
+    queries = [params for service_name, op, params in aws_calls if op == "Query"]
+    assert not [q for q in queries if q.get("IndexName") == "by_stage"]  # no COUNT of the cohort
+    assert [q for q in queries if q["TableName"] == ReportItem.Meta.table_name]  # the build's rank chunk
+    before = store.match_of(policy.policy_id, scored["mid"], "360702")
+    assert before is None or not before.matched  # second of its stage
+    # mid is rescored past strong: the rescore's re-match places its new score among the build's keys
+    write_facts(scored["mid"], P, {**STRONG, "rd_expense": 3000})
+    write_facts(scored["mid"], P - 1, GROWTH_BASE)
+    rescore([(scored["mid"], P)])
+    match = store.match_of(policy.policy_id, scored["mid"], "360702")
+    assert match is not None and match.matched and match.reasons[0]["actual"] == 1
+    assert match.score > store.match_of(policy.policy_id, scored["strong"], "360111").score  # type: ignore[union-attr]
 
 
 def test_a_redelivered_chunk_or_a_stale_read_publishes_nothing_twice(

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from botocore.client import BaseClient
 
+from chalicelib.domain.regions import all_shards
 from chalicelib.domain.reports.inputs import MatchFact, SupportFact
 from chalicelib.services.reports import REFRESH_S, SETTLE_S, ReportBuilder, ReportReader, ReportsListener
 from chalicelib.stores.reports import ReportsRepository
@@ -309,11 +310,11 @@ def test_a_portrait_reads_its_rank_from_the_build_not_by_counting_the_cohort(
     from chalicelib.api.queries import portrait
 
     codes = [put_card(api_code(800 + n), P, str(500 + 10 * n), "growth").code for n in range(5)]
-    for code in codes:  # no build yet: no rank, and no count of the cohort to make one up
+    for n, code in enumerate(codes):  # no build yet: counted (COUNT queries), exact, no `rank_as_of`
         calls.clear()
         found = portrait(code, P)
-        assert (found.rank, found.cohort_size, found.rank_reason) == (None, None, "REPORT_NOT_BUILT")
-        assert sum(calls.values()) == 1, calls  # the BatchGetItem of card, master data and mark
+        assert (found.rank, found.cohort_size, found.rank_as_of) == (5 - n, 5, None)
+        assert calls["BatchGetItem"] == 1 and calls["Query"] == 2 * len(all_shards()), calls
     ReportsRepository().mark_dirty(P, datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
     ReportBuilder(clock=later).build_dirty()
     as_of = ReportsRepository().mark(P).as_of  # type: ignore[union-attr]
@@ -321,12 +322,12 @@ def test_a_portrait_reads_its_rank_from_the_build_not_by_counting_the_cohort(
         calls.clear()
         found = portrait(code, P)
         assert (found.rank, found.cohort_size, found.rank_as_of) == (5 - n, 5, as_of)  # score descending
-        assert found.rank_reason is None
         # one BatchGetItem (card, master data, mark), one Query of a rank chunk: no COUNT over the cohort
         assert calls == Counter({"BatchGetItem": 1, "Query": 1}), calls
     newcomer = put_card(api_code(899), P, "999", "growth").code  # scored since the build
-    late = portrait(newcomer, P)
-    assert (late.rank, late.cohort_size, late.rank_as_of) == (None, None, as_of)
-    assert late.rank_reason == "CARD_CHANGED_SINCE_BUILD"
+    calls.clear()
+    late = portrait(newcomer, P)  # placed among the build's keys: first of 5 + itself (a first card)
+    assert (late.rank, late.cohort_size, late.rank_as_of) == (1, 6, as_of)
+    assert calls == Counter({"BatchGetItem": 1, "Query": 1}), calls
     ReportBuilder(clock=later).rebuild(P, ReportsRepository().mark(P))  # the next build
     assert (portrait(newcomer, P).rank, portrait(newcomer, P).cohort_size) == (1, 6)

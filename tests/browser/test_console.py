@@ -163,6 +163,11 @@ def test_the_portrait_shows_radar_indicators_sources_and_history(console: Consol
     first = next(i for i in portrait["indicators"] if i["id"] == "rd_expense")
     cells = rd.locator("td").all_inner_texts()
     assert cells[3] == str(first["points"]) and cells[5] == first["explanation"] and cells[6] == "税务局"
+    # the rank, and the report build it is as of (none when counted before the period's first build)
+    facts = page.locator("dl.facts").inner_text()
+    assert f"{portrait['rank']} / {portrait['cohort_size']}（同阶段全省" in facts
+    as_of = portrait["rank_as_of"]
+    assert (f"排名截至 {as_of}" in facts) if as_of else ("截至" not in facts)
     # history: one line per period, the points of every score change
     series = [s["name"] for s in console.chart("#history-chart")["series"]]
     assert f"{top['period']} 年度" in series

@@ -203,11 +203,18 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
             ["dynamodb:UpdateItem"],
             "ReportsTable",
             "",
-            {"Rescore", "BuildReports", "APIHandler", "Ingest"},
-        ),  # marks
+            {"Rescore", "BuildReports", "APIHandler", "Ingest", "Jobs"},
+        ),  # marks (the jobs' rescores run ReportsListener too: marks and move counters only)
         # snapshots, items; the rescore's "SCORED" items only (a dynamodb:LeadingKeys condition)
         (["dynamodb:PutItem"], "ReportsTable", "", {"APIHandler", "BuildReports", "Rescore", "Jobs"}),
         (["dynamodb:Scan"], "ReportsTable", "", set()),
+        # policy `rank` criteria read the build's mark and rank chunks (rescore and jobs: LeadingKeys)
+        (
+            ["dynamodb:GetItem", "dynamodb:Query"],
+            "ReportsTable",
+            "",
+            {"APIHandler", "BuildReports", "Rescore", "Jobs"},
+        ),
         (["sns:Publish"], "PolicyTopic", "", {"RelayOutbox", "Rescore", "Jobs"}),  # relay at once
         (
             ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
@@ -227,6 +234,36 @@ def test_who_may_do_what(
 ) -> None:
     for action in actions:
         assert allowed(packaged, action, resource, path) == holders, action
+
+
+def test_jobs_reach_the_reports_table_by_leading_keys_only(packaged: Packaged) -> None:
+    """The jobs' rescores run ReportsListener (marks, move counters) and policy `rank` criteria (the
+    build's mark, its rank chunks): every reports-table statement of theirs names the partitions it may
+    touch, and those cover the keys the store writes and reads."""
+    from fnmatch import fnmatchcase
+
+    from chalicelib.stores import reports
+
+    needed = {
+        ("dynamodb:UpdateItem", reports.MARKS),
+        ("dynamodb:UpdateItem", reports._moves_pk(2024)),
+        ("dynamodb:GetItem", reports.MARKS),
+        ("dynamodb:Query", reports._generation_pk(2024, "0123abcd")),
+        ("dynamodb:PutItem", "SCORED"),
+    }
+    granted = set()
+    role = role_of(packaged, "Jobs")
+    for name, statement in statements(packaged):
+        if name != role or "ReportsTable" not in refs(statement["Resource"]):
+            continue
+        (patterns,) = [c["dynamodb:LeadingKeys"] for c in statement["Condition"].values()]
+        for action in as_list(statement["Action"]):
+            granted |= {
+                (action, key)
+                for a, key in needed
+                if a == action and any(fnmatchcase(key, p) for p in patterns)
+            }
+    assert granted == needed
 
 
 # --- data stores ---------------------------------------------------------------------------------

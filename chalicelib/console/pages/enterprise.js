@@ -57,12 +57,11 @@ function historyOption(items) {
   };
 }
 
-// ranks come from the last report build (rank_as_of); a card changed since has none until the next
-const RANK_REASONS = { CARD_CHANGED_SINCE_BUILD: "积分已更新，排名将在下次统计后更新", REPORT_NOT_BUILT: "本年度排名尚未统计" };
-
+// the rank within (period, stage): with rank_as_of, the last report build's ranking with this card's
+// current score placed in it; without, counted just now (the period has no build yet)
 function rankText(p) {
-  if (!p.rank) return RANK_REASONS[p.rank_reason] || "—";
-  const asOf = p.rank_as_of ? `，截至 ${p.rank_as_of}` : "";
+  if (p.rank == null) return "—";
+  const asOf = p.rank_as_of ? `，排名截至 ${p.rank_as_of}` : "";
   return `${p.rank} / ${p.cohort_size}（同阶段全省${asOf}）`;
 }
 
