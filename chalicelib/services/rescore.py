@@ -17,7 +17,11 @@ overwrites values), so a retired card's period still has its facts.
 
 A period that was scored but is no longer scorable (its facts cannot vanish, but a corrected
 `established_on` can move the enterprise's start after the period) is retired: the card leaves every
-index and, if it was listed, `whitelist.left` is published with the last score it had.
+index and, if it was listed, `whitelist.left` is published with the last score it had. Listeners that
+follow retirements (`FollowsRetirements`: the reports listener, policy re-matching) are told of it.
+
+Listeners that buffer (`Buffering`: the reports listener's move counts) are flushed once after a batch
+(an SQS event, a job chunk), whatever its messages' outcome.
 """
 
 from __future__ import annotations
