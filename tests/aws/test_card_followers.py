@@ -72,8 +72,21 @@ def test_an_invocation_writes_each_day_and_district_counter_once(
     updates.clear()
     assert handle_sqs_event(event) == {"batchItemFailures": []}
 
-    assert len(_move_updates(updates)) == 2  # (today, 360111) and (today, 360702), not 8 enterprises
+    assert len(_move_updates(updates)) == 1  # one item a day for both districts, not one per enterprise
     assert _moves() == {"360111": (7, 0), "360702": (1, 0)}
+
+
+def test_counters_written_per_district_before_are_still_read(aws: Resources) -> None:
+    from chalicelib.domain.reports.inputs import MoveCount
+    from chalicelib.stores.tables import ReportItem
+
+    ReportItem(f"M#{P}", "2026-03-01#360111", entered=2, left=1).save()  # the first form: one per district
+    ReportsRepository().count_moves(P, [MoveCount(date(2026, 3, 1), "360111", 1, 0)])
+    ReportsRepository().count_moves(P, [MoveCount(date(2026, 3, 2), "", 0, 4)])
+    assert ReportsRepository().moves(P) == [
+        MoveCount(date(2026, 3, 1), "360111", 3, 1),
+        MoveCount(date(2026, 3, 2), "", 0, 4),
+    ]
 
 
 def test_moves_wait_for_the_flush_and_a_flush_marks_their_period(aws: Resources) -> None:
