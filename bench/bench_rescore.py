@@ -274,8 +274,8 @@ def report(name: str, calls: Calls, started: float, rescored: int, invocations: 
         )
         print(
             "    (after the commit: the relay marks published outbox records sent, 25 a BatchWriteItem; the "
-            "report listener marks the period and, once per invocation, adds its moves to one counter "
-            "per day and district; policy re-matching reads the period's policies)"
+            "report listener marks the period and, once per invocation, adds its moves to one item a "
+            "day (a counter per district); policy re-matching reads the period's policies)"
         )
         if unchanged:
             print(
