@@ -273,8 +273,9 @@ def report(name: str, calls: Calls, started: float, rescored: int, invocations: 
             f"target <= 1.2) + after the commit {after / changed:.3f}"
         )
         print(
-            "    (after the commit: the relay marks each published outbox record sent, the report listener "
-            "adds each event to its day's move counter; one UpdateItem each)"
+            "    (after the commit: the relay marks published outbox records sent, 25 a BatchWriteItem; the "
+            "report listener marks the period and, once per invocation, adds its moves to one item a "
+            "day (a counter per district); policy re-matching reads the period's policies)"
         )
         if unchanged:
             print(

@@ -7,7 +7,8 @@ table → affected (enterprise, period) pairs to the rescore queue.
 
 Latest upload wins per (enterprise, period, indicator) by the upload's `order` (event time, then S3's
 sequencer): an older version processed late adds history but never overwrites a newer value.
-A duplicate delivery of one key and version is a no-op (Powertools Idempotency on DynamoDB).
+A duplicate delivery of one key and version is a no-op (Powertools Idempotency on DynamoDB; its record
+keeps only the batch's receipt, `report.receipt`, never the report, which may exceed an item's 400 KB).
 A fault of ours marks the batch `failed` and re-raises, so SQS retries the event.
 """
 
@@ -38,7 +39,7 @@ from chalicelib.domain.records import FactValue, Master
 from chalicelib.domain.scoring.affected import Change, affected_pairs, requests_for
 from chalicelib.domain.timestamps import now, stamp_ms
 from chalicelib.domain.upload_event import Upload, uploads_from_body
-from chalicelib.domain.validation.report import BatchReport, RowCounts
+from chalicelib.domain.validation.report import BatchReport, RowCounts, receipt
 from chalicelib.domain.validation.rows import FactRow, MasterRow
 from chalicelib.domain.validation.upload import validate_upload
 from chalicelib.observability import logger, metrics
@@ -342,7 +343,7 @@ def _idempotent_ingest() -> Any:
         data_keyword_argument="upload", persistence_store=store, config=_idempotency_config()
     )  # type: ignore[untyped-decorator]
     def run(upload: dict[str, Any]) -> dict[str, Any]:
-        return ingest_upload(Upload.model_validate(upload))
+        return receipt(ingest_upload(Upload.model_validate(upload)))  # small: the record must fit an item
 
     return run
 

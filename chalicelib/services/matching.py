@@ -9,6 +9,10 @@ Publishing matches every enterprise scored for the policy's period in chunks of
 `policy_match_chunk_size` (`match_chunk` is the chunk handler a jobs queue calls). Afterwards the
 rescore calls `PolicyRematcher` (a card listener) with each enterprise's committed cards.
 
+A retired card (its period no longer scorable, stores/scores.py) is no card and matches nothing: the
+rescore tells `PolicyRematcher.retired`, which turns its matches of the period's policies in force into
+`policy.unmatched` (no leaf reasons); a card that becomes scorable again is matched afresh.
+
 `rank` (within period and stage) is counted from the score index when a tree names it, at the moment
 of matching: a change of other enterprises' scores that moves this one's rank is seen at its next
 rescore, not at once.
@@ -38,7 +42,7 @@ from chalicelib.stores import policies as store
 from chalicelib.stores.card_reads import CardView, cards_for, established_on, rank_in_stage, rank_readers
 from chalicelib.stores.outbox import OutboxRecord
 from chalicelib.stores.policies import Delivery, MatchChange, MatchState, StaleWriteError
-from chalicelib.stores.scores import CardWrite, scored_enterprises
+from chalicelib.stores.scores import CardWrite, Retirement, StoredCard, scored_enterprises
 
 MAX_ATTEMPTS: Final = 4
 
@@ -120,6 +124,49 @@ def decide(
     kind = MATCHED if matched else UNMATCHED
     event = build_policy_event(kind, compiled.policy, who, reasons, sequence, now)
     return MatchChange(state, existing.sequence if existing is not None else None, event)
+
+
+def decide_retired(
+    compiled: Compiled, retired: StoredCard, existing: MatchState | None, now: datetime
+) -> MatchChange | None:
+    """A retired card (its period no longer scorable) is no card: it matches no policy, so a match it
+    had is lost (`policy.unmatched`, no leaf reasons: nothing was evaluated). None when it had none.
+
+    The event carries the last figures the enterprise had: its retired card's, or, when that cannot be
+    decoded, the ones the match recorded; None (left as it is, logged) if neither has a score.
+    """
+    if existing is None or not existing.matched:
+        return None
+    last = retired.card()
+    if last is not None:
+        who = Matchee(last.credit_code, retired.name, retired.region_code, last.stage, last.score, last.grade)
+    elif existing.score is not None and existing.grade is not None:
+        was = existing
+        who = Matchee(was.credit_code, was.name, was.region_code, was.stage, existing.score, existing.grade)
+    else:
+        logger.error(
+            "retired card without figures: match left as it is",
+            extra={"policy_id": compiled.policy.policy_id, "credit_code": retired.credit_code},
+        )
+        return None
+    sequence = existing.sequence + 1
+    state = MatchState(
+        policy_id=compiled.policy.policy_id,
+        credit_code=who.credit_code,
+        period=existing.period,
+        matched=False,
+        sequence=sequence,
+        name=who.name,
+        region_code=existing.region_code,  # the match's key: where it was written
+        stage=who.stage,
+        score=who.score,
+        grade=who.grade,
+        reasons=[],
+        changed_at=stamp(now),
+        delivery=Delivery(None, 0, None),
+    )
+    event = build_policy_event(UNMATCHED, compiled.policy, who, [], sequence, now)
+    return MatchChange(state, existing.sequence, event)
 
 
 def reasons_now(compiled: Compiled, view: CardView) -> list[dict[str, Any]]:
@@ -207,6 +254,28 @@ class Matcher:
             self.tally.add(change, record)
             return
         raise StaleWriteError(f"{item.policy.policy_id}/{view.card.credit_code}: match kept changing")
+
+    def run_retired(self, compiled: Sequence[Compiled], retired: Sequence[StoredCard]) -> None:
+        """Unmatch retired cards from every policy of `compiled` they matched (one BatchGetItem per 100)."""
+        if not compiled or not retired:
+            return
+        keys = [(c.policy.policy_id, r.credit_code, r.region_code) for c in compiled for r in retired]
+        existing = store.load_matches(keys)
+        for item in compiled:
+            for card in retired:
+                self.tally.evaluated += 1
+                current = existing.get((item.policy.policy_id, card.credit_code))
+                for _ in range(MAX_ATTEMPTS):
+                    change = decide_retired(item, card, current, self._clock())
+                    if change is None:
+                        break
+                    try:
+                        self.tally.add(change, store.save_change(change))
+                        break
+                    except StaleWriteError:  # another matcher wrote this pair first: read it again
+                        current = store.match_of(item.policy.policy_id, card.credit_code, card.region_code)
+                else:
+                    raise StaleWriteError(f"{item.policy.policy_id}/{card.credit_code}: match kept changing")
 
     def relay(self) -> None:
         """Publish what was written; a failure leaves the records pending for the outbox drain."""
@@ -304,6 +373,25 @@ class PolicyRematcher:
         except Exception:
             codes = sorted({w.card.credit_code for w in writes})
             logger.exception("policy re-matching failed", extra={"enterprises": codes})
+            metrics.add_metric(name="PolicyRematchFailed", unit=MetricUnit.Count, value=1)
+
+    def retired(self, retirements: Sequence[Retirement]) -> None:
+        """Retired cards match nothing: their matches of the period's policies in force are lost."""
+        try:
+            by_period: dict[int, list[StoredCard]] = {}
+            for retirement in retirements:
+                by_period.setdefault(retirement.previous.period, []).append(retirement.previous)
+            matcher: Matcher | None = None
+            for period, cards in by_period.items():
+                compiled = self._in_force(period)
+                if compiled:
+                    matcher = matcher or Matcher(self._clock, self._vocab)
+                    matcher.run_retired(compiled, cards)
+            if matcher is not None:
+                matcher.relay()
+        except Exception:
+            codes = sorted({r.previous.credit_code for r in retirements})
+            logger.exception("policy unmatching of retired cards failed", extra={"enterprises": codes})
             metrics.add_metric(name="PolicyRematchFailed", unit=MetricUnit.Count, value=1)
 
     def _rematch(self, writes: Sequence[CardWrite]) -> None:

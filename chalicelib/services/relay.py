@@ -1,4 +1,4 @@
-"""The outbox relay: publishes pending events to their SNS topic and marks them sent.
+"""The outbox relay: publishes pending events to their SNS topic and marks them sent, in bulk.
 
 Two topics share the one outbox: whitelist events (contract 4), ordered per (enterprise, period), and
 policy match events (contract 9), ordered per (policy, enterprise). A record names its topic.
@@ -7,6 +7,13 @@ Two paths use it: the rescore handler relays what it just committed (`relay_item
 and a scheduled drain (`drain_outbox`) recovers whatever a crash, a timeout or an SNS failure left
 pending. An event keeps its id whichever path sends it, so a rare double send (a crash between the
 publish and the mark) is one change seen twice under one id, which subscribers drop.
+
+Marks: published records are marked sent with BatchWriteItem Puts, 25 a request (`outbox.mark_sent`),
+once 25 are waiting and at the end of the relay (also when a later publish raises), so a record is
+marked at most a few publish calls after it went out. Until then a concurrent relay may still see it
+pending; that only widens the crash window above (a drain takes records older than DRAIN_MIN_AGE_S,
+which the immediate relay of their own invocation has marked long before), and a successor it holds
+back for that waits for a later drain, never goes out first.
 
 Order: within one ordering key, an event goes out only after its predecessor (sequence - 1) has been
 sent or goes out with it; a failed event holds back its successors until a later drain.
@@ -35,6 +42,7 @@ from chalicelib.stores.publisher import MAX_ENTRIES, OutgoingMessage, SnsPublish
 # The drain leaves fresh records to the immediate relay of the invocation that wrote them.
 DRAIN_MIN_AGE_S: Final = 30.0
 DRAIN_LIMIT: Final = 2000  # records per drain run; the next minute's run takes the rest
+MARK_BATCH: Final = 25  # BatchWriteItem's limit: marks are written once this many are waiting
 
 logger = Logger(child=True)
 
@@ -125,16 +133,39 @@ def relay_items(
         chosen.setdefault(WHITELIST_TOPIC, publisher)
     blocked: set[Key] = {_key(i) for i in pending if i.id in held_ids}
     sent = 0
-    for topic in dict.fromkeys(i.topic for i in pending):
-        if topic not in chosen:
-            chosen[topic] = SnsPublisher(_topic_arn(topic))
-        sent += _relay_topic([i for i in pending if i.topic == topic], chosen[topic], blocked)
+    marks = _Marks()
+    try:
+        for topic in dict.fromkeys(i.topic for i in pending):
+            if topic not in chosen:
+                chosen[topic] = SnsPublisher(_topic_arn(topic))
+            sent += _relay_topic([i for i in pending if i.topic == topic], chosen[topic], blocked, marks)
+    finally:
+        marks.flush()  # what went out is marked even when a later publish raised
     if blocked:
         logger.warning("outbox records left pending", extra={"keys": len(blocked)})
     return sent
 
 
-def _relay_topic(pending: Sequence[OutboxRecord], publisher: SnsPublisher, blocked: set[Key]) -> int:
+class _Marks:
+    """Published records waiting to be marked sent, written MARK_BATCH at a time."""
+
+    def __init__(self) -> None:
+        self._waiting: list[OutboxRecord] = []
+
+    def add(self, records: Iterable[OutboxRecord]) -> None:
+        self._waiting.extend(records)
+        if len(self._waiting) >= MARK_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._waiting:
+            waiting, self._waiting = self._waiting, []
+            outbox.mark_sent(waiting, stamp(_now()))
+
+
+def _relay_topic(
+    pending: Sequence[OutboxRecord], publisher: SnsPublisher, blocked: set[Key], marks: _Marks
+) -> int:
     queue = in_order(pending)
     sent = 0
     while queue:
@@ -153,13 +184,12 @@ def _relay_topic(pending: Sequence[OutboxRecord], publisher: SnsPublisher, block
         if not batch:
             break
         published = publisher.publish([_message(i) for i in batch])
-        moment = stamp(_now())
         for item in batch:
-            if item.id in published:
-                outbox.mark_sent(item.id, moment)
-                sent += 1
-            else:
+            if item.id not in published:
                 blocked.add(_key(item))
+        done = [i for i in batch if i.id in published]
+        marks.add(done)
+        sent += len(done)
         queue = rest
     return sent
 

@@ -17,7 +17,11 @@ overwrites values), so a retired card's period still has its facts.
 
 A period that was scored but is no longer scorable (its facts cannot vanish, but a corrected
 `established_on` can move the enterprise's start after the period) is retired: the card leaves every
-index and, if it was listed, `whitelist.left` is published with the last score it had.
+index and, if it was listed, `whitelist.left` is published with the last score it had. Listeners that
+follow retirements (`FollowsRetirements`: the reports listener, policy re-matching) are told of it.
+
+Listeners that buffer (`Buffering`: the reports listener's move counts) are flushed once after a batch
+(an SQS event, a job chunk), whatever its messages' outcome.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, Protocol, runtime_checkable
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -155,6 +159,20 @@ CardListener = Callable[[Sequence[CardWrite]], None]
 freshness) follow card changes this way, without the rescore knowing them."""
 
 
+@runtime_checkable
+class FollowsRetirements(Protocol):
+    """A listener that is also told of an enterprise's committed retirements (periods no longer scorable)."""
+
+    def retired(self, retirements: Sequence[Retirement]) -> None: ...
+
+
+@runtime_checkable
+class Buffering(Protocol):
+    """A listener that holds what it follows and writes it once after a batch (`Rescorer.flush_listeners`)."""
+
+    def flush(self) -> None: ...
+
+
 def card_listeners() -> list[CardListener]:
     """What follows every committed card change, in the rescore Lambda."""
     from chalicelib.services.matching import PolicyRematcher
@@ -266,8 +284,18 @@ class Rescorer:
             self.tally.events += len(outbox)
             for listener in self._listeners:
                 listener(cards)
+            retired = [w for w in writes if isinstance(w, Retirement)]
+            for listener in self._listeners if retired else ():
+                if isinstance(listener, FollowsRetirements):
+                    listener.retired(retired)
             return outbox
         raise RescoreConflictError(credit_code, self._max_attempts)
+
+    def flush_listeners(self) -> None:
+        """After a batch (an SQS event, a job chunk): buffering listeners write what they hold."""
+        for listener in self._listeners:
+            if isinstance(listener, Buffering):
+                listener.flush()
 
 
 def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -286,11 +314,14 @@ def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, An
         request = RescoreRequest.model_validate_json(record.body)
         outbox.extend(rescorer.rescore(request))
 
-    response: dict[str, Any] = dict(
-        process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
+    try:
+        response: dict[str, Any] = dict(
+            process_partial_response(
+                event=event, record_handler=record_handler, processor=processor, context=context
+            )
         )
-    )
+    finally:
+        rescorer.flush_listeners()  # the moves of every committed change, failed messages' too
     if outbox:
         try:
             relay_items(outbox)

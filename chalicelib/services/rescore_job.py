@@ -32,7 +32,10 @@ def rescore_chunk(model: ScoringModel, codes: Sequence[str], period: int | None)
 
     rescorer = Rescorer(model=model, listeners=card_listeners())
     periods = frozenset({period}) if period is not None else None
-    outbox = rescorer.rescore_all(dict.fromkeys(codes, periods), None)  # read in bulk, 100 keys a call
+    try:
+        outbox = rescorer.rescore_all(dict.fromkeys(codes, periods), None)  # read in bulk, 100 keys a call
+    finally:
+        rescorer.flush_listeners()  # the reports listener's move counts, once per chunk
     if outbox:
         try:
             relay_items(outbox)

@@ -28,7 +28,7 @@ from chalicelib.domain.support.fields import SupportProblem
 from chalicelib.domain.support.file_rows import ORG_COLUMNS, Row, read_support_file, row_error
 from chalicelib.domain.timestamps import now, stamp_ms
 from chalicelib.domain.upload_event import Upload
-from chalicelib.domain.validation.report import BatchReport, RowCounts
+from chalicelib.domain.validation.report import BatchReport, RowCounts, receipt
 from chalicelib.observability import logger, metrics
 from chalicelib.services import support
 from chalicelib.settings import get_settings
@@ -160,7 +160,7 @@ def _idempotent() -> Any:
 
     @idempotent_function(data_keyword_argument="upload", persistence_store=store, config=config)  # type: ignore[untyped-decorator]
     def support_file(upload: dict[str, Any]) -> dict[str, Any]:  # the name keys its idempotency records
-        return ingest_support_file(Upload.model_validate(upload))
+        return receipt(ingest_support_file(Upload.model_validate(upload)))  # small enough for an item
 
     return support_file
 

@@ -9,8 +9,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.domain.events import WHITELIST_TOPIC, ChangeEvent
 from chalicelib.stores.tables import OutboxItem
 
@@ -68,17 +66,30 @@ def still_pending(ids: Iterable[str]) -> set[str]:
     return {item.id for item in found if item.status == PENDING}
 
 
-def mark_sent(record_id: str, moment: str) -> None:
-    """Mark a record sent; a record another relay marked first is left as it is."""
-    try:
-        OutboxItem(record_id).update(
-            actions=[OutboxItem.status.set(SENT), OutboxItem.sent_at.set(moment)],
-            condition=OutboxItem.status == PENDING,
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        # another relay marked it first: it was published, nothing to do
+def mark_sent(records: Iterable[OutboxRecord], moment: str) -> None:
+    """Mark published records sent in bulk: each is Put back whole with status `sent` (BatchWriteItem, 25
+    a request, unprocessed items resent by PynamoDB), which also drops it from the pending side of the
+    by_status index.
+
+    An unconditional Put is safe here where the old UpdateItem needed `status == pending`: the relay
+    holds the whole record, an event's id, body, attributes, topic and created_at never change after
+    the transaction that created it, records are never deleted, and `sent` is the only state after
+    `pending`. So a Put over a record another relay marked first changes only `sent_at` (to the later
+    publish, which did happen too), and a Put never brings back a record that was not written.
+    """
+    with OutboxItem.batch_write() as batch:
+        for record in {r.id: r for r in records}.values():
+            batch.save(
+                OutboxItem(
+                    record.id,
+                    status=SENT,
+                    created_at=record.created_at,
+                    sent_at=moment,
+                    body=record.body,
+                    attributes=record.attributes,
+                    topic=None if record.topic == WHITELIST_TOPIC else record.topic,
+                )
+            )
 
 
 def pending_ids(created_up_to: str, limit: int) -> list[str]:

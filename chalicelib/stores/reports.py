@@ -6,8 +6,12 @@ Key design of the reports table (`tables.ReportItem`), written here only:
                                                        changed), `covered_until` (changes up to then are
                                                        in the built report), the current `generation`,
                                                        `as_of`, `model_version`, the builder's lease
-    pk "M#<period>"            sk "<day>#<region>"    whitelist events of the period counted by day (CST)
-                                                       and district: `entered`, `left` (atomic adds)
+    pk "M#<period>"            sk "<day>"             whitelist events of the period counted by day (CST)
+                                                       and district: attributes `e#<district>` (entered),
+                                                       `l#<district>` (left), atomic adds, one UpdateItem
+                                                       per day for all its districts
+                               sk "<day>#<region>"    the same counts as first written, one item per
+                                                       district: `entered`, `left` (read, never written)
     pk "R#<period>#<gen>"      sk "B#<level>#<code>"  a built block (`data`) and its daily moves (`series`)
                                sk "S#<region>#<stage>" built indicator statistics of one group
                                sk "K#<stage>#<rank key>" a chunk of a cohort's rank keys, from its first
@@ -30,6 +34,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
+from pynamodb.attributes import NumberAttribute
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
@@ -43,6 +48,9 @@ BLOCK: Final = "B"
 STATISTICS: Final = "S"
 RANKS: Final = "K"
 _BATCH_GET: Final = 100  # DynamoDB's BatchGetItem limit
+ENTERED_PREFIX: Final = "e#"  # a day's move counter attributes: e#<district>, l#<district>
+LEFT_PREFIX: Final = "l#"
+_ADDS_PER_UPDATE: Final = 100  # keeps an update expression well under DynamoDB's 4 KB
 _DIGEST_ATTRIBUTES: Final = [
     "pk",
     "sk",
@@ -132,16 +140,22 @@ class ReportsRepository:
         ReportItem(MARKS, str(period)).update(actions=[ReportItem.marked_at.set(at)])
 
     def count_moves(self, period: int, counts: Iterable[MoveCount]) -> None:
-        """Add whitelist events to the period's counters (one UpdateItem per day and district)."""
+        """Add whitelist events to the period's counters: one UpdateItem per day (per 100 districts),
+        each district's counts atomic ADDs to attributes of the day's item."""
+        by_day: dict[date, list[Any]] = {}
         for count in counts:
-            actions: list[Any] = []
+            actions = by_day.setdefault(count.day, [])
             if count.entered:
-                actions.append(ReportItem.entered.add(count.entered))
+                actions.append(
+                    NumberAttribute(attr_name=ENTERED_PREFIX + count.region_code).add(count.entered)
+                )
             if count.left:
-                actions.append(ReportItem.left.add(count.left))
-            if actions:
-                sk = f"{count.day.isoformat()}#{count.region_code}"
-                ReportItem(_moves_pk(period), sk).update(actions=actions)
+                actions.append(NumberAttribute(attr_name=LEFT_PREFIX + count.region_code).add(count.left))
+        for day, actions in by_day.items():
+            for start in range(0, len(actions), _ADDS_PER_UPDATE):
+                ReportItem(_moves_pk(period), day.isoformat()).update(
+                    actions=actions[start : start + _ADDS_PER_UPDATE]
+                )
 
     # --- the builder ---------------------------------------------------------------------------
 
@@ -197,14 +211,29 @@ class ReportsRepository:
                     yield item.credit_code, item.region_code or "", dict(item.card)
 
     def moves(self, period: int) -> list[MoveCount]:
-        """Every day and district counter of the period (one Query, paged)."""
-        out = []
-        for item in ReportItem.query(_moves_pk(period)):
-            day, _, region = item.sk.partition("#")
-            out.append(
-                MoveCount(date.fromisoformat(day), region, int(item.entered or 0), int(item.left or 0))
-            )
-        return out
+        """Every day and district counter of the period (one Query, paged; read raw: the districts'
+        attributes are not fields of the model)."""
+        totals: dict[tuple[date, str], list[int]] = {}
+        connection = ReportItem._get_connection()
+        start: Any = None
+        while True:
+            page = connection.query(_moves_pk(period), exclusive_start_key=start)
+            for raw in page.get("Items", []):
+                day_text, _, region = raw["sk"]["S"].partition("#")
+                day = date.fromisoformat(day_text)
+                if region:  # a district's own item, as counters were first written
+                    pair = totals.setdefault((day, region), [0, 0])
+                    pair[0] += int(raw.get("entered", {}).get("N", 0))
+                    pair[1] += int(raw.get("left", {}).get("N", 0))
+                    continue
+                for name, value in raw.items():
+                    for index, prefix in enumerate((ENTERED_PREFIX, LEFT_PREFIX)):
+                        if name.startswith(prefix):
+                            totals.setdefault((day, name[len(prefix) :]), [0, 0])[index] += int(value["N"])
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        return [MoveCount(day, region, e, left) for (day, region), (e, left) in sorted(totals.items())]
 
     def write_generation(self, period: int, items: Sequence[BuiltItem]) -> str:
         """Write a new generation of the period's report items (batches of 25); return its id."""

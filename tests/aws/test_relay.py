@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import boto3
 import pytest
+from botocore.client import BaseClient
 
 from chalicelib.domain.events import event_id
 from chalicelib.services import relay
@@ -14,6 +16,7 @@ from chalicelib.stores.outbox import OutboxRecord
 from chalicelib.stores.publisher import OutgoingMessage, SnsPublisher
 from chalicelib.stores.tables import OutboxItem
 from scripts.provision import Resources
+from scripts.synthetic import credit_code
 from tests.aws.rescore_helpers import STRONG, P, enterprise, received, rescore, subscribe
 
 
@@ -147,3 +150,61 @@ def test_relay_now_reads_back_and_skips_what_is_already_sent(aws: Resources) -> 
     assert relay.relay_now([item.id, item.id]) == 1
     assert relay.relay_now([item.id]) == 0
     assert len(received(sub)) == 1
+
+
+def test_published_records_are_marked_sent_in_bulk(aws: Resources, monkeypatch: pytest.MonkeyPatch) -> None:
+    sub = subscribe(aws)
+    records = [_pending(i, code=credit_code(900 + i)) for i in range(30)]
+    calls: Counter[str] = Counter()
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def counting(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        calls[operation] += 1
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
+    assert relay.relay_items(records) == 30
+    monkeypatch.undo()
+
+    assert calls["PublishBatch"] == 3
+    assert calls["UpdateItem"] == 0 and calls["BatchWriteItem"] == 2  # 25 + 5 marks, not 30 UpdateItems
+    assert len(received(sub)) == 30
+    stored = {o.id: o for o in OutboxItem.scan()}
+    for record in records:  # the Put keeps the whole record, only status and sent_at change
+        item = stored[record.id]
+        assert item.status == "sent" and item.sent_at is not None
+        assert (item.body, item.attributes, item.created_at) == (
+            record.body,
+            record.attributes,
+            record.created_at,
+        )
+        assert item.topic is None  # a whitelist record stays without a topic, as the transaction wrote it
+    assert outbox.pending_ids("9999", 100) == []  # gone from the pending side of the by_status index
+
+
+def test_marking_a_record_another_relay_marked_first_changes_only_sent_at(aws: Resources) -> None:
+    record = _pending(1)
+    outbox.mark_sent([record], "2026-01-01T00:01:00.000000Z")
+    outbox.mark_sent([record, record], "2026-01-01T00:02:00.000000Z")  # a second relay, a duplicate too
+    item = OutboxItem.get(record.id)
+    assert item.status == "sent" and item.sent_at == "2026-01-01T00:02:00.000000Z"
+    assert item.body == record.body and item.created_at == record.created_at
+    assert relay.relay_now([record.id]) == 0  # sent stays sent: nothing goes out again
+
+
+def test_what_went_out_is_marked_even_when_a_later_publish_raises(aws: Resources) -> None:
+    first = _pending(1, code=credit_code(950))
+    rest = [_pending(2 + i, code=credit_code(951 + i)) for i in range(10)]
+
+    class FailingSecondCall(FlakySns):
+        def publish_batch(self, TopicArn: str, PublishBatchRequestEntries: list[dict[str, Any]]) -> Any:
+            if self.calls:
+                raise RuntimeError("SNS unreachable")
+            return super().publish_batch(TopicArn, PublishBatchRequestEntries)
+
+    publisher = SnsPublisher(aws.whitelist_topic_arn, FailingSecondCall(), sleep=lambda _: None)  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError):
+        relay.relay_items([first, *rest], publisher)
+    statuses = {o.id: o.status for o in OutboxItem.scan()}
+    assert sum(s == "sent" for s in statuses.values()) == 10  # the first call's ten
+    assert sum(s == "pending" for s in statuses.values()) == 1
