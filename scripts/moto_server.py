@@ -92,6 +92,9 @@ def serve(port: int, stats_path: Path | None, profile: Path | None = None, host:
     from scripts.moto_speedups import apply_all
 
     apply_all()
+    # A thread back from socket I/O waits for the interpreter lock up to a switch interval (5 ms by
+    # default) while another request computes: more than moto's own time for most requests.
+    sys.setswitchinterval(float(os.environ.get("MOTO_SWITCH_INTERVAL_MS", "5")) / 1000)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     app = CountingApp(DomainDispatcherApplication(create_backend_app), profile=profile is not None)
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)

@@ -53,6 +53,7 @@ class Watch:
         self.every = float(os.environ.get("PROGRESS_EVERY_S", "3"))
         self.started = 0.0  # time.time() of the first upload
         self.uploaded = 0.0  # … and of the last
+        self.settled = 0.0  # when every queue was drained and every worker idle
         self.cpu_before: dict[str, float] = {}
         self.moto_before: dict[str, Any] = {}
 
@@ -135,6 +136,7 @@ class Watch:
             )
             last_card = w.latest("ScoreCardsWritten_at")
             if settled and self.schedule.relayed_after(last_card) and self.schedule.built_after(last_card):
+                self.settled = now
                 return
             if now - self.started > timeout:
                 print(f"  still not settled after {timeout:.0f} s: giving up waiting")
@@ -156,6 +158,7 @@ class Watch:
             "last_card_s": last_card - t0 if last_card else None,
             "last_whitelist_event_s": last_event - t0 if last_event else None,
             "last_region_report_s": report_built - t0 if report_built else None,
+            "settled_s": self.settled - t0 if self.settled else None,
         }
         cpu_after = self._cpu()
         cpu = {k: round(cpu_after.get(k, 0.0) - self.cpu_before.get(k, 0.0), 1) for k in cpu_after}
@@ -197,7 +200,7 @@ class Watch:
 
     def _print(self, f: dict[str, Any]) -> None:
         t = f["timings_s"]
-        wall = max(v for v in t.values() if v is not None)
+        wall = max(v for k, v in t.items() if v is not None and k != "settled_s")
 
         def at(key: str) -> str:
             return f"{t[key]:.0f} s" if t[key] is not None else "—"
@@ -207,7 +210,8 @@ class Watch:
             f"(from the first upload: uploads done {at('upload_s')}, "
             f"last batch report {at('last_batch_report_s')}, "
             f"last card {at('last_card_s')}, last whitelist event {at('last_whitelist_event_s')}, "
-            f"region report after it {at('last_region_report_s')})"
+            f"region report after it {at('last_region_report_s')}; every queue drained "
+            f"{at('settled_s')})"
         )
         print(
             f"  {f['rows']:,} rows ({f['rows_accepted']:,} accepted), "
@@ -216,8 +220,8 @@ class Watch:
         )
         cpu = f["cpu_s"]
         print(
-            "  where the time went (CPU seconds, 2 cores = "
-            f"{2 * wall:.0f} core-seconds): "
+            f"  where the time went (CPU seconds; {os.cpu_count()} cores × {t['settled_s'] or wall:.0f} s = "
+            f"{(os.cpu_count() or 1) * (t['settled_s'] or wall):.0f} core-seconds): "
             + ", ".join(f"{k} {v:.0f}" for k, v in sorted(cpu.items(), key=lambda kv: -kv[1]) if v >= 1)
         )
         for role, v in f["workers"].items():

@@ -1,0 +1,67 @@
+"""The speedups the local stack applies to moto's server answer exactly as moto does.
+
+Each check runs in a child process: the patches are for good (they replace moto's functions), and the
+tests of this package run against an unpatched moto.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Writes items of several sizes, once with moto as it is and once patched; prints both outcomes.
+CHILD = r"""
+import json, os
+from scripts.offline_aws import use_fake_aws
+use_fake_aws("test")
+import boto3, moto
+
+def outcomes():
+    with moto.mock_aws():
+        ddb = boto3.client("dynamodb", region_name=os.environ["AWS_REGION"])
+        ddb.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        seen = []
+        for name, attrs in [
+            ("small", {f"a{i}": {"S": "x" * i} for i in range(12)}),
+            ("300,000 bytes", {"a": {"S": "x" * 150_000}, "b": {"S": "y" * 150_000}}),
+            ("over 405,000 bytes", {"a": {"S": "x" * 200_000}, "b": {"S": "y" * 205_100}}),
+            ("numbers and a map", {"n": {"N": "12.5"}, "m": {"M": {"k": {"L": [{"N": "1"}, {"S": "v"}]}}}}),
+        ]:
+            try:
+                ddb.put_item(TableName="t", Item={"pk": {"S": name}, **attrs})
+                got = ddb.get_item(TableName="t", Key={"pk": {"S": name}})["Item"]
+                seen.append([name, "stored", got == {"pk": {"S": name}, **attrs}])
+            except ddb.exceptions.ClientError as exc:
+                seen.append([name, exc.response["Error"]["Code"], exc.response["Error"]["Message"]])
+        return seen
+
+plain = outcomes()
+from scripts.moto_speedups import list_moto_modules_once, size_moto_items_once
+list_moto_modules_once()
+size_moto_items_once()
+print(json.dumps({"plain": plain, "patched": outcomes()}))
+"""
+
+
+def test_items_are_refused_and_stored_exactly_as_moto_does() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["patched"] == result["plain"]
+    outcome = {name: status for name, status, _ in result["plain"]}
+    assert outcome["small"] == "stored" and outcome["numbers and a map"] == "stored"
+    assert outcome["300,000 bytes"] == "stored"
+    assert outcome["over 405,000 bytes"] == "ValidationException"
+    assert all(detail is True for _, status, detail in result["patched"] if status == "stored")
