@@ -58,6 +58,7 @@ def start_stack(
         LOCAL_DIR=str(local),
         **extra,
     )
+    local.mkdir(parents=True, exist_ok=True)
     log_path = local / "stack.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "scripts.local_stack"],
@@ -227,6 +228,7 @@ def report_seed(seed: dict[str, Any]) -> None:
     print(f"                                   → last card             {at('last_card_s')}")
     print(f"                                   → last whitelist event  {at('last_whitelist_event_s')}")
     print(f"                                   → region report after   {at('last_region_report_s')}")
+    print(f"                                   → every queue drained   {at('settled_s')}")
     dynamodb = seed["dynamodb_requests"]
     print(
         f"  DynamoDB requests: {dynamodb:,} ({dynamodb / max(seed['rows'], 1):.2f} per row); "

@@ -92,22 +92,24 @@ def serve(port: int, stats_path: Path | None, profile: Path | None = None, host:
     from scripts.moto_speedups import apply_all
 
     apply_all()
-    # A thread back from socket I/O waits for the interpreter lock up to a switch interval (5 ms by
-    # default) while another request computes: more than moto's own time for most requests.
-    sys.setswitchinterval(float(os.environ.get("MOTO_SWITCH_INTERVAL_MS", "5")) / 1000)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     app = CountingApp(DomainDispatcherApplication(create_backend_app), profile=profile is not None)
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     stopping = threading.Event()
 
-    def write_stats() -> None:
-        assert stats_path is not None
+    parent = os.getppid()
+
+    def watch() -> None:
+        """Write the counts every second; stop when the stack that started us is gone (killed outright)."""
         while True:
-            tmp = stats_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(app.snapshot()), encoding="utf-8")
-            tmp.replace(stats_path)  # readers never see half a file
+            if stats_path is not None:
+                tmp = stats_path.with_suffix(".tmp")
+                tmp.write_text(json.dumps(app.snapshot()), encoding="utf-8")
+                tmp.replace(stats_path)  # readers never see half a file
             if stopping.wait(1):
                 return
+            if os.getppid() != parent:
+                stop()
 
     def stop(*_: Any) -> None:
         stopping.set()
@@ -115,14 +117,12 @@ def serve(port: int, stats_path: Path | None, profile: Path | None = None, host:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    writer = threading.Thread(target=write_stats, daemon=True) if stats_path else None
-    if writer:
-        writer.start()
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     print(f"moto server on http://{host}:{port} (pid {os.getpid()})", flush=True)
     server.serve_forever()
     stopping.set()
-    if writer:
-        writer.join(timeout=2)
+    watcher.join(timeout=2)
     if profile is not None and app.profiler is not None:
         app.profiler.dump_stats(str(profile))
 

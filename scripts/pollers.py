@@ -224,7 +224,10 @@ def work(name: str, specs: Sequence[QueueSpec], array: Any, stopping: Any) -> No
     pollers = [Poller(sqs, spec, invoker(lambdas, spec.handler, lock, counters)) for spec in specs]
     for p in pollers:
         p.start()
+    parent = os.getppid()
     while not stopping.wait(0.5):
+        if os.getppid() != parent:  # the stack was killed outright: do not poll on as an orphan
+            break
         counters.set("idle", 1 if all(p.idle.is_set() for p in pollers) else 0)
         cpu = os.times()
         counters.set("cpu_s", cpu.user + cpu.system)
