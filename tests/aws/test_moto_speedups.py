@@ -1,4 +1,5 @@
-"""The speedups the local stack applies to moto's server answer exactly as moto does.
+"""The speedups the local stack applies to moto's server answer exactly as moto does: items stored or
+refused, and Query pages (key conditions, limits, both directions).
 
 Each check runs in a child process: the patches are for good (they replace moto's functions), and the
 tests of this package run against an unpatched moto.
@@ -43,10 +44,49 @@ def outcomes():
                 seen.append([name, "stored", got == {"pk": {"S": name}, **attrs}])
             except ddb.exceptions.ClientError as exc:
                 seen.append([name, exc.response["Error"]["Code"], exc.response["Error"]["Message"]])
+        ddb.create_table(
+            TableName="r",
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for pk in ("E#1", "E#2"):
+            for sk in ["C#M", "C#F#2024#a", "C#F#2025#a", "C#F#2025#b", "H#F#2025#a#1", "H#F#2025#a#2", "X"]:
+                ddb.put_item(TableName="r", Item={"pk": {"S": pk}, "sk": {"S": sk}, "v": {"S": pk + sk}})
+        for condition, values in [
+            ("begins_with(sk, :a)", {":a": {"S": "C#"}}),
+            ("begins_with(sk, :a)", {":a": {"S": "H#"}}),
+            ("sk = :a", {":a": {"S": "C#M"}}),
+            ("sk BETWEEN :a AND :b", {":a": {"S": "C#F#2025"}, ":b": {"S": "H#"}}),
+            ("sk < :a", {":a": {"S": "C#F#2025"}}),
+        ]:
+            for limit in (None, 2):
+                pages, start = [], None
+                while True:
+                    kwargs = {"Limit": limit} if limit else {}
+                    if start:
+                        kwargs["ExclusiveStartKey"] = start
+                    got = ddb.query(
+                        TableName="r",
+                        KeyConditionExpression="pk = :p AND " + condition,
+                        ExpressionAttributeValues={":p": {"S": "E#1"}, **values},
+                        ScanIndexForward=limit is None,
+                        **kwargs,
+                    )
+                    pages.append([i["v"]["S"] for i in got["Items"]])
+                    start = got.get("LastEvaluatedKey")
+                    if not start:
+                        break
+                seen.append([condition, limit, pages])
         return seen
 
 plain = outcomes()
-from scripts.moto_speedups import list_moto_modules_once, size_moto_items_once
+from scripts.moto_speedups import index_moto_queries, list_moto_modules_once, size_moto_items_once
+index_moto_queries()
 list_moto_modules_once()
 size_moto_items_once()
 print(json.dumps({"plain": plain, "patched": outcomes()}))
@@ -60,8 +100,12 @@ def test_items_are_refused_and_stored_exactly_as_moto_does() -> None:
     ).stdout
     result = json.loads(out.strip().splitlines()[-1])
     assert result["patched"] == result["plain"]
-    outcome = {name: status for name, status, _ in result["plain"]}
+    outcome = {name: status for name, status, _ in result["plain"] if isinstance(status, str)}
     assert outcome["small"] == "stored" and outcome["numbers and a map"] == "stored"
     assert outcome["300,000 bytes"] == "stored"
     assert outcome["over 405,000 bytes"] == "ValidationException"
     assert all(detail is True for _, status, detail in result["patched"] if status == "stored")
+    queries = [(c, limit, pages) for c, limit, pages in result["plain"] if not isinstance(limit, str)]
+    current = ["E#1C#F#2024#a", "E#1C#F#2025#a", "E#1C#F#2025#b", "E#1C#M"]
+    assert queries[0] == ("begins_with(sk, :a)", None, [current])  # not the history items beside them
+    assert queries[1][2] == [current[::-1][:2], current[::-1][2:]]  # in twos, last key first
