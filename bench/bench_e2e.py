@@ -18,6 +18,7 @@ The stack is stopped with SIGINT (as Ctrl-C) and killed if it does not stop with
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -85,13 +86,16 @@ def start_stack(
 
 
 def stop_stack(proc: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C, as a person would; its whole process group killed if it does not stop within a minute."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
         try:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
+    with contextlib.suppress(ProcessLookupError):  # whatever of its group outlived it
+        os.killpg(proc.pid, signal.SIGTERM)
 
 
 class Client:

@@ -50,13 +50,26 @@ def outcomes():
                 {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}
             ],
             AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}
+                {"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"},
+                {"AttributeName": "g", "AttributeType": "S"}, {"AttributeName": "n", "AttributeType": "N"},
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "by_g",
+                    "KeySchema": [
+                        {"AttributeName": "g", "KeyType": "HASH"}, {"AttributeName": "n", "KeyType": "RANGE"}
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
             ],
             BillingMode="PAY_PER_REQUEST",
         )
         for pk in ("E#1", "E#2"):
             for sk in ["C#M", "C#F#2024#a", "C#F#2025#a", "C#F#2025#b", "H#F#2025#a#1", "H#F#2025#a#2", "X"]:
-                ddb.put_item(TableName="r", Item={"pk": {"S": pk}, "sk": {"S": sk}, "v": {"S": pk + sk}})
+                item = {"pk": {"S": pk}, "sk": {"S": sk}, "v": {"S": pk + sk}}
+                if sk.startswith("C#F"):  # in the index: two groups, scores with ties
+                    item |= {"g": {"S": "2025#" + sk[-1]}, "n": {"N": str(len(pk + sk) % 3)}}
+                ddb.put_item(TableName="r", Item=item)
         for condition, values in [
             ("begins_with(sk, :a)", {":a": {"S": "C#"}}),
             ("begins_with(sk, :a)", {":a": {"S": "H#"}}),
@@ -82,11 +95,33 @@ def outcomes():
                     if not start:
                         break
                 seen.append([condition, limit, pages])
+        for group in ("2025#a", "2025#b", "2025#c"):
+            for forward in (True, False):
+                pages, start = [], None
+                while True:
+                    kwargs = {"ExclusiveStartKey": start} if start else {}
+                    got = ddb.query(
+                        TableName="r",
+                        IndexName="by_g",
+                        KeyConditionExpression="g = :g AND n >= :n",
+                        ExpressionAttributeValues={":g": {"S": group}, ":n": {"N": "0"}},
+                        ScanIndexForward=forward,
+                        Limit=2,
+                        **kwargs,
+                    )
+                    pages.append([i["v"]["S"] for i in got["Items"]])
+                    start = got.get("LastEvaluatedKey")
+                    if not start:
+                        break
+                seen.append(["index " + group, forward, pages])
         return seen
 
 plain = outcomes()
-from scripts.moto_speedups import index_moto_queries, list_moto_modules_once, size_moto_items_once
+from scripts.moto_speedups import (
+    index_moto_queries, list_moto_modules_once, size_moto_items_once, sort_moto_index_queries
+)
 index_moto_queries()
+sort_moto_index_queries()
 list_moto_modules_once()
 size_moto_items_once()
 print(json.dumps({"plain": plain, "patched": outcomes()}))
@@ -105,7 +140,10 @@ def test_items_are_refused_and_stored_exactly_as_moto_does() -> None:
     assert outcome["300,000 bytes"] == "stored"
     assert outcome["over 405,000 bytes"] == "ValidationException"
     assert all(detail is True for _, status, detail in result["patched"] if status == "stored")
-    queries = [(c, limit, pages) for c, limit, pages in result["plain"] if not isinstance(limit, str)]
+    queries = [(c, n, pages) for c, n, pages in result["plain"] if not isinstance(n, (str, bool))]
+    index = {(c, forward): pages for c, forward, pages in result["plain"] if isinstance(forward, bool)}
+    assert sum(len(page) for page in index[("index 2025#a", True)]) == 4  # 2024#a, 2025#a of both
+    assert index[("index 2025#c", True)] == [[]]
     current = ["E#1C#F#2024#a", "E#1C#F#2025#a", "E#1C#F#2025#b", "E#1C#M"]
     assert queries[0] == ("begins_with(sk, :a)", None, [current])  # not the history items beside them
     assert queries[1][2] == [current[::-1][:2], current[::-1][2:]]  # in twos, last key first
