@@ -125,7 +125,7 @@ class Watch:
                 f" · cards written {w.total('ScoreCardsWritten'):,.0f}"
                 f" · events published {w.total('published') + self.schedule.published():,.0f}"
                 f" · queued: {queued_uploads} uploads, {queued_rescores} rescore messages"
-                f" · moto CPU {busy:.0%}",
+                f" · moto CPU {busy:.0%}{self._builds()}",
                 flush=True,
             )
             settled = (
@@ -141,6 +141,12 @@ class Watch:
             if now - self.started > timeout:
                 print(f"  still not settled after {timeout:.0f} s: giving up waiting")
                 return
+
+    def _builds(self) -> str:
+        built = [
+            done - started for started, done in list(self.schedule.reports_built) if started >= self.started
+        ]
+        return f" · {len(built)} report builds (last {built[-1]:.1f} s)" if built else ""
 
     # --- summary ------------------------------------------------------------------------------------
 
@@ -193,6 +199,9 @@ class Watch:
             "workers": {k: {f: round(x, 1) for f, x in v.items()} for k, v in roles.items()},
             "dynamodb_requests": dynamodb,
             "rescore_workers": len([x for x in w.workers if x.name.startswith("rescore")]),
+            "report_builds": [
+                round(done - started, 1) for started, done in self.schedule.reports_built if started >= t0
+            ],
         }
         self._print(figures)
         (self.local / "seed.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
@@ -244,6 +253,12 @@ class Watch:
                 for op, v in ops[:6]
             )
         )
+        builds = f["report_builds"]
+        if builds:
+            print(
+                f"  report builder: {len(builds)} builds, {sum(builds):.0f} s in all, the longest "
+                f"{max(builds):.1f} s (every REPORTS_EVERY_S and when a rescore burst settles)"
+            )
         n = f["dynamodb_requests"]
         workers = max(1, f["rescore_workers"])
         low, high = (n * ms / 1000 for ms in DYNAMODB_MS)
