@@ -114,14 +114,27 @@ def outcomes():
                     if not start:
                         break
                 seen.append(["index " + group, forward, pages])
+        sqs = boto3.client("sqs", region_name=os.environ["AWS_REGION"])
+        url = sqs.create_queue(QueueName="q")["QueueUrl"]
+        for n in range(4):
+            sqs.send_message(QueueUrl=url, MessageBody=str(n), DelaySeconds=60 if n == 3 else 0)
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=30)["Messages"]
+        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        names.append("ApproximateNumberOfMessagesDelayed")
+        counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+        rest = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        bodies = sorted(m["Body"] for m in rest)
+        seen.append(["sqs", [m["Body"] for m in got], [counts[n] for n in names], bodies])
         return seen
 
 plain = outcomes()
 from scripts.moto_speedups import (
-    index_moto_queries, list_moto_modules_once, size_moto_items_once, sort_moto_index_queries
+    index_moto_queries, list_moto_modules_once, read_the_clock_once_per_queue, size_moto_items_once,
+    sort_moto_index_queries,
 )
 index_moto_queries()
 sort_moto_index_queries()
+read_the_clock_once_per_queue()
 list_moto_modules_once()
 size_moto_items_once()
 print(json.dumps({"plain": plain, "patched": outcomes()}))
@@ -135,13 +148,15 @@ def test_items_are_refused_and_stored_exactly_as_moto_does() -> None:
     ).stdout
     result = json.loads(out.strip().splitlines()[-1])
     assert result["patched"] == result["plain"]
-    outcome = {name: status for name, status, _ in result["plain"] if isinstance(status, str)}
+    outcome = {row[0]: row[1] for row in result["plain"] if isinstance(row[1], str)}
     assert outcome["small"] == "stored" and outcome["numbers and a map"] == "stored"
     assert outcome["300,000 bytes"] == "stored"
     assert outcome["over 405,000 bytes"] == "ValidationException"
-    assert all(detail is True for _, status, detail in result["patched"] if status == "stored")
-    queries = [(c, n, pages) for c, n, pages in result["plain"] if not isinstance(n, (str, bool))]
-    index = {(c, forward): pages for c, forward, pages in result["plain"] if isinstance(forward, bool)}
+    assert all(row[2] is True for row in result["patched"] if row[1] == "stored")
+    sqs = result["plain"][-1]
+    assert sqs == ["sqs", ["0"], ["2", "1", "1"], ["1", "2"]]  # one in flight, one delayed, two visible
+    queries = [tuple(row[:3]) for row in result["plain"][:-1] if not isinstance(row[1], (str, bool))]
+    index = {(row[0], row[1]): row[2] for row in result["plain"] if isinstance(row[1], bool)}
     assert sum(len(page) for page in index[("index 2025#a", True)]) == 4  # 2024#a, 2025#a of both
     assert index[("index 2025#c", True)] == [[]]
     current = ["E#1C#F#2024#a", "E#1C#F#2025#a", "E#1C#F#2025#b", "E#1C#M"]
