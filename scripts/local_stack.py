@@ -435,7 +435,12 @@ def _seed(
     files = generate(out, enterprises=enterprises)
     watch = Watch(session, stack, files, workers, schedule, moto_pid, LOCAL, enterprises)
     watch.upload(bucket)
-    watch.follow()
+    try:
+        watch.follow()
+    except KeyboardInterrupt:  # stopped before the end: say where the time went so far
+        print("interrupted: the figures so far")
+        watch.summary()
+        raise
     watch.summary()
 
 

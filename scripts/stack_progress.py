@@ -160,11 +160,12 @@ class Watch:
         t0 = self.started
         timings = {
             "upload_s": self.uploaded - t0,
-            "last_batch_report_s": last_report - t0,
+            "last_batch_report_s": last_report - t0 if last_report else None,
             "last_card_s": last_card - t0 if last_card else None,
             "last_whitelist_event_s": last_event - t0 if last_event else None,
             "last_region_report_s": report_built - t0 if report_built else None,
             "settled_s": self.settled - t0 if self.settled else None,
+            "elapsed_s": time.time() - t0,
         }
         cpu_after = self._cpu()
         cpu = {k: round(cpu_after.get(k, 0.0) - self.cpu_before.get(k, 0.0), 1) for k in cpu_after}
@@ -209,7 +210,7 @@ class Watch:
 
     def _print(self, f: dict[str, Any]) -> None:
         t = f["timings_s"]
-        wall = max(v for k, v in t.items() if v is not None and k != "settled_s")
+        wall = max(v for k, v in t.items() if v is not None and k not in ("settled_s", "elapsed_s"))
 
         def at(key: str) -> str:
             return f"{t[key]:.0f} s" if t[key] is not None else "—"
@@ -229,8 +230,8 @@ class Watch:
         )
         cpu = f["cpu_s"]
         print(
-            f"  where the time went (CPU seconds; {os.cpu_count()} cores × {t['settled_s'] or wall:.0f} s = "
-            f"{(os.cpu_count() or 1) * (t['settled_s'] or wall):.0f} core-seconds): "
+            f"  where the time went (CPU seconds; {os.cpu_count()} cores × {t['elapsed_s']:.0f} s = "
+            f"{(os.cpu_count() or 1) * t['elapsed_s']:.0f} core-seconds): "
             + ", ".join(f"{k} {v:.0f}" for k, v in sorted(cpu.items(), key=lambda kv: -kv[1]) if v >= 1)
         )
         for role, v in f["workers"].items():
