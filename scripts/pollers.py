@@ -207,6 +207,10 @@ def invoker(
 def work(name: str, specs: Sequence[QueueSpec], array: Any, stopping: Any) -> None:
     """A worker process: poll `specs` until `stopping` is set (the stack's process sets it)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the stack stops us
+    # the handlers' log lines, as they happen: block-buffered into the stack's log, a failure stayed unseen
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(line_buffering=True)
     counters = Counters(array)
     instrument(counters)
     import warnings
