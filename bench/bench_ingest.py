@@ -3,6 +3,7 @@
     python -m bench.bench_ingest                       # 100,000 rows; memory at 100,000 and 1,000,000
     python -m bench.bench_ingest --rows 5000 --memory 5000,50000 --xlsx-rows 2000   # a quick run
     BENCH_ROWS=5000 python -m bench.bench_ingest       # the same scale from the environment
+    BENCH_E2E_INGEST_ROWS=5000 python -m bench.bench_ingest   # end to end with a 5,000-row file (0: skip)
 
 Throughput counts everything the ingest service waits for: reading the file, checking every row,
 the duplicate check and building every accepted `FactRow` (the records iterator is exhausted).
@@ -36,12 +37,16 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from openpyxl.utils import get_column_letter
 
 from chalicelib.domain.creditcode import ALPHABET, check_character
 from chalicelib.domain.model.schema import IndicatorDef, ScoringModel, load_model
 from chalicelib.domain.validation.upload import validate_upload
+
+if TYPE_CHECKING:
+    from scripts.sample_data import SampleFile
 
 MODEL_VERSION = "jx-2025.1-provisional"
 TODAY = date(2025, 6, 30)
@@ -220,6 +225,12 @@ def main() -> None:
     parser.add_argument(
         "--requests-rows", type=int, default=min(scale, 10_000), help="rows a file for DynamoDB requests/row"
     )
+    parser.add_argument(
+        "--e2e-rows",
+        type=int,
+        default=int(os.environ.get("BENCH_E2E_INGEST_ROWS", "40000")),
+        help="rows of the end-to-end file on the local stack (0: skip)",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -267,6 +278,81 @@ def main() -> None:
             growth = peaks[-1] - peaks[0]
             print(f"  growth from the smallest to the largest: {growth:.1f} MiB (target < 50 MiB)")
     dynamodb_requests_per_row(args.requests_rows)
+    if args.e2e_rows:
+        end_to_end(args.e2e_rows)
+
+
+# --- end to end on the local stack ---------------------------------------------------------------
+
+
+def end_to_end(rows: int) -> None:
+    """A `rows`-row department file through the local stack: upload → batch report, rows/s, and DynamoDB
+    requests per row (moto's own count, scripts/moto_server.py).
+
+    The stack runs without rescore workers (RESCORE_WORKERS=0), so that every DynamoDB request between
+    the upload and the report is the ingest's; the rescore messages it sends stay queued. The files
+    are the sample province's (scripts/sample_data.py) for `rows` enterprises: first the register
+    (master data, measured too, so that the department's rows find their enterprises), then the tax
+    bureau's file of the same year (GB18030 CSV, Chinese headers, 1 % invalid rows).
+    """
+    import boto3
+
+    from bench.bench_e2e import start_stack, stop_stack
+    from scripts.sample_data import generate
+
+    print(f"ingest end to end on the local stack (moto's server over HTTP; {rows:,} enterprises)", flush=True)
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-e2e-") as tmp:
+        local = Path(tmp)
+        files = generate(local / "sample", enterprises=rows, years=(2025, 2025))
+        chosen = [f for f in files if f.key.startswith(("incoming/registry/2025年度", "incoming/tax/"))]
+        proc, _ = start_stack(0, local / "stack", 300, RESCORE_WORKERS="0")
+        try:
+            stack = json.loads((local / "stack" / "stack.json").read_text(encoding="utf-8"))
+            s3 = boto3.client(
+                "s3",
+                endpoint_url=stack["endpoint_url"],
+                region_name=stack["region"],
+                aws_access_key_id="local",
+                aws_secret_access_key="local",
+            )
+            for f in sorted(chosen, key=lambda f: f.department != "registry"):
+                _ingest_one(s3, stack["upload_bucket"], f, local / "stack" / "moto-stats.json")
+        finally:
+            stop_stack(proc)
+
+
+def _dynamodb_requests(stats_path: Path) -> int:
+    stats = json.loads(stats_path.read_text(encoding="utf-8"))
+    return sum(v["requests"] for op, v in stats["operations"].items() if op.startswith("dynamodb."))
+
+
+def _ingest_one(s3: Any, bucket: str, f: SampleFile, stats_path: Path) -> None:
+    from botocore.exceptions import ClientError
+
+    time.sleep(1.2)  # moto's server writes its counts every second: start from a fresh figure
+    before = _dynamodb_requests(stats_path)
+    report_key = "reports/" + f.key.removeprefix("incoming/") + ".report.json"
+    started = time.perf_counter()
+    s3.upload_file(str(f.path), bucket, f.key)
+    while True:
+        try:
+            body = s3.get_object(Bucket=bucket, Key=report_key)["Body"].read()
+            break
+        except ClientError:
+            if time.perf_counter() - started > 3600:
+                raise SystemExit(f"no report for {f.key} within an hour") from None
+            time.sleep(0.2)
+    seconds = time.perf_counter() - started
+    time.sleep(1.2)
+    requests = _dynamodb_requests(stats_path) - before
+    report = json.loads(body)
+    counted = report["rows"]["total"]
+    print(
+        f"  {f.department:<9} {counted:>7,} rows ({report['rows']['accepted']:,} accepted): upload → report "
+        f"{seconds:6.1f} s, {counted / seconds:>7,.0f} rows/s, {requests:,} DynamoDB requests "
+        f"({requests / max(counted, 1):.2f} per row)",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,54 +38,51 @@ def _environment() -> dict[str, str]:
     return dict(os.environ)
 
 
-class Poller(threading.Thread):
-    """Long-polls one queue and invokes one handler with the messages, one invocation at a time."""
+def _start_moto(port: int) -> subprocess.Popen[bytes]:
+    """moto's server in its own process (scripts/moto_server.py): a core of its own, and its own counts."""
+    import socket
 
-    def __init__(self, sqs: Any, queue_url: str, invoke: Callable[[dict[str, Any]], Any], batch: int) -> None:
-        super().__init__(daemon=True, name=f"poll-{queue_url.rsplit('/', 1)[-1]}")
-        self.sqs, self.queue_url, self.invoke, self.batch = sqs, queue_url, invoke, batch
-        self.arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        self.stopping = threading.Event()
-        self.idle = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                got = self.sqs.receive_message(
-                    QueueUrl=self.queue_url,
-                    MaxNumberOfMessages=self.batch,
-                    WaitTimeSeconds=1,
-                    AttributeNames=["All"],
-                ).get("Messages", [])
-            except Exception as exc:  # the server is stopping
-                if not self.stopping.is_set():
-                    print(f"[{self.name}] receive failed: {exc}", file=sys.stderr)
-                    time.sleep(1)
-                continue
-            if not got:
-                self.idle.set()
-                continue
-            self.idle.clear()
-            self._handle(got)
-
-    def _handle(self, messages: list[dict[str, Any]]) -> None:
-        from scripts.sqs_events import event_of
-
-        event = event_of(messages, self.arn, os.environ["AWS_REGION"])
-        try:
-            result = self.invoke(event) or {}
-            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
-        except Exception as exc:  # a whole-batch failure: leave every message for redelivery
-            print(f"[{self.name}] handler failed: {exc}", file=sys.stderr)
-            return
-        done = [m for m in messages if m["MessageId"] not in failed]
-        if done:  # delete only what the handler did not report as failed (ReportBatchItemFailures)
-            self.sqs.delete_message_batch(
-                QueueUrl=self.queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", port)) == 0:
+            raise SystemExit(f"port {port} is taken (another local stack?): set MOTO_PORT")
+    log = (LOCAL / "moto.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scripts.moto_server",
+            "--port",
+            str(port),
+            "--stats",
+            str(LOCAL / "moto-stats.json"),
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(
+                "moto's server failed: " + (LOCAL / "moto.log").read_text(errors="replace")[-4000:]
             )
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return proc
+        time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("moto's server did not answer within 60 s")
+
+
+def _stop_process(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
 
 
 def main() -> int:
@@ -97,183 +93,225 @@ def main() -> int:
     moto_port = int(os.environ.get("MOTO_PORT", "5000"))
     api_port = int(os.environ.get("API_PORT", "8000"))
     seed = os.environ.get("SEED", "1") != "0"
-    enterprises = int(os.environ.get("ENTERPRISES", "500"))  # moto over HTTP is slow: see README
+    enterprises = int(os.environ.get("ENTERPRISES", "500"))  # ENTERPRISES=20000: a province (README)
+    # Lambda stand-ins (scripts/pollers.py): AWS runs up to 10 rescores and 5 ingests at once
+    rescore_workers = int(os.environ.get("RESCORE_WORKERS", "2"))
+    ingest_workers = int(os.environ.get("INGEST_WORKERS", "1"))
 
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    from scripts.moto_speedups import apply_all
-
-    apply_all()  # moto's DynamoDB is O(table) per Query otherwise: make run would take many minutes
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     warnings.filterwarnings("ignore", message="Couldn't determine the remaining time left")
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
-    server.start()
-    print(f"moto server on {env['AWS_ENDPOINT_URL']}")
-
-    import boto3
-
-    from chalicelib.settings import get_settings
-    from scripts.provision import provision
-
-    resources = provision(get_settings())
-    os.environ["RESCORE_QUEUE_URL"] = resources.rescore_queue_url
-    os.environ["WHITELIST_TOPIC_ARN"] = resources.whitelist_topic_arn
-    standin = _start_ganqitong(resources)
-    os.environ["JOBS_QUEUE_URL"] = resources.jobs_queue_url
-    get_settings.cache_clear()
-    settings = get_settings()
-
-    session = boto3.session.Session(region_name=settings.region)
-    sqs = session.client("sqs")
-    sns = session.client("sns")
-    demo_url = sqs.create_queue(QueueName="innovation-points-dev-whitelist-subscriber")["QueueUrl"]
-    demo_arn = sqs.get_queue_attributes(QueueUrl=demo_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    sns.subscribe(
-        TopicArn=resources.whitelist_topic_arn,
-        Protocol="sqs",
-        Endpoint=demo_arn,
-        Attributes={"RawMessageDelivery": "true"},
-    )
-
-    api_keys = _create_api_keys()
-    bank_keys = _create_bank_keys()
-    api_keys["bank"] = bank_keys[next(iter(bank_keys))]  # contract 7: api_keys.bank is one of them
-
-    from chalice.test import Client
-
-    import app as application
-
-    client = Client(application.app, stage_name="dev")
-    lambdas = client.lambda_
-    lock = threading.Lock()  # one handler invocation at a time in this process, like one Lambda each
-
-    def invoker(name: str) -> Callable[[dict[str, Any]], Any]:
-        def run(event: dict[str, Any]) -> Any:
-            with lock:
-                return lambdas.invoke(name, event).payload
-
-        return run
-
-    pollers = [
-        Poller(sqs, resources.uploads_queue_url, invoker("ingest"), 1),
-        Poller(sqs, resources.rescore_queue_url, invoker("rescore"), 10),
-        Poller(sqs, resources.policy_delivery_queue_url, invoker("deliver_policies"), 10),
-        Poller(sqs, resources.jobs_queue_url, invoker("jobs"), 1),
-    ]
-    for p in pollers:
-        p.start()
-    stopping = threading.Event()
-
-    def relay() -> None:
-        while not stopping.wait(2):
-            try:
-                with lock:
-                    lambdas.invoke("relay_outbox", _scheduled_event(os.environ["AWS_REGION"]))
-            except Exception as exc:
-                print(f"[relay] {exc}", file=sys.stderr)
-
-    threading.Thread(target=relay, daemon=True, name="relay").start()
-
-    def build_reports() -> None:
-        # The schedule (rate(1 minute) in AWS; every REPORTS_EVERY_S here), and at once when a rescore
-        # burst settles, so that reports reflect a rescore well within 2 minutes.
-        every = float(os.environ.get("REPORTS_EVERY_S", "10"))
-        rescoring = next(p for p in pollers if p.queue_url == resources.rescore_queue_url)
-        last, busy = 0.0, False
-        while not stopping.wait(1):
-            busy = busy or not rescoring.idle.is_set()
-            if (busy and rescoring.idle.is_set()) or time.monotonic() - last >= every:
-                busy, last = False, time.monotonic()
-                try:  # its own Lambda (concurrency 1): a long rebuild must not hold up ingest and rescore
-                    lambdas.invoke("build_reports", _scheduled_event(os.environ["AWS_REGION"]))
-                except Exception as exc:
-                    print(f"[build_reports] {exc}", file=sys.stderr)
-
-    threading.Thread(target=build_reports, daemon=True, name="build-reports").start()
-
     LOCAL.mkdir(parents=True, exist_ok=True)
-    api_log_path = LOCAL / "api.log"
-    api_log = api_log_path.open("wb")
-    api = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "chalice"),
-            "local",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(api_port),
-            "--stage",
-            "dev",
-            # the reloader runs the server in a child that outlives terminate(), and restarts it on
-            # every file written in the tree, a log or .local/ included (STACK-NOTES)
-            "--no-autoreload",
-        ],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        stdout=subprocess.DEVNULL,
-        stderr=api_log,  # a file, not a pipe: chalice local logs every request and would block on a full pipe
-    )
-    _wait_for_api(api_port, api, api_log_path)
-    stack = {
-        "region": settings.region,
-        "endpoint_url": env["AWS_ENDPOINT_URL"],
-        "api_url": f"http://127.0.0.1:{api_port}",
-        "api_pid": api.pid,
-        "upload_bucket": settings.upload_bucket,
-        "whitelist_topic_arn": resources.whitelist_topic_arn,
-        "api_keys": api_keys,
-        "bank_keys": bank_keys,
-        "uploads_queue_url": resources.uploads_queue_url,
-        "rescore_queue_url": resources.rescore_queue_url,
-        "whitelist_subscriber_queue_url": demo_url,
-        "policy_topic_arn": resources.policy_topic_arn,
-        "ganqitong_url": standin.url,
-        # relative to the checkout when it lies inside it (contract 13), absolute otherwise
-        "ganqitong_log": str(
-            standin.log_path.relative_to(ROOT) if standin.log_path.is_relative_to(ROOT) else standin.log_path
-        ),
-        "policy_delivery_queue_url": resources.policy_delivery_queue_url,
-        "jobs_queue_url": resources.jobs_queue_url,
-    }
-    (LOCAL / "stack.json").write_text(json.dumps(stack, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"API on {stack['api_url']} (try: curl {stack['api_url']}/health)")
-    print(f"stack description with API keys: {LOCAL / 'stack.json'}")
-    print(f"web console: {stack['api_url']}/console/ (paste a key from {LOCAL / 'stack.json'})")
-
-    if seed:
-        _seed(session, settings.upload_bucket, enterprises, pollers)
-        _publish_sample_policies(stack["api_url"], api_keys, pollers, standin)
-        _seed_support(stack)
-
-    print("ready. Ctrl-C stops the stack.")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    for stale in ("seed.json", "moto-stats.json", "counters.json"):
+        (LOCAL / stale).unlink(missing_ok=True)
+    moto = _start_moto(moto_port)
+    print(f"moto server on {env['AWS_ENDPOINT_URL']} (pid {moto.pid})")
+    workers: Any = None
+    standin: Any = None
+    api: subprocess.Popen[bytes] | None = None
+    stopping = threading.Event()
     try:
-        while not stop.wait(1):
-            if api.poll() is not None:
-                print("chalice local exited:", api_log_path.read_text(errors="replace")[-2000:])
-                break
+        import boto3
+
+        from chalicelib.settings import get_settings
+        from scripts.pollers import QueueSpec, Workers
+        from scripts.provision import provision
+
+        resources = provision(get_settings())
+        os.environ["RESCORE_QUEUE_URL"] = resources.rescore_queue_url
+        os.environ["WHITELIST_TOPIC_ARN"] = resources.whitelist_topic_arn
+        standin = _start_ganqitong(resources)
+        os.environ["JOBS_QUEUE_URL"] = resources.jobs_queue_url
+        get_settings.cache_clear()
+        settings = get_settings()
+
+        session = boto3.session.Session(region_name=settings.region)
+        sqs = session.client("sqs")
+        sns = session.client("sns")
+        demo_url = sqs.create_queue(QueueName="innovation-points-dev-whitelist-subscriber")["QueueUrl"]
+        demo_arn = sqs.get_queue_attributes(QueueUrl=demo_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        sns.subscribe(
+            TopicArn=resources.whitelist_topic_arn,
+            Protocol="sqs",
+            Endpoint=demo_arn,
+            Attributes={"RawMessageDelivery": "true"},
+        )
+
+        api_keys = _create_api_keys()
+        bank_keys = _create_bank_keys()
+        api_keys["bank"] = bank_keys[next(iter(bank_keys))]  # contract 7: api_keys.bank is one of them
+
+        # every environment variable the handlers need is set by now: the workers inherit them
+        workers = Workers()
+        for i in range(ingest_workers):
+            workers.add(f"ingest-{i + 1}", [QueueSpec(resources.uploads_queue_url, "ingest", 1)])
+        for i in range(rescore_workers):
+            workers.add(f"rescore-{i + 1}", [QueueSpec(resources.rescore_queue_url, "rescore", 10)])
+        workers.add(
+            "jobs-1",
+            [
+                QueueSpec(resources.jobs_queue_url, "jobs", 1),
+                QueueSpec(resources.policy_delivery_queue_url, "deliver_policies", 10),
+            ],
+        )
+        workers.start()
+
+        from chalice.test import Client
+
+        import app as application
+
+        lambdas = Client(application.app, stage_name="dev").lambda_
+        schedule = Schedules(lambdas, workers, os.environ["AWS_REGION"], stopping)
+        schedule.start()
+
+        api_log_path = LOCAL / "api.log"
+        api_log = api_log_path.open("wb")
+        api = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "chalice"),
+                "local",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(api_port),
+                "--stage",
+                "dev",
+                # the reloader runs the server in a child that outlives terminate(), and restarts it on
+                # every file written in the tree, a log or .local/ included (STACK-NOTES)
+                "--no-autoreload",
+            ],
+            cwd=ROOT,
+            env=os.environ.copy(),
+            stdout=subprocess.DEVNULL,
+            # a file, not a pipe: chalice local logs every request and would block on a full pipe
+            stderr=api_log,
+        )
+        _wait_for_api(api_port, api, api_log_path)
+        workers.wait_started()
+        stack = {
+            "region": settings.region,
+            "endpoint_url": env["AWS_ENDPOINT_URL"],
+            "api_url": f"http://127.0.0.1:{api_port}",
+            "api_pid": api.pid,
+            "upload_bucket": settings.upload_bucket,
+            "whitelist_topic_arn": resources.whitelist_topic_arn,
+            "api_keys": api_keys,
+            "bank_keys": bank_keys,
+            "uploads_queue_url": resources.uploads_queue_url,
+            "rescore_queue_url": resources.rescore_queue_url,
+            "whitelist_subscriber_queue_url": demo_url,
+            "policy_topic_arn": resources.policy_topic_arn,
+            "ganqitong_url": standin.url,
+            # relative to the checkout when it lies inside it (contract 13), absolute otherwise
+            "ganqitong_log": str(
+                standin.log_path.relative_to(ROOT)
+                if standin.log_path.is_relative_to(ROOT)
+                else standin.log_path
+            ),
+            "policy_delivery_queue_url": resources.policy_delivery_queue_url,
+            "jobs_queue_url": resources.jobs_queue_url,
+        }
+        (LOCAL / "stack.json").write_text(json.dumps(stack, ensure_ascii=False, indent=2), encoding="utf-8")
+        print(f"API on {stack['api_url']} (try: curl {stack['api_url']}/health)")
+        print(f"stack description with API keys: {LOCAL / 'stack.json'}")
+        print(f"web console: {stack['api_url']}/console/ (paste a key from {LOCAL / 'stack.json'})")
+
+        if seed:
+            _seed(session, settings.upload_bucket, enterprises, stack, workers, schedule, moto.pid)
+            _publish_sample_policies(stack["api_url"], api_keys, workers, standin)
+            _seed_support(stack)
+
+        print("ready. Ctrl-C stops the stack.")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            while not stop.wait(1):
+                if api.poll() is not None:
+                    print("chalice local exited:", api_log_path.read_text(errors="replace")[-2000:])
+                    break
+                if moto.poll() is not None:
+                    print("moto's server exited:", (LOCAL / "moto.log").read_text(errors="replace")[-2000:])
+                    break
+        except KeyboardInterrupt:
+            pass
     except KeyboardInterrupt:
         pass
-    print("stopping…")
-    stopping.set()
-    for p in pollers:
-        p.stopping.set()
-    standin.stop()
-    api.terminate()
-    try:
-        api.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        api.kill()
-    server.stop()
+    finally:
+        print("stopping…")
+        stopping.set()
+        if workers is not None:
+            workers.stop()
+        if standin is not None:
+            standin.stop()
+        if api is not None:
+            _stop_process(api)
+        _stop_process(moto)
     return 0
+
+
+class Schedules:
+    """The scheduled Lambdas, in this process: the outbox relay (every 2 s here) and the report builder
+    (its schedule, REPORTS_EVERY_S here, and at once when a rescore burst settles, so that reports
+    reflect a rescore well within 2 minutes). One invocation at a time, each its own Lambda."""
+
+    def __init__(self, lambdas: Any, workers: Any, region: str, stopping: threading.Event) -> None:
+        self.lambdas, self.workers, self.region, self.stopping = lambdas, workers, region, stopping
+        self.lock = threading.Lock()
+        self.reports_built: list[tuple[float, float]] = []  # (started, finished), time.time()
+        self.relays: list[tuple[float, float]] = []
+        from scripts.pollers import FIELDS, Counters, instrument
+
+        self.counters = Counters([0.0] * len(FIELDS))  # this process's requests and events published
+        instrument(self.counters)
+
+    def published(self) -> float:
+        """Whitelist events the scheduled drain published (the rescores publish theirs themselves)."""
+        return self.counters.get("published")
+
+    def last_published(self) -> float:
+        return self.counters.get("published_at")
+
+    def relayed_after(self, t: float) -> bool:
+        """Has a drain of the outbox started after `t` and finished?"""
+        return any(started > t for started, _ in list(self.relays))
+
+    def built_after(self, t: float) -> float | None:
+        """When the first report build that started after `t` finished (None: none yet)."""
+        return next((done for started, done in list(self.reports_built) if started > t), None)
+
+    def start(self) -> None:
+        threading.Thread(target=self._relay, daemon=True, name="relay").start()
+        threading.Thread(target=self._build_reports, daemon=True, name="build-reports").start()
+
+    def _invoke(self, name: str, log: list[tuple[float, float]]) -> None:
+        started = time.time()
+        try:
+            with self.lock:
+                self.lambdas.invoke(name, _scheduled_event(self.region))
+        except Exception as exc:
+            print(f"[{name}] {exc}", file=sys.stderr)
+            return
+        log.append((started, time.time()))
+
+    def _relay(self) -> None:
+        while not self.stopping.wait(2):
+            self._invoke("relay_outbox", self.relays)
+
+    def _build_reports(self) -> None:
+        # AWS's rate(1 minute): at 20,000 enterprises a build takes tens of seconds of moto's time, and
+        # every 10 s the builder ran back to back through a province's seeding
+        every = float(os.environ.get("REPORTS_EVERY_S", "60"))
+        last, busy, seen = 0.0, False, 0.0
+        while not self.stopping.wait(1):
+            rescored = self.workers.total("invocations", ["rescore"])
+            busy = busy or rescored != seen or not self.workers.idle(["rescore"])
+            seen = rescored
+            settled = self.workers.idle(["rescore"])
+            if (busy and settled) or time.monotonic() - last >= every:
+                busy, last = False, time.monotonic()
+                self._invoke("build_reports", self.reports_built)
 
 
 def _start_ganqitong(resources: Any) -> Any:
@@ -291,9 +329,7 @@ def _start_ganqitong(resources: Any) -> Any:
     return standin
 
 
-def _publish_sample_policies(
-    api_url: str, api_keys: dict[str, str], pollers: list[Poller], standin: Any
-) -> None:
+def _publish_sample_policies(api_url: str, api_keys: dict[str, str], workers: Any, standin: Any) -> None:
     from scripts.sample_policies import publish_samples
 
     started = time.monotonic()
@@ -304,7 +340,7 @@ def _publish_sample_policies(
         + "、".join(p["title"] for p in published)
     )
     time.sleep(2)
-    while not all(p.idle.is_set() for p in pollers):
+    while not workers.idle():
         time.sleep(1)
     print(f"  赣企通 stand-in received {standin.received} pushes ({time.monotonic() - started:.0f} s)")
 
@@ -382,28 +418,30 @@ def _wait_for_api(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise SystemExit("chalice local did not answer within 60 s")
 
 
-def _seed(session: Any, bucket: str, enterprises: int, pollers: list[Poller]) -> None:
+def _seed(
+    session: Any,
+    bucket: str,
+    enterprises: int,
+    stack: dict[str, Any],
+    workers: Any,
+    schedule: Schedules,
+    moto_pid: int,
+) -> None:
+    """Upload the sample province as departments would, and print progress until it is scored."""
     from scripts.sample_data import generate
+    from scripts.stack_progress import Watch
 
     out = LOCAL / "sample"
     files = generate(out, enterprises=enterprises)
-    s3 = session.client("s3")
-    # master data first, as a province would start; the order does not matter for correctness
-    files.sort(key=lambda f: (f.department != "registry", f.key))
-    print(f"uploading {len(files)} sample files for {enterprises} enterprises to s3://{bucket}/incoming/…")
-    for f in files:
-        s3.upload_file(str(f.path), bucket, f.key)
-    started = time.monotonic()
-    reports = 0
-    while reports < len(files) and time.monotonic() - started < 1800:
-        time.sleep(3)
-        listed = s3.list_objects_v2(Bucket=bucket, Prefix="reports/").get("KeyCount", 0)
-        if listed != reports:
-            reports = listed
-            print(f"  {reports}/{len(files)} batch reports written ({time.monotonic() - started:.0f} s)")
-    while not all(p.idle.is_set() for p in pollers):
-        time.sleep(1)
-    print(f"sample data ingested and rescored in {time.monotonic() - started:.0f} s")
+    watch = Watch(session, stack, files, workers, schedule, moto_pid, LOCAL, enterprises)
+    watch.upload(bucket)
+    try:
+        watch.follow()
+    except KeyboardInterrupt:  # stopped before the end: say where the time went so far
+        print("interrupted: the figures so far")
+        watch.summary()
+        raise
+    watch.summary()
 
 
 if __name__ == "__main__":

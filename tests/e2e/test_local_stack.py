@@ -80,14 +80,19 @@ def _client(stack: dict[str, Any], service: str) -> Any:
 
 
 def _wait_report(s3: Any, bucket: str, key: str, timeout: float = 90) -> dict[str, Any]:
+    """The finished report: a support file's is first written as "processing" (the uploader sees at once
+    that it is being read), and the stack's workers may be caught between the two writes."""
     deadline = time.monotonic() + timeout
     report_key = "reports/" + key.removeprefix("incoming/") + ".report.json"
     while time.monotonic() < deadline:
         try:
-            return dict(json.loads(s3.get_object(Bucket=bucket, Key=report_key)["Body"].read()))
+            report = dict(json.loads(s3.get_object(Bucket=bucket, Key=report_key)["Body"].read()))
+            if report.get("status") != "processing":
+                return report
         except s3.exceptions.NoSuchKey:
-            time.sleep(0.5)
-    pytest.fail(f"no report for {key} within {timeout} s")
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"no finished report for {key} within {timeout} s")
 
 
 def _get(stack: dict[str, Any], path: str, role: str) -> tuple[int, Any]:

@@ -1,0 +1,164 @@
+"""The speedups the local stack applies to moto's server answer exactly as moto does: items stored or
+refused, and Query pages (key conditions, limits, both directions).
+
+Each check runs in a child process: the patches are for good (they replace moto's functions), and the
+tests of this package run against an unpatched moto.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Writes items of several sizes, once with moto as it is and once patched; prints both outcomes.
+CHILD = r"""
+import json, os
+from scripts.offline_aws import use_fake_aws
+use_fake_aws("test")
+import boto3, moto
+
+def outcomes():
+    with moto.mock_aws():
+        ddb = boto3.client("dynamodb", region_name=os.environ["AWS_REGION"])
+        ddb.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        seen = []
+        for name, attrs in [
+            ("small", {f"a{i}": {"S": "x" * i} for i in range(12)}),
+            ("300,000 bytes", {"a": {"S": "x" * 150_000}, "b": {"S": "y" * 150_000}}),
+            ("over 405,000 bytes", {"a": {"S": "x" * 200_000}, "b": {"S": "y" * 205_100}}),
+            ("numbers and a map", {"n": {"N": "12.5"}, "m": {"M": {"k": {"L": [{"N": "1"}, {"S": "v"}]}}}}),
+        ]:
+            try:
+                ddb.put_item(TableName="t", Item={"pk": {"S": name}, **attrs})
+                got = ddb.get_item(TableName="t", Key={"pk": {"S": name}})["Item"]
+                seen.append([name, "stored", got == {"pk": {"S": name}, **attrs}])
+            except ddb.exceptions.ClientError as exc:
+                seen.append([name, exc.response["Error"]["Code"], exc.response["Error"]["Message"]])
+        ddb.create_table(
+            TableName="r",
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"},
+                {"AttributeName": "g", "AttributeType": "S"}, {"AttributeName": "n", "AttributeType": "N"},
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "by_g",
+                    "KeySchema": [
+                        {"AttributeName": "g", "KeyType": "HASH"}, {"AttributeName": "n", "KeyType": "RANGE"}
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for pk in ("E#1", "E#2"):
+            for sk in ["C#M", "C#F#2024#a", "C#F#2025#a", "C#F#2025#b", "H#F#2025#a#1", "H#F#2025#a#2", "X"]:
+                item = {"pk": {"S": pk}, "sk": {"S": sk}, "v": {"S": pk + sk}}
+                if sk.startswith("C#F"):  # in the index: two groups, scores with ties
+                    item |= {"g": {"S": "2025#" + sk[-1]}, "n": {"N": str(len(pk + sk) % 3)}}
+                ddb.put_item(TableName="r", Item=item)
+        for condition, values in [
+            ("begins_with(sk, :a)", {":a": {"S": "C#"}}),
+            ("begins_with(sk, :a)", {":a": {"S": "H#"}}),
+            ("sk = :a", {":a": {"S": "C#M"}}),
+            ("sk BETWEEN :a AND :b", {":a": {"S": "C#F#2025"}, ":b": {"S": "H#"}}),
+            ("sk < :a", {":a": {"S": "C#F#2025"}}),
+        ]:
+            for limit in (None, 2):
+                pages, start = [], None
+                while True:
+                    kwargs = {"Limit": limit} if limit else {}
+                    if start:
+                        kwargs["ExclusiveStartKey"] = start
+                    got = ddb.query(
+                        TableName="r",
+                        KeyConditionExpression="pk = :p AND " + condition,
+                        ExpressionAttributeValues={":p": {"S": "E#1"}, **values},
+                        ScanIndexForward=limit is None,
+                        **kwargs,
+                    )
+                    pages.append([i["v"]["S"] for i in got["Items"]])
+                    start = got.get("LastEvaluatedKey")
+                    if not start:
+                        break
+                seen.append([condition, limit, pages])
+        for group in ("2025#a", "2025#b", "2025#c"):
+            for forward in (True, False):
+                pages, start = [], None
+                while True:
+                    kwargs = {"ExclusiveStartKey": start} if start else {}
+                    got = ddb.query(
+                        TableName="r",
+                        IndexName="by_g",
+                        KeyConditionExpression="g = :g AND n >= :n",
+                        ExpressionAttributeValues={":g": {"S": group}, ":n": {"N": "0"}},
+                        ScanIndexForward=forward,
+                        Limit=2,
+                        **kwargs,
+                    )
+                    pages.append([i["v"]["S"] for i in got["Items"]])
+                    start = got.get("LastEvaluatedKey")
+                    if not start:
+                        break
+                seen.append(["index " + group, forward, pages])
+        sqs = boto3.client("sqs", region_name=os.environ["AWS_REGION"])
+        url = sqs.create_queue(QueueName="q")["QueueUrl"]
+        for n in range(4):
+            sqs.send_message(QueueUrl=url, MessageBody=str(n), DelaySeconds=60 if n == 3 else 0)
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=30)["Messages"]
+        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        names.append("ApproximateNumberOfMessagesDelayed")
+        counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+        rest = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        bodies = sorted(m["Body"] for m in rest)
+        seen.append(["sqs", [m["Body"] for m in got], [counts[n] for n in names], bodies])
+        return seen
+
+plain = outcomes()
+from scripts.moto_speedups import (
+    index_moto_queries, list_moto_modules_once, read_the_clock_once_per_queue, size_moto_items_once,
+    sort_moto_index_queries,
+)
+index_moto_queries()
+sort_moto_index_queries()
+read_the_clock_once_per_queue()
+list_moto_modules_once()
+size_moto_items_once()
+print(json.dumps({"plain": plain, "patched": outcomes()}))
+"""
+
+
+def test_items_are_refused_and_stored_exactly_as_moto_does() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["patched"] == result["plain"]
+    outcome = {row[0]: row[1] for row in result["plain"] if isinstance(row[1], str)}
+    assert outcome["small"] == "stored" and outcome["numbers and a map"] == "stored"
+    assert outcome["300,000 bytes"] == "stored"
+    assert outcome["over 405,000 bytes"] == "ValidationException"
+    assert all(row[2] is True for row in result["patched"] if row[1] == "stored")
+    sqs = result["plain"][-1]
+    assert sqs == ["sqs", ["0"], ["2", "1", "1"], ["1", "2"]]  # one in flight, one delayed, two visible
+    queries = [tuple(row[:3]) for row in result["plain"][:-1] if not isinstance(row[1], (str, bool))]
+    index = {(row[0], row[1]): row[2] for row in result["plain"] if isinstance(row[1], bool)}
+    assert sum(len(page) for page in index[("index 2025#a", True)]) == 4  # 2024#a, 2025#a of both
+    assert index[("index 2025#c", True)] == [[]]
+    current = ["E#1C#F#2024#a", "E#1C#F#2025#a", "E#1C#F#2025#b", "E#1C#M"]
+    assert queries[0] == ("begins_with(sk, :a)", None, [current])  # not the history items beside them
+    assert queries[1][2] == [current[::-1][:2], current[::-1][2:]]  # in twos, last key first
