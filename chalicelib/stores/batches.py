@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from chalicelib.domain.validation.report import BatchReport
 from chalicelib.stores.tables import BatchItem
 
-# A DynamoDB item holds at most 400 KB: the table keeps the first errors, S3 keeps them all.
-MAX_ERRORS_IN_TABLE = 500
+# A DynamoDB item holds at most 400 KB: the table keeps the first errors, S3 keeps them all. A count
+# alone is no bound: a row's errors in Chinese, stored as JSON with \u escapes, take 1-2 KB, so 500 of
+# them overflowed the item and the whole file failed to report. The entries kept are bounded by size too.
+MAX_ERRORS_IN_TABLE: Final = 500
+MAX_ENTRY_BYTES_IN_TABLE: Final = 300_000  # of row errors and warnings together; the rest is small
 
 
 def _table_copy(report: BatchReport) -> dict[str, Any]:
     data = report.model_dump(mode="json")
+    budget = MAX_ENTRY_BYTES_IN_TABLE
     for field in ("row_errors", "warnings"):
-        if len(data[field]) > MAX_ERRORS_IN_TABLE:
-            data[field] = data[field][:MAX_ERRORS_IN_TABLE]
+        kept: list[Any] = []
+        for entry in data[field][:MAX_ERRORS_IN_TABLE]:
+            size = len(json.dumps(entry))  # as the JSON attribute stores it (ASCII, \u escapes)
+            if size > budget:
+                break
+            budget -= size
+            kept.append(entry)
+        if len(kept) < len(data[field]):
+            data[field] = kept
             data[f"{field}_truncated"] = True
     return data
 
