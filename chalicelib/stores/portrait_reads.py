@@ -24,7 +24,7 @@ from typing import Any, Final
 from chalicelib.stores.facts import FactKey
 from chalicelib.stores.rank_reads import BuiltMark
 from chalicelib.stores.reports import MARKS, Mark
-from chalicelib.stores.scores import CARD, CurrentCard, card_sk, enterprise_pk
+from chalicelib.stores.scores import CARD, CurrentCard, card_sk, current_card, enterprise_pk
 from chalicelib.stores.tables import FactItem, ReportItem, ScoreItem
 
 # What each table's item contributes (no version, whitelist bookkeeping or digests).
@@ -65,23 +65,6 @@ def _projection(attributes: Sequence[str]) -> dict[str, Any]:
 
 def _key(pk: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
-
-
-def _current(item: ScoreItem) -> CurrentCard | None:
-    if item.kind != CARD:  # a retired card counts as absent
-        return None
-    return CurrentCard(
-        credit_code=item.credit_code,
-        period=int(item.period),
-        name=item.name,
-        region_code=item.region_code,
-        industry_code=item.industry_code,
-        stage=item.stage,
-        computed_at=item.computed_at,
-        rank_sk=item.rank_sk,
-        card=item.card,
-        version=int(item.version or 0),
-    )
 
 
 def _master(item: FactItem) -> MasterFields:
@@ -127,7 +110,8 @@ def read(credit_code: str, periods: Iterable[int]) -> PortraitRead:
     found = _batch_get(request)
     cards: dict[int, CurrentCard] = {}
     for raw in found.get(scores_table, []):
-        card = _current(ScoreItem.from_raw_data(raw))
+        card_item = ScoreItem.from_raw_data(raw)
+        card = current_card(card_item) if card_item.kind == CARD else None  # a retired card counts as absent
         if card is not None:
             cards[card.period] = card
     masters = [_master(FactItem.from_raw_data(raw)) for raw in found.get(facts_table, [])]

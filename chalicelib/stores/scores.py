@@ -370,7 +370,8 @@ class HistoryRow:
     batch_id: str | None
 
 
-def _current(item: ScoreItem) -> CurrentCard:
+def current_card(item: ScoreItem) -> CurrentCard:
+    """A card item as the API shows it (the caller decides what a retired card means)."""
     return CurrentCard(
         credit_code=item.credit_code,
         period=int(item.period),
@@ -391,7 +392,7 @@ def card_of(credit_code: str, period: int) -> CurrentCard | None:
         item = ScoreItem.get(enterprise_pk(credit_code), card_sk(period))
     except ScoreItem.DoesNotExist:
         return None
-    return _current(item) if item.kind == CARD else None
+    return current_card(item) if item.kind == CARD else None
 
 
 def latest_card(credit_code: str) -> CurrentCard | None:
@@ -404,7 +405,7 @@ def latest_card(credit_code: str) -> CurrentCard | None:
         limit=1,
     )
     item = next(iter(query), None)
-    return _current(item) if item is not None else None
+    return current_card(item) if item is not None else None
 
 
 def history_page(credit_code: str, after_sk: str | None, limit: int) -> tuple[list[HistoryRow], bool]:
