@@ -72,16 +72,21 @@ def start_stack(
     print(f"local stack pid {proc.pid}, log {log_path}", flush=True)
     deadline = time.monotonic() + timeout
     shown = 0
-    while "ready." not in (text := log_path.read_text(errors="replace")):
-        lines = text.splitlines()
-        for line in lines[shown:]:  # its progress, as it goes
-            if line.startswith("  [") or line.startswith("uploading"):
-                print(f"  | {line.strip()}", flush=True)
-        shown = len(lines)
-        if proc.poll() is not None or time.monotonic() > deadline:
-            stop_stack(proc)
-            raise SystemExit(f"the local stack did not get ready within {timeout:.0f} s:\n{text[-3000:]}")
-        time.sleep(1)
+    try:
+        while "ready." not in (text := log_path.read_text(errors="replace")):
+            lines = text.splitlines()
+            for line in lines[shown:]:  # its progress, as it goes
+                if line.startswith("  [") or line.startswith("uploading"):
+                    print(f"  | {line.strip()}", flush=True)
+            shown = len(lines)
+            if proc.poll() is not None or time.monotonic() > deadline:
+                stop_stack(proc)
+                raise SystemExit(f"the local stack did not get ready within {timeout:.0f} s:\n{text[-3000:]}")
+            time.sleep(1)
+    except KeyboardInterrupt:  # the stack runs in its own session: stop it, and show its figures so far
+        stop_stack(proc)
+        print(log_path.read_text(errors="replace")[-3000:], flush=True)
+        raise
     return proc, log_path
 
 
