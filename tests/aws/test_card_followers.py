@@ -3,13 +3,11 @@ counted and marked, retired cards unmatched from policies."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
-import boto3
 import pytest
 from botocore.client import BaseClient
 
@@ -22,6 +20,8 @@ from chalicelib.stores.tables import OutboxItem
 from scripts.provision import Resources
 from tests.aws.ingest_helpers import sqs_record
 from tests.aws.jobs_helpers import drain_jobs
+from tests.aws.policy_helpers import WHITELISTED, drain, policy_queue
+from tests.aws.policy_helpers import fields as policy_fields
 from tests.aws.rescore_helpers import (
     MODEL,
     STRONG,
@@ -135,60 +135,27 @@ def test_a_retirement_is_counted_as_a_move_and_marks_its_period(aws: Resources) 
     assert mark is not None and mark.marked_at is not None and mark.marked_at > "2000-01-02"
 
 
-def _policy_queue(aws: Resources) -> str:
-    sqs, sns = boto3.client("sqs"), boto3.client("sns")
-    url = sqs.create_queue(QueueName="retired-policy-subscriber")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(
-        TopicArn=aws.policy_topic_arn, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"}
-    )
-    return url
-
-
-def _drain(url: str) -> list[dict[str, Any]]:
-    sqs = boto3.client("sqs")
-    out: list[dict[str, Any]] = []
-    while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        for m in got:
-            out.append(json.loads(m["Body"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-    return out
-
-
 def test_a_retired_card_loses_its_policy_matches_and_regains_them_when_scorable_again(
     aws: Resources,
 ) -> None:
-    from chalicelib.domain.policies.policy import PolicyFields
     from chalicelib.services import policies
 
-    queue = _policy_queue(aws)
+    queue = policy_queue(aws)
     code = enterprise(760, STRONG)
     bystander = enterprise(761, STRONG)
     rescore([(code, P), (bystander, P)])
-    fields = PolicyFields.model_validate(
-        {
-            "title": "科技型中小企业积分贷贴息",
-            "kind": "finance",
-            "summary": "对白名单企业的积分贷给予贴息",
-            "url": "https://kjt.jiangxi.gov.cn/policy/1",
-            "contact": "0791-00000000",
-            "period": P,
-            "valid_from": "2020-01-01",
-            "valid_to": "2099-12-31",
-            "criteria": {"all": [{"field": "whitelisted", "op": "==", "value": True}]},
-        }
-    )
+    fields = policy_fields(WHITELISTED, valid_from="2020-01-01", valid_to="2099-12-31")
     policy = policies.create(fields, "sci")
     policies.publish(policy.policy_id)
     drain_jobs(aws)
-    matched = {e["credit_code"]: e for e in _drain(queue)}
+    matched = {e["credit_code"]: e for e in drain(queue)}
     assert {e["type"] for e in matched.values()} == {"policy.matched"} and set(matched) == {code, bystander}
 
     _retire(code)
 
     state = store.match_of(policy.policy_id, code, "360111")
     assert state is not None and (state.matched, state.sequence, state.reasons) == (False, 2, [])
-    events = _drain(queue)
+    events = drain(queue)
     assert [(e["type"], e["credit_code"], e["sequence"], e["reasons"]) for e in events] == [
         ("policy.unmatched", code, 2, [])
     ]
@@ -203,13 +170,13 @@ def test_a_retired_card_loses_its_policy_matches_and_regains_them_when_scorable_
     assert {o.status for o in OutboxItem.scan()} == {"sent"}
 
     rescore([(code, None)], batch_id="b-again")  # still retired: nothing more
-    assert _drain(queue) == []
+    assert drain(queue) == []
 
     write_master(master(code))  # the correction is undone: P is scorable again
     rescore([(code, None)], batch_id="b-undo")
     again = store.match_of(policy.policy_id, code, "360111")
     assert again is not None and (again.matched, again.sequence) == (True, 3)
-    assert [(e["type"], e["sequence"]) for e in _drain(queue)] == [("policy.matched", 3)]
+    assert [(e["type"], e["sequence"]) for e in drain(queue)] == [("policy.matched", 3)]
 
 
 def test_an_unlisted_retirement_marks_its_period_without_a_move(aws: Resources) -> None:

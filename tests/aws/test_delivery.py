@@ -20,8 +20,8 @@ from scripts.provision import Resources
 from scripts.sqs_events import record_of
 from tests.aws.ingest_helpers import sqs_record
 from tests.aws.jobs_helpers import drain_jobs
+from tests.aws.policy_helpers import WHITELISTED, fields
 from tests.aws.rescore_helpers import MID, STRONG, P, enterprise, rescore, write_facts
-from tests.aws.test_policy_matching import WHITELISTED, fields
 
 QUEUE_ARN = "arn:aws-cn:sqs:cn-northwest-1:123456789012:innovation-points-dev-policy-delivery"
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-import boto3
 import pytest
 
 from chalicelib.domain.policies.events import policy_event_id
-from chalicelib.domain.policies.policy import PolicyFields, PolicyStateError
+from chalicelib.domain.policies.policy import PolicyStateError
 from chalicelib.services import matching
 from chalicelib.services import policies as service
 from chalicelib.stores import jobs
@@ -19,6 +17,7 @@ from chalicelib.stores.tables import ReportItem
 from scripts.provision import Resources
 from tests.aws.api_helpers import Call, build_report
 from tests.aws.jobs_helpers import drain_jobs
+from tests.aws.policy_helpers import WHITELISTED, drain, fields, policy_queue
 from tests.aws.rescore_helpers import GROWTH_BASE, MID, STRONG, P, enterprise, rescore, write_facts
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -26,26 +25,6 @@ NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 def clock() -> datetime:
     return NOW
-
-
-def fields(criteria: dict[str, Any], **extra: Any) -> PolicyFields:
-    return PolicyFields.model_validate(
-        {
-            "title": "科技型中小企业积分贷贴息",
-            "kind": "finance",
-            "summary": "对白名单企业的积分贷给予贴息",
-            "url": "https://kjt.jiangxi.gov.cn/policy/1",
-            "contact": "0791-00000000",
-            "period": P,
-            "valid_from": "2026-01-01",
-            "valid_to": "2026-12-31",
-            "criteria": criteria,
-            **extra,
-        }
-    )
-
-
-WHITELISTED = {"all": [{"field": "whitelisted", "op": "==", "value": True}]}
 
 
 def publish(aws: Resources, policy_id: str) -> dict[str, Any]:
@@ -57,27 +36,6 @@ def publish(aws: Resources, policy_id: str) -> dict[str, Any]:
     assert job is not None and job.status == "succeeded", job
     assert job.result is not None
     return job.result
-
-
-def policy_queue(aws: Resources) -> str:
-    """A subscriber of the policy topic (raw delivery), every event type."""
-    sqs, sns = boto3.client("sqs"), boto3.client("sns")
-    url = sqs.create_queue(QueueName="policy-subscriber")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(
-        TopicArn=aws.policy_topic_arn, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"}
-    )
-    return url
-
-
-def drain(url: str) -> list[dict[str, Any]]:
-    sqs = boto3.client("sqs")
-    out: list[dict[str, Any]] = []
-    while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        for m in got:
-            out.append(json.loads(m["Body"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-    return out
 
 
 def publish_again_is_refused(policy_id: str) -> bool:

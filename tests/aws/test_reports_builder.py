@@ -19,6 +19,8 @@ from chalicelib.stores.tables import ReportItem, ScoreItem
 from scripts.provision import Resources
 from scripts.synthetic import credit_code as api_code
 from tests.aws.api_helpers import put_card
+from tests.aws.policy_helpers import WHITELISTED
+from tests.aws.policy_helpers import fields as policy_fields
 from tests.aws.rescore_helpers import GROWTH_BASE, MID, STRONG, P, enterprise, rescore
 
 
@@ -227,26 +229,13 @@ def _writes_for(code: str) -> Any:
 
 
 def test_the_deployed_builder_counts_current_policy_matches(aws: Resources, clock: Clock) -> None:
-    from chalicelib.domain.policies.policy import PolicyFields
     from chalicelib.services import policies
     from chalicelib.services.reports import report_sources
 
     listed = enterprise(7, STRONG, region="360111")
     grey = enterprise(8, MID, region="360702")
     rescore([(listed, P), (grey, P)])
-    fields = PolicyFields.model_validate(
-        {
-            "title": "科技型中小企业积分贷贴息",
-            "kind": "finance",
-            "summary": "对白名单企业的积分贷给予贴息",
-            "url": "https://kjt.jiangxi.gov.cn/policy/1",
-            "contact": "0791-00000000",
-            "period": P,
-            "valid_from": "2020-01-01",
-            "valid_to": "2099-12-31",
-            "criteria": {"all": [{"field": "whitelisted", "op": "==", "value": True}]},
-        }
-    )
+    fields = policy_fields(WHITELISTED, valid_from="2020-01-01", valid_to="2099-12-31")
     policy = policies.create(fields, "sci")
     policies.publish_in_process(policy.policy_id)
     support, matches = report_sources()
