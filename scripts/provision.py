@@ -16,7 +16,7 @@ from chalicelib.settings import Settings
 from chalicelib.stores import tables
 
 MAX_RECEIVE_COUNT = 5
-UPLOAD_PREFIXES = ("incoming/", "support/")  # department data files; support files (contract 8)
+UPLOAD_PREFIXES = ("incoming/", "support/", "zones/")  # department files; support files (8); unit lists (15)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from chalicelib.domain.records import Discrepancy, Master, ScoreCard
 from chalicelib.domain.scoring.cardcodec import card_from_dict
 from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.domain.validation.report import BatchReport
+from chalicelib.services import zones
 from chalicelib.services.card_sentences import card_sentences
 from chalicelib.stores import portrait_reads, score_index, scored_periods, scores
 from chalicelib.stores.batches import BatchesRepository
@@ -171,7 +172,16 @@ def _listed(item: Listing) -> dict[str, Any]:
         "stage": item.stage,
         "score": item.score,
         "grade": item.grade,
+        "zone_id": zones.resolved(item.zone_id),
     }
+
+
+def _zone_binding(params: WhitelistParams | RankingsParams) -> dict[str, Any]:
+    return {"zone": params.zone, "zone_type": params.zone_type, "zone_level": params.zone_level}
+
+
+def _zones(params: WhitelistParams | RankingsParams) -> frozenset[str] | None:
+    return zones.selected(params.zone, params.zone_type, params.zone_level)
 
 
 # --- lists -----------------------------------------------------------------------------------
@@ -181,11 +191,17 @@ def whitelist(params: WhitelistParams, secret: str) -> WhitelistPage:
     """白名单 for a period: score descending, then credit code; filtered by region, stage, grade."""
     bound_to = pagination.binding(
         "whitelist",
-        {"period": params.period, "region": params.region, "stage": params.stage, "grade": params.grade},
+        {
+            "period": params.period,
+            "region": params.region,
+            "stage": params.stage,
+            "grade": params.grade,
+            **_zone_binding(params),
+        },
     )
     cursor = _cursor(params.next_token, bound_to, secret)
     period = _period(params.period, cursor)
-    filters = Filters(region=params.region, stage=params.stage, grade=params.grade)
+    filters = Filters(region=params.region, stage=params.stage, grade=params.grade, zones=_zones(params))
     after = cursor.after.get("rank_sk") if cursor else None
     items, resume = _take(
         score_index.ranked("whitelist", period, filters, after, params.limit + 1), params.limit
@@ -207,13 +223,16 @@ def rankings(params: RankingsParams, secret: str) -> RankingsPage:
             "stage": params.stage,
             "region": params.region,
             "industry": params.industry,
+            **_zone_binding(params),
         },
     )
     cursor = _cursor(params.next_token, bound_to, secret)
     period = _period(params.period, cursor)
     # one stage: its cohort's index, already that stage alone; all stages: the period's index
     index: score_index.Index = "stage" if params.stage is not None else "period"
-    filters = Filters(region=params.region, industry=params.industry, stage=params.stage)
+    filters = Filters(
+        region=params.region, industry=params.industry, stage=params.stage, zones=_zones(params)
+    )
     after = cursor.after.get("rank_sk") if cursor else None
     items, resume = _take(score_index.ranked(index, period, filters, after, params.limit + 1), params.limit)
     before = cursor.rank if cursor else 0
@@ -398,6 +417,7 @@ def portrait(raw_code: str, period: int | None) -> Portrait:
         rank=ranked.rank,
         cohort_size=ranked.cohort_size,
         rank_as_of=ranked.as_of,
+        zone=zones.zone_brief(item.zone_id),
     )
 
 

@@ -16,7 +16,7 @@ from chalice.app import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.api import pagination
-from chalicelib.api.auth import ADMIN, DEPARTMENT, Principal
+from chalicelib.api.auth import ADMIN, CITY, DEPARTMENT, ZONE, Principal
 from chalicelib.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_TOKEN_CHARS, MIN_LIMIT
 from chalicelib.api.problems import ApiProblem, Code
 from chalicelib.api.report_files import CSV, XLSX, filename, headers, to_csv, to_xlsx
@@ -34,7 +34,7 @@ from chalicelib.services.reports import (
 from chalicelib.settings import Settings
 
 routes = Routes(__name__)
-READERS = (ADMIN, DEPARTMENT)
+READERS = (ADMIN, DEPARTMENT, CITY, ZONE)  # 通报 are read whole (contract 15)
 XLSX_SUFFIX = ".xlsx"
 
 

@@ -82,14 +82,27 @@ class HistoryParams(PageParams):
     pass
 
 
-class WhitelistParams(PageParams):
+ZoneId = Annotated[str, Field(pattern=r"^[A-Z0-9-]{3,24}$", description="a zone id (contract 14)")]
+ZoneType = Literal["hitech", "econ", "new_area", "park"]
+ZoneLevel = Literal["national", "provincial"]
+
+
+class ZoneFilterParams(_Params):
+    """Contract 14's zone filters: one zone (its merged zones included), a type, a level."""
+
+    zone: ZoneId | None = None
+    zone_type: ZoneType | None = None
+    zone_level: ZoneLevel | None = None
+
+
+class WhitelistParams(PageParams, ZoneFilterParams):
     period: Period | None = None
     region: Region | None = None
     stage: Stage | None = None
     grade: Grade | None = None
 
 
-class RankingsParams(PageParams):
+class RankingsParams(PageParams, ZoneFilterParams):
     period: Period | None = None
     stage: Stage | None = None
     region: Region | None = None
@@ -127,8 +140,13 @@ class UploadBody(BaseModel):
     filename: Annotated[
         str, Field(min_length=1, max_length=MAX_FILENAME_CHARS), AfterValidator(_upload_filename)
     ]
-    kind: Literal["data", "support"] = Field(
-        default="data", description="data: a department's indicators; support: support records (contract 8)"
+    kind: Literal["data", "support", "zone_members"] = Field(
+        default="data",
+        description="data: a department's indicators; support: support records (contract 8); "
+        "zone_members: a zone's unit list 入统企业名录 (contract 15)",
+    )
+    zone_id: ZoneId | None = Field(
+        default=None, description="zone_members only: the zone (a zone key may omit it; admin must name one)"
     )
 
 
@@ -245,8 +263,17 @@ class ScoredCard(_Out):
     discrepancies: list[DiscrepancyOut]
 
 
+class ZoneBrief(_Out):
+    zone_id: str
+    name_zh: str
+    level: ZoneLevel
+    type: ZoneType
+
+
 class Portrait(ScoredCard):
     """The enterprise's portrait (画像) for one period."""
+
+    zone: ZoneBrief | None = Field(default=None, description="the enterprise's zone today (contract 14)")
 
     rank: int | None = Field(
         description="within (period, stage), province-wide: score descending, then credit_code; as of "
@@ -297,6 +324,7 @@ class ListedEnterprise(_Out):
     stage: Stage
     score: Num
     grade: str
+    zone_id: str | None = Field(default=None, description="the enterprise's zone today (contract 14)")
 
 
 class WhitelistPage(_Out):

@@ -82,6 +82,7 @@ class StoredCard:
     industry_code: str
     whitelist: WhitelistState | None  # None: nothing ever committed for publication
     version: int
+    zone_id: str | None = None
 
     def card(self) -> ScoreCard | None:
         """The stored card, or None when it cannot be decoded (then it is simply rewritten)."""
@@ -106,6 +107,7 @@ class CardWrite:
     event: ChangeEvent | None
     batch_id: str | None
     computed_at: str
+    zone_id: str | None = None  # the enterprise's zone today (contract 14)
 
     @property
     def size(self) -> int:
@@ -129,7 +131,9 @@ class Retirement:
 Write = CardWrite | Retirement
 
 
-def needs_write(stored: StoredCard | None, card: ScoreCard, master: Master) -> bool:
+def needs_write(
+    stored: StoredCard | None, card: ScoreCard, master: Master, zone_id: str | None = None
+) -> bool:
     """Whether a freshly computed card differs from the stored one (card or listing fields).
 
     A card stored in an earlier form is compared on its numbers (`same_card`): a new stored form alone
@@ -141,6 +145,7 @@ def needs_write(stored: StoredCard | None, card: ScoreCard, master: Master) -> b
         or stored.name != master.name
         or stored.region_code != master.region_code
         or stored.industry_code != master.industry_code
+        or stored.zone_id != zone_id
     )
 
 
@@ -167,6 +172,7 @@ def _stored(item: ScoreItem) -> StoredCard:
         industry_code=item.industry_code or "",
         whitelist=_whitelist_of(item),
         version=int(item.version or 0),
+        zone_id=item.zone_id,
     )
 
 
@@ -202,6 +208,7 @@ def _summary(write: CardWrite) -> dict[str, Any]:
         "model_version": card.model_version,
         "computed_at": write.computed_at,
         "batch_id": write.batch_id,
+        "zone_id": write.zone_id,
     }
 
 
@@ -356,6 +363,7 @@ class CurrentCard:
     rank_sk: str | None
     card: dict[str, Any] | None
     version: int = 0  # 1: the first card of (enterprise, period) ever written (ranks: a newcomer)
+    zone_id: str | None = None  # the enterprise's zone when the card was written (contract 14)
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,6 +391,7 @@ def current_card(item: ScoreItem) -> CurrentCard:
         rank_sk=item.rank_sk,
         card=item.card,
         version=int(item.version or 0),
+        zone_id=item.zone_id,
     )
 
 
