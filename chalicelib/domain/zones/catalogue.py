@@ -144,7 +144,7 @@ def check_zone_id(zone_id: str) -> str:
     if not ZONE_ID.match(zone_id):
         raise ZoneProblem(
             "zone_id",
-            f"zone id {zone_id!r}: 3-24 of A-Z, 0-9 and -",
+            f"zone_id: {zone_id!r} is not 3-24 of A-Z, 0-9 and -",
             f"开发区编号 {zone_id!r} 无效：应为 3–24 位大写字母、数字或 -",
         )
     return zone_id
@@ -222,10 +222,14 @@ class Catalogue:
         if fields.status == "merged":
             target = fields.merged_into or ""
             if target == zone_id:
-                raise ZoneProblem("merged_into", "a zone cannot merge into itself", "开发区不能合并到自身")
+                raise ZoneProblem(
+                    "merged_into", "merged_into: a zone cannot merge into itself", "开发区不能合并到自身"
+                )
             found = self.zones.get(target)
             if found is None:
-                raise ZoneProblem("merged_into", f"unknown zone {target}", f"未知的开发区 {target}")
+                raise ZoneProblem(
+                    "merged_into", f"merged_into: unknown zone {target}", f"未知的开发区 {target}"
+                )
             if self.resolve(target) == zone_id:
                 raise ZoneProblem(
                     "merged_into",
