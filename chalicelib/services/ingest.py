@@ -42,7 +42,7 @@ from chalicelib.domain.upload_event import Upload, uploads_from_body
 from chalicelib.domain.validation.report import BatchReport, RowCounts, receipt
 from chalicelib.domain.validation.rows import ZONE_COLUMN, ZONE_COLUMN_ZH, FactRow, MasterRow
 from chalicelib.domain.validation.upload import validate_upload
-from chalicelib.domain.zones.membership import Membership
+from chalicelib.domain.zones.membership import Membership, china_date
 from chalicelib.observability import logger, metrics
 from chalicelib.services.model_registry import active_model
 from chalicelib.services.zones import registry_zone
@@ -61,7 +61,7 @@ from chalicelib.stores.facts import (
     write_items,
 )
 from chalicelib.stores.rescore_queue import send_requests
-from chalicelib.stores.zones import membership_item
+from chalicelib.stores.zones import Placement, count_registered, membership_item, placement
 
 CHUNK_ROWS = 100  # rows merged and written together: one BatchGetItem and one transaction a chunk
 MAX_ATTEMPTS = 5  # rounds of re-reading enterprises another upload changed meanwhile
@@ -102,6 +102,7 @@ class _Merged:
     """One enterprise's rows merged into its current item: whether to write it, and what it changes."""
 
     current: Current
+    before: Placement = (None, None)  # where it counted as registered before this upload (coverage)
     write: bool = False
     changes: list[tuple[int, Change]] = field(default_factory=list)  # (row number, change)
     warnings: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
@@ -129,6 +130,7 @@ class _Store:
         self.batch_id = batch_id
         self.received_at = upload.event_time
         self.key = upload.key
+        self.today = china_date(upload.event_time)
         self.memberships: dict[str, Membership] = {}  # recorded from the registry's zone column
         self.cross_check = department == model.cross_check.department
         self.facts = facts or FactsRepository()
@@ -168,6 +170,8 @@ class _Store:
             pending = [code for code in conflicted if merged[code].write]
         else:
             raise IngestConflictError(conflicted, MAX_ATTEMPTS)
+        moved = [(m.before, placement(m.current, self.today)) for m in merged.values() if m.write]
+        count_registered(m for m in moved if m[0] != m[1])  # registered per city and zone (coverage)
         if self.memberships:  # each membership's own record (GET /enterprises/{code}/zones)
             write_items([membership_item(m) for m in self.memberships.values()])
             self.memberships.clear()
@@ -204,7 +208,7 @@ class _Store:
 
     def _merge(self, current: Current, rows: list[FactRow | MasterRow]) -> _Merged:
         """The rows of one enterprise merged into its current item (the newer order wins per value)."""
-        merged = _Merged(current)
+        merged = _Merged(current, placement(current, self.today))
         registered = current.master is not None
         for row in rows:
             if isinstance(row, MasterRow):

@@ -26,7 +26,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.events import ChangeEvent
 from chalicelib.domain.records import Master, ScoreCard, WhitelistState
 from chalicelib.domain.regions import all_shards, period_partition, shard_for, stage_partition
-from chalicelib.domain.reports.inputs import card_digest
+from chalicelib.domain.reports.inputs import zoned_digest
 from chalicelib.domain.scoring.cardcodec import card_from_dict, card_to_dict, same_card
 from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.stores import outbox
@@ -224,7 +224,7 @@ def card_item(write: CardWrite) -> ScoreItem:
         gsi_period=period_partition(card.period, shard),
         gsi_stage=stage_partition(card.period, card.stage, shard),
         gsi_whitelist=period_partition(card.period, shard) if card.whitelisted else None,
-        report_digest=card_digest(card),
+        report_digest=zoned_digest(card, write.zone_id),
         **_summary(write),
         **_wl_attributes(write.whitelist),
     )

@@ -11,15 +11,18 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Final
 
 from chalicelib.domain.timestamps import now, stamp
+from chalicelib.domain.values import today_in_china
 from chalicelib.domain.zones.catalogue import Zone, stored_zone
-from chalicelib.domain.zones.membership import Membership, decoded
+from chalicelib.domain.zones.membership import Membership, decoded, zone_today
 from chalicelib.stores.facts import CURRENT_SK, Current, FactsRepository, enterprise_pk, write_items
-from chalicelib.stores.tables import FactItem, ModelItem
+from chalicelib.stores.tables import FactItem, ModelItem, ReportItem
 
 _EDITS_PK: Final = "Z"
 _MEMBERSHIP_PREFIX: Final = "Z#"
@@ -122,10 +125,13 @@ def add_memberships(
     write_items([membership_item(m) for m in memberships])  # first: a retry finds the history complete
     pending = set(by_code)
     changed: set[str] = set()
+    today = today_in_china()
     for _attempt in range(MAX_ATTEMPTS):
         currents = repository.read_many(pending)
         to_write: list[Current] = []
+        before: dict[str, Placement] = {}
         for code, current in currents.items():
+            before[code] = placement(current, today)
             added = False
             for membership in by_code[code]:
                 encoded = membership.encoded()
@@ -136,8 +142,46 @@ def add_memberships(
             if added:
                 to_write.append(current)
         conflicted = repository.commit(to_write)
-        changed |= {c.credit_code for c in to_write} - conflicted
+        written = [c for c in to_write if c.credit_code not in conflicted]
+        count_registered((before[c.credit_code], placement(c, today)) for c in written)
+        changed |= {c.credit_code for c in written}
         if not conflicted:
             return changed
         pending = conflicted
     raise MembershipConflictError(f"current facts kept changing for {sorted(pending)[:5]}")
+
+
+# --- registered enterprises per city and zone (coverage, contract 14) ----------------------------
+
+_REGISTERED_PK: Final = "REG"  # reports table: one counter item per city code and per zone id
+
+Placement = tuple[str | None, str | None]  # (city, zone today as stored); (None, None): not registered
+
+
+def placement(current: Current, today: date) -> Placement:
+    """Where a registered enterprise counts for coverage: its city and its zone today (merges are followed
+    by the reader); nothing before its master record."""
+    if current.master is None:
+        return None, None
+    zone = zone_today([decoded(current.credit_code, z) for z in current.zones], today)
+    return current.master.master.region_code[:4], zone
+
+
+def count_registered(moves: Iterable[tuple[Placement, Placement]]) -> None:
+    """Add the moves (before, after) of enterprises to the counters: one UpdateItem per changed key."""
+    deltas: Counter[str] = Counter()
+    for before, after in moves:
+        for key in before:
+            if key is not None:
+                deltas[key] -= 1
+        for key in after:
+            if key is not None:
+                deltas[key] += 1
+    for key, delta in sorted(deltas.items()):
+        if delta:
+            ReportItem(_REGISTERED_PK, key).update(actions=[ReportItem.enterprises.add(delta)])
+
+
+def registered() -> dict[str, int]:
+    """Registered enterprises per city code and per zone id (one Query)."""
+    return {item.sk: int(item.enterprises or 0) for item in ReportItem.query(_REGISTERED_PK)}
