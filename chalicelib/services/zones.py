@@ -91,6 +91,8 @@ def zone_cities(zone_id: str) -> tuple[str, ...] | None:
 
 def selected(zone: str | None, zone_type: str | None, zone_level: str | None) -> frozenset[str] | None:
     """The stored zone ids a list's zone filters keep (merged zones with their heir); None: no filter."""
+    if zone is None and zone_type is None and zone_level is None:
+        return None  # no read of the catalogue's edits
     return catalogue().select(zone, zone_type, zone_level)
 
 

@@ -258,3 +258,12 @@ def test_zone_criteria_and_local_policies_confined_to_the_issuer_s_area(
     _, draft = post_json(client, "/policies", placed["admin"], _policy(no_zone))
     _, preview = post_json(client, f"/policies/{draft['policy_id']}/preview", placed["admin"], {})
     assert E2 in preview["sample"] and E1 not in preview["sample"]
+
+
+def test_what_if_on_an_enterprise_is_inside_the_area_only(client: Client, placed: dict[str, str]) -> None:
+    body = {"credit_code": E3, "changes": {PERIOD: {"rd_expense": 900}}}
+    for who in ("city-3601", "zone-NC-HTZ"):
+        status, problem = post_json(client, "/what-if", placed[who], body)
+        assert (status, problem["code"]) == (404, "ENTERPRISE_NOT_FOUND"), (who, problem)
+    status, _ = post_json(client, "/what-if", placed["city-3601"], body | {"credit_code": E1})
+    assert status != 404
