@@ -469,7 +469,7 @@ def _seed(
     from scripts.stack_progress import Watch
 
     out = LOCAL / "sample"
-    files = generate(out, enterprises=enterprises)
+    files = generate(out, enterprises=enterprises, zone_rolls=True)
     watch = Watch(session, stack, files, workers, schedule, moto_pid, LOCAL, enterprises)
     watch.upload(bucket)
     try:

@@ -701,12 +701,14 @@ def generate(
     years: tuple[int, int] = (2024, 2025),
     invalid_share: float = 0.01,
     model_version: str = DEFAULT_MODEL_VERSION,
+    zone_rolls: bool = False,
 ) -> list[SampleFile]:
     """Write a sample province under `out_dir` (one folder per department) and list the files.
 
     `years` is the first and last year, both included. The list is in upload order: master data
     first, then each year's indicator files. `invalid_share` is the share of rows made invalid on
-    purpose in each file (at least one row per file when it is above 0).
+    purpose in each file (at least one row per file when it is above 0). With `zone_rolls`, the unit
+    lists of two zones follow the master data (`zones/<zone_id>/…`, scripts/sample_zones.py).
     """
     first, last = years
     if first > last or enterprises < 1 or not 0 <= invalid_share < 0.5:
@@ -744,7 +746,10 @@ def generate(
             new = [e for e in existing if e.established_on.year == year]
             if new:
                 emit(department, _NEW_REGISTRATIONS, year, _master_table(new), True)
-    for roll in write_rolls(out_dir, ((e.credit_code, e.region_code) for e in province), last):
+    rolls = (
+        write_rolls(out_dir, ((e.credit_code, e.region_code) for e in province), last) if zone_rolls else []
+    )
+    for roll in rolls:
         files.append(
             SampleFile(
                 department="zone_members",

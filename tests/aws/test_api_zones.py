@@ -261,7 +261,7 @@ def test_zone_criteria_and_local_policies_confined_to_the_issuer_s_area(
 
 
 def test_what_if_on_an_enterprise_is_inside_the_area_only(client: Client, placed: dict[str, str]) -> None:
-    body = {"credit_code": E3, "changes": {PERIOD: {"rd_expense": 900}}}
+    body = {"period": PERIOD, "credit_code": E3, "changes": {"rd_expense": 900}}
     for who in ("city-3601", "zone-NC-HTZ"):
         status, problem = post_json(client, "/what-if", placed[who], body)
         assert (status, problem["code"]) == (404, "ENTERPRISE_NOT_FOUND"), (who, problem)

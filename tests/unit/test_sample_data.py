@@ -170,20 +170,15 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def generated(out: Path) -> list[SampleFile]:
+def sample(out: Path) -> list[SampleFile]:
     return generate(out, enterprises=N, seed=7, years=YEARS, invalid_share=SHARE)
 
 
-@pytest.fixture(scope="module")
-def sample(generated: list[SampleFile]) -> list[SampleFile]:
-    """The departments' files (the zones' unit lists are checked on their own)."""
-    return [f for f in generated if f.department != "zone_members"]
-
-
-def test_zones_come_through_the_registry_column_and_two_unit_lists(generated: list[SampleFile]) -> None:
+def test_zones_come_through_the_registry_column_and_two_unit_lists(tmp_path: Path) -> None:
     from chalicelib.domain.zones.catalogue import shipped
     from scripts.sample_zones import UNIT_LIST_ZONES
 
+    generated = generate(tmp_path, enterprises=N, seed=7, years=YEARS, invalid_share=SHARE, zone_rolls=True)
     rolls = [f for f in generated if f.department == "zone_members"]
     assert [f.key.split("/")[1] for f in rolls] == list(UNIT_LIST_ZONES)
     for roll in rolls:

@@ -53,30 +53,21 @@ def test_the_shipped_catalogue_holds_the_zones_the_contract_names() -> None:
     assert zones["SC-HTP"].former_names == ("江西遂川工业园区",)  # renamed 2025-01-15
 
 
+ZONE = "{zone_id: AB-1, name_zh: 某园区, level: national, type: hitech, city_codes: ['3601']}"
+
+
+def _file(*zones: str) -> str:
+    return "version: v\nzones:\n" + "".join(f"  - {z}\n" for z in zones)
+
+
 @pytest.mark.parametrize(
     ("text", "field"),
     [
-        (
-            "version: v\nzones:\n  - {zone_id: bad id, name_zh: 某园区, level: national, type: hitech, city_codes: ['3601']}",
-            "zone_id",
-        ),
-        (
-            "version: v\nzones:\n  - {zone_id: AB-1, name_zh: 某园区, level: national, type: hitech, city_codes: ['3699']}",
-            "zones.0.city_codes",
-        ),
-        (
-            "version: v\nzones:\n  - {zone_id: AB-1, name_zh: 某园区, level: city, type: hitech, city_codes: ['3601']}",
-            "zones.0.level",
-        ),
-        (
-            "version: v\nzones:\n  - {zone_id: AB-1, name_zh: 某园区, level: national, type: hitech, city_codes: ['3601'], x: 1}",
-            "zones.0.x",
-        ),
-        (
-            "version: v\nzones:\n  - {zone_id: AB-1, name_zh: 甲园区, level: national, type: hitech, city_codes: ['3601']}\n"
-            "  - {zone_id: AB-1, name_zh: 乙园区, level: national, type: hitech, city_codes: ['3601']}",
-            "zone_id",
-        ),
+        (_file(ZONE.replace("AB-1", "bad id")), "zone_id"),
+        (_file(ZONE.replace("'3601'", "'3699'")), "zones.0.city_codes"),
+        (_file(ZONE.replace("national", "city")), "zones.0.level"),
+        (_file(ZONE.replace("}", ", x: 1}")), "zones.0.x"),
+        (_file(ZONE.replace("某园区", "甲园区"), ZONE.replace("某园区", "乙园区")), "zone_id"),
     ],
 )
 def test_a_bad_catalogue_file_is_refused_naming_the_field(text: str, field: str) -> None:
