@@ -247,6 +247,12 @@ def indicator_statistics(
     # a city's or zone's key reads its own area (contract 15); a zone's figures are kept per zone
     scope = list_scope(principal, None if params.region == "36" else params.region, params.zone, zone_cities)
     region = scope.region or "36"
+    if scope.zone is not None and len(region) > 4:
+        raise ApiProblem(
+            Code.INVALID_PARAMETER,
+            "region: a zone's statistics narrow to a city at most (36 or 4 digits)",
+            "参数 region 无效：园区的指标统计最多细分到设区市",
+        )
     group = zone_stats_region(scope.zone, region) if scope.zone is not None else region
     found = reader.indicator_statistics(period, group, params.stage)
     if found is None:

@@ -102,7 +102,8 @@ def zone_statistics(
     cards: Sequence[CardFacts], catalogue: Catalogue, indicator_ids: Sequence[str]
 ) -> dict[tuple[str, str], dict[str, IndicatorStats]]:
     """Indicator statistics of each zone's cards, by (zone group, stage): the whole zone, and each city
-    and district within it (a zone key's `region` narrows within its zone)."""
+    within it (a zone key's `region` narrows within its zone to a city; a district's group is not kept:
+    it would multiply the items a build writes by the districts of every zone)."""
     zones = zone_of(cards, catalogue)
     by_zone: dict[str, list[CardFacts]] = {}
     for card in cards:
@@ -112,7 +113,8 @@ def zone_statistics(
     out: dict[tuple[str, str], dict[str, IndicatorStats]] = {}
     for zone_id, mine in by_zone.items():
         for (region, stage), figures in indicator_statistics(mine, indicator_ids).items():
-            out[(zone_stats_region(zone_id, region), stage)] = figures
+            if len(region) <= 4:  # the zone and its cities; districts within a zone are not kept
+                out[(zone_stats_region(zone_id, region), stage)] = figures
     return out
 
 
