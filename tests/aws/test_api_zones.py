@@ -267,3 +267,18 @@ def test_what_if_on_an_enterprise_is_inside_the_area_only(client: Client, placed
         assert (status, problem["code"]) == (404, "ENTERPRISE_NOT_FOUND"), (who, problem)
     status, _ = post_json(client, "/what-if", placed["city-3601"], body | {"credit_code": E1})
     assert status != 404
+
+
+def test_a_city_user_s_whitelist_page_costs_no_more_requests_than_the_admin_s(
+    client: Client, placed: dict[str, str], aws_calls: list[Any]
+) -> None:
+    counts = {}
+    for who in ("admin", "city-3601", "zone-NC-HTZ"):
+        get_json(client, "/zones", placed[who])  # the catalogue's edits read (cached for 30 s)
+        aws_calls.clear()
+        assert get_json(client, f"/whitelist?period={PERIOD}", placed[who])[0] == 200
+        counts[who] = sum(1 for service, _, _ in aws_calls if service == "dynamodb")
+    # the key's check, then one Query per city shard for admin; the city's shard alone for a city key
+    assert counts["city-3601"] <= counts["admin"], counts
+    assert counts["zone-NC-HTZ"] <= counts["admin"], counts
+    print("DynamoDB requests of a whitelist page:", counts)
