@@ -134,6 +134,21 @@ def latest_period(now_year: int | None = None) -> int:
     return found if found is not None else year - 1
 
 
+def held_only(stream: score_index.Ranked, qualification: str | None, period: int) -> score_index.Ranked:
+    """`qualification=`: only enterprises holding it for P (contract 17; `services/cultivation.py`)."""
+    if qualification is None:
+        return stream
+    from chalicelib.services.cultivation import HeldOnly, ladder
+
+    known = ladder()
+    if known.qualification(qualification) is None:
+        ids = ", ".join(q.id for q in known.qualifications)
+        raise ApiProblem(
+            Code.INVALID_PARAMETER, f"qualification: one of {ids}", f"参数 qualification 无效，可选：{ids}"
+        )
+    return HeldOnly(stream, qualification, period)
+
+
 def _take(stream: score_index.Ranked, limit: int) -> tuple[list[Listing], str | None]:
     """The first `limit` items and, when there are more, the rank key the next page resumes after: the
     last item's (reading one item ahead), or where a shard's reading stopped (a short page)."""
@@ -181,15 +196,20 @@ def whitelist(params: WhitelistParams, secret: str) -> WhitelistPage:
     """白名单 for a period: score descending, then credit code; filtered by region, stage, grade."""
     bound_to = pagination.binding(
         "whitelist",
-        {"period": params.period, "region": params.region, "stage": params.stage, "grade": params.grade},
+        {
+            "period": params.period,
+            "region": params.region,
+            "stage": params.stage,
+            "grade": params.grade,
+            "qualification": params.qualification,
+        },
     )
     cursor = _cursor(params.next_token, bound_to, secret)
     period = _period(params.period, cursor)
     filters = Filters(region=params.region, stage=params.stage, grade=params.grade)
     after = cursor.after.get("rank_sk") if cursor else None
-    items, resume = _take(
-        score_index.ranked("whitelist", period, filters, after, params.limit + 1), params.limit
-    )
+    stream = score_index.ranked("whitelist", period, filters, after, params.limit + 1)
+    items, resume = _take(held_only(stream, params.qualification, period), params.limit)
     served = (cursor.rank if cursor else 0) + len(items)
     return WhitelistPage(
         period=period,
@@ -207,6 +227,7 @@ def rankings(params: RankingsParams, secret: str) -> RankingsPage:
             "stage": params.stage,
             "region": params.region,
             "industry": params.industry,
+            "qualification": params.qualification,
         },
     )
     cursor = _cursor(params.next_token, bound_to, secret)
@@ -215,7 +236,8 @@ def rankings(params: RankingsParams, secret: str) -> RankingsPage:
     index: score_index.Index = "stage" if params.stage is not None else "period"
     filters = Filters(region=params.region, industry=params.industry, stage=params.stage)
     after = cursor.after.get("rank_sk") if cursor else None
-    items, resume = _take(score_index.ranked(index, period, filters, after, params.limit + 1), params.limit)
+    stream = score_index.ranked(index, period, filters, after, params.limit + 1)
+    items, resume = _take(held_only(stream, params.qualification, period), params.limit)
     before = cursor.rank if cursor else 0
     ranked = [
         RankedEnterprise.model_validate(

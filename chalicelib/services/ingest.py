@@ -14,9 +14,10 @@ A fault of ours marks the batch `failed` and re-raises, so SQS retries the event
 
 from __future__ import annotations
 
+import functools
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -348,8 +349,16 @@ def _idempotent_ingest() -> Any:
     return run
 
 
-def _record_handler(record: SQSRecord) -> None:
+UploadRoute = Callable[[Upload], None]
+"""Another use case's files in the same bucket (`qualifications/…`), wired in by app.py by key prefix."""
+
+
+def _record_handler(record: SQSRecord, routes: Mapping[str, UploadRoute] | None = None) -> None:
     for upload in uploads_from_body(record.body):
+        route = next((r for prefix, r in (routes or {}).items() if upload.key.startswith(prefix)), None)
+        if route is not None:
+            route(upload)
+            continue
         if upload.support_org is not None:  # support/<org>/…: a bank's or department's support file
             from chalicelib.services import support_files
 
@@ -361,7 +370,9 @@ def _record_handler(record: SQSRecord) -> None:
         _idempotent_ingest()(upload=upload.model_dump())
 
 
-def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+def handle_sqs_event(
+    event: dict[str, Any], context: Any = None, routes: Mapping[str, UploadRoute] | None = None
+) -> dict[str, Any]:
     """The uploads queue's Lambda: each SQS record holds one S3 notification.
 
     The Lambda context gives the idempotency record its in-progress expiry (the time this invocation
@@ -371,4 +382,5 @@ def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, An
     if context is not None:
         _idempotency_config().register_lambda_context(context)
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return dict(process_partial_response(event=event, record_handler=_record_handler, processor=processor))
+    handler = functools.partial(_record_handler, routes=routes)
+    return dict(process_partial_response(event=event, record_handler=handler, processor=processor))
