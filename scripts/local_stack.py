@@ -424,7 +424,7 @@ def _seed_qualifications(session: Any, bucket: str, stack: dict[str, Any], worke
     except Exception as exc:  # the stack stays up: sample qualifications are a nicety, not the service
         print(f"sample qualifications failed: {exc}", file=sys.stderr)
         return
-    print(f"sample qualifications uploaded ({time.monotonic() - started:.0f} s); candidates: {found}")
+    print(f"sample qualifications uploaded ({time.monotonic() - started:.0f} s): {found}")
 
 
 def _wait_for_api(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
