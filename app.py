@@ -26,7 +26,12 @@ def ingest(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.services import qualifications
     from chalicelib.services.ingest import handle_sqs_event
 
-    return handle_sqs_event(event.to_dict(), event.context, {QUALIFICATIONS_PREFIX: qualifications.handle})
+    return handle_sqs_event(
+        event.to_dict(),
+        event.context,
+        routes={QUALIFICATIONS_PREFIX: qualifications.handle},
+        followers=(qualifications.follow_new_periods,),
+    )
 
 
 @app.on_sqs_message(queue=settings.rescore_queue_name, batch_size=10, name="rescore")

@@ -17,7 +17,8 @@ from __future__ import annotations
 import functools
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -305,7 +306,10 @@ def _process(
                 accepted += len(chunk)
             row_errors = [e.to_dict() for e in validation.row_errors]
     settings = get_settings()
-    affected = affected_pairs(model, store.changes)
+    changes = list(store.changes)
+    for follow in _FOLLOWERS.get():  # e.g. the qualification flags of a period first seen (contract 19.1)
+        changes += follow(model, store.changes)
+    affected = affected_pairs(model, changes)
     send_requests(requests_for(affected, report.batch_id, settings.rescore_chunk_size))
     return report.model_copy(
         update={
@@ -351,6 +355,10 @@ def _idempotent_ingest() -> Any:
 
 UploadRoute = Callable[[Upload], None]
 """Another use case's files in the same bucket (`qualifications/…`), wired in by app.py by key prefix."""
+ChangeFollower = Callable[[ScoringModel, Sequence[Change]], list[Change]]
+"""Writes what follows from an upload's stored changes (facts of its own, through this same path) and
+returns those changes, rescored with the upload's; wired in by app.py."""
+_FOLLOWERS: ContextVar[tuple[ChangeFollower, ...]] = ContextVar("ingest_followers", default=())
 
 
 def _record_handler(record: SQSRecord, routes: Mapping[str, UploadRoute] | None = None) -> None:
@@ -371,7 +379,10 @@ def _record_handler(record: SQSRecord, routes: Mapping[str, UploadRoute] | None 
 
 
 def handle_sqs_event(
-    event: dict[str, Any], context: Any = None, routes: Mapping[str, UploadRoute] | None = None
+    event: dict[str, Any],
+    context: Any = None,
+    routes: Mapping[str, UploadRoute] | None = None,
+    followers: Sequence[ChangeFollower] = (),
 ) -> dict[str, Any]:
     """The uploads queue's Lambda: each SQS record holds one S3 notification.
 
@@ -383,4 +394,8 @@ def handle_sqs_event(
         _idempotency_config().register_lambda_context(context)
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     handler = functools.partial(_record_handler, routes=routes)
-    return dict(process_partial_response(event=event, record_handler=handler, processor=processor))
+    token = _FOLLOWERS.set(tuple(followers))
+    try:
+        return dict(process_partial_response(event=event, record_handler=handler, processor=processor))
+    finally:
+        _FOLLOWERS.reset(token)

@@ -19,7 +19,7 @@ hands `qualifications/…` keys here). The department comes from the key. Per fi
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
@@ -34,9 +34,10 @@ from aws_lambda_powertools.utilities.idempotency import (
 
 from chalicelib.domain.cultivation.programs import CultivationFile, load_programs
 from chalicelib.domain.messages import file_too_large
+from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.qualifications.file_rows import QualificationRow, read_qualification_file
 from chalicelib.domain.qualifications.records import Qualification, flag_periods, flag_values
-from chalicelib.domain.scoring.affected import affected_pairs, requests_for
+from chalicelib.domain.scoring.affected import Change, affected_pairs, requests_for
 from chalicelib.domain.timestamps import now, stamp, stamp_ms
 from chalicelib.domain.upload_event import Upload
 from chalicelib.domain.validation.report import BatchReport, RowCounts, receipt
@@ -246,6 +247,60 @@ def handle(upload: Upload) -> None:
     if upload.version_id is None:
         upload = upload.model_copy(update={"version_id": objects.resolve_version(upload.bucket, upload.key)})
     _idempotent()(upload=upload.model_dump())
+
+
+def _upload_of(order: str, received_at: str) -> Upload:
+    """An upload whose `order` is `order`: a flag written later keeps its certificate's place in time."""
+    event_time, _, sequencer = order.partition("#")
+    return Upload(
+        bucket="",
+        key="",
+        size=0,
+        version_id=None,
+        event_time=event_time or received_at,
+        sequencer=sequencer.lstrip("0") or None,
+    )
+
+
+def follow_new_periods(model: ScoringModel, changes: Sequence[Change]) -> list[Change]:
+    """After another department's upload (ingest's follower, wired in app.py): the flags of the periods it
+    gave enterprises with certificates, where no flag value is stored yet — written as the certificate's
+    own department, batch and upload order (so a later value of anyone's still wins), and returned so
+    ingest rescores them with its own changes. One BatchGetItem of certificates per 100 enterprises."""
+    ladder = load_programs(model)
+    kinds = ladder.flags()
+    by_code: dict[str, set[int]] = {}
+    for change in changes:
+        if change.period is not None and change.indicator not in kinds:
+            by_code.setdefault(change.credit_code, set()).add(change.period)
+    out: list[Change] = []
+    repository = QualificationsRepository()
+    for chunk in _chunks(sorted(by_code), CHUNK):
+        held = {code: h for code, h in repository.read_many(chunk).items() if h.records}
+        if not held:
+            continue
+        currents = FactsRepository().read_many(held)
+        writes: dict[tuple[str, str, str, str], list[FactRow]] = {}
+        for code, mine in held.items():
+            facts = currents[code].facts
+            periods = [
+                p for p in flag_periods({p: list(v) for p, v in facts.items()}, kinds) if p in by_code[code]
+            ]
+            for period, flags in flag_values(ladder, mine.records.values(), periods).items():
+                for flag, value in flags.items():
+                    if flag in facts.get(period, {}):
+                        continue  # written before: certificate files and departments decide it
+                    latest = max(
+                        (r for r in mine.records.values() if r.qualification in kinds[flag]),
+                        key=lambda r: r.order,
+                    )
+                    key = (latest.department, latest.batch_id, latest.received_at, latest.order)
+                    writes.setdefault(key, []).append(FactRow(0, code, period, {flag: value}))
+        for (department, batch_id, received_at, order), rows in writes.items():
+            store = _Store(model, _upload_of(order, received_at), department, batch_id)
+            store.store(list(rows))
+            out += store.changes
+    return out
 
 
 def history(credit_code: str) -> list[Qualification]:

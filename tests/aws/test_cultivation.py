@@ -286,3 +286,24 @@ def test_a_later_file_updates_a_certificate_and_the_candidates_follow(
     status, page = get_json(world.client, f"/cultivation/hnte?period={P}&max_unmet=0", world.keys["admin"])
     assert status == 200
     assert world.codes["holder"] in {i["credit_code"] for i in page["items"]}
+
+
+def test_a_period_first_seen_after_the_certificates_gets_its_flag_with_their_batch(
+    world: World, api_aws: Resources
+) -> None:
+    # 2026's revenue arrives after the sci file: the expired certificate's flag 0 follows for 2026,
+    # as the certificate file's fact (its department and batch), rescored with the tax file's changes
+    code = world.codes["expired"]
+    put(
+        api_aws,
+        "incoming/tax/2026年度税务数据.csv",
+        f"credit_code,period,operating_revenue\n{code},2026,15000\n".encode(),
+    )
+    routes = {QUALIFICATIONS_PREFIX: qualifications.handle}
+    followers = (qualifications.follow_new_periods,)
+    assert handle_sqs_event(receive_event(api_aws), None, routes, followers) == {"batchItemFailures": []}
+    flag = FactsRepository().read(code).facts[2026]["high_tech_enterprise"].value
+    assert (flag.value, flag.department, flag.batch_id) == (Decimal(0), "sci", world.report["batch_id"])
+    assert (code, 2026) in {
+        (p["credit_code"], p.get("period")) for m in rescore_messages(api_aws) for p in m["pairs"]
+    }
