@@ -24,7 +24,6 @@ from chalicelib.domain.cultivation.assess import Assessment, CriterionResult
 from chalicelib.domain.cultivation.programs import CultivationFile, ProgramDef
 from chalicelib.domain.numbers import Num
 from chalicelib.domain.qualifications.records import Qualification
-from chalicelib.domain.values import today_in_china
 from chalicelib.services import cultivation
 from chalicelib.services.model_registry import active_model
 from chalicelib.settings import Settings
@@ -229,27 +228,8 @@ def _program(ladder: CultivationFile, raw: str) -> ProgramDef:
     return found
 
 
-def qualification_out(ladder: CultivationFile, record: Qualification, period: int | None) -> QualificationOut:
-    found = ladder.qualification(record.qualification)
-    held = record.held_for(period) if period is not None else record.held_on(_today())
-    return QualificationOut(
-        qualification=record.qualification,
-        name_zh=found.name_zh if found else record.qualification,
-        certificate_no=record.certificate_no,
-        valid_from=record.valid_from.isoformat(),
-        valid_to=record.valid_to.isoformat(),
-        held=held,
-    )
-
-
-def _today() -> date:
-    return today_in_china()
-
-
-def portrait_qualifications(credit_code: str, period: int) -> list[QualificationOut]:
-    """The portrait's `qualifications` (contract 17): held for the portrait's P. One GetItem."""
-    ladder = cultivation.ladder()
-    return [qualification_out(ladder, r, period) for r in cultivation.current_qualifications(credit_code)]
+def qualification_out(record: Qualification, period: int | None) -> QualificationOut:
+    return QualificationOut.model_validate(cultivation.qualification_fields(record, period))
 
 
 def qualification_upload_key(principal: Principal, filename: str) -> str:
@@ -476,7 +456,7 @@ def enterprise_qualifications(
     names = {q.id: q.name_zh for q in ladder.qualifications}
     return QualificationsOut(
         credit_code=code,
-        items=[qualification_out(ladder, r, None) for r in current],
+        items=[qualification_out(r, None) for r in current],
         history=[
             QualificationVersionOut(
                 qualification=r.qualification,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from chalicelib.api import queries
 from chalicelib.api.auth import ADMIN, BANK, Principal
-from chalicelib.api.cultivation import portrait_qualifications
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import HistoryPage, HistoryParams, Portrait, PortraitParams
 from chalicelib.api.support import enterprise_support
@@ -28,8 +27,7 @@ def enterprise(
     portrait = queries.portrait(credit_code, params.period)
     # admin sees the totals; a bank the totals and its own records (contract 8)
     support = enterprise_support(principal, portrait.credit_code, with_items=principal.role == BANK)
-    qualifications = portrait_qualifications(portrait.credit_code, portrait.period)  # contract 17
-    return portrait.model_copy(update={"support": support, "qualifications": qualifications})
+    return portrait.model_copy(update={"support": support})
 
 
 @routes(

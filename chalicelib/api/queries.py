@@ -32,6 +32,7 @@ from chalicelib.api.schemas import (
     ModelIndicatorOut,
     ModelOut,
     Portrait,
+    QualificationOut,
     RankedEnterprise,
     RankingsPage,
     RankingsParams,
@@ -50,6 +51,7 @@ from chalicelib.domain.scoring.cardcodec import card_from_dict
 from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.domain.validation.report import BatchReport
 from chalicelib.services.card_sentences import card_sentences
+from chalicelib.services.cultivation import HeldOnly, ladder, qualification_fields
 from chalicelib.stores import portrait_reads, score_index, scored_periods, scores
 from chalicelib.stores.batches import BatchesRepository
 from chalicelib.stores.portrait_reads import MasterFields
@@ -138,8 +140,6 @@ def held_only(stream: score_index.Ranked, qualification: str | None, period: int
     """`qualification=`: only enterprises holding it for P (contract 17; `services/cultivation.py`)."""
     if qualification is None:
         return stream
-    from chalicelib.services.cultivation import HeldOnly, ladder
-
     known = ladder()
     if known.qualification(qualification) is None:
         ids = ", ".join(q.id for q in known.qualifications)
@@ -420,7 +420,14 @@ def portrait(raw_code: str, period: int | None) -> Portrait:
         rank=ranked.rank,
         cohort_size=ranked.cohort_size,
         rank_as_of=ranked.as_of,
+        qualifications=_qualifications(master, card.period),
     )
+
+
+def _qualifications(master: MasterFields | None, period: int) -> list[QualificationOut]:
+    """The portrait's certificates (contract 17), `held` for its period; read with the master record."""
+    records = master.qualifications if master is not None else ()
+    return [QualificationOut.model_validate(qualification_fields(r, period)) for r in records]
 
 
 def history(raw_code: str, params: HistoryParams, secret: str) -> HistoryPage:

@@ -12,11 +12,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 from chalicelib.domain.cultivation.assess import Assessment, age_for, assess
 from chalicelib.domain.cultivation.programs import CultivationFile, ProgramDef, load_programs
 from chalicelib.domain.qualifications.records import Qualification, holds
+from chalicelib.domain.values import today_in_china
 from chalicelib.services.model_registry import active_model
 from chalicelib.stores.cultivation import CultivationRepository, Entry, scope_key
 from chalicelib.stores.qualifications import QualificationsRepository
@@ -134,6 +135,22 @@ def standing(
 def current_qualifications(credit_code: str) -> list[Qualification]:
     """The enterprise's current certificates (one GetItem)."""
     return QualificationsRepository().read(credit_code).sorted()
+
+
+def qualification_fields(
+    record: Qualification, period: int | None, today: date | None = None
+) -> dict[str, Any]:
+    """A certificate as the API shows it; `held`: for P (31 December), or on `today` without a period."""
+    found = ladder().qualification(record.qualification)
+    held = record.held_for(period) if period is not None else record.held_on(today or today_in_china())
+    return {
+        "qualification": record.qualification,
+        "name_zh": found.name_zh if found else record.qualification,
+        "certificate_no": record.certificate_no,
+        "valid_from": record.valid_from.isoformat(),
+        "valid_to": record.valid_to.isoformat(),
+        "held": held,
+    }
 
 
 def qualification_history(credit_code: str) -> list[Qualification]:

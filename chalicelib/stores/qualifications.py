@@ -99,6 +99,11 @@ def _held_of(item: FactItem) -> Held:
     return Held(code, records, int(item.version) if item.version is not None else 0)
 
 
+def records_of(item: FactItem) -> list[Qualification]:
+    """The certificates of a certificates item (read by another store, e.g. with a portrait)."""
+    return _held_of(item).sorted()
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     """What the cultivation build needs of an enterprise beside its card."""
