@@ -11,6 +11,7 @@ def register_routes(app: Any) -> None:
         batches,
         caller,
         console,
+        cultivation,
         enterprises,
         jobs,
         meta,
@@ -40,6 +41,7 @@ def register_routes(app: Any) -> None:
         console,
         zones,
         zone_reports,
+        cultivation,
     ):
         app.register_blueprint(module.routes.blueprint)
     if report_files.XLSX not in app.api.binary_types:  # workbooks leave base64-encoded through API Gateway

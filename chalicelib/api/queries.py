@@ -32,6 +32,7 @@ from chalicelib.api.schemas import (
     ModelIndicatorOut,
     ModelOut,
     Portrait,
+    QualificationOut,
     RankedEnterprise,
     RankingsPage,
     RankingsParams,
@@ -51,6 +52,7 @@ from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.domain.validation.report import BatchReport
 from chalicelib.services import zones
 from chalicelib.services.card_sentences import card_sentences
+from chalicelib.services.cultivation import HeldOnly, ladder, qualification_fields
 from chalicelib.stores import portrait_reads, score_index, scored_periods, scores
 from chalicelib.stores.batches import BatchesRepository
 from chalicelib.stores.portrait_reads import MasterFields
@@ -135,6 +137,19 @@ def latest_period(now_year: int | None = None) -> int:
     return found if found is not None else year - 1
 
 
+def held_only(stream: score_index.Ranked, qualification: str | None, period: int) -> score_index.Ranked:
+    """`qualification=`: only enterprises holding it for P (contract 17; `services/cultivation.py`)."""
+    if qualification is None:
+        return stream
+    known = ladder()
+    if known.qualification(qualification) is None:
+        ids = ", ".join(q.id for q in known.qualifications)
+        raise ApiProblem(
+            Code.INVALID_PARAMETER, f"qualification: one of {ids}", f"参数 qualification 无效，可选：{ids}"
+        )
+    return HeldOnly(stream, qualification, period)
+
+
 def _take(stream: score_index.Ranked, limit: int) -> tuple[list[Listing], str | None]:
     """The first `limit` items and, when there are more, the rank key the next page resumes after: the
     last item's (reading one item ahead), or where a shard's reading stopped (a short page)."""
@@ -197,15 +212,15 @@ def whitelist(params: WhitelistParams, secret: str) -> WhitelistPage:
             "stage": params.stage,
             "grade": params.grade,
             **_zone_binding(params),
+            "qualification": params.qualification,
         },
     )
     cursor = _cursor(params.next_token, bound_to, secret)
     period = _period(params.period, cursor)
     filters = Filters(region=params.region, stage=params.stage, grade=params.grade, zones=_zones(params))
     after = cursor.after.get("rank_sk") if cursor else None
-    items, resume = _take(
-        score_index.ranked("whitelist", period, filters, after, params.limit + 1), params.limit
-    )
+    stream = score_index.ranked("whitelist", period, filters, after, params.limit + 1)
+    items, resume = _take(held_only(stream, params.qualification, period), params.limit)
     served = (cursor.rank if cursor else 0) + len(items)
     return WhitelistPage(
         period=period,
@@ -224,6 +239,7 @@ def rankings(params: RankingsParams, secret: str) -> RankingsPage:
             "region": params.region,
             "industry": params.industry,
             **_zone_binding(params),
+            "qualification": params.qualification,
         },
     )
     cursor = _cursor(params.next_token, bound_to, secret)
@@ -234,7 +250,8 @@ def rankings(params: RankingsParams, secret: str) -> RankingsPage:
         region=params.region, industry=params.industry, stage=params.stage, zones=_zones(params)
     )
     after = cursor.after.get("rank_sk") if cursor else None
-    items, resume = _take(score_index.ranked(index, period, filters, after, params.limit + 1), params.limit)
+    stream = score_index.ranked(index, period, filters, after, params.limit + 1)
+    items, resume = _take(held_only(stream, params.qualification, period), params.limit)
     before = cursor.rank if cursor else 0
     ranked = [
         RankedEnterprise.model_validate(
@@ -418,7 +435,14 @@ def portrait(raw_code: str, period: int | None) -> Portrait:
         cohort_size=ranked.cohort_size,
         rank_as_of=ranked.as_of,
         zone=zones.zone_brief(item.zone_id),
+        qualifications=_qualifications(master, card.period),
     )
+
+
+def _qualifications(master: MasterFields | None, period: int) -> list[QualificationOut]:
+    """The portrait's certificates (contract 17), `held` for its period; read with the master record."""
+    records = master.qualifications if master is not None else ()
+    return [QualificationOut.model_validate(qualification_fields(r, period)) for r in records]
 
 
 def history(raw_code: str, params: HistoryParams, secret: str) -> HistoryPage:
@@ -487,7 +511,9 @@ def batches(
     """The batches of one S3 key, newest first (GSI by_key)."""
     mine = principal.department
     if principal.role != ADMIN and (
-        mine is None or mine not in departments or not params.key.startswith(f"incoming/{mine}/")
+        mine is None
+        or mine not in departments
+        or not params.key.startswith((f"incoming/{mine}/", f"qualifications/{mine}/"))  # contract 17
     ):
         raise _forbidden_batch()
     bound_to = pagination.binding("batches", {"key": params.key})

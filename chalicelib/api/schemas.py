@@ -95,11 +95,17 @@ class ZoneFilterParams(_Params):
     zone_level: ZoneLevel | None = None
 
 
+Qualification = Annotated[
+    str, Field(pattern=r"^[a-z][a-z0-9_]{1,39}$", description="a qualification id (contract 17), held for P")
+]
+
+
 class WhitelistParams(PageParams, ZoneFilterParams):
     period: Period | None = None
     region: Region | None = None
     stage: Stage | None = None
     grade: Grade | None = None
+    qualification: Qualification | None = None
 
 
 class RankingsParams(PageParams, ZoneFilterParams):
@@ -107,6 +113,7 @@ class RankingsParams(PageParams, ZoneFilterParams):
     stage: Stage | None = None
     region: Region | None = None
     industry: Industry | None = None
+    qualification: Qualification | None = None
 
 
 class BatchesParams(PageParams):
@@ -140,9 +147,10 @@ class UploadBody(BaseModel):
     filename: Annotated[
         str, Field(min_length=1, max_length=MAX_FILENAME_CHARS), AfterValidator(_upload_filename)
     ]
-    kind: Literal["data", "support", "zone_members"] = Field(
+    kind: Literal["data", "support", "qualifications", "zone_members"] = Field(
         default="data",
         description="data: a department's indicators; support: support records (contract 8); "
+        "qualifications: sci's and miit's certificates (contract 17); "
         "zone_members: a zone's unit list 入统企业名录 (contract 15)",
     )
     zone_id: ZoneId | None = Field(
@@ -270,10 +278,24 @@ class ZoneBrief(_Out):
     type: ZoneType
 
 
+class QualificationOut(_Out):
+    """One certificate of the enterprise (contract 17); `held`: on 31 December of the portrait's period."""
+
+    qualification: str
+    name_zh: str
+    certificate_no: str
+    valid_from: str
+    valid_to: str
+    held: bool
+
+
 class Portrait(ScoredCard):
     """The enterprise's portrait (画像) for one period."""
 
     zone: ZoneBrief | None = Field(default=None, description="the enterprise's zone today (contract 14)")
+    qualifications: list[QualificationOut] | None = Field(
+        default=None, exclude_if=_absent_if_none, description="its certificates (contract 17)"
+    )
 
     rank: int | None = Field(
         description="within (period, stage), province-wide: score descending, then credit_code; as of "

@@ -83,6 +83,7 @@ class Code(StrEnum):
     SUPPORT_CONFLICT = "SUPPORT_CONFLICT"
     CONSOLE_FILE_NOT_FOUND = "CONSOLE_FILE_NOT_FOUND"
     ZONE_NOT_FOUND = "ZONE_NOT_FOUND"
+    PROGRAM_NOT_FOUND = "PROGRAM_NOT_FOUND"
 
 
 FILE_ERRORS = frozenset(
@@ -161,6 +162,7 @@ PROBLEMS: dict[Code, tuple[int, str, str]] = {
     Code.SUPPORT_CONFLICT: (409, "Support record changed concurrently", "支持记录被并发修改，请重试"),
     Code.CONSOLE_FILE_NOT_FOUND: (404, "No such console file", "控制台文件不存在"),
     Code.ZONE_NOT_FOUND: (404, "Zone not found", "未找到该开发区"),
+    Code.PROGRAM_NOT_FOUND: (404, "Cultivation program not found", "未找到该培育计划"),
 }
 
 MAX_VALUE_CHARS = 100  # a report quotes at most this much of a cell
