@@ -15,7 +15,6 @@ A fault of ours marks the batch `failed` and re-raises, so SQS retries the event
 from __future__ import annotations
 
 import tempfile
-import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -38,7 +37,7 @@ from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.records import FactValue, Master
 from chalicelib.domain.scoring.affected import Change, affected_pairs, requests_for
 from chalicelib.domain.timestamps import now, stamp_ms
-from chalicelib.domain.upload_event import Upload, uploads_from_body
+from chalicelib.domain.upload_event import Upload, batch_id_for, uploads_from_body
 from chalicelib.domain.validation.report import BatchReport, RowCounts, receipt
 from chalicelib.domain.validation.rows import FactRow, MasterRow
 from chalicelib.domain.validation.upload import validate_upload
@@ -64,11 +63,6 @@ CHUNK_ROWS = 100  # rows merged and written together: one BatchGetItem and one t
 MAX_ATTEMPTS = 5  # rounds of re-reading enterprises another upload changed meanwhile
 IDEMPOTENCY_SECONDS = 7 * 24 * 3600
 T = TypeVar("T")
-
-
-def batch_id_for(bucket: str, key: str, version_id: str) -> str:
-    """Deterministic: one upload (key + version) is one batch, however often it is delivered."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"s3://{bucket}/{key}?versionId={version_id}"))
 
 
 def _now() -> str:
