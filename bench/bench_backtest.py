@@ -104,7 +104,7 @@ def bench_activation(n: int) -> None:
         get_settings.cache_clear()
 
         from bench.bench_rescore import Calls, install_counter, run_queue, seed, upload_requests
-        from chalicelib.services import model_registry
+        from chalicelib.services import activation
         from chalicelib.stores import jobs
         from chalicelib.stores.rescore_queue import send_requests
         from chalicelib.stores.tables import OutboxItem
@@ -120,7 +120,7 @@ def bench_activation(n: int) -> None:
 
         calls.reset()
         started = time.perf_counter()
-        job_id = model_registry.activate(DRAFT)
+        job_id = activation.activate(DRAFT)
         invocations = drain_jobs(resources, max_rounds=n)  # one per chunk, plus the plan step
         seconds = time.perf_counter() - started
         job = jobs.get(job_id)
