@@ -78,10 +78,16 @@ def activate(version: str) -> str:
 # --- the job kind `activate` ---------------------------------------------------------------------
 
 
-def run_chunk(job: Job, codes: Sequence[str]) -> dict[str, Any] | None:
-    return rescore_job.rescore_chunk(model_by_version(str(job.params["model_version"])), codes, None)
+class ActivationJob:
+    """The job kind `activate` (`services/jobs.py` calls `run_chunk` and `finish`)."""
 
+    def __init__(self, rescorer_for: rescore_job.RescorerFor) -> None:
+        self._rescorer_for = rescorer_for
 
-def finish(job: Job, partials: Iterator[dict[str, Any]]) -> dict[str, Any] | None:
-    result = rescore_job.finish(job, partials) or {}
-    return {**result, "previous_version": job.params.get("previous")}
+    def run_chunk(self, job: Job, codes: Sequence[str]) -> dict[str, Any] | None:
+        model = model_by_version(str(job.params["model_version"]))
+        return rescore_job.rescore_chunk(self._rescorer_for(model), codes, None)
+
+    def finish(self, job: Job, partials: Iterator[dict[str, Any]]) -> dict[str, Any] | None:
+        result = rescore_job.finish(job, partials) or {}
+        return {**result, "previous_version": job.params.get("previous")}

@@ -173,15 +173,6 @@ class Buffering(Protocol):
     def flush(self) -> None: ...
 
 
-def card_listeners() -> list[CardListener]:
-    """What follows every committed card change, in the rescore Lambda."""
-    from chalicelib.services.matching import PolicyRematcher
-    from chalicelib.services.reports import ReportsListener  # region reports: moves and dirty marks
-    from chalicelib.services.scored_periods import ScoredPeriodsListener  # lists' default period
-
-    return [PolicyRematcher(), ReportsListener(), ScoredPeriodsListener()]
-
-
 @dataclass
 class Tally:
     enterprises: int = 0
@@ -298,16 +289,16 @@ class Rescorer:
                 listener.flush()
 
 
-def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+def handle_sqs_event(event: dict[str, Any], context: Any = None, *, rescorer: Rescorer) -> dict[str, Any]:
     """The rescore Lambda: one record = one RescoreRequest; failed records are reported, not raised.
 
-    After the batch, what was committed is relayed to SNS at once; what fails there stays pending in
-    the outbox for the scheduled drain.
+    `rescorer` comes with its listeners from the composition root (`chalicelib/wiring.py`). After the
+    batch, what was committed is relayed to SNS at once; what fails there stays pending in the outbox
+    for the scheduled drain.
     """
     from chalicelib.services.relay import relay_items
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    rescorer = Rescorer(listeners=card_listeners())
     outbox: list[OutboxRecord] = []
 
     def record_handler(record: SQSRecord) -> None:
