@@ -98,7 +98,7 @@ class _Merged:
     warnings: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
-class _Store:
+class _FactsMerger:
     """Merges a chunk of accepted rows into the enterprises' current items and writes what is new.
 
     Per chunk: history items (BatchWriteItem, 25 a call), the current items of the chunk's enterprises
@@ -135,7 +135,7 @@ class _Store:
             return False, True  # our own earlier attempt wrote it: still announce the change
         return (not same), (not same)
 
-    def store(self, rows: list[FactRow | MasterRow]) -> None:
+    def merge(self, rows: list[FactRow | MasterRow]) -> None:
         by_code: dict[str, list[FactRow | MasterRow]] = {}
         for row in rows:
             code = row.master.credit_code if isinstance(row, MasterRow) else row.credit_code
@@ -291,14 +291,14 @@ def _process(
             if validation.file_errors:
                 return _rejected(report, [e.to_dict() for e in validation.file_errors])
             assert upload.department is not None  # validation rejects unknown departments
-            store = _Store(model, upload, upload.department, report.batch_id)
+            merger = _FactsMerger(model, upload, upload.department, report.batch_id)
             accepted = 0
             for chunk in _chunks(validation.records(), CHUNK_ROWS):
-                store.store(chunk)
+                merger.merge(chunk)
                 accepted += len(chunk)
             row_errors = [e.to_dict() for e in validation.row_errors]
     settings = get_settings()
-    affected = affected_pairs(model, store.changes)
+    affected = affected_pairs(model, merger.changes)
     send_requests(requests_for(affected, report.batch_id, settings.rescore_chunk_size))
     return report.model_copy(
         update={
@@ -308,11 +308,11 @@ def _process(
                 total=validation.total,
                 accepted=accepted,
                 rejected=validation.rejected,
-                warnings=len(store.warnings),
+                warnings=len(merger.warnings),
             ),
             "row_errors": row_errors,
-            "warnings": store.warnings,
-            "enterprises_affected": len(store.enterprises),
+            "warnings": merger.warnings,
+            "enterprises_affected": len(merger.enterprises),
         }
     )
 

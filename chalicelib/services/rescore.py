@@ -111,7 +111,7 @@ def _retirement(model: ScoringModel, previous: StoredCard, batch_id: str | None,
     return Retirement(previous, new_state, event, stamp(now))
 
 
-def plan(
+def writes_for(
     model: ScoringModel,
     data: EnterpriseData,
     stored: Mapping[int, StoredCard],
@@ -174,7 +174,9 @@ class Buffering(Protocol):
 
 
 @dataclass
-class Tally:
+class RescoreCounts:
+    """What a rescorer did: enterprises rescored, cards written, whitelist events written."""
+
     enterprises: int = 0
     cards_written: int = 0
     events: int = 0
@@ -204,7 +206,7 @@ class Rescorer:
         self._max_attempts = max_attempts
         self._listeners = tuple(listeners)
         self._model_checked = False
-        self.tally = Tally()
+        self.tally = RescoreCounts()
 
     def _follow_active(self, stored: Mapping[int, StoredCard]) -> None:
         """A stored card of another version may mean a model was activated since this rescorer read the
@@ -259,7 +261,7 @@ class Rescorer:
             else:
                 data, stored = self.facts.load(credit_code), self.scores.load(credit_code)
             self._follow_active(stored)
-            writes = plan(self.model, data, stored, periods, batch_id=batch_id, now=self._clock())
+            writes = writes_for(self.model, data, stored, periods, batch_id=batch_id, now=self._clock())
             if not writes:
                 return []
             try:

@@ -16,7 +16,8 @@ from chalicelib.domain.records import EnterpriseData
 from chalicelib.domain.regions import shard_for
 from chalicelib.domain.scoring.engine import score_period
 from chalicelib.services import relay
-from chalicelib.services.rescore import Rescorer, plan
+from chalicelib.services.rescore import Rescorer
+from chalicelib.services.rescore import writes_for as plan
 from chalicelib.stores.facts import FactsRepository
 from chalicelib.stores.scores import ScoresRepository, StoredCard, card_sk, enterprise_pk
 from chalicelib.stores.tables import OutboxItem, ScoreItem
