@@ -36,11 +36,24 @@ def register_routes(app: Any) -> None:
         uploads,
         verifications,
         what_if,
+        zone_reports,
+        zones,
     )
 
     resources = (meta, enterprises, rankings, batches, uploads, verifications, rescore, jobs)
     the_model_s_life = (models, what_if)  # contract 11
-    for module in (*resources, *the_model_s_life, policies, support, reports, caller, console, cultivation):
+    for module in (
+        *resources,
+        *the_model_s_life,
+        policies,
+        support,
+        reports,
+        caller,
+        console,
+        zones,
+        zone_reports,
+        cultivation,
+    ):
         app.register_blueprint(module.routes.blueprint)
     if report_files.XLSX not in app.api.binary_types:  # workbooks leave base64-encoded through API Gateway
         app.api.binary_types.append(report_files.XLSX)

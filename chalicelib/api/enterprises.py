@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.api import queries
-from chalicelib.api.auth import ADMIN, BANK, Principal
+from chalicelib.api.auth import ADMIN, BANK, CITY, ZONE, Principal
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import HistoryPage, HistoryParams, Portrait, PortraitParams
 from chalicelib.api.support import enterprise_support
@@ -15,7 +15,7 @@ routes = Routes(__name__)
 @routes(
     "/enterprises/{credit_code}",
     "GET",
-    roles=(ADMIN, BANK),
+    roles=(ADMIN, BANK, CITY, ZONE),
     response=Portrait,
     params=PortraitParams,
     not_found=True,
@@ -33,7 +33,7 @@ def enterprise(
 @routes(
     "/enterprises/{credit_code}/history",
     "GET",
-    roles=(ADMIN, BANK),
+    roles=(ADMIN, BANK, CITY, ZONE),
     response=HistoryPage,
     params=HistoryParams,
     not_found=True,

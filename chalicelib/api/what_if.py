@@ -8,7 +8,8 @@ from chalice.app import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from chalicelib.api import queries
-from chalicelib.api.auth import ADMIN, BANK, Principal
+from chalicelib.api.areas import require_in_area
+from chalicelib.api.auth import ADMIN, BANK, CITY, ZONE, Principal
 from chalicelib.api.problems import ApiProblem, Code, problem_response_with
 from chalicelib.api.routing import Routes, invalid, json_body
 from chalicelib.api.schemas import Period, ScoredCard
@@ -125,7 +126,7 @@ def _model(version: str | None) -> ScoringModel:
 @routes(
     "/what-if",
     "POST",
-    roles=(ADMIN, BANK),
+    roles=(ADMIN, BANK, CITY, ZONE),
     response=WhatIfOut,
     raw=True,
     summary="The card an enterprise would get with changed values (nothing is written)",
@@ -147,6 +148,7 @@ def what_if_card(principal: Principal, settings: Settings) -> Response:
     else:
         assert body.credit_code is not None
         code = queries.credit_code(body.credit_code)
+        require_in_area(principal, code)  # contract 15: a city's or zone's key, its own area (404 outside)
         changes, problems = what_if.parse_values(model, body.changes, "changes")
         if problems:
             return _faulty(problems)

@@ -7,6 +7,7 @@ facts    pk "E#<credit_code>"
                                              cross-check (JSON), a version (see stores/facts.py)
            sk "H#M#<order>"                  master history (一企一档)
            sk "H#F#<period>#<indicator>#<order>" / "H#X#…"  fact history, every upload kept
+           sk "Z#<recorded_at>#<batch_id>"   a zone membership record (contract 14), every one kept
          One GetItem (or one BatchGetItem for 100 enterprises) returns everything scoring needs.
          `order` = "<event time>#<sequencer>": later uploads sort later; an older S3 version never wins.
 
@@ -38,6 +39,8 @@ jobs     pk job_id; sk "JOB" (the job: status, counters, set of counted chunks, 
 models   pk "M" (the registry is a few dozen items: one partition, listed by one Query)
            sk version                       a model: status, source (the YAML text)
            sk "@active"                     the pointer to the active version
+         pk "Z" (zone catalogue edits of PUT /zones, contract 14: a few dozen, one Query)
+           sk zone_id                       the zone as edited (JSON in `source`) over the shipped file
 support  see chalicelib/stores/support.py (records and their versions, five indexes)
 """
 
@@ -92,6 +95,9 @@ class FactItem(Model):
     # the current item only: every current fact and cross-check, and its optimistic-locking version
     facts = JSONAttribute(null=True)
     version = NumberAttribute(null=True)
+    # the current item only: the enterprise's zone memberships, compact (contract 14; stores/zones.py);
+    # a membership's own history item (sk "Z#<recorded_at>#<batch_id>") holds it as JSON in `value`
+    zones = JSONAttribute(null=True)
 
 
 # --- scores ----------------------------------------------------------------------------------
@@ -168,6 +174,7 @@ class ScoreItem(Model):
     gsi_whitelist = UnicodeAttribute(null=True)
     version = VersionAttribute()  # optimistic locking
     report_digest = UnicodeAttribute(null=True)  # cards only: domain/reports/inputs.py's digest
+    zone_id = UnicodeAttribute(null=True)  # the enterprise's zone when the card was written (contract 14)
 
     by_period = ByPeriodIndex()
     by_stage = ByStageIndex()

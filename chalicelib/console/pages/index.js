@@ -10,6 +10,8 @@ import { upload } from "./upload.js";
 import { batch } from "./batch.js";
 import { policies } from "./policies.js";
 import { models } from "./models.js";
+import { zones } from "./zones.js";
+import { coverage } from "./coverage.js";
 import { cultivation } from "./cultivation.js";
 
-export const PAGES = [dashboard, whitelist, rankings, enterprise, cultivation, upload, batch, verifications, policies, models];
+export const PAGES = [dashboard, zones, coverage, whitelist, rankings, enterprise, cultivation, upload, batch, verifications, policies, models];
