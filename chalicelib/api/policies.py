@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from chalicelib.api import pagination, queries
-from chalicelib.api.auth import ADMIN, ANY_ROLE, BANK, DEPARTMENT, Principal, department_ids
+from chalicelib.api.auth import ADMIN, ANY_ROLE, BANK, DEPARTMENT, INVESTOR, Principal, department_ids
 from chalicelib.api.pagination import Cursor
 from chalicelib.api.policy_schemas import (
     CatalogueParams,
@@ -29,6 +29,7 @@ from chalicelib.api.policy_schemas import (
     Published,
 )
 from chalicelib.api.problems import ApiProblem, Code
+from chalicelib.api.products import bank_issuer, check_bank_body
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import NoParams
 from chalicelib.domain.policies.criteria import CriteriaError
@@ -40,6 +41,7 @@ from chalicelib.domain.policies.policy import (
     PolicyStateError,
     policy_day,
 )
+from chalicelib.domain.products.terms import TermsError, terms_for
 from chalicelib.services import policies as service
 from chalicelib.services.policies import PolicyNotFoundError
 from chalicelib.settings import Settings
@@ -59,6 +61,10 @@ def _answers() -> Iterator[None]:
         raise ApiProblem(
             Code.INVALID_CRITERIA, f"{exc.path}: {exc.message_en}", f"{exc.path}：{exc.message_zh}"
         ) from exc
+    except TermsError as exc:
+        raise ApiProblem(
+            Code.INVALID_TERMS, f"{exc.path}: {exc.message_en}", f"{exc.path}：{exc.message_zh}"
+        ) from exc
     except PolicyStateError as exc:
         raise ApiProblem(Code(exc.code), exc.message_en, exc.message_zh) from exc
     except PolicyNotFoundError as exc:
@@ -75,7 +81,7 @@ def _viewer(principal: Principal) -> str | None:
     """None for admin (sees every draft); otherwise the issuer whose drafts the caller may see."""
     if principal.role == ADMIN:
         return None
-    return principal.department or ""
+    return principal.institution or ""
 
 
 def _visible(policy_id: str, principal: Principal) -> Policy:
@@ -90,7 +96,9 @@ def _visible(policy_id: str, principal: Principal) -> Policy:
 def _managed(policy_id: str, principal: Principal) -> Policy:
     """A policy the caller may manage: admin, or the issuing department (403 for another one)."""
     policy = _visible(policy_id, principal)
-    if principal.role != ADMIN and policy.issuer != principal.department:
+    if principal.role == BANK and policy.issuer != principal.org:
+        raise _not_found(policy_id)  # a bank manages its own products; another's is not its business
+    if principal.role != ADMIN and policy.issuer != principal.institution:
         raise ApiProblem(
             Code.FORBIDDEN,
             f"policy {policy_id} was issued by {policy.issuer}",
@@ -109,6 +117,8 @@ def _issuer(principal: Principal, settings: Settings, asked: str | None) -> str:
                 f"issuer：{issuer} 不是部门代码，也不是 admin",
             )
         return issuer
+    if principal.role == BANK:
+        return bank_issuer(principal, asked)
     department = principal.department or ""
     if asked is not None and asked != department:
         raise ApiProblem(
@@ -122,7 +132,7 @@ def _issuer(principal: Principal, settings: Settings, asked: str | None) -> str:
 @routes(
     "/policies",
     "POST",
-    roles=(ADMIN, DEPARTMENT),
+    roles=(ADMIN, DEPARTMENT, BANK),
     response=Policy,
     body=PolicyFields,
     status=201,
@@ -130,6 +140,7 @@ def _issuer(principal: Principal, settings: Settings, asked: str | None) -> str:
 )
 def create_policy(principal: Principal, settings: Settings, body: PolicyFields) -> Policy:
     issuer = _issuer(principal, settings, body.issuer)
+    check_bank_body(principal, body)
     with _answers():
         return service.create(body, issuer)
 
@@ -137,7 +148,7 @@ def create_policy(principal: Principal, settings: Settings, body: PolicyFields) 
 @routes(
     "/policies/{policy_id}",
     "PUT",
-    roles=(ADMIN, DEPARTMENT),
+    roles=(ADMIN, DEPARTMENT, BANK),
     response=Policy,
     body=PolicyFields,
     not_found=True,
@@ -145,6 +156,7 @@ def create_policy(principal: Principal, settings: Settings, body: PolicyFields) 
 )
 def edit_policy(principal: Principal, settings: Settings, body: PolicyFields, policy_id: str) -> Policy:
     policy = _managed(policy_id, principal)
+    check_bank_body(principal, body)
     if body.issuer is not None and body.issuer != policy.issuer:
         raise ApiProblem(Code.INVALID_BODY, "issuer: cannot change", "issuer：发布单位不能修改")
     with _answers():
@@ -154,7 +166,7 @@ def edit_policy(principal: Principal, settings: Settings, body: PolicyFields, po
 @routes(
     "/policies/{policy_id}/preview",
     "POST",
-    roles=(ADMIN, DEPARTMENT),
+    roles=(ADMIN, DEPARTMENT, BANK),
     response=PreviewOut,
     params=NoParams,
     not_found=True,
@@ -172,7 +184,7 @@ def preview_policy(principal: Principal, settings: Settings, params: NoParams, p
 @routes(
     "/policies/{policy_id}/publish",
     "POST",
-    roles=(ADMIN, DEPARTMENT),
+    roles=(ADMIN, DEPARTMENT, BANK),
     response=Published,
     params=NoParams,
     status=202,
@@ -189,7 +201,7 @@ def publish_policy(principal: Principal, settings: Settings, params: NoParams, p
 @routes(
     "/policies/{policy_id}/withdraw",
     "POST",
-    roles=(ADMIN, DEPARTMENT),
+    roles=(ADMIN, DEPARTMENT, BANK),
     response=Policy,
     params=NoParams,
     not_found=True,
@@ -238,8 +250,10 @@ def get_policy(principal: Principal, settings: Settings, params: NoParams, polic
     return _visible(policy_id, principal)
 
 
-def _match_out(state: MatchState) -> MatchOut:
+def _match_out(state: MatchState, policy: Policy) -> MatchOut:
     return MatchOut(
+        issuer=policy.issuer,
+        terms=terms_for(policy.terms, state.grade) if policy.is_product else None,
         credit_code=state.credit_code,
         name=state.name,
         region_code=state.region_code,
@@ -260,7 +274,7 @@ def _match_out(state: MatchState) -> MatchOut:
 @routes(
     "/policies/{policy_id}/matches",
     "GET",
-    roles=(ADMIN, DEPARTMENT),
+    roles=(ADMIN, DEPARTMENT, BANK),
     response=MatchPage,
     params=MatchesParams,
     not_found=True,
@@ -286,13 +300,13 @@ def policy_matches(
         if last is not None
         else None
     )
-    return MatchPage(policy_id=policy_id, items=[_match_out(s) for s in items], next_token=token)
+    return MatchPage(policy_id=policy_id, items=[_match_out(s, policy) for s in items], next_token=token)
 
 
 @routes(
     "/enterprises/{credit_code}/policies",
     "GET",
-    roles=(ADMIN, BANK, DEPARTMENT),
+    roles=(ADMIN, BANK, DEPARTMENT, INVESTOR),
     response=EnterprisePolicies,
     params=EnterprisePoliciesParams,
     not_found=True,

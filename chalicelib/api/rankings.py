@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.api import queries
-from chalicelib.api.auth import ADMIN, BANK, Principal
+from chalicelib.api.auth import ADMIN, BANK, INVESTOR, Principal
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import RankingsPage, RankingsParams, WhitelistPage, WhitelistParams
 from chalicelib.settings import Settings
@@ -14,7 +14,7 @@ routes = Routes(__name__)
 @routes(
     "/whitelist",
     "GET",
-    roles=(ADMIN, BANK),
+    roles=(ADMIN, BANK, INVESTOR),
     response=WhitelistPage,
     params=WhitelistParams,
     summary="The whitelist (白名单) of a period (default: the latest scored period)",
@@ -26,7 +26,7 @@ def whitelist(principal: Principal, settings: Settings, params: WhitelistParams)
 @routes(
     "/rankings",
     "GET",
-    roles=(ADMIN, BANK),
+    roles=(ADMIN, BANK, INVESTOR),
     response=RankingsPage,
     params=RankingsParams,
     summary="Ranks within the filtered set, score descending, then credit code",

@@ -8,7 +8,7 @@ from chalice.app import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from chalicelib.api import queries
-from chalicelib.api.auth import ADMIN, BANK, Principal
+from chalicelib.api.auth import ADMIN, BANK, INVESTOR, Principal
 from chalicelib.api.problems import ApiProblem, Code, problem_response_with
 from chalicelib.api.routing import Routes, invalid, json_body
 from chalicelib.api.schemas import Period, ScoredCard
@@ -125,7 +125,7 @@ def _model(version: str | None) -> ScoringModel:
 @routes(
     "/what-if",
     "POST",
-    roles=(ADMIN, BANK),
+    roles=(ADMIN, BANK, INVESTOR),
     response=WhatIfOut,
     raw=True,
     summary="The card an enterprise would get with changed values (nothing is written)",

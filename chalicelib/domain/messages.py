@@ -80,6 +80,9 @@ class Code(StrEnum):
     SUPPORT_NOT_FOUND = "SUPPORT_NOT_FOUND"
     SUPPORT_CONFLICT = "SUPPORT_CONFLICT"
     CONSOLE_FILE_NOT_FOUND = "CONSOLE_FILE_NOT_FOUND"
+    # banks' products (contract 18)
+    INVALID_TERMS = "INVALID_TERMS"
+    UNKNOWN_PRODUCT = "UNKNOWN_PRODUCT"
 
 
 FILE_ERRORS = frozenset(
@@ -156,6 +159,8 @@ PROBLEMS: dict[Code, tuple[int, str, str]] = {
     Code.SUPPORT_NOT_FOUND: (404, "Support record not found", "未找到该支持记录"),
     Code.SUPPORT_CONFLICT: (409, "Support record changed concurrently", "支持记录被并发修改，请重试"),
     Code.CONSOLE_FILE_NOT_FOUND: (404, "No such console file", "控制台文件不存在"),
+    Code.INVALID_TERMS: (400, "Invalid product terms", "产品条件无效"),
+    Code.UNKNOWN_PRODUCT: (400, "Unknown product", "未找到本机构的该产品"),
 }
 
 MAX_VALUE_CHARS = 100  # a report quotes at most this much of a cell

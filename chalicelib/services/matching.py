@@ -34,6 +34,7 @@ from chalicelib.domain.policies.events import MATCHED, UNMATCHED, Matchee, build
 from chalicelib.domain.policies.policy import Policy, policy_day
 from chalicelib.domain.policies.subject import subject_of
 from chalicelib.domain.policies.vocabulary import Vocabulary, vocabulary_of
+from chalicelib.domain.products.policy_fields import has_terms, terms_moved
 from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.domain.timestamps import stamp
 from chalicelib.observability import metrics
@@ -98,13 +99,15 @@ def decide(
         established_on=founded,
         rank=rank,
     )
-    matched = compiled.criteria.matches(subject)
+    card = view.card
+    matched = compiled.criteria.matches(subject) and has_terms(compiled.policy, card.grade)
     was = existing is not None and existing.matched
-    if matched == was:
-        return None
+    if matched == was and not (
+        matched and existing is not None and terms_moved(compiled.policy, existing.grade, card.grade)
+    ):
+        return None  # unchanged (a product whose enterprise moved onto other terms is matched anew)
     _, reasons = compiled.criteria.explain(subject)
     sequence = (existing.sequence if existing is not None else 0) + 1
-    card = view.card
     state = MatchState(
         policy_id=compiled.policy.policy_id,
         credit_code=card.credit_code,

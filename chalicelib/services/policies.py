@@ -31,6 +31,7 @@ from chalicelib.domain.policies.policy import (
     policy_day,
 )
 from chalicelib.domain.policies.subject import subject_of
+from chalicelib.domain.products.policy_fields import has_terms, product_fields
 from chalicelib.domain.regions import CITIES
 from chalicelib.domain.timestamps import stamp
 from chalicelib.services.matching import ChunkResult, compile_policy, match_all, reasons_now, vocabulary
@@ -52,12 +53,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _validated(fields: PolicyFields) -> None:
-    parse_criteria(fields.criteria, vocabulary())  # CriteriaError names the path
+def _validated(fields: PolicyFields) -> PolicyFields:
+    """The body checked (CriteriaError / TermsError name the path), a product's terms normalised."""
+    vocab = vocabulary()
+    parse_criteria(fields.criteria, vocab)
+    return product_fields(fields, vocab.grades)
 
 
 def create(fields: PolicyFields, issuer: str, *, clock: Callable[[], datetime] = _now) -> Policy:
-    _validated(fields)
+    fields = _validated(fields)
     moment = stamp(clock())
     policy = Policy(
         policy_id=uuid.uuid4().hex,
@@ -73,6 +77,8 @@ def create(fields: PolicyFields, issuer: str, *, clock: Callable[[], datetime] =
         status=DRAFT,
         version=1,
         criteria=fields.criteria,
+        product_type=fields.product_type,
+        terms=fields.terms,
         created_at=moment,
         updated_at=moment,
     )
@@ -89,7 +95,7 @@ def get(policy_id: str) -> Policy:
 
 def edit(policy_id: str, fields: PolicyFields, *, clock: Callable[[], datetime] = _now) -> Policy:
     """A new version of a draft; POLICY_NOT_DRAFT once published or withdrawn."""
-    _validated(fields)
+    fields = _validated(fields)
     for _ in range(3):
         previous = get(policy_id)
         check_editable(previous)
@@ -112,7 +118,19 @@ def edit(policy_id: str, fields: PolicyFields, *, clock: Callable[[], datetime] 
 
 def _content(policy: Policy) -> dict[str, object]:
     return policy.model_dump(
-        include={"title", "kind", "summary", "url", "contact", "period", "valid_from", "valid_to", "criteria"}
+        include={
+            "title",
+            "kind",
+            "summary",
+            "url",
+            "contact",
+            "period",
+            "valid_from",
+            "valid_to",
+            "criteria",
+            "product_type",
+            "terms",
+        }
     )
 
 
@@ -199,7 +217,7 @@ def preview(policy_id: str) -> Preview:
                 established_on=founded.get(code),
                 rank=rank,
             )
-            if criteria.matches(subject):
+            if criteria.matches(subject) and has_terms(policy, view.card.grade):
                 by_region[view.region_code[:4]] += 1
                 by_stage[view.card.stage] += 1
                 if len(sample) < SAMPLE_SIZE:
