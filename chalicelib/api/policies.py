@@ -96,8 +96,8 @@ def _visible(policy_id: str, principal: Principal) -> Policy:
 def _managed(policy_id: str, principal: Principal) -> Policy:
     """A policy the caller may manage: admin, or the issuing department (403 for another one)."""
     policy = _visible(policy_id, principal)
-    if principal.role == BANK and policy.issuer != principal.org:
-        raise _not_found(policy_id)  # a bank manages its own products; another's is not its business
+    if principal.role == BANK and policy.is_product and policy.issuer != principal.org:
+        raise _not_found(policy_id)  # another bank's product (contract 18): as if it did not exist
     if principal.role != ADMIN and policy.issuer != principal.institution:
         raise ApiProblem(
             Code.FORBIDDEN,
