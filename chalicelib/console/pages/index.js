@@ -9,6 +9,7 @@ import { enterprise } from "./enterprise.js";
 import { upload } from "./upload.js";
 import { batch } from "./batch.js";
 import { policies } from "./policies.js";
+import { products } from "./products.js";
 import { models } from "./models.js";
 
-export const PAGES = [dashboard, whitelist, rankings, enterprise, upload, batch, verifications, policies, models];
+export const PAGES = [dashboard, whitelist, rankings, enterprise, upload, batch, verifications, policies, products, models];
