@@ -83,7 +83,8 @@ def test_a_bank_writes_a_product_with_terms_per_grade_and_publishes_it(console: 
     page.on("dialog", lambda dialog: dialog.accept())
     console.after(lambda: page.get_by_role("button", name="发布").click())
     assert "已发布" in page.locator("main").inner_text()
-    assert not console.errors, console.errors
+    unexpected = [e for e in console.errors if "status of 400" not in e]  # the bad rate's answer
+    assert not unexpected, unexpected
 
 
 def test_the_portrait_shows_the_offers_with_the_grade_s_terms(console: Console) -> None:

@@ -119,7 +119,8 @@ function productEditor(p, go, fields, grades) {
       go("products", [p.policy_id], { note: "withdrawn" });
     }));
   }
-  const form = h("form", { class: "panel", id: "product-form", onsubmit: async (e) => {
+  // novalidate: the API checks the terms and answers each fault with its path, shown on its row
+  const form = h("form", { class: "panel", id: "product-form", novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
     try {
       const saved = p.policy_id ? await put(`/policies/${encodeURIComponent(p.policy_id)}`, body()) : await post("/policies", body());
