@@ -26,7 +26,8 @@ def enterprise(
 ) -> Portrait:
     portrait = queries.portrait(credit_code, params.period)
     # admin sees the totals; a bank the totals and its own records (contract 8)
-    support = enterprise_support(principal, portrait.credit_code, with_items=principal.role in (BANK, INVESTOR))
+    with_items = principal.role in (BANK, INVESTOR)
+    support = enterprise_support(principal, portrait.credit_code, with_items=with_items)
     return portrait.model_copy(update={"support": support})
 
 

@@ -75,9 +75,8 @@ def test_a_product_matches_grades_with_terms_and_republishes_on_other_terms(aws:
 def test_a_plain_policy_ignores_grades_and_carries_its_issuer(aws: Resources) -> None:
     queue = policy_queue(aws)
     put_card(credit_code(803, "360111"), P, "500.00")
-    plain = service.create(
-        fields(EVERYONE, valid_from=(TODAY - timedelta(days=1)).isoformat(), valid_to=TODAY.isoformat()), "sci"
-    )
+    window = {"valid_from": (TODAY - timedelta(days=1)).isoformat(), "valid_to": TODAY.isoformat()}
+    plain = service.create(fields(EVERYONE, **window), "sci")
     service.publish_in_process(plain.policy_id)
     (event,) = drain(queue)
     assert event["issuer"] == "sci" and "terms" not in event
