@@ -170,6 +170,7 @@ class ProductsReport(_Out):
     roles=(ADMIN, BANK, INVESTOR),
     response=ProductsReport,
     params=FunnelParams,
+    not_found=True,
     summary="The product funnel: support records naming each product, by status, amounts, rates, terms kept",
 )
 def products_report(principal: Principal, settings: Settings, params: FunnelParams) -> ProductsReport:
