@@ -80,6 +80,7 @@ class Code(StrEnum):
     SUPPORT_NOT_FOUND = "SUPPORT_NOT_FOUND"
     SUPPORT_CONFLICT = "SUPPORT_CONFLICT"
     CONSOLE_FILE_NOT_FOUND = "CONSOLE_FILE_NOT_FOUND"
+    PROGRAM_NOT_FOUND = "PROGRAM_NOT_FOUND"
     # banks' products (contract 18)
     INVALID_TERMS = "INVALID_TERMS"
     UNKNOWN_PRODUCT = "UNKNOWN_PRODUCT"
@@ -159,6 +160,7 @@ PROBLEMS: dict[Code, tuple[int, str, str]] = {
     Code.SUPPORT_NOT_FOUND: (404, "Support record not found", "未找到该支持记录"),
     Code.SUPPORT_CONFLICT: (409, "Support record changed concurrently", "支持记录被并发修改，请重试"),
     Code.CONSOLE_FILE_NOT_FOUND: (404, "No such console file", "控制台文件不存在"),
+    Code.PROGRAM_NOT_FOUND: (404, "Cultivation program not found", "未找到该培育计划"),
     Code.INVALID_TERMS: (400, "Invalid product terms", "产品条件无效"),
     Code.UNKNOWN_PRODUCT: (400, "Unknown product", "未找到本机构的该产品"),
 }

@@ -11,5 +11,6 @@ import { batch } from "./batch.js";
 import { policies } from "./policies.js";
 import { products } from "./products.js";
 import { models } from "./models.js";
+import { cultivation } from "./cultivation.js";
 
-export const PAGES = [dashboard, whitelist, rankings, enterprise, upload, batch, verifications, policies, products, models];
+export const PAGES = [dashboard, whitelist, rankings, enterprise, cultivation, upload, batch, verifications, policies, products, models];
