@@ -1,6 +1,6 @@
 """Policy matching: figures printed, nothing asserted.
 
-    python -m bench.bench_matching [ENTERPRISES] [POLICIES]   (defaults 300 and 10)
+    python -m bench.bench_matching [ENTERPRISES] [POLICIES] [PRODUCTS]   (defaults 300, 10 and 20)
 
 1. Criteria evaluation on one core: leaf evaluations per second (every leaf, as reasons need them;
    target >= 200,000), the same with the reasons built (`explain`), and enterprises per second with
@@ -17,6 +17,13 @@ The end-to-end part defaults to 300 enterprises, not 10,000: moto answers each c
 depth) per message, so 10 policies over 10,000 enterprises (~40,000 pushes) would take hours and
 measure moto, not this code. The DynamoDB requests per match do not depend on the size; the wall
 time on AWS is bounded by Lambda concurrency and 赣企通's answer time. Pass 10000 to run it anyway.
+
+3. Re-matching with banks' products (contract 18): PRODUCTS published products (terms per grade) and,
+   for comparison, as many plain policies; a rescore burst of 100 enterprises whose scores moved (some
+   onto other grades, so other terms) goes through the rescore's listener (`PolicyRematcher`).
+   DynamoDB read requests per rescored enterprise for each; target: a product costs no extra read
+   over a plain policy (its terms travel with the policy; the match state is read in the same
+   BatchGetItem, 100 keys a call).
 """
 
 from __future__ import annotations
@@ -325,11 +332,126 @@ def bench_publish(enterprises: int, policies: int) -> None:
             print(f"  SNS publish calls: {counter['sns:PublishBatch']:,}")
 
 
+# --- re-matching with products ----------------------------------------------------------------------
+
+_READS = frozenset({"GetItem", "Query", "BatchGetItem", "Scan"})
+
+
+def _products(count: int, *, with_terms: bool) -> list[dict[str, Any]]:
+    bodies = []
+    for n, body in enumerate(_policies(count)):
+        body = {**body, "title": f"基准产品 {n}", "kind": "finance"}
+        if with_terms:
+            step = Decimal(n % 5) / 10
+            body["product_type"] = "loan"
+            body["terms"] = {
+                grade: {
+                    "max_amount_wan": 1000 - 200 * i,
+                    "rate_pct": float(Decimal("3.3") + Decimal(i) / 2 + step),
+                    "max_term_months": 36 - 6 * i,
+                    "collateral": "credit" if i < 2 else "mortgage",
+                }
+                for i, grade in enumerate(("A", "B", "C")[: 1 + n % 3])
+            }
+        bodies.append(body)
+    return bodies
+
+
+def _count_calls(run: Any) -> Counter[str]:
+    """AWS operations `run()` makes, counted at botocore's single entry point."""
+    counter: Counter[str] = Counter()
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def counting(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        counter[operation] += 1
+        return original(self, operation, params)
+
+    BaseClient._make_api_call = counting  # type: ignore[attr-defined]
+    try:
+        run()
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[attr-defined]
+    return counter
+
+
+def bench_products(enterprises: int, products: int, burst: int = 100) -> None:
+    index_moto_queries()
+    plain_moto_responses()
+    cheapen_moto_transactions()
+    with moto.mock_aws():
+        from chalicelib.settings import get_settings
+        from chalicelib.stores import tables
+        from scripts.provision import provision
+
+        for model in tables.ALL_MODELS:
+            model._connection = None
+        resources = provision(get_settings())
+        os.environ.update(
+            {
+                "POLICY_TOPIC_ARN": resources.policy_topic_arn,
+                "WHITELIST_TOPIC_ARN": resources.whitelist_topic_arn,
+            }
+        )
+        get_settings.cache_clear()
+        from chalicelib.domain.creditcode import check_character
+        from chalicelib.domain.policies.policy import PUBLISHED, PolicyFields
+        from chalicelib.domain.records import Master
+        from chalicelib.services import policies as service
+        from chalicelib.services.matching import PolicyRematcher
+        from chalicelib.stores import policies as store
+        from chalicelib.stores.scores import CardWrite
+
+        _seed(enterprises)
+        rng = random.Random(11)
+        cities = list(CITIES)
+        masters = []
+        for k in range(burst):
+            region = rng.choice(cities) + "02"
+            first17 = f"91{region}{k:09d}"
+            masters.append(
+                Master(
+                    first17 + check_character(first17), f"企业{k}", datetime(2015, 1, 1).date(), region, "C39"
+                )
+            )
+
+        def burst_writes(seed: int) -> list[CardWrite]:
+            r = random.Random(seed)
+            return [
+                CardWrite(
+                    _card(m.credit_code, r), m, None, None, None, "bench", "2026-01-01T00:00:00.000000Z"
+                )
+                for m in masters
+            ]
+
+        for label, with_terms in (("plain policies", False), ("products", True)):
+            for policy in store.published(P):  # the previous round's leave the period's index
+                store.save_status(policy.model_copy(update={"status": "withdrawn"}), policy)
+            for body in _products(products, with_terms=with_terms):
+                draft = service.create(
+                    PolicyFields.model_validate(body), "jx-bench-bank" if with_terms else "admin"
+                )
+                store.save_status(draft.model_copy(update={"status": PUBLISHED}), draft)  # matched below
+            PolicyRematcher()(burst_writes(1))  # first matches written
+            started = time.perf_counter()
+            counter = _count_calls(lambda: PolicyRematcher()(burst_writes(2)))  # scores move, grades too
+            wall = time.perf_counter() - started
+            reads = sum(v for k, v in counter.items() if k in _READS)
+            writes = counter["TransactWriteItems"]
+            print(
+                f"re-matching {burst} rescored enterprises against {products} {label}: "
+                f"{reads / burst:.2f} DynamoDB reads per enterprise ({reads} in all: "
+                + ", ".join(f"{k} {v}" for k, v in sorted(counter.items()) if k in _READS)
+                + f"), {writes} match changes written, {wall:.1f} s in moto"
+            )
+
+
 def main() -> None:
     enterprises = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     policies = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+    products = int(sys.argv[3]) if len(sys.argv) > 3 else 20
     bench_evaluation()
     bench_publish(enterprises, policies)
+    bench_products(enterprises, products)
 
 
 if __name__ == "__main__":

@@ -144,6 +144,7 @@ def main() -> int:
         api_keys["bank"] = bank_keys[next(iter(bank_keys))]  # contract 7: api_keys.bank is one of them
         city_keys, zone_keys = _create_area_keys()  # contract 15, 19.1: with SEED=0 too
         _merge_sample_zone()  # issue 19: one merged zone (before any ingest reads the catalogue)
+        investor_keys = _create_investor_keys()  # contract 18
 
         # every environment variable the handlers need is set by now: the workers inherit them
         workers = Workers()
@@ -203,6 +204,7 @@ def main() -> int:
             "bank_keys": bank_keys,
             "city_keys": city_keys,
             "zone_keys": zone_keys,
+            "investor_keys": investor_keys,
             "uploads_queue_url": resources.uploads_queue_url,
             "rescore_queue_url": resources.rescore_queue_url,
             "whitelist_subscriber_queue_url": demo_url,
@@ -225,7 +227,8 @@ def main() -> int:
         if seed:
             _seed(session, settings.upload_bucket, enterprises, stack, workers, schedule, moto.pid)
             _publish_sample_policies(stack["api_url"], api_keys, workers, standin)
-            _seed_support(stack)
+            products = _publish_sample_products(stack["api_url"], bank_keys, workers)
+            _seed_support(stack, products)
             _seed_qualifications(session, settings.upload_bucket, stack, workers)
 
         print("ready. Ctrl-C stops the stack.")
@@ -421,16 +424,56 @@ def _merge_sample_zone() -> None:
     put_zone(merged, body | {"status": "merged", "merged_into": into})
 
 
-def _seed_support(stack: dict[str, Any]) -> None:
-    """Support records from both demo banks and the science department, through the API as they would."""
+def _create_investor_keys() -> dict[str, str]:
+    """One key per demo investor (contract 18: an institution of its own, never a department id)."""
+    from chalicelib.api.auth import department_ids, issue_key
+    from chalicelib.settings import get_settings
+    from scripts.sample_products import DEMO_INVESTORS
+
+    departments = department_ids(get_settings().model_version)
+    return {
+        org: issue_key("investor", name, departments=departments, org=org)
+        for org, name in DEMO_INVESTORS.items()
+    }
+
+
+def _publish_sample_products(
+    api_url: str, bank_keys: dict[str, str], workers: Any
+) -> dict[str, list[dict[str, Any]]]:
+    """Two products per demo bank (contract 18), published through the API and matched."""
+    from datetime import UTC, datetime
+
+    from scripts.sample_products import publish_products
+
+    period = int(os.environ.get("POLICY_PERIOD", "2025"))
+    try:
+        products = publish_products(api_url, bank_keys, period, datetime.now(UTC).year)
+    except Exception as exc:  # the stack stays up: sample products are a nicety, not the service
+        print(f"sample products failed: {exc}", file=sys.stderr)
+        return {}
+    time.sleep(2)
+    while not workers.idle():
+        time.sleep(1)
+    titles = [p["title"] for found in products.values() for p in found]
+    print(f"published {len(titles)} sample bank products for {period}: " + "、".join(titles))
+    return products
+
+
+def _seed_support(stack: dict[str, Any], products: dict[str, list[dict[str, Any]]] | None = None) -> None:
+    """Support records from both demo banks (naming their products), the science department and the
+    demo investor (equity), through the API as they would."""
     from datetime import UTC, datetime
 
     from scripts.sample_support import SUBSIDY_DEPARTMENT, seed
 
-    keys = {**stack["bank_keys"], SUBSIDY_DEPARTMENT: stack["api_keys"][f"department:{SUBSIDY_DEPARTMENT}"]}
+    keys = {
+        **stack["bank_keys"],
+        **stack.get("investor_keys", {}),
+        SUBSIDY_DEPARTMENT: stack["api_keys"][f"department:{SUBSIDY_DEPARTMENT}"],
+    }
     started = time.monotonic()
     try:
-        counts = seed(stack["api_url"], keys, datetime.now(UTC).date())
+        counts = seed(stack["api_url"], keys, datetime.now(UTC).date(), products=products)
     except Exception as exc:  # the stack stays up: sample support data is a nicety, not the service
         print(f"sample support records failed: {exc}", file=sys.stderr)
         return

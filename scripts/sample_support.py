@@ -57,8 +57,15 @@ def _day(today: date, days_ago: int) -> str:
     return (today - timedelta(days=max(days_ago, 0))).isoformat()
 
 
-def _loan_steps(rng: random.Random, e: Enterprise, ref: str, today: date) -> list[dict[str, Any]]:
-    """The writes of one loan, in order: applied, then each decision as the bank makes it."""
+def _loan_steps(
+    rng: random.Random,
+    e: Enterprise,
+    ref: str,
+    today: date,
+    products: Sequence[Mapping[str, Any]] = (),
+) -> list[dict[str, Any]]:
+    """The writes of one loan, in order: applied, then each decision as the bank makes it. With the
+    bank's products (contract 18), a loan names one that has terms for the grade and mostly keeps them."""
     grade = e.grade
     amount = round(math.exp(rng.gauss(math.log({"A": 800, "B": 400, "C": 200, "D": 100}[grade]), 0.6)), -1)
     kind = "credit_line" if rng.random() < 0.2 else "loan"
@@ -75,6 +82,8 @@ def _loan_steps(rng: random.Random, e: Enterprise, ref: str, today: date) -> lis
         if rng.random() < _CREDIT_SHARE[grade]
         else rng.choice(("mortgage", "pledge", "guarantee")),
     }
+    if products:
+        _name_product(rng, base, e.grade, products)
     applied_ago = rng.randint(15, 150)
     steps = [{**base, "status": "applied", "occurred_on": _day(today, applied_ago)}]
     roll = rng.random()
@@ -97,20 +106,54 @@ def _loan_steps(rng: random.Random, e: Enterprise, ref: str, today: date) -> lis
     return steps
 
 
+def _name_product(
+    rng: random.Random, base: dict[str, Any], grade: str, products: Sequence[Mapping[str, Any]]
+) -> None:
+    """Name one of the bank's products fitting the grade; about one loan in six is above its rate."""
+    from scripts.sample_products import product_for
+
+    product = product_for(products, grade, rng)
+    if product is None:
+        return
+    terms = product["terms"][grade]
+    above = rng.random() < 0.17
+    rate = terms["rate_pct"] + (rng.uniform(0.05, 0.6) if above else -rng.uniform(0, 0.3))
+    base.update(
+        product_id=product["policy_id"],
+        product=product["title"],
+        kind=product["product_type"],
+        rate_pct=round(max(rate, 2.0), 2),
+        amount_wan=min(base["amount_wan"], terms["max_amount_wan"]),
+        term_months=min(base["term_months"], terms["max_term_months"]),
+        collateral=terms["collateral"],
+    )
+
+
 def plan(
-    enterprises: Sequence[Enterprise], today: date, *, seed: int = 2026, overdue: int = 6
+    enterprises: Sequence[Enterprise],
+    today: date,
+    *,
+    seed: int = 2026,
+    overdue: int = 6,
+    products: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Every write each institution makes, by org, in the order it makes them."""
+    """Every write each institution makes, by org, in the order it makes them (`products`: the banks'
+    published products, by org, for loans to name)."""
+    offered = products or {}
     rng = random.Random(seed)
     writes: dict[str, list[dict[str, Any]]] = {org: [] for org in (*DEMO_BANKS, SUBSIDY_DEPARTMENT)}
     banks = list(DEMO_BANKS)
     for n, e in enumerate(enterprises):
         if rng.random() < _APPLY.get(e.grade, 0.2):
             bank = banks[n % len(banks)] if rng.random() < 0.8 else rng.choice(banks)
-            writes[bank] += _loan_steps(rng, e, f"LN-{bank[-1].upper()}-{n:05d}", today)
+            writes[bank] += _loan_steps(
+                rng, e, f"LN-{bank[-1].upper()}-{n:05d}", today, offered.get(bank, ())
+            )
             if rng.random() < _SECOND_BANK.get(e.grade, 0.0):
                 other = banks[(banks.index(bank) + 1) % len(banks)]
-                writes[other] += _loan_steps(rng, e, f"LN-{other[-1].upper()}-{n:05d}", today)
+                writes[other] += _loan_steps(
+                    rng, e, f"LN-{other[-1].upper()}-{n:05d}", today, offered.get(other, ())
+                )
         if e.stage in ("startup", "growth") and rng.random() < 0.3:
             kind = rng.choice(("subsidy", "project"))
             writes[SUBSIDY_DEPARTMENT].append(
@@ -163,11 +206,25 @@ def scored(api_url: str, key: str, limit: int = 500) -> list[Enterprise]:
         token = f"&next_token={page['next_token']}"
 
 
-def seed(api_url: str, keys: Mapping[str, str], today: date, *, limit: int = 500) -> dict[str, int]:
-    """Write the plan through POST /support (batches of up to 500); returns written items per org."""
+def seed(
+    api_url: str,
+    keys: Mapping[str, str],
+    today: date,
+    *,
+    limit: int = 500,
+    products: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+) -> dict[str, int]:
+    """Write the plan through POST /support (batches of up to 500); returns written items per org.
+    `keys` may hold investors' keys too: the demo investor then reports its equity investments."""
+    from scripts.sample_products import DEMO_INVESTORS, equity_writes
+
     enterprises = scored(api_url, keys[next(iter(DEMO_BANKS))], limit)
     counts: dict[str, int] = {}
-    for org, writes in plan(enterprises, today).items():
+    planned = plan(enterprises, today, products=products)
+    for investor in DEMO_INVESTORS:
+        if investor in keys:
+            planned[investor] = equity_writes([e.credit_code for e in enterprises if e.whitelisted], today)
+    for org, writes in planned.items():
         ok = 0
         for start in range(0, len(writes), 500):
             answer = _call(api_url, keys[org], "POST", "/support", {"items": writes[start : start + 500]})

@@ -28,6 +28,7 @@ def register_routes(app: Any) -> None:
         meta,
         models,
         policies,
+        products,
         rankings,
         report_files,
         reports,
@@ -42,18 +43,8 @@ def register_routes(app: Any) -> None:
 
     resources = (meta, enterprises, rankings, batches, uploads, verifications, rescore, jobs)
     the_model_s_life = (models, what_if)  # contract 11
-    for module in (
-        *resources,
-        *the_model_s_life,
-        policies,
-        support,
-        reports,
-        caller,
-        console,
-        zones,
-        zone_reports,
-        cultivation,
-    ):
+    v3 = (zones, zone_reports, cultivation, products)  # contract 14, 17, 18
+    for module in (*resources, *the_model_s_life, policies, support, reports, caller, console, *v3):
         app.register_blueprint(module.routes.blueprint)
     if report_files.XLSX not in app.api.binary_types:  # workbooks leave base64-encoded through API Gateway
         app.api.binary_types.append(report_files.XLSX)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api import pagination, queries
 from chalicelib.api.areas import list_scope
-from chalicelib.api.auth import ADMIN, ANY_ROLE, BANK, CITY, ENTERPRISE, ZONE, Principal
+from chalicelib.api.auth import ADMIN, ANY_ROLE, BANK, CITY, ENTERPRISE, INVESTOR, ZONE, Principal
 from chalicelib.api.pagination import Cursor
 from chalicelib.api.problems import ApiProblem, Code
 from chalicelib.api.routing import Routes
@@ -35,7 +35,7 @@ routes = Routes(__name__)
 ISSUERS: Final = ("department:sci", "department:miit")
 CANDIDATE_READERS: Final = (ADMIN, *ISSUERS, CITY, ZONE)
 STANDING_READERS: Final = (ENTERPRISE, ADMIN, *ISSUERS, CITY, ZONE)
-HISTORY_READERS: Final = (ENTERPRISE, ADMIN, BANK, *ISSUERS, CITY, ZONE)
+HISTORY_READERS: Final = (ENTERPRISE, ADMIN, BANK, INVESTOR, *ISSUERS, CITY, ZONE)
 CSV_SUFFIX: Final = ".csv"
 BOM: Final = "\ufeff"
 MAX_UNMET: Final = 5

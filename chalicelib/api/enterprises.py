@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.api import queries
-from chalicelib.api.auth import ADMIN, BANK, CITY, ZONE, Principal
+from chalicelib.api.auth import ADMIN, BANK, CITY, INVESTOR, ZONE, Principal
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import HistoryPage, HistoryParams, Portrait, PortraitParams
 from chalicelib.api.support import enterprise_support
@@ -15,7 +15,7 @@ routes = Routes(__name__)
 @routes(
     "/enterprises/{credit_code}",
     "GET",
-    roles=(ADMIN, BANK, CITY, ZONE),
+    roles=(ADMIN, BANK, INVESTOR, CITY, ZONE),
     response=Portrait,
     params=PortraitParams,
     not_found=True,
@@ -26,14 +26,15 @@ def enterprise(
 ) -> Portrait:
     portrait = queries.portrait(credit_code, params.period)
     # admin sees the totals; a bank the totals and its own records (contract 8)
-    support = enterprise_support(principal, portrait.credit_code, with_items=principal.role == BANK)
+    with_items = principal.role in (BANK, INVESTOR)
+    support = enterprise_support(principal, portrait.credit_code, with_items=with_items)
     return portrait.model_copy(update={"support": support})
 
 
 @routes(
     "/enterprises/{credit_code}/history",
     "GET",
-    roles=(ADMIN, BANK, CITY, ZONE),
+    roles=(ADMIN, BANK, INVESTOR, CITY, ZONE),
     response=HistoryPage,
     params=HistoryParams,
     not_found=True,

@@ -13,7 +13,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from chalicelib.api import pagination, queries
-from chalicelib.api.auth import ADMIN, ANY_ROLE, BANK, CITY, DEPARTMENT, ZONE, Principal, department_ids
+from chalicelib.api.auth import (
+    ADMIN,
+    ANY_ROLE,
+    BANK,
+    CITY,
+    DEPARTMENT,
+    INVESTOR,
+    ZONE,
+    Principal,
+    department_ids,
+)
 from chalicelib.api.pagination import Cursor
 from chalicelib.api.policy_schemas import (
     CatalogueParams,
@@ -29,6 +39,7 @@ from chalicelib.api.policy_schemas import (
     Published,
 )
 from chalicelib.api.problems import ApiProblem, Code
+from chalicelib.api.products import bank_issuer, check_bank_body
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import NoParams
 from chalicelib.domain.policies.criteria import CriteriaError
@@ -40,6 +51,7 @@ from chalicelib.domain.policies.policy import (
     PolicyStateError,
     policy_day,
 )
+from chalicelib.domain.products.terms import TermsError, terms_for
 from chalicelib.services import policies as service
 from chalicelib.services.policies import PolicyNotFoundError
 from chalicelib.settings import Settings
@@ -59,6 +71,10 @@ def _answers() -> Iterator[None]:
         raise ApiProblem(
             Code.INVALID_CRITERIA, f"{exc.path}: {exc.message_en}", f"{exc.path}：{exc.message_zh}"
         ) from exc
+    except TermsError as exc:
+        raise ApiProblem(
+            Code.INVALID_TERMS, f"{exc.path}: {exc.message_en}", f"{exc.path}：{exc.message_zh}"
+        ) from exc
     except PolicyStateError as exc:
         raise ApiProblem(Code(exc.code), exc.message_en, exc.message_zh) from exc
     except PolicyNotFoundError as exc:
@@ -75,14 +91,7 @@ def _viewer(principal: Principal) -> str | None:
     """None for admin (sees every draft); otherwise the issuer whose drafts the caller may see."""
     if principal.role == ADMIN:
         return None
-    return _own_issuer(principal)
-
-
-def _own_issuer(principal: Principal) -> str:
-    """The issuer a non-admin caller acts as: its department, or a city's or zone's org (contract 15)."""
-    if principal.role in (CITY, ZONE):
-        return principal.org or ""
-    return principal.department or ""
+    return principal.institution or ""
 
 
 def _visible(policy_id: str, principal: Principal) -> Policy:
@@ -97,7 +106,9 @@ def _visible(policy_id: str, principal: Principal) -> Policy:
 def _managed(policy_id: str, principal: Principal) -> Policy:
     """A policy the caller may manage: admin, or the issuing department (403 for another one)."""
     policy = _visible(policy_id, principal)
-    if principal.role != ADMIN and policy.issuer != _own_issuer(principal):
+    if principal.role == BANK and policy.is_product and policy.issuer != principal.org:
+        raise _not_found(policy_id)  # another bank's product (contract 18): as if it did not exist
+    if principal.role != ADMIN and policy.issuer != principal.institution:
         raise ApiProblem(
             Code.FORBIDDEN,
             f"policy {policy_id} was issued by {policy.issuer}",
@@ -116,7 +127,9 @@ def _issuer(principal: Principal, settings: Settings, asked: str | None) -> str:
                 f"issuer：{issuer} 不是部门代码，也不是 admin",
             )
         return issuer
-    department = _own_issuer(principal)
+    if principal.role == BANK:
+        return bank_issuer(principal, asked)
+    department = principal.institution or ""  # a department, or a city or zone (contract 15)
     if asked is not None and asked != department:
         raise ApiProblem(
             Code.FORBIDDEN,
@@ -129,7 +142,7 @@ def _issuer(principal: Principal, settings: Settings, asked: str | None) -> str:
 @routes(
     "/policies",
     "POST",
-    roles=(ADMIN, DEPARTMENT, CITY, ZONE),
+    roles=(ADMIN, BANK, DEPARTMENT, CITY, ZONE),
     response=Policy,
     body=PolicyFields,
     status=201,
@@ -137,6 +150,7 @@ def _issuer(principal: Principal, settings: Settings, asked: str | None) -> str:
 )
 def create_policy(principal: Principal, settings: Settings, body: PolicyFields) -> Policy:
     issuer = _issuer(principal, settings, body.issuer)
+    check_bank_body(principal, body)
     with _answers():
         return service.create(body, issuer)
 
@@ -144,7 +158,7 @@ def create_policy(principal: Principal, settings: Settings, body: PolicyFields) 
 @routes(
     "/policies/{policy_id}",
     "PUT",
-    roles=(ADMIN, DEPARTMENT, CITY, ZONE),
+    roles=(ADMIN, BANK, DEPARTMENT, CITY, ZONE),
     response=Policy,
     body=PolicyFields,
     not_found=True,
@@ -152,6 +166,7 @@ def create_policy(principal: Principal, settings: Settings, body: PolicyFields) 
 )
 def edit_policy(principal: Principal, settings: Settings, body: PolicyFields, policy_id: str) -> Policy:
     policy = _managed(policy_id, principal)
+    check_bank_body(principal, body)
     if body.issuer is not None and body.issuer != policy.issuer:
         raise ApiProblem(Code.INVALID_BODY, "issuer: cannot change", "issuer：发布单位不能修改")
     with _answers():
@@ -161,7 +176,7 @@ def edit_policy(principal: Principal, settings: Settings, body: PolicyFields, po
 @routes(
     "/policies/{policy_id}/preview",
     "POST",
-    roles=(ADMIN, DEPARTMENT, CITY, ZONE),
+    roles=(ADMIN, BANK, DEPARTMENT, CITY, ZONE),
     response=PreviewOut,
     params=NoParams,
     not_found=True,
@@ -179,7 +194,7 @@ def preview_policy(principal: Principal, settings: Settings, params: NoParams, p
 @routes(
     "/policies/{policy_id}/publish",
     "POST",
-    roles=(ADMIN, DEPARTMENT, CITY, ZONE),
+    roles=(ADMIN, BANK, DEPARTMENT, CITY, ZONE),
     response=Published,
     params=NoParams,
     status=202,
@@ -196,7 +211,7 @@ def publish_policy(principal: Principal, settings: Settings, params: NoParams, p
 @routes(
     "/policies/{policy_id}/withdraw",
     "POST",
-    roles=(ADMIN, DEPARTMENT, CITY, ZONE),
+    roles=(ADMIN, BANK, DEPARTMENT, CITY, ZONE),
     response=Policy,
     params=NoParams,
     not_found=True,
@@ -245,8 +260,10 @@ def get_policy(principal: Principal, settings: Settings, params: NoParams, polic
     return _visible(policy_id, principal)
 
 
-def _match_out(state: MatchState) -> MatchOut:
+def _match_out(state: MatchState, policy: Policy) -> MatchOut:
     return MatchOut(
+        issuer=policy.issuer,
+        terms=terms_for(policy.terms, state.grade) if policy.is_product else None,
         credit_code=state.credit_code,
         name=state.name,
         region_code=state.region_code,
@@ -267,7 +284,7 @@ def _match_out(state: MatchState) -> MatchOut:
 @routes(
     "/policies/{policy_id}/matches",
     "GET",
-    roles=(ADMIN, DEPARTMENT, CITY, ZONE),
+    roles=(ADMIN, BANK, DEPARTMENT, CITY, ZONE),
     response=MatchPage,
     params=MatchesParams,
     not_found=True,
@@ -293,13 +310,13 @@ def policy_matches(
         if last is not None
         else None
     )
-    return MatchPage(policy_id=policy_id, items=[_match_out(s) for s in items], next_token=token)
+    return MatchPage(policy_id=policy_id, items=[_match_out(s, policy) for s in items], next_token=token)
 
 
 @routes(
     "/enterprises/{credit_code}/policies",
     "GET",
-    roles=(ADMIN, BANK, DEPARTMENT, CITY, ZONE),
+    roles=(ADMIN, BANK, INVESTOR, DEPARTMENT, CITY, ZONE),
     response=EnterprisePolicies,
     params=EnterprisePoliciesParams,
     not_found=True,

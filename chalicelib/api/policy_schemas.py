@@ -53,6 +53,8 @@ class DeliveryOut(_Out):
 
 
 class MatchOut(_Out):
+    issuer: str
+    terms: dict[str, Any] | None = Field(default=None, description="a product's terms for the grade")
     credit_code: str
     name: str
     region_code: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.api import queries
-from chalicelib.api.auth import ADMIN, BANK, CITY, ZONE, Principal
+from chalicelib.api.auth import ADMIN, BANK, CITY, INVESTOR, ZONE, Principal
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import RankingsPage, RankingsParams, WhitelistPage, WhitelistParams
 from chalicelib.api.zone_filters import scoped
@@ -15,7 +15,7 @@ routes = Routes(__name__)
 @routes(
     "/whitelist",
     "GET",
-    roles=(ADMIN, BANK, CITY, ZONE),
+    roles=(ADMIN, BANK, INVESTOR, CITY, ZONE),
     response=WhitelistPage,
     params=WhitelistParams,
     summary="The whitelist (白名单) of a period (default: the latest scored period)",
@@ -27,7 +27,7 @@ def whitelist(principal: Principal, settings: Settings, params: WhitelistParams)
 @routes(
     "/rankings",
     "GET",
-    roles=(ADMIN, BANK, CITY, ZONE),
+    roles=(ADMIN, BANK, INVESTOR, CITY, ZONE),
     response=RankingsPage,
     params=RankingsParams,
     summary="Ranks within the filtered set, score descending, then credit code",

@@ -15,14 +15,14 @@ from chalice.app import Response
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from chalicelib.api import pagination
-from chalicelib.api.auth import ADMIN, BANK, CITY, DEPARTMENT, ORG, ZONE, Principal, department_ids
+from chalicelib.api.auth import ADMIN, BANK, CITY, DEPARTMENT, INVESTOR, ORG, ZONE, Principal, department_ids
 from chalicelib.api.pagination import Cursor
 from chalicelib.api.problems import ApiProblem, Code, problem_response, status_of
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import NextToken, NoParams, PageParams, Period, Region
 from chalicelib.domain import creditcode
 from chalicelib.domain.numbers import Num
-from chalicelib.domain.support.fields import Kind, Status, SupportInput, SupportProblem
+from chalicelib.domain.support.fields import Kind, OrgType, Status, SupportInput, SupportProblem
 from chalicelib.domain.support.record import Outcome, SupportRecord
 from chalicelib.domain.support.summary import EnterpriseSupport, days_waiting, summarise, waiting_since_before
 from chalicelib.domain.upload_event import SUPPORT_PREFIX, Upload
@@ -34,7 +34,7 @@ from chalicelib.settings import Settings
 routes = Routes(__name__)
 
 MAX_BODY_BYTES: Final = 1024 * 1024  # 500 records take about 300 KB; more is not a batch of records
-WRITERS: Final = (ADMIN, BANK, DEPARTMENT)
+WRITERS: Final = (ADMIN, BANK, DEPARTMENT, INVESTOR)  # an investor writes equity records only
 JSON: Final = "application/json"
 
 
@@ -46,7 +46,7 @@ class SupportWrite(SupportInput):
     writes its own."""
 
     org: str | None = None
-    org_type: Literal["bank", "department"] | None = None
+    org_type: Literal["bank", "department", "investor"] | None = None
 
 
 class SupportWriteMany(BaseModel):
@@ -166,7 +166,9 @@ def _writer(principal: Principal, data: Mapping[str, Any], departments: frozense
     if principal.role != ADMIN:
         mine = _own_org(principal)
         assert mine is not None
-        kind: Literal["bank", "department"] = "department" if principal.department else "bank"
+        kind: OrgType = (
+            "department" if principal.department else "investor" if principal.role == INVESTOR else "bank"
+        )
         if (org is not None and org != mine) or (org_type is not None and org_type != kind):
             return service.Item(
                 rest,
@@ -193,7 +195,9 @@ def _writer(principal: Principal, data: Mapping[str, Any], departments: frozense
     inferred = "department" if org in departments else "bank"
     if org_type is None:
         org_type = inferred
-    if org_type not in ("bank", "department") or (org_type == "department") != (inferred == "department"):
+    if org_type not in ("bank", "department", "investor") or (org_type == "department") != (
+        inferred == "department"
+    ):
         return service.Item(
             rest,
             None,
@@ -204,7 +208,10 @@ def _writer(principal: Principal, data: Mapping[str, Any], departments: frozense
                 "字段 org_type：部门标识对应 department，其他机构为 bank",
             ),
         )
-    return service.Item(rest, service.Writer(org, "department" if org_type == "department" else "bank"))
+    written_as: OrgType = (
+        "department" if org_type == "department" else "investor" if org_type == "investor" else "bank"
+    )
+    return service.Item(rest, service.Writer(org, written_as))
 
 
 def _as_api_problem(problem: SupportProblem) -> ApiProblem:
@@ -374,7 +381,7 @@ def _filters_dict(filters: reads.Filters) -> dict[str, object]:
 @routes(
     "/support/overdue",
     "GET",
-    roles=(ADMIN, BANK),
+    roles=(ADMIN, BANK, INVESTOR),
     response=OverduePage,
     params=OverdueParams,
     summary="Applications of whitelisted enterprises waiting longer than `days` with no decision",
@@ -465,7 +472,7 @@ def enterprise_support(principal: Principal, code: str, *, with_items: bool = Tr
 @routes(
     "/enterprises/{credit_code}/support",
     "GET",
-    roles=(ADMIN, BANK, CITY, ZONE),
+    roles=(ADMIN, BANK, INVESTOR, CITY, ZONE),
     response=EnterpriseSupport,
     params=NoParams,
     summary="An enterprise's support: totals over every institution, the caller's visible records",

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from chalicelib.api import queries
 from chalicelib.api.areas import require_in_area
-from chalicelib.api.auth import ADMIN, BANK, CITY, ZONE, Principal
+from chalicelib.api.auth import ADMIN, BANK, CITY, INVESTOR, ZONE, Principal
 from chalicelib.api.problems import ApiProblem, Code, problem_response_with
 from chalicelib.api.routing import Routes, invalid, json_body
 from chalicelib.api.schemas import Period, ScoredCard
@@ -126,7 +126,7 @@ def _model(version: str | None) -> ScoringModel:
 @routes(
     "/what-if",
     "POST",
-    roles=(ADMIN, BANK, CITY, ZONE),
+    roles=(ADMIN, BANK, INVESTOR, CITY, ZONE),
     response=WhatIfOut,
     raw=True,
     summary="The card an enterprise would get with changed values (nothing is written)",

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api import queries
-from chalicelib.api.auth import ADMIN, ANY_ROLE, BANK, CITY, DEPARTMENT, ENTERPRISE, ZONE, Principal
+from chalicelib.api.auth import ADMIN, ANY_ROLE, BANK, CITY, DEPARTMENT, ENTERPRISE, INVESTOR, ZONE, Principal
 from chalicelib.api.problems import ApiProblem, Code
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import NoParams, ZoneLevel, ZoneType
@@ -86,7 +86,7 @@ def put_zone(principal: Principal, settings: Settings, body: ZoneFields, zone_id
 @routes(
     "/enterprises/{credit_code}/zones",
     "GET",
-    roles=(ADMIN, BANK, DEPARTMENT, CITY, ZONE, ENTERPRISE),
+    roles=(ADMIN, BANK, INVESTOR, DEPARTMENT, CITY, ZONE, ENTERPRISE),
     response=MembershipList,
     params=NoParams,
     not_found=True,

@@ -84,6 +84,9 @@ class Code(StrEnum):
     CONSOLE_FILE_NOT_FOUND = "CONSOLE_FILE_NOT_FOUND"
     ZONE_NOT_FOUND = "ZONE_NOT_FOUND"
     PROGRAM_NOT_FOUND = "PROGRAM_NOT_FOUND"
+    # banks' products (contract 18)
+    INVALID_TERMS = "INVALID_TERMS"
+    UNKNOWN_PRODUCT = "UNKNOWN_PRODUCT"
 
 
 FILE_ERRORS = frozenset(
@@ -163,6 +166,8 @@ PROBLEMS: dict[Code, tuple[int, str, str]] = {
     Code.CONSOLE_FILE_NOT_FOUND: (404, "No such console file", "控制台文件不存在"),
     Code.ZONE_NOT_FOUND: (404, "Zone not found", "未找到该开发区"),
     Code.PROGRAM_NOT_FOUND: (404, "Cultivation program not found", "未找到该培育计划"),
+    Code.INVALID_TERMS: (400, "Invalid product terms", "产品条件无效"),
+    Code.UNKNOWN_PRODUCT: (400, "Unknown product", "未找到本机构的该产品"),
 }
 
 MAX_VALUE_CHARS = 100  # a report quotes at most this much of a cell

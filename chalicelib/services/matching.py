@@ -34,6 +34,7 @@ from chalicelib.domain.policies.events import MATCHED, UNMATCHED, Matchee, build
 from chalicelib.domain.policies.policy import Policy, policy_day
 from chalicelib.domain.policies.subject import subject_of
 from chalicelib.domain.policies.vocabulary import Vocabulary, vocabulary_of
+from chalicelib.domain.products.policy_fields import has_terms, terms_moved
 from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.domain.timestamps import stamp
 from chalicelib.observability import metrics
@@ -100,14 +101,21 @@ def decide(
         rank=rank,
         zone=zones.criteria_fields(view.zone_id),
     )
-    # a local policy (a city's or a zone's) reaches only its issuer's area, whatever its criteria say
-    matched = compiled.criteria.matches(subject) and zones.within_issuer(compiled.policy.issuer, view)
+    card = view.card
+    # a local policy (a city's or a zone's) reaches only its issuer's area, whatever its criteria say;
+    # a product (contract 18) only the grades it has terms for
+    matched = (
+        compiled.criteria.matches(subject)
+        and zones.within_issuer(compiled.policy.issuer, view)
+        and has_terms(compiled.policy, card.grade)
+    )
     was = existing is not None and existing.matched
-    if matched == was:
-        return None
+    if matched == was and not (
+        matched and existing is not None and terms_moved(compiled.policy, existing.grade, card.grade)
+    ):
+        return None  # unchanged (a product whose enterprise moved onto other terms is matched anew)
     _, reasons = compiled.criteria.explain(subject)
     sequence = (existing.sequence if existing is not None else 0) + 1
-    card = view.card
     state = MatchState(
         policy_id=compiled.policy.policy_id,
         credit_code=card.credit_code,

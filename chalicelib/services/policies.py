@@ -31,6 +31,7 @@ from chalicelib.domain.policies.policy import (
     policy_day,
 )
 from chalicelib.domain.policies.subject import subject_of
+from chalicelib.domain.products.policy_fields import has_terms, product_fields
 from chalicelib.domain.regions import CITIES
 from chalicelib.domain.timestamps import stamp
 from chalicelib.services import zones
@@ -53,12 +54,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _validated(fields: PolicyFields) -> None:
-    parse_criteria(fields.criteria, vocabulary())  # CriteriaError names the path
+def _validated(fields: PolicyFields) -> PolicyFields:
+    """The body checked (CriteriaError / TermsError name the path), a product's terms normalised."""
+    vocab = vocabulary()
+    parse_criteria(fields.criteria, vocab)
+    return product_fields(fields, vocab.grades)
 
 
 def create(fields: PolicyFields, issuer: str, *, clock: Callable[[], datetime] = _now) -> Policy:
-    _validated(fields)
+    fields = _validated(fields)
     moment = stamp(clock())
     policy = Policy(
         policy_id=uuid.uuid4().hex,
@@ -74,6 +78,8 @@ def create(fields: PolicyFields, issuer: str, *, clock: Callable[[], datetime] =
         status=DRAFT,
         version=1,
         criteria=fields.criteria,
+        product_type=fields.product_type,
+        terms=fields.terms,
         created_at=moment,
         updated_at=moment,
     )
@@ -90,7 +96,7 @@ def get(policy_id: str) -> Policy:
 
 def edit(policy_id: str, fields: PolicyFields, *, clock: Callable[[], datetime] = _now) -> Policy:
     """A new version of a draft; POLICY_NOT_DRAFT once published or withdrawn."""
-    _validated(fields)
+    fields = _validated(fields)
     for _ in range(3):
         previous = get(policy_id)
         check_editable(previous)
@@ -113,7 +119,19 @@ def edit(policy_id: str, fields: PolicyFields, *, clock: Callable[[], datetime] 
 
 def _content(policy: Policy) -> dict[str, object]:
     return policy.model_dump(
-        include={"title", "kind", "summary", "url", "contact", "period", "valid_from", "valid_to", "criteria"}
+        include={
+            "title",
+            "kind",
+            "summary",
+            "url",
+            "contact",
+            "period",
+            "valid_from",
+            "valid_to",
+            "criteria",
+            "product_type",
+            "terms",
+        }
     )
 
 
@@ -201,7 +219,11 @@ def preview(policy_id: str) -> Preview:
                 rank=rank,
                 zone=zones.criteria_fields(view.zone_id),
             )
-            if criteria.matches(subject) and zones.within_issuer(policy.issuer, view):
+            if (
+                criteria.matches(subject)
+                and zones.within_issuer(policy.issuer, view)
+                and has_terms(policy, view.card.grade)
+            ):
                 by_region[view.region_code[:4]] += 1
                 by_stage[view.card.stage] += 1
                 if len(sample) < SAMPLE_SIZE:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from chalicelib.domain.products.funnel import next_milestones
 from chalicelib.domain.support.fields import OrgType, SupportInput, SupportProblem, parse_input
 from chalicelib.domain.support.record import (
     CardSnapshot,
@@ -25,6 +26,7 @@ from chalicelib.domain.support.record import (
 )
 from chalicelib.domain.timestamps import now, stamp
 from chalicelib.observability import logger
+from chalicelib.services.product_refs import ProductLookup, check_writer
 from chalicelib.stores import scores, support
 from chalicelib.stores.scores import CARD, ScoresRepository, StoredCard
 from chalicelib.stores.support import Placed, RecordConflictError, Stored, SupportRepository
@@ -149,7 +151,11 @@ def _write_one(
             )
             if decision.outcome is not Outcome.UNCHANGED:
                 previous = current.record.version if current is not None else None
-                repo.write(decision.record, _placed(decision, current, card), previous)
+                record = decision.record
+                milestones = next_milestones(
+                    current.milestones if current is not None else None, record.status, record.occurred_on
+                )
+                repo.write(record, _placed(decision, current, card), previous, milestones)
             return Result(written.external_ref, decision.outcome, decision.record)
         except SupportProblem as problem:
             return Result(written.external_ref, problem=problem)
@@ -171,12 +177,15 @@ def write_many(items: Sequence[Item]) -> list[Result]:
     """Write every item; one Result per item, in input order."""
     results: dict[int, Result] = {}
     parsed: list[tuple[int, Writer, SupportInput]] = []
+    products = ProductLookup()
     for index, item in enumerate(items):
         if item.problem is not None or item.writer is None:
             results[index] = Result(_ref_of(item.data), problem=item.problem)
             continue
         try:
-            parsed.append((index, item.writer, parse_input(item.data)))
+            written = parse_input(item.data)
+            check_writer(written, item.writer.org, item.writer.org_type, products)
+            parsed.append((index, item.writer, written))
         except SupportProblem as problem:
             results[index] = Result(_ref_of(item.data), problem=problem)
     repo, cards = SupportRepository(), _Cards()

@@ -434,3 +434,29 @@ def current_matches(period: int, today: date | None = None) -> Iterator[CurrentM
             )
             for item in query:
                 yield CurrentMatch(item.credit_code, item.region_code or "", item.policy_id)
+
+
+# --- products (contract 18) -----------------------------------------------------------------------
+
+
+def finance_policies(issuer: str | None) -> Iterator[Policy]:
+    """Every finance policy (of one issuer), newest first: one Query of the catalogue index, filtered.
+    The caller keeps the products among them (those with terms)."""
+    condition: Condition = PolicyItem.policy_kind == "finance"
+    if issuer is not None:
+        condition &= PolicyItem.issuer == issuer
+    for item in PolicyItem.catalogue.query(CATALOGUE, filter_condition=condition, scan_index_forward=False):
+        yield _policy(item)
+
+
+def count_matches(policy_id: str) -> int:
+    """The current matches of one policy: a Query of each of its shard partitions, keys only."""
+    total = 0
+    for shard in all_shards():
+        query = PolicyMatchItem.query(
+            shard_pk(policy_id, shard),
+            filter_condition=PolicyMatchItem.matched == True,  # noqa: E712
+            attributes_to_get=["pk", "sk"],
+        )
+        total += sum(1 for _ in query)
+    return total

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import islice
 from typing import Any, Final
@@ -33,6 +33,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.products.funnel import Milestones
 from chalicelib.domain.regions import all_shards, shard_for, shards_for_prefix
 from chalicelib.domain.support.record import SupportRecord
 from chalicelib.stores.tables import SupportItem
@@ -81,7 +82,11 @@ class Placed:
     name: str
 
 
-def _current_item(record: SupportRecord, placed: Placed) -> SupportItem:
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _current_item(record: SupportRecord, placed: Placed, milestones: Milestones | None = None) -> SupportItem:
     shard = shard_for(placed.region_code)
     pending = record.status == "applied" and record.whitelisted_at_time
     return SupportItem(
@@ -102,6 +107,9 @@ def _current_item(record: SupportRecord, placed: Placed) -> SupportItem:
         gsi_period=period_partition(record.period, shard),
         pending_shard=shard if pending else None,
         pending_sk=pending_key(record.occurred_on, record.record_id) if pending else None,
+        product_id=record.product_id,
+        applied_on=milestones.applied_on.isoformat() if milestones and milestones.applied_on else None,
+        decided_on=milestones.decided_on.isoformat() if milestones and milestones.decided_on else None,
     )
 
 
@@ -120,10 +128,12 @@ class Stored:
 
     record: SupportRecord
     placed: Placed
+    milestones: Milestones = field(default_factory=Milestones)
 
 
 def _stored(item: SupportItem) -> Stored:
-    return Stored(_record(item), Placed(item.region_code or "", item.name or ""))
+    milestones = Milestones(_day(item.applied_on), _day(item.decided_on))
+    return Stored(_record(item), Placed(item.region_code or "", item.name or ""), milestones)
 
 
 class SupportRepository:
@@ -156,9 +166,15 @@ class SupportRepository:
         items = SupportItem.query(record_pk(record_id), SupportItem.sk.startswith("V#"), consistent_read=True)
         return [_record(item) for item in items]
 
-    def write(self, record: SupportRecord, placed: Placed, previous_version: int | None) -> None:
+    def write(
+        self,
+        record: SupportRecord,
+        placed: Placed,
+        previous_version: int | None,
+        milestones: Milestones | None = None,
+    ) -> None:
         """Commit a new version in one transaction; RecordConflictError when the stored one moved."""
-        current = _current_item(record, placed)
+        current = _current_item(record, placed, milestones)
         condition = (
             SupportItem.pk.does_not_exist()
             if previous_version is None
@@ -309,3 +325,11 @@ def current_records_for_period(period: int) -> Iterator[SupportRecord]:
     for shard in all_shards():
         for item in SupportItem.by_period.query(period_partition(period, shard)):
             yield _record(item)
+
+
+def product_records(org: str, period: int) -> Iterator[Stored]:
+    """The current records of one institution for `period` that name a product (the product funnel):
+    one Query of the institution's partition of by_org, never a Scan."""
+    condition = (SupportItem.period == period) & SupportItem.product_id.exists()
+    for item in SupportItem.by_org.query(org, filter_condition=condition):
+        yield _stored(item)

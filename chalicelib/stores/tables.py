@@ -399,6 +399,10 @@ class SupportItem(Model):
     gsi_period = UnicodeAttribute(null=True)
     pending_shard = UnicodeAttribute(null=True)
     pending_sk = UnicodeAttribute(null=True)
+    # the product funnel (contract 18): the product named, and the first application and decision days
+    product_id = UnicodeAttribute(null=True)
+    applied_on = UnicodeAttribute(null=True)
+    decided_on = UnicodeAttribute(null=True)
 
     by_org = SupportByOrgIndex()
     by_enterprise = SupportByEnterpriseIndex()

@@ -185,3 +185,27 @@ def test_admin_command_creates_lists_and_revokes(
     assert api_keys.main(["revoke", "ipk_never-issued"]) == 1
     assert api_keys.main(["create", "--role", "department:nowhere"]) == 2
     assert api_keys.main(["create", "--role", "root"]) == 2
+
+
+def test_admin_command_checks_the_one_namespace_rule(
+    api_aws: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Contract 18: an institution's org is never a department id; keys issued before the rule was
+    enforced (written here straight into the store) are reported by `check`."""
+    from chalicelib.stores import api_keys as key_store
+
+    assert api_keys.main(["create", "--role", "investor", "--org", "tax"]) == 2  # refused at creation
+    capsys.readouterr()
+    for role, org in (("bank", "jx-fine-bank"), ("investor", "jx-fine-fund")):
+        assert api_keys.main(["create", "--role", role, "--org", org]) == 0
+    capsys.readouterr()
+    assert api_keys.main(["check"]) == 0
+    assert "0 key(s)" in capsys.readouterr().out
+    key_store.add("0" * 64, "bank", "旧密钥", "2025-01-01T00:00:00Z", "sci")
+    key_store.add("1" * 64, "investor", "旧投资机构", "2025-01-01T00:00:00Z", "tax")
+    assert api_keys.main(["check"]) == 1
+    report = capsys.readouterr().out
+    assert "\tbank\tsci\t" in report and "\tinvestor\ttax\t" in report and "2 key(s)" in report
+    key_store.revoke("0" * 64)
+    key_store.revoke("1" * 64)
+    assert api_keys.main(["check"]) == 0

@@ -63,8 +63,11 @@ def test_a_department_creates_a_draft_as_itself(client: Client, keys: dict[str, 
 
     status, problem = post_json(client, "/policies", sci, body(issuer="tax"))
     assert status == 403 and problem["code"] == "FORBIDDEN"
+    # a bank issues products only (contract 18): no other kind, and none without terms
+    status, problem = post_json(client, "/policies", keys["bank"], body(kind="talent"))
+    assert status == 403 and problem["code"] == "FORBIDDEN"
     status, problem = post_json(client, "/policies", keys["bank"], body())
-    assert status == 403
+    assert status == 400 and problem["code"] == "INVALID_TERMS"
     status, problem = post_json(client, "/policies", None, body())
     assert status == 401
 

@@ -493,14 +493,16 @@ def test_a_record_changed_between_read_and_write_is_decided_again(
     original = SupportRepository.write
     raced: list[int] = []
 
-    def write_after_another(self: SupportRepository, rec: Any, placed: Any, previous: int | None) -> None:
+    def write_after_another(
+        self: SupportRepository, rec: Any, placed: Any, previous: int | None, milestones: Any = None
+    ) -> None:
         if not raced:  # another writer of the bank rejects the application first
             raced.append(1)
             stored = self.get(rec.record_id)
             assert stored is not None
             update = {"status": "rejected", "reject_reason": "额度不足", "version": 2, "recorded_at": "x"}
             original(self, stored.record.model_copy(update=update), stored.placed, 1)
-        original(self, rec, placed, previous)
+        original(self, rec, placed, previous, milestones)
 
     monkeypatch.setattr(SupportRepository, "write", write_after_another)
     writer = service.Writer("jx-demo-bank-a", "bank")

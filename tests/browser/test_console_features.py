@@ -83,6 +83,7 @@ def test_policies_are_edited_previewed_published_and_matched(console: Console) -
     page.get_by_label("摘要").fill("白名单内的初创期、成长期和稳定期企业可申请积分贷贴息。")
     page.get_by_label("链接").fill("https://example.gov.cn/policy/1")
     page.get_by_label("联系方式").fill("0791-00000000")
+    page.get_by_role("button", name="JSON 高级视图").click()  # the builder's advanced view
     page.get_by_label("匹配条件（JSON）").fill(
         '{"all": [{"field": "whitelisted", "op": "==", "value": true},'
         ' {"field": "stage", "op": "in", "value": ["startup", "growth", "mature"]}]}'
@@ -117,6 +118,7 @@ def test_policies_are_edited_previewed_published_and_matched(console: Console) -
     console.visit("#/policies/new")
     page.get_by_label("政策名称").fill("条件有误的政策")
     wrong = '{"all": [{"field": "no_such_field", "op": "==", "value": 1}]}'
+    page.get_by_role("button", name="JSON 高级视图").click()
     page.get_by_label("匹配条件（JSON）").fill(wrong)
     page.get_by_role("button", name="创建草稿").click()
     assert "criteria.all[0]" in page.get_by_role("alert").inner_text()

@@ -124,6 +124,24 @@ def test_support_counts_disbursed_loans_and_credit_lines_weighted_by_amount() ->
     assert province.policy_matches == 3 and cities["3601"].policy_matches == 2
 
 
+def test_equity_counts_investments_that_reached_the_enterprise() -> None:
+    cards = [card("a", "360111", "700"), card("b", "360702", "650"), card("c", "360111", "600")]
+    support = [
+        SupportFact("a", "equity", "disbursed", D("1000"), None),
+        SupportFact("a", "equity", "repaid", D("500.5"), None),
+        SupportFact("c", "equity", "disbursed", D("200"), None),
+        SupportFact("b", "equity", "approved", D("800"), None),  # not reached yet
+        SupportFact("b", "loan", "disbursed", D("300"), D("4")),  # a loan: not equity
+        SupportFact("zzz", "equity", "disbursed", D("1"), None),  # no card for the period
+    ]
+    province, cities, _ = blocks(cards, support=support)
+    nanchang = cities["3601"].support.equity
+    assert (nanchang.records, nanchang.enterprises, nanchang.amount_wan) == (3, 2, D("1700.50"))
+    assert cities["3607"].support.equity.records == 0 and cities["3607"].support.records == 1
+    assert province.support.equity.enterprises == 2 and province.support.equity.amount_wan == D("1700.50")
+    assert province.support.records == 1  # equity is not counted with loans
+
+
 cards_strategy = st.lists(
     st.builds(
         lambda n, region, score, stage, grade, listed, completeness, cats: CardFacts(

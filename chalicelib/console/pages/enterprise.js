@@ -10,6 +10,7 @@ import {
 import { activeModel as model } from "../model.js";
 import { can } from "../session.js";
 import { qualificationsPanel, standingPanel } from "./cultivation.js";
+import { offersPanel } from "./products.js";
 
 
 function searchForm(code, period, go) {
@@ -227,6 +228,7 @@ export const enterprise = {
           ["模型", (e) => e.model_version], ["计算时间", (e) => e.computed_at], ["批次", (e) => batchLink(e.batch_id)],
         ], history.items)),
       can("GET /enterprises/{credit_code}/support") ? await supportPanel(p.credit_code) : null,
+      can("GET /enterprises/{credit_code}/offers") ? offersPanel(p.credit_code, p.period) : null,
       can("GET /enterprises/{credit_code}/policies") ? await policiesPanel(p.credit_code, p.period, Object.fromEntries(m.indicators.map((i) => [i.id, i.name_zh]))) : null,
       can("POST /what-if") ? whatIfPanel(p, m) : null);
     await Promise.all([draw(radar, radarOption(p.categories)), draw(historyChart, historyOption(history.items))]);

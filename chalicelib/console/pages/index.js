@@ -9,9 +9,10 @@ import { enterprise } from "./enterprise.js";
 import { upload } from "./upload.js";
 import { batch } from "./batch.js";
 import { policies } from "./policies.js";
+import { products } from "./products.js";
 import { models } from "./models.js";
 import { zones } from "./zones.js";
 import { coverage } from "./coverage.js";
 import { cultivation } from "./cultivation.js";
 
-export const PAGES = [dashboard, zones, coverage, whitelist, rankings, enterprise, cultivation, upload, batch, verifications, policies, models];
+export const PAGES = [dashboard, zones, coverage, whitelist, rankings, enterprise, cultivation, upload, batch, verifications, policies, products, models];

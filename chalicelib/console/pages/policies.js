@@ -1,9 +1,11 @@
 // 政策管理: the catalogue; a draft's fields and criteria edited, previewed (who would match), published.
 
-import { get, post, put } from "../api.js";
+import { ApiError, get, post, put } from "../api.js";
+import { criteriaEditor, criteriaFields } from "../criteria.js";
 import { clear, field, h, message, select, show, table } from "../dom.js";
+import { activeModel } from "../model.js";
 import { CITIES, DEPARTMENTS, POLICY_KINDS as KINDS, STAGES, departmentName } from "../names.js";
-import { can, department, isAdmin } from "../session.js";
+import { can, department, isAdmin, role } from "../session.js";
 
 const STATUS = { draft: "草稿", published: "已发布", withdrawn: "已撤回" };
 const FIELDS = "score 积分、grade 等级、stage 阶段、whitelisted 白名单、veto 否决、completeness 完整度、rank 排名、" +
@@ -21,13 +23,16 @@ function mayEdit(p) {
   return isAdmin() || (department() && p.issuer === department());
 }
 
+// A bank's policies are its products: it writes them on the products page (产品管理).
+const isBank = () => role() === "bank";
+
 function listView(items, go, query) {
   const status = select("status", [["", "全部状态"], ...Object.entries(STATUS)], query.status);
   const kind = select("kind", [["", "全部类型"], ...Object.entries(KINDS)], query.kind);
   return [
     h("form", { class: "filters", onsubmit: (e) => { e.preventDefault(); go("policies", [], { status: status.value, kind: kind.value }); } },
       field("状态", status), field("类型", kind), h("button", { type: "submit" }, "筛选"),
-      can("POST /policies") ? h("button", { type: "button", class: "secondary", onclick: () => go("policies", ["new"]) }, "新建政策") : null),
+      can("POST /policies") && !isBank() ? h("button", { type: "button", class: "secondary", onclick: () => go("policies", ["new"]) }, "新建政策") : null),
     table("政策目录", [
       ["政策名称", (p) => h("a", { href: `#/policies/${encodeURIComponent(p.policy_id)}` }, p.title)],
       ["发布部门", (p) => departmentName(p.issuer)],
@@ -37,7 +42,7 @@ function listView(items, go, query) {
   ];
 }
 
-function previewView(res) {
+export function previewView(res) {
   return [
     h("div", { class: "cards" }, h("div", { class: "card" }, h("div", { class: "label" }, "预计匹配企业"), h("div", { class: "value", id: "preview-matched" }, show(res.matched)))),
     h("div", { class: "grid2" },
@@ -47,7 +52,7 @@ function previewView(res) {
   ];
 }
 
-function editor(p, go) {
+function editor(p, go, fields) {
   const editable = !p.policy_id || p.status === "draft";
   const input = (name, attrs = {}) => h("input", { name, value: p[name] ?? "", disabled: !editable, ...attrs });
   const f = {
@@ -60,22 +65,15 @@ function editor(p, go) {
     url: input("url", { type: "url", size: 40 }),
     contact: input("contact"),
     summary: h("textarea", { name: "summary", disabled: !editable, style: "min-height: 80px" }, p.summary || ""),
-    criteria: h("textarea", { name: "criteria", disabled: !editable, spellcheck: "false", "aria-describedby": "criteria-help" },
-      JSON.stringify(p.criteria || TEMPLATE, null, 2)),
   };
+  const criteria = criteriaEditor(p.criteria || TEMPLATE, { fields, disabled: !editable });
   f.kind.disabled = !editable;
   f.issuer.disabled = !editable || !isAdmin(); // a department issues as itself
   const status = h("div", { id: "policy-status", "aria-live": "polite" });
   const preview = h("div", { id: "policy-preview" });
   const body = () => {
-    let criteria;
-    try {
-      criteria = JSON.parse(f.criteria.value);
-    } catch (error) {
-      throw new Error(`匹配条件不是合法的 JSON：${error.message}`);
-    }
     const out = { title: f.title.value.trim(), issuer: f.issuer.value, kind: f.kind.value, period: Number(f.period.value),
-      summary: f.summary.value.trim(), criteria };
+      summary: f.summary.value.trim(), criteria: criteria.value() };
     for (const k of ["valid_from", "valid_to", "url", "contact"]) if (f[k].value) out[k] = f[k].value;
     return out;
   };
@@ -114,13 +112,14 @@ function editor(p, go) {
       go("policies", [saved.policy_id], { note: "saved" });
     } catch (error) {
       clear(status, message("error", error.message));
+      if (error instanceof ApiError && error.code === "INVALID_CRITERIA") criteria.showFault(error.problem.detail);
     }
   } },
     h("div", { class: "row" }, field("政策名称", f.title), field("发布单位", f.issuer), field("类型", f.kind), field("年度", f.period)),
     h("div", { class: "row" }, field("生效日期", f.valid_from), field("失效日期", f.valid_to), field("链接", f.url), field("联系方式", f.contact)),
     field("摘要", f.summary),
-    field("匹配条件（JSON）", f.criteria),
-    h("p", { id: "criteria-help", class: "muted" }, `条件由 all（全部满足）、any（任一满足）、not（不满足）和叶子 {field, op, value} 组成。字段：${FIELDS}。运算：${OPS}。`),
+    criteria.el,
+    h("p", { id: "criteria-help", class: "muted" }, `逐行选择字段、运算和取值；“条件组”可选全部满足或任一满足，“不满足”取反。JSON 高级视图中，条件由 all、any、not 和叶子 {field, op, value} 组成。字段：${FIELDS}。运算：${OPS}。`),
     h("div", { class: "row" }, buttons), status);
   return [form, preview];
 }
@@ -146,7 +145,8 @@ export const policies = {
       h("p", {}, h("a", { href: "#/policies" }, "← 返回政策目录"), p.policy_id ? `　状态：${STATUS[p.status] || p.status}　版本：${p.version}` : ""),
       query.note ? message("ok", notes[query.note] || "") : null,
       p.status !== "draft" && p.policy_id ? message("info", "已发布或已撤回的政策不可修改；如需修改条件，请新建政策。") : null,
-      editor(p, go), matches);
+      p.terms ? message("info", "这是银行的金融产品（含各等级的额度、利率和期限），在“产品管理”页中查看其条件与转化情况。") : null,
+      editor(p, go, criteriaFields(await activeModel())), matches);
     if (p.policy_id && p.status !== "draft" && can("GET /policies/{id}/matches") && mayEdit(p)) {
       const res = await get(`/policies/${encodeURIComponent(p.policy_id)}/matches`, { limit: 100 });
       clear(matches, h("div", { class: "panel" }, h("h2", {}, "匹配企业与推送状态"), table("匹配企业", [

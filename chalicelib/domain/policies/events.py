@@ -60,7 +60,11 @@ def build_policy_event(
         "grade": who.grade,
         "reasons": [r.as_json() for r in reasons],
         "sequence": sequence,
+        "issuer": policy.issuer,
     }
+    if policy.terms is not None:  # a bank's product (contract 18): the terms of the enterprise's grade
+        found = policy.terms.get(who.grade)
+        body["terms"] = dict(found) if found is not None else None
     attributes = {
         "type": kind,
         "policy_id": policy.policy_id,

@@ -48,6 +48,9 @@ class PolicyFields(BaseModel):
     valid_from: date
     valid_to: date
     criteria: Any  # checked by criteria.parse_criteria, which names the path of a fault
+    # a bank's product (contract 18): checked by products.terms.check_product, which names the path
+    product_type: Any = None
+    terms: Any = None
 
     @model_validator(mode="after")
     def _window(self) -> PolicyFields:
@@ -74,10 +77,17 @@ class Policy(BaseModel):
     status: PolicyStatus
     version: int
     criteria: dict[str, Any]
+    product_type: Literal["loan", "credit_line"] | None = None  # a bank's product (contract 18)
+    terms: dict[str, dict[str, Any]] | None = None  # grade -> terms, for a product
     created_at: str
     updated_at: str
     published_at: str | None = None
     withdrawn_at: str | None = None
+
+    @property
+    def is_product(self) -> bool:
+        """A bank's product (contract 18): matched only where the enterprise's grade has terms."""
+        return self.terms is not None
 
     def in_force(self, today: date) -> bool:
         """Matched and pushed today: published and within its validity window."""

@@ -28,6 +28,7 @@ PROVINCE_NAME: Final = "江西省"
 # contract 13: loans and credit lines that reached the enterprise
 SUPPORT_KINDS: Final = frozenset({"loan", "credit_line"})
 SUPPORT_STATUSES: Final = frozenset({"disbursed", "repaid"})
+EQUITY: Final = "equity"  # contract 18: investments that reached the enterprise (same statuses)
 _ZERO: Final = Decimal(0)
 
 
@@ -41,11 +42,23 @@ class ScoreFigures(_Frozen):
     p90: Num | None
 
 
+class EquityFigures(_Frozen):
+    """Equity records (kind `equity`, `disbursed` or `repaid`) of the period (contract 18)."""
+
+    records: int
+    enterprises: int
+    amount_wan: Num
+
+
+_NO_EQUITY: Final = EquityFigures(records=0, enterprises=0, amount_wan=Decimal(0))
+
+
 class SupportFigures(_Frozen):
     records: int
     enterprises_disbursed: int
     disbursed_wan: Num
     mean_rate_pct: Num | None  # weighted by amount
+    equity: EquityFigures = _NO_EQUITY  # reports built before contract 18 have none
 
 
 class RegionBlock(_Frozen):
@@ -87,6 +100,9 @@ class _Tally:
     disbursed_wan: Decimal = _ZERO
     rated_wan: Decimal = _ZERO  # amounts that carry a rate
     rate_x_wan: Decimal = _ZERO
+    equity_records: int = 0
+    equity_enterprises: set[str] = field(default_factory=set)
+    equity_wan: Decimal = _ZERO
     matches: int = 0
 
     def add(self, card: CardFacts) -> None:
@@ -109,6 +125,11 @@ class _Tally:
             self.rated_wan += amount
             self.rate_x_wan += record.rate_pct * amount
 
+    def add_equity(self, record: SupportFact) -> None:
+        self.equity_records += 1
+        self.equity_enterprises.add(record.credit_code)
+        self.equity_wan += record.amount_wan or _ZERO
+
     def merge(self, other: _Tally) -> None:
         self.enterprises += other.enterprises
         self.stages.update(other.stages)
@@ -122,6 +143,9 @@ class _Tally:
         self.disbursed_wan += other.disbursed_wan
         self.rated_wan += other.rated_wan
         self.rate_x_wan += other.rate_x_wan
+        self.equity_records += other.equity_records
+        self.equity_enterprises |= other.equity_enterprises
+        self.equity_wan += other.equity_wan
         self.matches += other.matches
 
     def block(
@@ -151,6 +175,11 @@ class _Tally:
                 enterprises_disbursed=len(self.disbursed),
                 disbursed_wan=half_up(self.disbursed_wan),
                 mean_rate_pct=half_up(self.rate_x_wan / self.rated_wan) if self.rated_wan > 0 else None,
+                equity=EquityFigures(
+                    records=self.equity_records,
+                    enterprises=len(self.equity_enterprises),
+                    amount_wan=half_up(self.equity_wan),
+                ),
             ),
             policy_matches=self.matches,
         )
@@ -158,6 +187,10 @@ class _Tally:
 
 def counts_as_support(record: SupportFact) -> bool:
     return record.kind in SUPPORT_KINDS and record.status in SUPPORT_STATUSES
+
+
+def counts_as_equity(record: SupportFact) -> bool:
+    return record.kind == EQUITY and record.status in SUPPORT_STATUSES
 
 
 def district_name(region_code: str) -> str:
@@ -191,6 +224,8 @@ def build_blocks(
         region = region_of.get(record.credit_code)
         if region is not None and counts_as_support(record):
             districts[region].add_support(record)
+        elif region is not None and counts_as_equity(record):
+            districts[region].add_equity(record)
     for match in matches:
         region = region_of.get(match.credit_code)
         if region is not None:

@@ -21,7 +21,7 @@ from chalicelib.domain import creditcode
 Kind = Literal["loan", "credit_line", "guarantee", "equity", "subsidy", "project"]
 Status = Literal["applied", "approved", "rejected", "withdrawn", "disbursed", "repaid"]
 Collateral = Literal["credit", "mortgage", "pledge", "guarantee"]
-OrgType = Literal["bank", "department"]
+OrgType = Literal["bank", "department", "investor"]
 
 KINDS: Final[tuple[str, ...]] = get_args(Kind)
 STATUSES: Final[tuple[str, ...]] = get_args(Status)
@@ -42,6 +42,7 @@ FIELD_ZH: Final[Mapping[str, str]] = {
     "reject_reason": "拒绝原因",
     "occurred_on": "发生日期",
     "period": "积分年度",
+    "product_id": "产品编号",
 }
 
 # What each field accepts, in Chinese, for messages to department and bank staff.
@@ -57,6 +58,7 @@ RULE_ZH: Final[Mapping[str, str]] = {
     "reject_reason": "最多 500 个字符",
     "occurred_on": "须为不晚于今天的日期（YYYY-MM-DD）",
     "period": "须为 2000 年至今年之间的年度",
+    "product_id": "须为本机构已发布（或已撤回）产品的编号",
 }
 
 FIRST_PERIOD: Final = 2000
@@ -154,6 +156,10 @@ class SupportInput(BaseModel):
     collateral: Annotated[Collateral | None, Optional] = None
     reject_reason: Annotated[Annotated[str, Field(max_length=MAX_REASON_CHARS)] | None, Optional] = None
     period: Annotated[Annotated[int, Field(ge=FIRST_PERIOD), AfterValidator(_period)] | None, Optional] = None
+    # the bank's product the record is about (contract 18): checked against the policies when written
+    product_id: Annotated[
+        Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")] | None, Optional
+    ] = None
 
 
 def _field_problem(field: str, message: str, message_zh: str | None = None) -> SupportProblem:

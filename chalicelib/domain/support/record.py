@@ -82,6 +82,7 @@ class SupportRecord(BaseModel):
     model_version: str
     recorded_at: str
     version: int
+    product_id: str | None = None  # a bank's product (contract 18)
 
 
 class Outcome(StrEnum):
