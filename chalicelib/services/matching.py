@@ -226,8 +226,7 @@ class Matcher:
         if any(c.needs_rank for c in compiled):
             readers = rank_readers(v.card.period for v in views.values())  # each mark read once
             ranks = {code: rank_in_stage(view, readers[view.card.period]) for code, view in views.items()}
-        keys = [(c.policy.policy_id, code, v.region_code) for c in compiled for code, v in views.items()]
-        existing = store.load_matches(keys)
+        existing = store.load_matches((c.policy.policy_id, code) for c in compiled for code in views)
         for item in compiled:
             for code, view in views.items():
                 self.tally.evaluated += 1
@@ -244,12 +243,17 @@ class Matcher:
     ) -> None:
         for _ in range(MAX_ATTEMPTS):
             change = decide(item, view, founded, rank, current, self._clock(), self.vocab)
-            if change is None:
-                return
             try:
+                if change is None:
+                    if current is not None and (current.region_code, current.name) != (
+                        view.region_code,
+                        view.name,
+                    ):
+                        store.relocate(current, view.region_code, view.name)  # moved: the match follows
+                    return
                 record = store.save_change(change)
             except StaleWriteError:  # another matcher wrote this pair first: read it again, decide again
-                current = store.match_of(item.policy.policy_id, view.card.credit_code, view.region_code)
+                current = store.match_of(item.policy.policy_id, view.card.credit_code)
                 continue
             self.tally.add(change, record)
             return
@@ -259,8 +263,7 @@ class Matcher:
         """Unmatch retired cards from every policy of `compiled` they matched (one BatchGetItem per 100)."""
         if not compiled or not retired:
             return
-        keys = [(c.policy.policy_id, r.credit_code, r.region_code) for c in compiled for r in retired]
-        existing = store.load_matches(keys)
+        existing = store.load_matches((c.policy.policy_id, r.credit_code) for c in compiled for r in retired)
         for item in compiled:
             for card in retired:
                 self.tally.evaluated += 1
@@ -273,7 +276,7 @@ class Matcher:
                         self.tally.add(change, store.save_change(change))
                         break
                     except StaleWriteError:  # another matcher wrote this pair first: read it again
-                        current = store.match_of(item.policy.policy_id, card.credit_code, card.region_code)
+                        current = store.match_of(item.policy.policy_id, card.credit_code)
                 else:
                     raise StaleWriteError(f"{item.policy.policy_id}/{card.credit_code}: match kept changing")
 

@@ -29,9 +29,12 @@ policies pk "P#<policy_id>"
            sk "V#<version:06d>"              each version's content, kept (drafts edited, then frozen)
          GSIs on heads only: catalogue ("policies", "<created_at>#<id>") for GET /policies;
            by_period_status ("<period>#<status>", same range) for the published policies of a period
-policy_matches pk "M#<policy_id>#<shard>" (the city of the enterprise: no policy sits on one hot key)
-           sk "<credit_code>"                the match state of (policy, enterprise): matched, sequence,
+policy_matches pk "M#<policy_id>#<credit_code>"  (never the enterprise's city: it may move, and the
+           sk "<credit_code>"                match, its sequence and delivery state move with it, 13.1)
+                                             the match state of (policy, enterprise): matched, sequence,
                                              reasons, delivery state
+         GSI by_shard ("<policy_id>#<shard>", credit_code): a policy's matches by the enterprise's city
+           now (no policy sits on one hot key; the item's `gsi_shard` follows a move)
          GSI by_enterprise ("<credit_code>#<period>", policy_id), sparse: current matches only
 jobs     pk job_id; sk "JOB" (the job: status, counters, set of counted chunks, result)
                      sk "CHUNK#<n>" (one chunk's partial result, for the job's finisher)
@@ -451,6 +454,15 @@ class MatchByEnterpriseIndex(GlobalSecondaryIndex["PolicyMatchItem"]):
     policy_id = UnicodeAttribute(range_key=True)
 
 
+class MatchByShardIndex(GlobalSecondaryIndex["PolicyMatchItem"]):
+    class Meta:
+        index_name = "by_shard"
+        projection = AllProjection()
+
+    gsi_shard = UnicodeAttribute(hash_key=True)
+    credit_code = UnicodeAttribute(range_key=True)
+
+
 class PolicyMatchItem(Model):
     class Meta(_Meta):
         table_name = _settings.policy_matches_table
@@ -474,8 +486,10 @@ class PolicyMatchItem(Model):
     delivery_last_status = NumberAttribute(null=True)  # the last HTTP status; null: no answer
     delivered_at = UnicodeAttribute(null=True)
     gsi_enterprise = UnicodeAttribute(null=True)
+    gsi_shard = UnicodeAttribute(null=True)
 
     by_enterprise = MatchByEnterpriseIndex()
+    by_shard = MatchByShardIndex()
 
 
 ALL_MODELS: tuple[type[Model], ...] = (

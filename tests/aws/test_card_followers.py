@@ -153,7 +153,7 @@ def test_a_retired_card_loses_its_policy_matches_and_regains_them_when_scorable_
 
     _retire(code)
 
-    state = store.match_of(policy.policy_id, code, "360111")
+    state = store.match_of(policy.policy_id, code)
     assert state is not None and (state.matched, state.sequence, state.reasons) == (False, 2, [])
     events = drain(queue)
     assert [(e["type"], e["credit_code"], e["sequence"], e["reasons"]) for e in events] == [
@@ -165,7 +165,7 @@ def test_a_retired_card_loses_its_policy_matches_and_regains_them_when_scorable_
         last["stage"],
         last["grade"],
     )
-    other = store.match_of(policy.policy_id, bystander, "360111")
+    other = store.match_of(policy.policy_id, bystander)
     assert other is not None and other.matched and other.sequence == 1  # untouched
     assert {o.status for o in OutboxItem.scan()} == {"sent"}
 
@@ -174,7 +174,7 @@ def test_a_retired_card_loses_its_policy_matches_and_regains_them_when_scorable_
 
     write_master(master(code))  # the correction is undone: P is scorable again
     rescore([(code, None)], batch_id="b-undo")
-    again = store.match_of(policy.policy_id, code, "360111")
+    again = store.match_of(policy.policy_id, code)
     assert again is not None and (again.matched, again.sequence) == (True, 3)
     assert [(e["type"], e["sequence"]) for e in drain(queue)] == [("policy.matched", 3)]
 
