@@ -20,7 +20,7 @@ A period that was scored but is no longer scorable (its facts cannot vanish, but
 index and, if it was listed, `whitelist.left` is published with the last score it had. Listeners that
 follow retirements (`FollowsRetirements`: the reports listener, policy re-matching) are told of it.
 
-Listeners that buffer (`Buffering`: the reports listener's move counts) are flushed once after a batch
+Listeners that buffer (`Buffering`) are flushed once after a batch
 (an SQS event, a job chunk), whatever its messages' outcome.
 """
 
