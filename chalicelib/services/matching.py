@@ -7,7 +7,9 @@ nothing written. Events leave through the outbox relay at once; what fails there
 
 Publishing matches every enterprise scored for the policy's period in chunks of
 `policy_match_chunk_size` (`match_chunk` is the chunk handler a jobs queue calls). Afterwards the
-rescore calls `PolicyRematcher` (a card listener) with each enterprise's committed cards.
+rescore calls `PolicyRematcher` (a card listener) with each enterprise's committed cards. Its failure
+fails the rescore's message, and the redelivery repairs (`PolicyRematcher.repair`, from the stored
+cards): re-matching is never fire-and-forget.
 
 A retired card (its period no longer scorable, stores/scores.py) is no card and matches nothing: the
 rescore tells `PolicyRematcher.retired`, which turns its matches of the period's policies in force into
@@ -34,6 +36,7 @@ from chalicelib.domain.policies.events import MATCHED, UNMATCHED, Matchee, build
 from chalicelib.domain.policies.policy import Policy, policy_day
 from chalicelib.domain.policies.subject import subject_of
 from chalicelib.domain.policies.vocabulary import Vocabulary, vocabulary_of
+from chalicelib.domain.records import Master, ScoreCard
 from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.domain.timestamps import stamp
 from chalicelib.observability import metrics
@@ -42,7 +45,7 @@ from chalicelib.stores import policies as store
 from chalicelib.stores.card_reads import CardView, cards_for, established_on, rank_in_stage, rank_readers
 from chalicelib.stores.outbox import OutboxRecord
 from chalicelib.stores.policies import Delivery, MatchChange, MatchState, StaleWriteError
-from chalicelib.stores.scores import CardWrite, Retirement, StoredCard, scored_enterprises
+from chalicelib.stores.scores import CARD, RETIRED, CardWrite, Retirement, StoredCard, scored_enterprises
 
 MAX_ATTEMPTS: Final = 4
 
@@ -369,39 +372,61 @@ class PolicyRematcher:
         return self._policies[period]
 
     def __call__(self, writes: Sequence[CardWrite]) -> None:
-        # The cards are committed: raising would retry a rescore that then finds nothing to change
-        # and never calls us again. Log loudly instead (the PolicyRematchFailed metric alarms).
+        # The cards are committed: a failure here fails the rescore's message (after its other
+        # enterprises), SQS redelivers it, and the redelivery calls `repair` with the current cards.
         try:
-            self._rematch(writes)
+            self._rematch([(w.card, w.master) for w in writes])
         except Exception:
             codes = sorted({w.card.credit_code for w in writes})
-            logger.exception("policy re-matching failed", extra={"enterprises": codes})
+            logger.exception(
+                "policy re-matching failed; the message is retried", extra={"enterprises": codes}
+            )
             metrics.add_metric(name="PolicyRematchFailed", unit=MetricUnit.Count, value=1)
+            raise
 
     def retired(self, retirements: Sequence[Retirement]) -> None:
         """Retired cards match nothing: their matches of the period's policies in force are lost."""
         try:
-            by_period: dict[int, list[StoredCard]] = {}
-            for retirement in retirements:
-                by_period.setdefault(retirement.previous.period, []).append(retirement.previous)
-            matcher: Matcher | None = None
-            for period, cards in by_period.items():
-                compiled = self._in_force(period)
-                if compiled:
-                    matcher = matcher or Matcher(self._clock, self._vocab)
-                    matcher.run_retired(compiled, cards)
-            if matcher is not None:
-                matcher.relay()
+            self._unmatch([r.previous for r in retirements])
         except Exception:
             codes = sorted({r.previous.credit_code for r in retirements})
             logger.exception("policy unmatching of retired cards failed", extra={"enterprises": codes})
             metrics.add_metric(name="PolicyRematchFailed", unit=MetricUnit.Count, value=1)
+            raise
 
-    def _rematch(self, writes: Sequence[CardWrite]) -> None:
+    def repair(self, cards: Sequence[StoredCard], master: Master | None) -> None:
+        """Re-decide an enterprise's matches from its stored cards (a redelivered rescore message whose
+        earlier delivery committed the cards but failed here): idempotent, writes only what differs."""
+        live: list[tuple[ScoreCard, Master]] = []
+        retired: list[StoredCard] = []
+        for stored in cards:
+            card = stored.card() if stored.kind == CARD else None
+            if card is not None and master is not None:
+                live.append((card, master))
+            elif stored.kind == RETIRED:
+                retired.append(stored)
+        if live:
+            self._rematch(live)
+        if retired:
+            self._unmatch(retired)
+
+    def _unmatch(self, cards: Sequence[StoredCard]) -> None:
+        by_period: dict[int, list[StoredCard]] = {}
+        for card in cards:
+            by_period.setdefault(card.period, []).append(card)
+        matcher: Matcher | None = None
+        for period, retired in by_period.items():
+            compiled = self._in_force(period)
+            if compiled:
+                matcher = matcher or Matcher(self._clock, self._vocab)
+                matcher.run_retired(compiled, retired)
+        if matcher is not None:
+            matcher.relay()
+
+    def _rematch(self, cards: Sequence[tuple[ScoreCard, Master]]) -> None:
         by_period: dict[int, dict[str, CardView]] = {}
         founded: dict[str, date] = {}
-        for write in writes:
-            card, master = write.card, write.master
+        for card, master in cards:
             rank_sk = rank_key(card.score, card.credit_code)
             view = CardView(card, master.name, master.region_code, master.industry_code, rank_sk)
             by_period.setdefault(card.period, {})[card.credit_code] = view

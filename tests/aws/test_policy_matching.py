@@ -248,7 +248,7 @@ def test_a_redelivered_chunk_or_a_stale_read_publishes_nothing_twice(
     assert match is not None and match.sequence == 1
 
 
-def test_a_failing_rematch_does_not_fail_the_rescore(
+def test_a_failing_rematch_keeps_the_card_and_fails_the_message_for_a_repair(
     aws: Resources, scored: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     policy = service.create(fields(WHITELISTED), "sci")
@@ -260,5 +260,6 @@ def test_a_failing_rematch_does_not_fail_the_rescore(
     monkeypatch.setattr(store, "published", broken)
     write_facts(scored["mid"], P - 1, GROWTH_BASE)
     result = rescore([(scored["mid"], P)], batch_id="b-2")
-    assert result["batchItemFailures"] == []  # the card is committed; the failure is logged and counted
+    # the card is committed; the message is retried, and its redelivery repairs (test_policy_repair.py)
+    assert result["batchItemFailures"] == [{"itemIdentifier": "m-1"}]
     assert store.match_of(policy.policy_id, scored["mid"]) is None
