@@ -40,6 +40,7 @@ KINDS: Final[Mapping[str, str]] = {
 # SQS moves a message to the DLQ after this many receives (infra/resources.yaml, scripts/provision.py):
 # on the last one a failing step marks its job failed, so that nobody waits for it forever.
 MAX_RECEIVE_COUNT: Final = 5
+PLAN_GRACE_S: Final = 120.0  # a plan step not started by then was never queued
 
 logger = Logger(child=True)
 
@@ -67,6 +68,16 @@ def start_job(kind: str, params: dict[str, Any], period: int | None) -> str:
     job = jobs.create(kind, params, period)
     queue_plan(job)
     return job.job_id
+
+
+def overdue_plan(job_id: str | None) -> Job | None:
+    """A job whose plan step never ran (running, not planned) long after it was written: its plan message
+    was probably never sent (a crash right after the job's transaction). Sending it again is safe."""
+    job = jobs.get(job_id) if job_id else None
+    if job is None or job.planned or job.status != RUNNING:
+        return None
+    created = datetime.strptime(job.created_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return job if (datetime.now(UTC) - created).total_seconds() > PLAN_GRACE_S else None
 
 
 def queue_plan(job: Job) -> None:

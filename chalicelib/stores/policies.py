@@ -23,8 +23,9 @@ from chalicelib.domain.events import ChangeEvent
 from chalicelib.domain.policies.policy import DRAFT, PUBLISHED, Policy, policy_day
 from chalicelib.domain.regions import all_shards, shard_for, shards_for_prefix
 from chalicelib.stores import outbox
+from chalicelib.stores.jobs import new_item as new_job_item
 from chalicelib.stores.outbox import OutboxRecord
-from chalicelib.stores.tables import OutboxItem, PolicyItem, PolicyMatchItem
+from chalicelib.stores.tables import JobItem, OutboxItem, PolicyItem, PolicyMatchItem
 
 HEAD: Final = "HEAD"
 CATALOGUE: Final = "policies"
@@ -160,6 +161,37 @@ def save_status(policy: Policy, previous: Policy) -> None:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             raise StaleWriteError(str(exc)) from exc
         raise
+
+
+def publish(policy: Policy, previous: Policy, job_kind: str, job_params: dict[str, Any]) -> str:
+    """Publish: the head with its new status and its matching job's item, in ONE transaction (if the head
+    still has `previous`'s status and version); return the job id. A crash after it leaves a published
+    policy whose job exists and can be queued again (`match_job`), never one that matched no one."""
+    job = new_job_item(job_kind, job_params, policy.period)
+    head = _head(policy)
+    head.match_job_id = job.job_id
+
+    def write() -> None:
+        with TransactWrite(connection=PolicyItem._get_connection().connection) as tx:
+            tx.save(
+                head,
+                condition=(PolicyItem.version == previous.version) & (PolicyItem.status == previous.status),
+            )
+            tx.save(job, condition=JobItem.job_id.does_not_exist())
+
+    _commit(write)
+    return str(job.job_id)
+
+
+def match_job(policy_id: str) -> str | None:
+    """The id of a published policy's matching job (None for a policy published before it was kept)."""
+    try:
+        item = PolicyItem.get(
+            policy_pk(policy_id), HEAD, consistent_read=True, attributes_to_get=["match_job_id"]
+        )
+    except PolicyItem.DoesNotExist:
+        return None
+    return item.match_job_id
 
 
 def get(policy_id: str) -> Policy | None:

@@ -440,6 +440,7 @@ class PolicyItem(Model):
     created_sk = UnicodeAttribute(null=True)
     gsi_catalogue = UnicodeAttribute(null=True)
     gsi_period_status = UnicodeAttribute(null=True)
+    match_job_id = UnicodeAttribute(null=True)  # the head of a published policy: its matching job
 
     catalogue = PolicyCatalogueIndex()
     by_period_status = PolicyByPeriodStatusIndex()

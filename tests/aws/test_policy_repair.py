@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain.policies.policy import PolicyStateError
 from chalicelib.services import matching
 from chalicelib.services import policies as service
 from chalicelib.services.rescore import handle_sqs_event
+from chalicelib.stores import jobs
 from chalicelib.stores import policies as store
 from scripts.provision import Resources
 from tests.aws.ingest_helpers import sqs_record
@@ -72,3 +74,40 @@ def test_a_failed_rematch_fails_the_message_and_its_redelivery_repairs_it(
     assert handle_sqs_event(_delivery(body, 3)) == {"batchItemFailures": []}  # repaired once: no more
     assert drain(queue) == []
     assert [m.credit_code for m in store.matches_of(policy.policy_id, None, None, 10, None)[0]] == [mid]
+
+
+class Crash(BaseException):
+    """The process dies here (a Lambda timeout or kill: no `except Exception` runs)."""
+
+
+def test_a_crash_between_publish_and_its_job_leaves_a_policy_that_publishing_again_matches(
+    aws: Resources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.services import jobs as jobs_service
+
+    queue = policy_queue(aws)
+    strong = enterprise(1, STRONG)
+    rescore([(strong, P)])
+    policy_id = service.create(fields(WHITELISTED), "sci").policy_id
+
+    def crash(messages: Any) -> int:
+        raise Crash
+
+    monkeypatch.setattr(jobs_service, "send_job_messages", crash)
+    with pytest.raises(Crash):
+        service.publish(policy_id)
+    monkeypatch.undo()
+    monkeypatch.setattr(matching, "_now", lambda: NOW)
+    monkeypatch.setattr(service, "_now", lambda: NOW)
+    assert service.get(policy_id).status == "published"
+    drain_jobs(aws)
+    assert drain(queue) == []  # published, matched no one yet
+
+    monkeypatch.setattr(jobs_service, "PLAN_GRACE_S", 0.0, raising=False)  # its plan step is overdue
+    _, job_id = service.publish(policy_id)  # publishing again queues the job it committed
+    drain_jobs(aws)
+    job = jobs.get(job_id)
+    assert job is not None and job.status == "succeeded" and job.total == 1
+    assert [(e["type"], e["credit_code"]) for e in drain(queue)] == [("policy.matched", strong)]
+    with pytest.raises(PolicyStateError):
+        service.publish(policy_id)  # planned now: publishing twice is refused again
