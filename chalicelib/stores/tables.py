@@ -37,6 +37,7 @@ policy_matches pk "M#<policy_id>#<credit_code>"  (never the enterprise's city: i
            now (no policy sits on one hot key; the item's `gsi_shard` follows a move)
          GSI by_enterprise ("<credit_code>#<period>", policy_id), sparse: current matches only
 jobs     pk job_id; sk "JOB" (the job: status, counters, set of counted chunks, result)
+                     sk "PLAN#<n>" (one chunk of the plan, stored before any chunk message is sent)
                      sk "CHUNK#<n>" (one chunk's partial result, for the job's finisher)
 models   pk "M" (the registry is a few dozen items: one partition, listed by one Query)
            sk version                       a model: status, source (the YAML text)
@@ -298,8 +299,12 @@ class JobItem(Model):
     chunks_done = NumberSetAttribute(null=True)  # chunk numbers counted: a redelivery counts once
     result = JSONAttribute(null=True)
     error = UnicodeAttribute(null=True)
+    planner = UnicodeAttribute(null=True)  # the plan step (its message id) that enumerates the job
+    plan_sent = BooleanAttribute(null=True)  # every chunk message of the stored plan was sent
     # a chunk's partial result (sk "CHUNK#<n>")
     partial = JSONAttribute(null=True)
+    # a chunk of the stored plan (sk "PLAN#<n>"): its enterprises, written before any chunk is sent
+    codes = JSONAttribute(null=True)
 
 
 # --- model registry --------------------------------------------------------------------------
