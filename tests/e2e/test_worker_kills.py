@@ -93,7 +93,8 @@ def _settle(stack: dict[str, Any], timeout: float = 240) -> None:
 
 
 def _figures(stack: dict[str, Any], local: Path) -> dict[str, Any]:
-    titles = {p["policy_id"]: json.loads(p["doc"])["title"] for p in _scan(stack, "policies") if p["sk"] == "HEAD"}
+    heads = [p for p in _scan(stack, "policies") if p["sk"] == "HEAD"]
+    titles = {p["policy_id"]: json.loads(p["doc"])["title"] for p in heads}
     cards = sorted(
         (c["credit_code"], int(c["period"]), c.get("kind"), str(c.get("score")), c.get("grade"), bool(c.get("wl_listed")))  # noqa: E501
         for c in _scan(stack, "scores")
