@@ -44,6 +44,7 @@ class Code(StrEnum):
     MISSING_CREDENTIALS = "MISSING_CREDENTIALS"
     INVALID_API_KEY = "INVALID_API_KEY"
     FORBIDDEN = "FORBIDDEN"
+    OUTSIDE_AREA = "OUTSIDE_AREA"
     INVALID_PARAMETER = "INVALID_PARAMETER"
     INVALID_LIMIT = "INVALID_LIMIT"
     INVALID_TOKEN = "INVALID_TOKEN"
@@ -79,6 +80,7 @@ class Code(StrEnum):
     SUPPORT_NOT_FOUND = "SUPPORT_NOT_FOUND"
     SUPPORT_CONFLICT = "SUPPORT_CONFLICT"
     CONSOLE_FILE_NOT_FOUND = "CONSOLE_FILE_NOT_FOUND"
+    PROGRAM_NOT_FOUND = "PROGRAM_NOT_FOUND"
 
 
 FILE_ERRORS = frozenset(
@@ -116,6 +118,7 @@ PROBLEMS: dict[Code, tuple[int, str, str]] = {
     Code.MISSING_CREDENTIALS: (401, "Missing credentials", "缺少 API 密钥"),
     Code.INVALID_API_KEY: (401, "Unknown or revoked API key", "API 密钥无效或已吊销"),
     Code.FORBIDDEN: (403, "Not allowed for this role", "当前角色无权访问"),
+    Code.OUTSIDE_AREA: (403, "Outside the caller's area", "超出当前账号的管辖范围"),
     Code.INVALID_PARAMETER: (400, "Invalid parameter", "参数无效"),
     Code.INVALID_PERIOD: (400, "Invalid period", "年度无效"),
     Code.INVALID_LIMIT: (400, "Invalid limit", "limit 取值无效（1–500）"),
@@ -154,6 +157,7 @@ PROBLEMS: dict[Code, tuple[int, str, str]] = {
     Code.SUPPORT_NOT_FOUND: (404, "Support record not found", "未找到该支持记录"),
     Code.SUPPORT_CONFLICT: (409, "Support record changed concurrently", "支持记录被并发修改，请重试"),
     Code.CONSOLE_FILE_NOT_FOUND: (404, "No such console file", "控制台文件不存在"),
+    Code.PROGRAM_NOT_FOUND: (404, "Cultivation program not found", "未找到该培育计划"),
 }
 
 MAX_VALUE_CHARS = 100  # a report quotes at most this much of a cell
