@@ -41,7 +41,7 @@ KINDS: Final[Mapping[str, str]] = {
 # SQS moves a message to the DLQ after this many receives (infra/resources.yaml, scripts/provision.py):
 # on the last one a failing step marks its job failed, so that nobody waits for it forever.
 MAX_RECEIVE_COUNT: Final = 5
-PLAN_GRACE_S: Final = 120.0  # a plan step not started by then was never queued
+PLAN_GRACE_S: Final = 120.0  # a plan step not started by then was never queued (as the activation's)
 
 logger = Logger(child=True)
 

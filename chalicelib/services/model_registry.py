@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from datetime import UTC, datetime
 from typing import Final
 
 import yaml
@@ -190,12 +191,18 @@ def _version_line(text: str) -> int | None:
 
 # --- activation ---------------------------------------------------------------------------------
 
+PLAN_GRACE_S: Final = 120.0  # a plan step not started by then was never queued
+
 
 def _never_planned(job_id: str | None) -> Job | None:
     """The activation's job if its plan step never ran (nothing counted, long after it was written)."""
-    from chalicelib.services.jobs import overdue_plan
+    from chalicelib.stores import jobs
 
-    return overdue_plan(job_id)
+    job = jobs.get(job_id) if job_id else None
+    if job is None or job.planned or job.status != jobs.RUNNING:
+        return None
+    created = datetime.strptime(job.created_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return job if (datetime.now(UTC) - created).total_seconds() > PLAN_GRACE_S else None
 
 
 class ModelAlreadyActiveError(RuntimeError):
