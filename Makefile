@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-browser bench lint typecheck check package replay-dlq migrate-facts clean
+.PHONY: run test test-fast test-browser bench lint typecheck check package replay-dlq migrate-facts migrate-policy-matches clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -50,6 +50,9 @@ replay-dlq: $(STAMP)
 migrate-facts: $(STAMP)
 	FACTS_TABLE=innovation-points-$(STAGE)-facts MODELS_TABLE=innovation-points-$(STAGE)-models \
 	  $(PY) -m scripts.migrate_facts
+
+migrate-policy-matches: $(STAMP)
+	POLICY_MATCHES_TABLE=innovation-points-$(STAGE)-policy-matches $(PY) -m scripts.migrate_policy_matches
 
 clean:
 	rm -rf $(VENV) .local test-output .pytest_cache .mypy_cache .ruff_cache .hypothesis
