@@ -21,7 +21,7 @@ from chalicelib.domain.values import today_in_china
 from chalicelib.services.model_registry import active_model
 from chalicelib.stores.cultivation import CultivationRepository, Entry, scope_key
 from chalicelib.stores.qualifications import QualificationsRepository
-from chalicelib.stores.score_index import Listing, Ranked
+from chalicelib.stores.score_index import Listing, RankedStream
 
 LOOKUP_BATCH: Final = 100  # listings whose certificates are read together (one BatchGetItem)
 EXAMINED_PER_PAGE: Final = 1000  # a rare qualification's page may end short, with a token
@@ -161,13 +161,13 @@ def qualification_history(credit_code: str) -> list[Qualification]:
 # --- lists: qualification= ----------------------------------------------------------------------
 
 
-class HeldOnly(Ranked):
+class HeldOnly(RankedStream):
     """A list's stream narrowed to enterprises holding `qualification` for P (what counts as it too),
     read in batches of listings (one BatchGetItem of their certificates each); after examining
     `budget` listings the stream ends with `cut`, so a rare qualification's page ends short, with a token."""
 
     def __init__(
-        self, stream: Ranked, qualification: str, period: int, budget: int = EXAMINED_PER_PAGE
+        self, stream: RankedStream, qualification: str, period: int, budget: int = EXAMINED_PER_PAGE
     ) -> None:
         super().__init__(iter(()))
         self._stream = stream

@@ -39,11 +39,11 @@ from chalicelib.domain.qualifications.file_rows import QualificationRow, read_qu
 from chalicelib.domain.qualifications.records import Qualification, flag_periods, flag_values
 from chalicelib.domain.scoring.affected import Change, affected_pairs, requests_for
 from chalicelib.domain.timestamps import now, stamp, stamp_ms
-from chalicelib.domain.upload_event import Upload
+from chalicelib.domain.upload_event import Upload, batch_id_for
 from chalicelib.domain.validation.report import BatchReport, RowCounts, receipt
 from chalicelib.domain.validation.rows import FactRow
 from chalicelib.observability import logger
-from chalicelib.services.ingest import _Store, batch_id_for
+from chalicelib.services.ingest import FactsMerger
 from chalicelib.services.model_registry import active_model
 from chalicelib.settings import get_settings
 from chalicelib.stores import objects
@@ -94,7 +94,7 @@ class _Writer:
         self.repository = QualificationsRepository()
         self.facts = FactsRepository()
         self.model = active_model()
-        self.store = _Store(self.model, upload, department, batch_id)
+        self.store = FactsMerger(self.model, upload, department, batch_id)
         self.periods: set[int] = set()
         self.warnings: list[dict[str, Any]] = []
         # the flags this department's qualifications set (a sci file never writes miit's flag)
@@ -146,7 +146,7 @@ class _Writer:
                 if wanted:
                     rows.append(FactRow(0, code, period, wanted))
         if rows:
-            self.store.store(list(rows))
+            self.store.merge(list(rows))
 
     def finish(self) -> None:
         settings = get_settings()
@@ -297,8 +297,8 @@ def follow_new_periods(model: ScoringModel, changes: Sequence[Change]) -> list[C
                     key = (latest.department, latest.batch_id, latest.received_at, latest.order)
                     writes.setdefault(key, []).append(FactRow(0, code, period, {flag: value}))
         for (department, batch_id, received_at, order), rows in writes.items():
-            store = _Store(model, _upload_of(order, received_at), department, batch_id)
-            store.store(list(rows))
+            store = FactsMerger(model, _upload_of(order, received_at), department, batch_id)
+            store.merge(list(rows))
             out += store.changes
     return out
 

@@ -18,11 +18,11 @@ from chalicelib.services import qualifications
 from chalicelib.services.cultivation_build import cultivation_items
 from chalicelib.services.ingest import handle_sqs_event
 from chalicelib.services.reports import ReportBuilder
-from chalicelib.services.rescore import handle_sqs_event as rescore_handler
 from chalicelib.settings import get_settings
 from chalicelib.stores.facts import FactsRepository
 from chalicelib.stores.reports import ReportsRepository
 from chalicelib.stores.scores import ScoresRepository
+from chalicelib.wiring import handle_rescore_event as rescore_handler
 from scripts.provision import Resources
 from tests.aws.api_helpers import Call, get_json, post_json
 from tests.aws.ingest_helpers import put, receive_event, rescore_messages, sqs_record

@@ -12,8 +12,9 @@ import pytest
 from botocore.client import BaseClient
 
 from chalicelib.services.reports import ReportsListener
-from chalicelib.services.rescore import Rescorer, handle_sqs_event
+from chalicelib.services.rescore import Rescorer
 from chalicelib.stores.reports import ReportsRepository
+from chalicelib.wiring import handle_rescore_event as handle_sqs_event
 from scripts.provision import Resources
 from tests.aws.ingest_helpers import sqs_record
 from tests.aws.rescore_helpers import MODEL, STRONG, P, enterprise, request_body, write_facts

@@ -11,6 +11,7 @@ from chalicelib.domain.jobs import JobMessage
 from chalicelib.services import jobs as jobs_service
 from chalicelib.settings import get_settings
 from chalicelib.stores import jobs
+from chalicelib.wiring import job_kinds
 from scripts.provision import Resources
 from tests.aws.jobs_helpers import drain_jobs
 from tests.aws.rescore_helpers import MID, P, enterprise, rescore
@@ -48,7 +49,8 @@ def test_a_redelivered_plan_sends_the_chunks_it_first_planned(
     monkeypatch.setattr(jobs_service, "send_job_messages", sending)
     job_id = jobs_service.start_job("rescore", {}, P)
     with pytest.raises(RuntimeError):  # the plan step's first delivery dies after one chunk message
-        jobs_service.handle_message(JobMessage(job_id=job_id, kind="rescore", step="plan", period=P))
+        plan = JobMessage(job_id=job_id, kind="rescore", step="plan", period=P)
+        jobs_service.handle_message(plan, job_kinds())
     early = enterprise(1, MID)  # before its redelivery another enterprise is scored, sorting first
     rescore([(early, P)])
     assert early < min(codes)

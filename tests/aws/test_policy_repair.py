@@ -11,9 +11,9 @@ import pytest
 from chalicelib.domain.policies.policy import PolicyStateError
 from chalicelib.services import matching
 from chalicelib.services import policies as service
-from chalicelib.services.rescore import handle_sqs_event
 from chalicelib.stores import jobs
 from chalicelib.stores import policies as store
+from chalicelib.wiring import handle_rescore_event as handle_sqs_event
 from scripts.provision import Resources
 from tests.aws.ingest_helpers import sqs_record
 from tests.aws.jobs_helpers import drain_jobs
