@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-browser bench lint typecheck check package replay-dlq migrate-facts clean
+.PHONY: run test test-fast test-browser bench lint typecheck check package replay-dlq migrate-facts migrate-policy-matches clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -15,8 +15,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)
 	$(PY) -m scripts.local_stack
 
+# the whole suite (what .ci/run runs): unit, moto, infra, the local stack end to end and the browser
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=25
+
+# the unit and moto layers only (no local stack, no browser): the loop while editing, under 2 minutes
+test-fast: $(STAMP)
+	$(PY) -m pytest tests/unit tests/aws -m "not slow and not browser" --durations=25
 
 # the web console in headless Chromium (also part of `make test`); screenshots in test-output/console/
 test-browser: $(STAMP)
@@ -45,6 +50,9 @@ replay-dlq: $(STAMP)
 migrate-facts: $(STAMP)
 	FACTS_TABLE=innovation-points-$(STAGE)-facts MODELS_TABLE=innovation-points-$(STAGE)-models \
 	  $(PY) -m scripts.migrate_facts
+
+migrate-policy-matches: $(STAMP)
+	POLICY_MATCHES_TABLE=innovation-points-$(STAGE)-policy-matches $(PY) -m scripts.migrate_policy_matches
 
 clean:
 	rm -rf $(VENV) .local test-output .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -2,8 +2,9 @@
 
 moto on 127.0.0.1:$MOTO_PORT (S3, SQS, SNS, DynamoDB), `chalice local` on 127.0.0.1:$API_PORT, and
 pollers that hand each queue's messages to the same Lambda handlers AWS would call (through
-chalice.test's Lambda client), honouring `batchItemFailures`; the outbox relay is drained on a
-short timer, and the report builder runs on a timer and whenever a rescore burst settles. Sample
+chalice.test's Lambda client), honouring `batchItemFailures`, and restarted by a supervisor when one
+dies (SIGKILL included: its messages come back after the visibility timeout); the outbox relay is
+drained on a short timer, and the report builder runs on a timer and whenever a rescore burst settles. Sample
 data is uploaded through S3 as departments would (SEED=0 skips it).
 Writes `.local/stack.json` once ready; Ctrl-C stops everything.
 """
@@ -231,7 +232,8 @@ def main() -> int:
             _seed_support(stack, products)
             _seed_qualifications(session, settings.upload_bucket, stack, workers)
 
-        print("ready. Ctrl-C stops the stack.")
+        restarted = ", ".join(f"{name} {n}x" for name, n in workers.restarts().items())
+        print("ready. Ctrl-C stops the stack." + (f" (workers restarted: {restarted})" if restarted else ""))
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:

@@ -7,6 +7,14 @@ worker, honouring `batchItemFailures` (only the messages not reported are delete
 workers are what AWS does too: the rescore event source runs up to 10 concurrent invocations
 (`MaximumConcurrency` in infra/resources.yaml), ingest and jobs up to 5.
 
+A worker that dies (an exception out of its loop, the OOM killer, SIGKILL) is restarted by the stack's
+supervisor (`Workers.supervise`), as Lambda starts a new sandbox: the messages it held come back after
+the queue's visibility timeout (QUEUE_VISIBILITY_S locally, scripts/provision.py) and are handled again,
+idempotently. `KILL_AT` makes chosen workers die at chosen points, for the stack test of exactly that
+(tests/e2e/test_worker_kills.py): "ingest-1:BatchWriteItem:4,rescore-1:TransactWriteItems:5" SIGKILLs
+ingest-1 right after its 4th BatchWriteItem returns and rescore-1 after its 5th transaction, once each
+(a restarted worker carries no fault).
+
 Every worker counts into an array shared with the stack's process (`Counters`): invocations, seconds
 in handlers, AWS requests and the seconds spent waiting for them (botocore's `_make_api_call`, which
 pynamodb uses too), the CloudWatch metrics the handlers emit (rows accepted, enterprises rescored,
@@ -204,8 +212,46 @@ def invoker(
     return run
 
 
-def work(name: str, specs: Sequence[QueueSpec], array: Any, stopping: Any) -> None:
-    """A worker process: poll `specs` until `stopping` is set (the stack's process sets it)."""
+def faults(spec: str | None) -> dict[str, tuple[str, int]]:
+    """`KILL_AT` parsed: worker name -> (AWS operation, the call after which the worker kills itself)."""
+    out: dict[str, tuple[str, int]] = {}
+    for part in (spec or "").split(","):
+        if part.strip():
+            worker, operation, nth = part.strip().split(":")
+            out[worker] = (operation, int(nth))
+    return out
+
+
+def arm_fault(operation: str, nth: int) -> None:
+    """SIGKILL this process right after the handler's `nth` call of `operation` returns (a sandbox dying
+    mid-invocation: what it wrote stays written, nothing after it runs, its messages are not deleted)."""
+    import botocore.client
+
+    client_class: Any = botocore.client.BaseClient
+    make_api_call = client_class._make_api_call
+    calls = 0
+
+    def fatal_call(self: Any, op: str, params: Any) -> Any:
+        nonlocal calls
+        result = make_api_call(self, op, params)
+        if op == operation and not getattr(_POLLING, "on", False):
+            calls += 1
+            if calls == nth:
+                print(f"[fault] SIGKILL after {op} #{nth}", file=sys.stderr, flush=True)
+                os.kill(os.getpid(), signal.SIGKILL)
+        return result
+
+    client_class._make_api_call = fatal_call
+
+
+def work(
+    name: str, specs: Sequence[QueueSpec], array: Any, stopping: Any, fault: tuple[str, int] | None = None
+) -> None:
+    """A worker process: poll `specs` until `stopping.value` is set (the stack's process sets it).
+
+    A shared flag, not a multiprocessing Event: a process SIGKILLed inside `Event.wait` leaves the
+    Event's condition counting a sleeper that never wakes, and the stack's `set()` would wait forever.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the stack stops us
     # the handlers' log lines, as they happen: block-buffered into the stack's log, a failure stayed unseen
     for stream in (sys.stdout, sys.stderr):
@@ -213,6 +259,8 @@ def work(name: str, specs: Sequence[QueueSpec], array: Any, stopping: Any) -> No
             stream.reconfigure(line_buffering=True)
     counters = Counters(array)
     instrument(counters)
+    if fault is not None:
+        arm_fault(*fault)
     import warnings
 
     import boto3
@@ -229,7 +277,8 @@ def work(name: str, specs: Sequence[QueueSpec], array: Any, stopping: Any) -> No
     for p in pollers:
         p.start()
     parent = os.getppid()
-    while not stopping.wait(0.5):
+    while not stopping.value:
+        time.sleep(0.5)
         if os.getppid() != parent:  # the stack was killed outright: do not poll on as an orphan
             break
         counters.set("idle", 1 if all(p.idle.is_set() for p in pollers) else 0)
@@ -244,12 +293,36 @@ def work(name: str, specs: Sequence[QueueSpec], array: Any, stopping: Any) -> No
 class Worker:
     """A worker process as the stack sees it: its name, its counters, and how to stop it."""
 
-    def __init__(self, name: str, specs: Sequence[QueueSpec], context: Any, stopping: Any) -> None:
+    def __init__(
+        self,
+        name: str,
+        specs: Sequence[QueueSpec],
+        context: Any,
+        stopping: Any,
+        fault: tuple[str, int] | None = None,
+    ) -> None:
         self.name = name
+        self.specs = list(specs)
+        self.context, self.stopping = context, stopping
         self.counters = Counters(context.Array("d", len(FIELDS), lock=False))
-        self.process = context.Process(
-            target=work, args=(name, list(specs), self.counters.array, stopping), name=name, daemon=True
+        self.restarts = 0
+        self.process = self._process(fault)
+
+    def _process(self, fault: tuple[str, int] | None) -> Any:
+        return self.context.Process(
+            target=work,
+            args=(self.name, self.specs, self.counters.array, self.stopping, fault),
+            name=self.name,
+            daemon=True,
         )
+
+    def restart(self) -> None:
+        """A new process in place of a dead one (no fault: it died once), counters carried on."""
+        self.restarts += 1
+        self.counters.set("busy", 0)
+        self.counters.set("idle", 0)
+        self.process = self._process(None)
+        self.process.start()
 
     @property
     def idle(self) -> bool:
@@ -257,27 +330,51 @@ class Worker:
 
 
 class Workers:
-    """Every worker process of the stack, started with `spawn` (no fork of a process holding threads)."""
+    """Every worker process of the stack, started with `spawn` (no fork of a process holding threads),
+    and a supervisor that restarts any that dies."""
 
-    def __init__(self) -> None:
+    MAX_RESTARTS = 20  # a worker that keeps dying (it cannot even import) is left dead, and said so
+
+    def __init__(self, kill_at: str | None = None) -> None:
         self.context = multiprocessing.get_context("spawn")
-        self.stopping = self.context.Event()
+        self.stopping = self.context.RawValue("b", 0)  # see `work`: a flag a killed process cannot wedge
+        self._stop = threading.Event()
         self.workers: list[Worker] = []
+        self._faults = faults(kill_at if kill_at is not None else os.environ.get("KILL_AT"))
 
     def add(self, name: str, specs: Sequence[QueueSpec]) -> Worker:
-        worker = Worker(name, specs, self.context, self.stopping)
+        worker = Worker(name, specs, self.context, self.stopping, self._faults.get(name))
         self.workers.append(worker)
         return worker
 
     def start(self) -> None:
         for w in self.workers:
             w.process.start()
+        threading.Thread(target=self.supervise, daemon=True, name="supervisor").start()
+
+    def supervise(self, every: float = 0.5) -> None:
+        """Restart every worker process that died, until the stack stops (Lambda's new sandbox)."""
+        while not self._stop.wait(every):
+            for w in self.workers:
+                if w.process.is_alive() or self._stop.is_set():
+                    continue
+                if w.restarts >= self.MAX_RESTARTS:
+                    continue
+                print(
+                    f"[supervisor] worker {w.name} died (exit code {w.process.exitcode}): restarted",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                w.restart()
+
+    def restarts(self) -> dict[str, int]:
+        return {w.name: w.restarts for w in self.workers if w.restarts}
 
     def wait_started(self, timeout: float = 120) -> None:
         """Until every worker has polled its queues once (imports take a second or two each)."""
         deadline = time.monotonic() + timeout
         while not all(w.counters.get("idle") or w.counters.get("invocations") for w in self.workers):
-            if time.monotonic() > deadline or any(not w.process.is_alive() for w in self.workers):
+            if time.monotonic() > deadline or any(w.restarts >= self.MAX_RESTARTS for w in self.workers):
                 raise SystemExit("a poller process did not start: see the messages above")
             time.sleep(0.2)
 
@@ -294,7 +391,8 @@ class Workers:
         return max((w.counters.get(field) for w in self.workers), default=0.0)
 
     def stop(self) -> None:
-        self.stopping.set()
+        self._stop.set()
+        self.stopping.value = 1
         for w in self.workers:
             w.process.join(timeout=10)
             if w.process.is_alive():

@@ -7,6 +7,7 @@ uploads queue, the tables of `chalicelib.stores.tables`, the rescore queue, DLQs
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -45,9 +46,11 @@ def _queue_with_dlq(sqs: Any, name: str) -> tuple[str, str]:
         "QueueArn"
     ]
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)})
-    url = sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": redrive, "VisibilityTimeout": "300"})[
-        "QueueUrl"
-    ]
+    # a message a dead worker held comes back after this (AWS: six function timeouts, infra/); the stack
+    # test of killed workers shortens it
+    visibility = os.environ.get("QUEUE_VISIBILITY_S", "300")
+    attributes = {"RedrivePolicy": redrive, "VisibilityTimeout": visibility}
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
     return url, dlq_url
 
 

@@ -3,7 +3,8 @@
 A job starts with one `plan` message: the jobs Lambda enumerates the job's enterprises there (off the
 API's request path, so a national run answers 202 at once) and sends one `chunk` message per
 `size` enterprises. Chunks are cut from the sorted codes, so a redelivered plan message cuts the same
-chunks again and no enterprise is counted twice.
+chunks again and no enterprise is counted twice (and the plan step stores its chunks before sending them,
+so even a changed set of enterprises never gives a redelivered plan other chunks: services/jobs.py).
 """
 
 from __future__ import annotations

@@ -123,7 +123,7 @@ class Deliverer:
         except ValidationError:
             logger.error("not a policy.matched event; dropped", extra={"body": body})
             return False
-        match = store.match_of(event.policy_id, event.credit_code, event.region_code)
+        match = store.match_of(event.policy_id, event.credit_code)
         if match is None or not match.matched or match.sequence != event.sequence:
             logger.info("stale match event; not pushed", extra={"event_id": event.id})
             return False
@@ -145,7 +145,6 @@ class Deliverer:
             store.record_delivery(
                 event.policy_id,
                 event.credit_code,
-                event.region_code,
                 event.sequence,
                 state=store.DELIVERED,
                 last_status=outcome.status,
@@ -157,7 +156,6 @@ class Deliverer:
         store.record_delivery(
             event.policy_id,
             event.credit_code,
-            event.region_code,
             event.sequence,
             state=store.FAILED if final else store.PENDING,
             last_status=outcome.status,

@@ -1,12 +1,13 @@
 """Jobs: work over every enterprise of a period (or of all periods), fanned out over the jobs queue.
 
 `start_job` writes the job and sends one `plan` message; the jobs Lambda enumerates the enterprises
-there (so the API answers 202 at once, even for a national run) and sends a `chunk` message per
-`job_chunk_size` enterprises. Each chunk runs the kind's `run_chunk`, stores its partial result and
-is counted once (see `stores/jobs.py`). Whoever counts the last chunk (or finishes the plan after the
-last chunk was counted) runs the kind's `finish` over the partials and flips the job to `succeeded`;
-the flip is conditional, so a redelivered last chunk finishes nothing twice. `finish` must therefore
-be safe to run again after a crash, as `run_chunk` must be safe to run again on a redelivery.
+there (so the API answers 202 at once, even for a national run), stores the chunks of `job_chunk_size`
+enterprises, and then sends a `chunk` message per stored chunk. Each chunk runs the kind's `run_chunk`,
+stores its partial result and is counted once (see `stores/jobs.py`). Whoever counts the last chunk
+(or finishes the plan after the last chunk was counted) runs the kind's `finish` over the partials and
+flips the job to `succeeded`; the flip is conditional, so a redelivered last chunk finishes nothing
+twice. `finish` must therefore be safe to run again after a crash, as `run_chunk` must be safe to run
+again on a redelivery.
 
 A use case becomes a job kind with one line in `KINDS`: a module with
 `run_chunk(job, codes) -> dict | None` and `finish(job, partials) -> dict | None`, and optionally
@@ -43,6 +44,7 @@ KINDS: Final[Mapping[str, str]] = {
 # SQS moves a message to the DLQ after this many receives (infra/resources.yaml, scripts/provision.py):
 # on the last one a failing step marks its job failed, so that nobody waits for it forever.
 MAX_RECEIVE_COUNT: Final = 5
+PLAN_GRACE_S: Final = 120.0  # a plan step not started by then was never queued (as the activation's)
 
 logger = Logger(child=True)
 
@@ -75,6 +77,16 @@ def start_job(kind: str, params: dict[str, Any], period: int | None) -> str:
     return job.job_id
 
 
+def overdue_plan(job_id: str | None) -> Job | None:
+    """A job whose plan step never ran (running, not planned) long after it was written: its plan message
+    was probably never sent (a crash right after the job's transaction). Sending it again is safe."""
+    job = jobs.get(job_id) if job_id else None
+    if job is None or job.planned or job.status != RUNNING:
+        return None
+    created = datetime.strptime(job.created_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return job if (datetime.now(UTC) - created).total_seconds() > PLAN_GRACE_S else None
+
+
 def queue_plan(job: Job) -> None:
     """Send a job's plan step (for a job item written elsewhere, e.g. in the activation's transaction)."""
     send_job_messages([JobMessage(job_id=job.job_id, kind=job.kind, step="plan", period=job.period)])
@@ -95,24 +107,41 @@ def _enterprises(job: Job, module: JobKind) -> Iterable[str]:
     return scored_codes(job.period)
 
 
-def plan(message: JobMessage, kinds: Kinds) -> None:
+def plan(message: JobMessage, kinds: Kinds, planner: str = "local") -> None:
+    """The plan step: enumerate once, store the chunks, fix the plan, then send them.
+
+    The chunks are stored before any is sent and the plan is fixed (`set_plan`) before sending, so a
+    redelivered plan step (a crash while sending) sends the same chunks again, never a re-enumeration
+    that could cut other ones; chunks already counted are not sent again.
+    """
     job = jobs.get(message.job_id)
     if job is None:
         logger.warning("plan step of an unknown job: dropped", extra={"job_id": message.job_id})
         return
-    if job.planned or job.status != RUNNING:  # a redelivered plan step
-        _maybe_finish(job, kinds)
+    if job.status != RUNNING:
         return
-    module = kind_module(job.kind, kinds)
-    chunks = list(cut(_enterprises(job, module), get_settings().job_chunk_size))
-    send_job_messages(
-        JobMessage(job_id=job.job_id, kind=job.kind, step="chunk", chunk=n, codes=codes, period=job.period)
-        for n, codes in enumerate(chunks)
-    )
-    planned = jobs.set_plan(job.job_id, len(chunks), sum(len(c) for c in chunks))
-    logger.info("job planned", extra={"job_id": job.job_id, "kind": job.kind, "chunks": len(chunks)})
-    if planned is not None:
-        _maybe_finish(planned, kinds)
+    if not job.planned:
+        if not jobs.claim_plan(job.job_id, planner):
+            logger.info("another plan step plans this job", extra={"job_id": job.job_id})
+            return
+        module = kind_module(job.kind, kinds)
+        chunks = list(cut(_enterprises(job, module), get_settings().job_chunk_size))
+        jobs.save_plan(job.job_id, job.kind, chunks)
+        job = jobs.set_plan(job.job_id, len(chunks), sum(len(c) for c in chunks)) or jobs.get(job.job_id)
+        assert job is not None
+        logger.info("job planned", extra={"job_id": job.job_id, "kind": job.kind, "chunks": job.chunks})
+    if not job.plan_sent:
+        assert job.chunks is not None
+        counted = job.counted
+        send_job_messages(
+            JobMessage(
+                job_id=job.job_id, kind=job.kind, step="chunk", chunk=n, codes=codes, period=job.period
+            )
+            for n, codes in jobs.plan_chunks(job.job_id, job.chunks)
+            if n not in counted
+        )
+        job = jobs.mark_plan_sent(job.job_id)
+    _maybe_finish(job, kinds)
 
 
 def run_chunk(message: JobMessage, kinds: Kinds) -> None:
@@ -138,9 +167,9 @@ def _maybe_finish(job: Job, kinds: Kinds) -> None:
         logger.info("job succeeded", extra={"job_id": job.job_id, "kind": job.kind})
 
 
-def handle_message(message: JobMessage, kinds: Kinds) -> None:
+def handle_message(message: JobMessage, kinds: Kinds, message_id: str = "local") -> None:
     if message.step == "plan":
-        plan(message, kinds)
+        plan(message, kinds, message_id)
     else:
         run_chunk(message, kinds)
 
@@ -154,7 +183,7 @@ def handle_sqs_event(event: dict[str, Any], context: Any = None, *, kinds: Kinds
     def record_handler(record: SQSRecord) -> None:
         message = JobMessage.model_validate_json(record.body)
         try:
-            handle_message(message, kinds)
+            handle_message(message, kinds, record.message_id)
         except Exception as exc:
             receives = int(record.attributes.approximate_receive_count or 1)
             if receives >= MAX_RECEIVE_COUNT:  # the last try: say so on the job before the DLQ takes it

@@ -7,7 +7,9 @@ nothing written. Events leave through the outbox relay at once; what fails there
 
 Publishing matches every enterprise scored for the policy's period in chunks of
 `policy_match_chunk_size` (`match_chunk` is the chunk handler a jobs queue calls). Afterwards the
-rescore calls `PolicyRematcher` (a card listener) with each enterprise's committed cards.
+rescore calls `PolicyRematcher` (a card listener) with each enterprise's committed cards. Its failure
+fails the rescore's message, and the redelivery repairs (`PolicyRematcher.repair`, from the stored
+cards): re-matching is never fire-and-forget.
 
 A retired card (its period no longer scorable, stores/scores.py) is no card and matches nothing: the
 rescore tells `PolicyRematcher.retired`, which turns its matches of the period's policies in force into
@@ -35,6 +37,7 @@ from chalicelib.domain.policies.policy import Policy, policy_day
 from chalicelib.domain.policies.subject import subject_of
 from chalicelib.domain.policies.vocabulary import Vocabulary, vocabulary_of
 from chalicelib.domain.products.policy_fields import has_terms, terms_moved
+from chalicelib.domain.records import Master, ScoreCard
 from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.domain.timestamps import stamp
 from chalicelib.observability import metrics
@@ -44,7 +47,7 @@ from chalicelib.stores import policies as store
 from chalicelib.stores.card_reads import CardView, cards_for, established_on, rank_in_stage, rank_readers
 from chalicelib.stores.outbox import OutboxRecord
 from chalicelib.stores.policies import Delivery, MatchChange, MatchState, StaleWriteError
-from chalicelib.stores.scores import CardWrite, Retirement, StoredCard, scored_enterprises
+from chalicelib.stores.scores import CARD, RETIRED, CardWrite, Retirement, StoredCard, scored_enterprises
 
 MAX_ATTEMPTS: Final = 4
 
@@ -240,8 +243,7 @@ class Matcher:
         if any(c.needs_rank for c in compiled):
             readers = rank_readers(v.card.period for v in views.values())  # each mark read once
             ranks = {code: rank_in_stage(view, readers[view.card.period]) for code, view in views.items()}
-        keys = [(c.policy.policy_id, code, v.region_code) for c in compiled for code, v in views.items()]
-        existing = store.load_matches(keys)
+        existing = store.load_matches((c.policy.policy_id, code) for c in compiled for code in views)
         for item in compiled:
             for code, view in views.items():
                 self.tally.evaluated += 1
@@ -258,12 +260,17 @@ class Matcher:
     ) -> None:
         for _ in range(MAX_ATTEMPTS):
             change = decide(item, view, founded, rank, current, self._clock(), self.vocab)
-            if change is None:
-                return
             try:
+                if change is None:
+                    if current is not None and (current.region_code, current.name) != (
+                        view.region_code,
+                        view.name,
+                    ):
+                        store.relocate(current, view.region_code, view.name)  # moved: the match follows
+                    return
                 record = store.save_change(change)
             except StaleWriteError:  # another matcher wrote this pair first: read it again, decide again
-                current = store.match_of(item.policy.policy_id, view.card.credit_code, view.region_code)
+                current = store.match_of(item.policy.policy_id, view.card.credit_code)
                 continue
             self.tally.add(change, record)
             return
@@ -273,8 +280,7 @@ class Matcher:
         """Unmatch retired cards from every policy of `compiled` they matched (one BatchGetItem per 100)."""
         if not compiled or not retired:
             return
-        keys = [(c.policy.policy_id, r.credit_code, r.region_code) for c in compiled for r in retired]
-        existing = store.load_matches(keys)
+        existing = store.load_matches((c.policy.policy_id, r.credit_code) for c in compiled for r in retired)
         for item in compiled:
             for card in retired:
                 self.tally.evaluated += 1
@@ -287,7 +293,7 @@ class Matcher:
                         self.tally.add(change, store.save_change(change))
                         break
                     except StaleWriteError:  # another matcher wrote this pair first: read it again
-                        current = store.match_of(item.policy.policy_id, card.credit_code, card.region_code)
+                        current = store.match_of(item.policy.policy_id, card.credit_code)
                 else:
                     raise StaleWriteError(f"{item.policy.policy_id}/{card.credit_code}: match kept changing")
 
@@ -380,42 +386,64 @@ class PolicyRematcher:
         return self._policies[period]
 
     def __call__(self, writes: Sequence[CardWrite]) -> None:
-        # The cards are committed: raising would retry a rescore that then finds nothing to change
-        # and never calls us again. Log loudly instead (the PolicyRematchFailed metric alarms).
+        # The cards are committed: a failure here fails the rescore's message (after its other
+        # enterprises), SQS redelivers it, and the redelivery calls `repair` with the current cards.
         try:
-            self._rematch(writes)
+            self._rematch([(w.card, w.master, w.zone_id) for w in writes])
         except Exception:
             codes = sorted({w.card.credit_code for w in writes})
-            logger.exception("policy re-matching failed", extra={"enterprises": codes})
+            logger.exception(
+                "policy re-matching failed; the message is retried", extra={"enterprises": codes}
+            )
             metrics.add_metric(name="PolicyRematchFailed", unit=MetricUnit.Count, value=1)
+            raise
 
     def retired(self, retirements: Sequence[Retirement]) -> None:
         """Retired cards match nothing: their matches of the period's policies in force are lost."""
         try:
-            by_period: dict[int, list[StoredCard]] = {}
-            for retirement in retirements:
-                by_period.setdefault(retirement.previous.period, []).append(retirement.previous)
-            matcher: Matcher | None = None
-            for period, cards in by_period.items():
-                compiled = self._in_force(period)
-                if compiled:
-                    matcher = matcher or Matcher(self._clock, self._vocab)
-                    matcher.run_retired(compiled, cards)
-            if matcher is not None:
-                matcher.relay()
+            self._unmatch([r.previous for r in retirements])
         except Exception:
             codes = sorted({r.previous.credit_code for r in retirements})
             logger.exception("policy unmatching of retired cards failed", extra={"enterprises": codes})
             metrics.add_metric(name="PolicyRematchFailed", unit=MetricUnit.Count, value=1)
+            raise
 
-    def _rematch(self, writes: Sequence[CardWrite]) -> None:
+    def repair(self, cards: Sequence[StoredCard], master: Master | None) -> None:
+        """Re-decide an enterprise's matches from its stored cards (a redelivered rescore message whose
+        earlier delivery committed the cards but failed here): idempotent, writes only what differs."""
+        live: list[tuple[ScoreCard, Master, str | None]] = []
+        retired: list[StoredCard] = []
+        for stored in cards:
+            card = stored.card() if stored.kind == CARD else None
+            if card is not None and master is not None:
+                live.append((card, master, stored.zone_id))
+            elif stored.kind == RETIRED:
+                retired.append(stored)
+        if live:
+            self._rematch(live)
+        if retired:
+            self._unmatch(retired)
+
+    def _unmatch(self, cards: Sequence[StoredCard]) -> None:
+        by_period: dict[int, list[StoredCard]] = {}
+        for card in cards:
+            by_period.setdefault(card.period, []).append(card)
+        matcher: Matcher | None = None
+        for period, retired in by_period.items():
+            compiled = self._in_force(period)
+            if compiled:
+                matcher = matcher or Matcher(self._clock, self._vocab)
+                matcher.run_retired(compiled, retired)
+        if matcher is not None:
+            matcher.relay()
+
+    def _rematch(self, cards: Sequence[tuple[ScoreCard, Master, str | None]]) -> None:
         by_period: dict[int, dict[str, CardView]] = {}
         founded: dict[str, date] = {}
-        for write in writes:
-            card, master = write.card, write.master
+        for card, master, zone_id in cards:
             rank_sk = rank_key(card.score, card.credit_code)
             view = CardView(
-                card, master.name, master.region_code, master.industry_code, rank_sk, zone_id=write.zone_id
+                card, master.name, master.region_code, master.industry_code, rank_sk, zone_id=zone_id
             )
             by_period.setdefault(card.period, {})[card.credit_code] = view
             founded[card.credit_code] = master.established_on

@@ -1,8 +1,9 @@
 """Policies' life (contract 9): create and edit drafts, preview, publish, withdraw, read.
 
 Criteria are validated on every write (INVALID_CRITERIA naming the path); a published policy is frozen.
-Publishing flips the status first (conditional, so publishing twice is refused once) and then matches
-every enterprise scored for the period in chunks (services/matching.py).
+Publishing flips the status and writes its matching job in one transaction (conditional, so publishing
+twice is refused once), then queues the job, which matches every enterprise scored for the period in
+chunks (services/matching.py).
 """
 
 from __future__ import annotations
@@ -157,20 +158,30 @@ def _transition(
 def publish(policy_id: str, *, clock: Callable[[], datetime] = _now) -> tuple[Policy, str]:
     """Publish a draft (once) and start the job that matches every scored enterprise of its period.
 
-    The status flips first, so that the job's chunks find the policy in force; if the job cannot be
-    started, the flip is undone and the draft can be published again.
+    The status flip and the job item commit in one transaction; then the job's plan step is queued.
+    Should that send not happen (a crash right after the commit), publishing again queues it (instead
+    of 409) once the plan step is clearly overdue: a published policy always gets its matching.
     """
-    from chalicelib.services.jobs import start_job
+    from chalicelib.services.jobs import overdue_plan, queue_plan
+    from chalicelib.stores import jobs
 
-    policy = _transition(
-        policy_id, lambda p: check_publishable(p, policy_day(clock())), PUBLISHED, "published_at", clock
-    )
+    previous = get(policy_id)
+    if previous.status == PUBLISHED:
+        stuck = overdue_plan(store.match_job(policy_id))
+        if stuck is not None:
+            queue_plan(stuck)
+            return previous, stuck.job_id
+    check_publishable(previous, policy_day(clock()))
+    moment = stamp(clock())
+    policy = previous.model_copy(update={"status": PUBLISHED, "updated_at": moment, "published_at": moment})
     try:
-        job_id = start_job(POLICY_MATCH_JOB, {"policy_id": policy.policy_id}, policy.period)
-    except Exception:
-        draft = policy.model_copy(update={"status": DRAFT, "published_at": None})
-        store.save_status(draft, policy)
+        job_id = store.publish(policy, previous, POLICY_MATCH_JOB, {"policy_id": policy_id})
+    except StaleWriteError:
+        check_publishable(get(policy_id), policy_day(clock()))  # someone else moved it: say why
         raise
+    job = jobs.get(job_id)
+    assert job is not None
+    queue_plan(job)
     return policy, job_id
 
 

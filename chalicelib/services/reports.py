@@ -2,9 +2,9 @@
 
 Freshness, from a rescore to the report:
 
-1. The rescore tells `ReportsListener` of every committed card change and retirement (`card_listeners()`):
-   the listener marks the period dirty (`marked_at`) and holds the whitelist events, which it counts by
-   day and district when the rescore flushes it after its batch (`ReportsListener.flush`).
+1. The rescore commits each whitelist event's move record with its card (exactly once, keyed by the
+   event id) and tells `ReportsListener` of every committed card change and retirement
+   (`card_listeners()`): the listener marks the period dirty (`marked_at`).
 2. The scheduled builder (`rate(1 minute)`; the local stack also runs it when a rescore burst settles)
    rebuilds every dirty period from the narrow `by_period_digest` index of its cards (Queries, never a
    Scan), the period's support records and policy matches and its move counters, and writes a new
@@ -16,8 +16,7 @@ That is also why the listener may skip re-marking a period it marked less than M
 committed within that second was committed more than SETTLE_S - MARK_EVERY_S before any rebuild that
 considers the mark covered. Reports therefore trail a rescore by at most a schedule tick plus a build.
 A rescore that dies between its commit and the listener loses that mark: the REFRESH_S rebuild of an old
-report repairs the figures (not the move counters, which count each event once, at most; one that dies
-before its flush loses the moves of its whole invocation).
+report repairs the figures, the moves included (their records were committed with the cards).
 
 Reads per rebuild, for n cards of the period: the narrow index returns ~0.6 KB a card (the card itself is
 ~9 KB), 1 MB a page, so about n / 1,700 + 12 Queries (~36 for 40,000 cards, ~320 for 520,000) and
@@ -43,7 +42,6 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict
 
-from chalicelib.domain.events import ChangeEvent
 from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.reports.blocks import PROVINCE, RegionBlock, build_blocks
 from chalicelib.domain.reports.indicators import ALL_STAGES, IndicatorStats, indicator_statistics, stats
@@ -58,13 +56,7 @@ from chalicelib.domain.reports.inputs import (
 )
 from chalicelib.domain.reports.ranks import rank_chunks
 from chalicelib.domain.reports.window import CHINA as CHINA_TZ
-from chalicelib.domain.reports.window import (
-    count_events,
-    default_since,
-    series_by_region,
-    window,
-    zone_moves_key,
-)
+from chalicelib.domain.reports.window import default_since, series_by_region, window, zone_moves_key
 from chalicelib.domain.scoring.cardcodec import CardDecodeError, card_from_dict
 from chalicelib.domain.timestamps import stamp
 from chalicelib.domain.zones.reports import coverage_tallies, zone_blocks, zone_statistics, zones_total
@@ -114,11 +106,10 @@ def _current() -> datetime:
 
 
 class ReportsListener:
-    """Counts whitelist moves and marks the periods of committed card changes (and retirements) dirty.
+    """Marks the periods of committed card changes (and retirements) dirty, at most once a second each.
 
-    Marks are written as changes come (at most once a second per period); move counts are held for the
-    whole Lambda invocation and written by `flush()` once per (period, day, district), after which their
-    periods are marked again so the next rebuild sees them. The rescore calls `flush()` after its batch.
+    Whitelist moves need no counting here: each event's move record is committed with its card
+    (`stores.reports.move_item`), and the builder reads those records.
     """
 
     def __init__(
@@ -132,24 +123,13 @@ class ReportsListener:
         self._clock = clock
         self._monotonic = monotonic
         self._marked: dict[int, float] = {}
-        self._moves: list[Mapping[str, object]] = []  # event bodies not yet counted
 
     def __call__(self, writes: Sequence[CardWrite]) -> None:
-        self._zone_moves([(w.event, w.zone_id) for w in writes])
-        self._safely(lambda: self._follow([w.event for w in writes], [w.card.period for w in writes]))
+        self._safely(lambda: self._follow([w.card.period for w in writes]))
 
     def retired(self, retirements: Sequence[Retirement]) -> None:
-        """A retired card leaves the period's figures (and, if it was listed, counts as a move)."""
-        self._zone_moves([(r.event, r.previous.zone_id) for r in retirements])
-        self._safely(
-            lambda: self._follow([r.event for r in retirements], [r.previous.period for r in retirements])
-        )
-
-    def _zone_moves(self, events: Sequence[tuple[ChangeEvent | None, str | None]]) -> None:
-        """A move of an enterprise in a zone counts for the zone too (zone reports, contract 14)."""
-        for event, zone_id in events:
-            if event is not None and zone_id:
-                self._moves.append({**event.body, "region_code": zone_moves_key(zone_id)})
+        """A retired card leaves the period's figures (its `left`, if it was listed, is recorded with it)."""
+        self._safely(lambda: self._follow([r.previous.period for r in retirements]))
 
     def _safely(self, follow: Callable[[], None]) -> None:
         # The cards are committed: failing the message would only retry a rescore that finds nothing
@@ -160,8 +140,7 @@ class ReportsListener:
             logger.exception("report marks not written")
             metrics.add_metric(name="ReportMarksFailed", unit=MetricUnit.Count, value=1)
 
-    def _follow(self, events: Sequence[ChangeEvent | None], periods: Sequence[int]) -> None:
-        self._moves.extend(e.body for e in events if e is not None)
+    def _follow(self, periods: Sequence[int]) -> None:
         at = stamp(self._clock())
         for period in sorted(set(periods)):
             last = self._marked.get(period)
@@ -170,31 +149,6 @@ class ReportsListener:
                 continue
             self.repository.mark_dirty(period, at)
             self._marked[period] = tick
-
-    def flush(self) -> None:
-        """Write the moves held since the last flush: one UpdateItem per (period, day, district), then one
-        mark per period, so a rebuild that ran before the counters changed is followed by another.
-
-        Counters stay at most once (contract 10's figures are rebuilt from cards; only the daily moves are
-        counted): buffering widens what a crash loses from the one enterprise being committed to the moves
-        of the whole invocation (up to its messages x 200 enterprises) that were committed before it. A
-        message that fails after some commits is redelivered and finds those enterprises unchanged, so its
-        committed moves are still counted here once, not twice.
-        """
-        moves, self._moves = self._moves, []
-        if not moves:
-            return
-
-        def write() -> None:
-            counted = count_events(moves)
-            for period, counts in counted.items():
-                self.repository.count_moves(period, counts)
-            at = stamp(self._clock())
-            for period in counted:
-                self.repository.mark_dirty(period, at)
-                self._marked[period] = self._monotonic()
-
-        self._safely(write)
 
 
 # --- the builder (scheduled) ---------------------------------------------------------------------

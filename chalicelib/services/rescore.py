@@ -20,7 +20,7 @@ A period that was scored but is no longer scorable (its facts cannot vanish, but
 index and, if it was listed, `whitelist.left` is published with the last score it had. Listeners that
 follow retirements (`FollowsRetirements`: the reports listener, policy re-matching) are told of it.
 
-Listeners that buffer (`Buffering`: the reports listener's move counts) are flushed once after a batch
+Listeners that buffer (`Buffering`) are flushed once after a batch
 (an SQS event, a job chunk), whatever its messages' outcome.
 """
 
@@ -39,7 +39,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from chalicelib.domain.events import build_event
 from chalicelib.domain.model.schema import ScoringModel
-from chalicelib.domain.records import EnterpriseData, WhitelistChange, WhitelistState
+from chalicelib.domain.records import EnterpriseData, Master, WhitelistChange, WhitelistState
 from chalicelib.domain.scoring.engine import score_enterprise, score_period
 from chalicelib.domain.scoring.rescore_request import Pair, RescoreRequest
 from chalicelib.domain.scoring.whitelist import LEFT, transition
@@ -167,6 +167,33 @@ class FollowsRetirements(Protocol):
 
 
 @runtime_checkable
+class Repairs(Protocol):
+    """A listener whose work must not be lost once the cards are committed (policy re-matching).
+
+    When it raises, the rescore finishes the message's other enterprises and then fails the message
+    (`ListenersFailedError`), so SQS redelivers it; the redelivery (ApproximateReceiveCount > 1) finds
+    the cards unchanged and calls `repair` with each enterprise's current cards instead, which redoes
+    the work idempotently (decisions against the stored state: nothing changed, nothing written).
+    """
+
+    def repair(self, cards: Sequence[StoredCard], master: Master | None) -> None: ...
+
+
+class ListenersFailedError(RuntimeError):
+    """A listener that `Repairs` failed after its enterprises' cards were committed: the message is
+    retried (and repaired then). `records` are the outbox records the message committed."""
+
+    code = "LISTENERS_FAILED"
+
+    def __init__(self, codes: Sequence[str], records: list[OutboxRecord]) -> None:
+        super().__init__(
+            f"work after the committed cards of {', '.join(codes)} failed; the message is retried / "
+            f"企业 {', '.join(codes)} 的评分卡已写入，后续处理失败，消息将重试"
+        )
+        self.records = records
+
+
+@runtime_checkable
 class Buffering(Protocol):
     """A listener that holds what it follows and writes it once after a batch (`Rescorer.flush_listeners`)."""
 
@@ -206,6 +233,7 @@ class Rescorer:
         self._max_attempts = max_attempts
         self._listeners = tuple(listeners)
         self._model_checked = False
+        self._failed: list[str] = []  # enterprises whose repairing listeners failed in this message
         self.tally = RescoreCounts()
 
     def _follow_active(self, stored: Mapping[int, StoredCard]) -> None:
@@ -223,14 +251,21 @@ class Rescorer:
             logger.info("following the newly active model", extra={"model_version": latest.version})
             self.model = latest
 
-    def rescore(self, request: RescoreRequest) -> list[OutboxRecord]:
-        """Rescore every pair of a message, each enterprise once; return the outbox records written."""
-        return self.rescore_all(group_pairs(request.pairs), request.batch_id)
+    def rescore(self, request: RescoreRequest, *, repair: bool = False) -> list[OutboxRecord]:
+        """Rescore every pair of a message, each enterprise once; return the outbox records written.
+
+        `repair` (a redelivered message): enterprises found unchanged are handed to the listeners that
+        `Repairs` with their current cards, to finish what a failed earlier delivery left undone.
+        """
+        return self.rescore_all(group_pairs(request.pairs), request.batch_id, repair=repair)
 
     def rescore_all(
-        self, grouped: Mapping[str, frozenset[int] | None], batch_id: str | None
+        self, grouped: Mapping[str, frozenset[int] | None], batch_id: str | None, *, repair: bool = False
     ) -> list[OutboxRecord]:
-        """Rescore enterprises (their periods; None: every period), their facts and cards read in bulk."""
+        """Rescore enterprises (their periods; None: every period), their facts and cards read in bulk.
+
+        Raises `ListenersFailedError` at the end when a repairing listener failed for one of them.
+        """
         facts = self.facts.load_many(grouped)
         keys = [
             (code, period)
@@ -239,9 +274,12 @@ class Rescorer:
         ]
         cards = self.scores.load_many(keys)
         outbox: list[OutboxRecord] = []
+        self._failed = []
         for credit_code, periods in grouped.items():
             read = (facts[credit_code], cards.get(credit_code, {}))
-            outbox.extend(self.rescore_enterprise(credit_code, periods, batch_id, read=read))
+            outbox.extend(self.rescore_enterprise(credit_code, periods, batch_id, read=read, repair=repair))
+        if self._failed:
+            raise ListenersFailedError(self._failed, outbox)
         return outbox
 
     def rescore_enterprise(
@@ -251,6 +289,7 @@ class Rescorer:
         batch_id: str | None,
         *,
         read: tuple[EnterpriseData, Mapping[int, StoredCard]] | None = None,
+        repair: bool = False,
     ) -> list[OutboxRecord]:
         """Rescore one enterprise; `read` is its facts and cards read in bulk with its message's (else
         they are read here). A conflict re-reads them here."""
@@ -263,6 +302,8 @@ class Rescorer:
             self._follow_active(stored)
             writes = writes_for(self.model, data, stored, periods, batch_id=batch_id, now=self._clock())
             if not writes:
+                if repair:
+                    self._repair(credit_code, stored, data)
                 return []
             try:
                 outbox = self.scores.save(writes)
@@ -275,14 +316,39 @@ class Rescorer:
             cards = [w for w in writes if isinstance(w, CardWrite)]
             self.tally.cards_written += len(cards)
             self.tally.events += len(outbox)
-            for listener in self._listeners:
-                listener(cards)
             retired = [w for w in writes if isinstance(w, Retirement)]
-            for listener in self._listeners if retired else ():
-                if isinstance(listener, FollowsRetirements):
-                    listener.retired(retired)
+            for listener in self._listeners:
+                self._tell(credit_code, listener, cards, retired)
+            if repair:  # what a failed earlier delivery left undone for the cards not written now
+                written = {w.card.period for w in cards} | {r.previous.period for r in retired}
+                rest = {p: c for p, c in stored.items() if p not in written}
+                if rest:
+                    self._repair(credit_code, rest, data)
             return outbox
         raise RescoreConflictError(credit_code, self._max_attempts)
+
+    def _tell(
+        self, credit_code: str, listener: CardListener, cards: list[CardWrite], retired: list[Retirement]
+    ) -> None:
+        """One listener told of committed changes; a failure of one that `Repairs` fails the message."""
+        try:
+            listener(cards)
+            if retired and isinstance(listener, FollowsRetirements):
+                listener.retired(retired)
+        except Exception:
+            if not isinstance(listener, Repairs):
+                raise
+            logger.exception("work after committed cards failed; retried", extra={"credit_code": credit_code})
+            self._failed.append(credit_code)
+
+    def _repair(self, credit_code: str, stored: Mapping[int, StoredCard], data: EnterpriseData) -> None:
+        for listener in self._listeners:
+            if isinstance(listener, Repairs):
+                try:
+                    listener.repair(list(stored.values()), data.master)
+                except Exception:
+                    logger.exception("repair failed; retried", extra={"credit_code": credit_code})
+                    self._failed.append(credit_code)
 
     def flush_listeners(self) -> None:
         """After a batch (an SQS event, a job chunk): buffering listeners write what they hold."""
@@ -305,7 +371,12 @@ def handle_sqs_event(event: dict[str, Any], context: Any = None, *, rescorer: Re
 
     def record_handler(record: SQSRecord) -> None:
         request = RescoreRequest.model_validate_json(record.body)
-        outbox.extend(rescorer.rescore(request))
+        redelivered = int(record.attributes.approximate_receive_count or 1) > 1
+        try:
+            outbox.extend(rescorer.rescore(request, repair=redelivered))
+        except ListenersFailedError as exc:  # committed: relay it now, retry the message for the rest
+            outbox.extend(exc.records)
+            raise
 
     try:
         response: dict[str, Any] = dict(

@@ -5,13 +5,15 @@ of chunk numbers already counted and, at the end, the result. A chunk is counted
 update: `ADD` to the counters and the chunk's number to the set, on condition that the number is not
 in the set yet. A redelivered chunk (SQS delivers at least once) therefore counts once, however often
 it runs. A chunk's partial result is its own item (sk "CHUNK#<n>"), written before the chunk is
-counted, so the finisher finds every partial once every chunk is counted.
+counted, so the finisher finds every partial once every chunk is counted. The plan's chunks are items
+too (sk "PLAN#<n>"), written before any chunk message is sent, so a redelivered plan step sends the
+chunks it first planned, not a new enumeration.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -25,10 +27,15 @@ SUCCEEDED: Final = "succeeded"
 FAILED: Final = "failed"
 JOB_SK: Final = "JOB"
 _CHUNK_PREFIX: Final = "CHUNK#"
+_PLAN_PREFIX: Final = "PLAN#"
 
 
 def chunk_sk(chunk: int) -> str:
     return f"{_CHUNK_PREFIX}{chunk:06d}"
+
+
+def plan_sk(chunk: int) -> str:
+    return f"{_PLAN_PREFIX}{chunk:06d}"
 
 
 def _now() -> str:
@@ -53,6 +60,8 @@ class Job:
     chunks_counted: int
     result: dict[str, Any] | None
     error: str | None
+    counted: frozenset[int] = frozenset()  # the chunk numbers counted
+    plan_sent: bool = False  # every chunk message of the stored plan was sent
 
     @property
     def planned(self) -> bool:
@@ -79,6 +88,8 @@ def _job(item: JobItem) -> Job:
         chunks_counted=int(item.chunks_counted or 0),
         result=dict(item.result) if item.result is not None else None,
         error=item.error,
+        counted=frozenset(int(n) for n in item.chunks_done or ()),
+        plan_sent=bool(item.plan_sent),
     )
 
 
@@ -119,6 +130,45 @@ def get(job_id: str) -> Job | None:
 
 def _key(job_id: str) -> JobItem:
     return JobItem(job_id, JOB_SK)
+
+
+def claim_plan(job_id: str, planner: str) -> bool:
+    """Let one plan step (`planner`: its message id, the same on each redelivery) enumerate the job; False
+    when another one holds it (a duplicate plan message: the holder finishes, or its redelivery does)."""
+    try:
+        _key(job_id).update(
+            actions=[JobItem.planner.set(planner)],
+            condition=JobItem.sk.exists() & (JobItem.planner.does_not_exist() | (JobItem.planner == planner)),
+        )
+    except UpdateError as exc:
+        if _condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def save_plan(job_id: str, kind: str, chunks: Sequence[Sequence[str]]) -> None:
+    """Store the chunks of a plan (25 items a request) before any is sent; a redelivered plan step that
+    has not fixed its plan yet (`set_plan`) rewrites them (items past its count are never read)."""
+    now = _now()
+    with JobItem.batch_write() as batch:
+        for n, codes in enumerate(chunks):
+            batch.save(JobItem(job_id, plan_sk(n), kind=kind, created_at=now, codes=list(codes)))
+
+
+def plan_chunks(job_id: str, chunks: int) -> Iterator[tuple[int, list[str]]]:
+    """The stored plan's chunks (number, codes), in order: the first `chunks` of them."""
+    for item in JobItem.query(job_id, JobItem.sk.startswith(_PLAN_PREFIX), consistent_read=True):
+        n = int(item.sk[len(_PLAN_PREFIX) :])
+        if n >= chunks:
+            break
+        yield n, list(item.codes or [])
+
+
+def mark_plan_sent(job_id: str) -> Job:
+    item = _key(job_id)
+    item.update(actions=[JobItem.plan_sent.set(True), JobItem.updated_at.set(_now())])
+    return _job(item)
 
 
 def set_plan(job_id: str, chunks: int, total: int) -> Job | None:

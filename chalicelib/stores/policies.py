@@ -23,8 +23,9 @@ from chalicelib.domain.events import ChangeEvent
 from chalicelib.domain.policies.policy import DRAFT, PUBLISHED, Policy, policy_day
 from chalicelib.domain.regions import all_shards, shard_for, shards_for_prefix
 from chalicelib.stores import outbox
+from chalicelib.stores.jobs import new_item as new_job_item
 from chalicelib.stores.outbox import OutboxRecord
-from chalicelib.stores.tables import OutboxItem, PolicyItem, PolicyMatchItem
+from chalicelib.stores.tables import JobItem, OutboxItem, PolicyItem, PolicyMatchItem
 
 HEAD: Final = "HEAD"
 CATALOGUE: Final = "policies"
@@ -46,12 +47,14 @@ def version_sk(version: int) -> str:
     return f"V#{version:06d}"
 
 
-def shard_pk(policy_id: str, shard: str) -> str:
-    return f"M#{policy_id}#{shard}"
+def match_pk(policy_id: str, credit_code: str) -> str:
+    """A match item's key: (policy, enterprise), never the enterprise's city (it may move)."""
+    return f"M#{policy_id}#{credit_code}"
 
 
-def match_pk(policy_id: str, region_code: str) -> str:
-    return shard_pk(policy_id, shard_for(region_code))
+def shard_key(policy_id: str, shard: str) -> str:
+    """The `by_shard` index's partition: the policy's matches in one city (follows the enterprise)."""
+    return f"{policy_id}#{shard}"
 
 
 def _period_status(period: int, status: str) -> str:
@@ -160,6 +163,37 @@ def save_status(policy: Policy, previous: Policy) -> None:
         raise
 
 
+def publish(policy: Policy, previous: Policy, job_kind: str, job_params: dict[str, Any]) -> str:
+    """Publish: the head with its new status and its matching job's item, in ONE transaction (if the head
+    still has `previous`'s status and version); return the job id. A crash after it leaves a published
+    policy whose job exists and can be queued again (`match_job`), never one that matched no one."""
+    job = new_job_item(job_kind, job_params, policy.period)
+    head = _head(policy)
+    head.match_job_id = job.job_id
+
+    def write() -> None:
+        with TransactWrite(connection=PolicyItem._get_connection().connection) as tx:
+            tx.save(
+                head,
+                condition=(PolicyItem.version == previous.version) & (PolicyItem.status == previous.status),
+            )
+            tx.save(job, condition=JobItem.job_id.does_not_exist())
+
+    _commit(write)
+    return str(job.job_id)
+
+
+def match_job(policy_id: str) -> str | None:
+    """The id of a published policy's matching job (None for a policy published before it was kept)."""
+    try:
+        item = PolicyItem.get(
+            policy_pk(policy_id), HEAD, consistent_read=True, attributes_to_get=["match_job_id"]
+        )
+    except PolicyItem.DoesNotExist:
+        return None
+    return item.match_job_id
+
+
 def get(policy_id: str) -> Policy | None:
     try:
         return _policy(PolicyItem.get(policy_pk(policy_id), HEAD, consistent_read=True))
@@ -263,9 +297,9 @@ def _state(item: PolicyMatchItem) -> MatchState:
     )
 
 
-def load_matches(keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], MatchState]:
-    """Match states of (policy_id, credit_code, region_code) keys, by (policy_id, credit_code)."""
-    wanted = list(dict.fromkeys((match_pk(p, r), c) for p, c, r in keys))
+def load_matches(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], MatchState]:
+    """Match states of (policy_id, credit_code) keys, by (policy_id, credit_code)."""
+    wanted = list(dict.fromkeys((match_pk(p, c), c) for p, c in keys))
     found: dict[tuple[str, str], MatchState] = {}
     for start in range(0, len(wanted), 100):
         for item in PolicyMatchItem.batch_get(wanted[start : start + 100], consistent_read=True):
@@ -284,7 +318,7 @@ class MatchChange:
 
 def _match_item(state: MatchState) -> PolicyMatchItem:
     return PolicyMatchItem(
-        match_pk(state.policy_id, state.region_code),
+        match_pk(state.policy_id, state.credit_code),
         state.credit_code,
         policy_id=state.policy_id,
         credit_code=state.credit_code,
@@ -302,6 +336,7 @@ def _match_item(state: MatchState) -> PolicyMatchItem:
         delivery_attempts=state.delivery.attempts,
         delivery_last_status=state.delivery.last_status,
         gsi_enterprise=_enterprise_key(state.credit_code, state.period) if state.matched else None,
+        gsi_shard=shard_key(state.policy_id, shard_for(state.region_code)),
     )
 
 
@@ -324,9 +359,29 @@ def save_change(change: MatchChange) -> OutboxRecord:
     return outbox.record_of(record)
 
 
-def match_of(policy_id: str, credit_code: str, region_code: str) -> MatchState | None:
+def relocate(state: MatchState, region_code: str, name: str) -> None:
+    """The enterprise moved (or was renamed) while its match state stayed: the item follows it to its
+    new city (the `by_shard` index), sequence, reasons and delivery state unchanged; no event.
+    StaleWriteError if the sequence moved since `state` was read."""
+    item = PolicyMatchItem(match_pk(state.policy_id, state.credit_code), state.credit_code)
     try:
-        item = PolicyMatchItem.get(match_pk(policy_id, region_code), credit_code, consistent_read=True)
+        item.update(
+            actions=[
+                PolicyMatchItem.region_code.set(region_code),
+                PolicyMatchItem.name.set(name),
+                PolicyMatchItem.gsi_shard.set(shard_key(state.policy_id, shard_for(region_code))),
+            ],
+            condition=PolicyMatchItem.sequence == state.sequence,
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise StaleWriteError(str(exc)) from exc
+        raise
+
+
+def match_of(policy_id: str, credit_code: str) -> MatchState | None:
+    try:
+        item = PolicyMatchItem.get(match_pk(policy_id, credit_code), credit_code, consistent_read=True)
     except PolicyMatchItem.DoesNotExist:
         return None
     return _state(item)
@@ -335,7 +390,6 @@ def match_of(policy_id: str, credit_code: str, region_code: str) -> MatchState |
 def record_delivery(
     policy_id: str,
     credit_code: str,
-    region_code: str,
     sequence: int,
     *,
     state: str,
@@ -343,7 +397,7 @@ def record_delivery(
     at: str,
 ) -> bool:
     """Count one delivery attempt of match `sequence`; False when the match has moved on since."""
-    item = PolicyMatchItem(match_pk(policy_id, region_code), credit_code)
+    item = PolicyMatchItem(match_pk(policy_id, credit_code), credit_code)
     actions: list[Any] = [
         PolicyMatchItem.delivery_attempts.add(1),
         PolicyMatchItem.delivery_state.set(state),
@@ -386,9 +440,9 @@ def matches_of(
     found: list[tuple[str, MatchState]] = []
     for shard in shards:
         start = after[1] if after is not None and shard == after[0] else None
-        query = PolicyMatchItem.query(
-            shard_pk(policy_id, shard),
-            PolicyMatchItem.sk > start if start is not None else None,
+        query = PolicyMatchItem.by_shard.query(
+            shard_key(policy_id, shard),
+            PolicyMatchItem.credit_code > start if start is not None else None,
             filter_condition=condition,
             page_size=max(limit, 25),
         )
@@ -427,8 +481,8 @@ def current_matches(period: int, today: date | None = None) -> Iterator[CurrentM
         if not policy.in_force(today):
             continue
         for shard in all_shards():
-            query = PolicyMatchItem.query(
-                shard_pk(policy.policy_id, shard),
+            query = PolicyMatchItem.by_shard.query(
+                shard_key(policy.policy_id, shard),
                 filter_condition=PolicyMatchItem.matched == True,  # noqa: E712
                 attributes_to_get=["credit_code", "region_code", "policy_id", "matched"],
             )
@@ -453,10 +507,10 @@ def count_matches(policy_id: str) -> int:
     """The current matches of one policy: a Query of each of its shard partitions, keys only."""
     total = 0
     for shard in all_shards():
-        query = PolicyMatchItem.query(
-            shard_pk(policy_id, shard),
+        query = PolicyMatchItem.by_shard.query(
+            shard_key(policy_id, shard),
             filter_condition=PolicyMatchItem.matched == True,  # noqa: E712
-            attributes_to_get=["pk", "sk"],
+            attributes_to_get=["credit_code", "matched"],
         )
         total += sum(1 for _ in query)
     return total

@@ -6,10 +6,12 @@ Key design of the reports table (`tables.ReportItem`), written here only:
                                                        changed), `covered_until` (changes up to then are
                                                        in the built report), the current `generation`,
                                                        `as_of`, `model_version`, the builder's lease
-    pk "M#<period>"            sk "<day>"             whitelist events of the period counted by day (CST)
-                                                       and district: attributes `e#<district>` (entered),
-                                                       `l#<district>` (left), atomic adds, one UpdateItem
-                                                       per day for all its districts
+    pk "M#<period>"            sk "E#<event id>"      one whitelist event of the period (`data`: day in CST,
+                                                       district, entered or left), written by the scores
+                                                       store in the transaction of the card it describes
+                                                       (`move_item`), so each event counts exactly once
+                               sk "<day>"             counters as written before (read, never written):
+                                                       attributes `e#<district>`, `l#<district>`
                                sk "<day>#<region>"    the same counts as first written, one item per
                                                        district: `entered`, `left` (read, never written)
     pk "R#<period>#<gen>"      sk "B#<level>#<code>"  a built block (`data`) and its daily moves (`series`)
@@ -27,6 +29,7 @@ by the next rebuild, long after any reader of it has finished. Every read here i
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -38,8 +41,10 @@ from pynamodb.attributes import NumberAttribute
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.events import ChangeEvent
 from chalicelib.domain.regions import all_shards, period_partition
 from chalicelib.domain.reports.inputs import MoveCount
+from chalicelib.domain.reports.window import move_of, zone_moves_key
 from chalicelib.stores.tables import ReportItem, ScoreItem
 
 MARKS: Final = "MARKS"
@@ -68,6 +73,26 @@ def ranks_sk(stage: str, first_key: str) -> str:
 
 def _moves_pk(period: int) -> str:
     return f"M#{period}"
+
+
+EVENT_PREFIX: Final = "E#"
+
+
+def move_item(event: ChangeEvent, zone_id: str | None = None) -> ReportItem | None:
+    """The move record of a whitelist event, for the transaction that commits its card; None when the
+    event is no move (a grade change). Keyed by the event's id: written again, it is the same item.
+    `zone_id`, the enterprise's zone when it moved, counts the move for the zone's report too."""
+    move = move_of(event.body)
+    if move is None:
+        return None
+    data: dict[str, Any] = {
+        "day": move.day.isoformat(),
+        "region_code": move.region_code,
+        "entered": move.entered,
+    }
+    if zone_id:
+        data["zone_id"] = zone_id
+    return ReportItem(_moves_pk(move.period), f"{EVENT_PREFIX}{event.id}", data=data)
 
 
 def _generation_pk(period: int, generation: str) -> str:
@@ -143,8 +168,8 @@ class ReportsRepository:
         ReportItem(MARKS, str(period)).update(actions=[ReportItem.marked_at.set(at)])
 
     def count_moves(self, period: int, counts: Iterable[MoveCount]) -> None:
-        """Add whitelist events to the period's counters: one UpdateItem per day (per 100 districts),
-        each district's counts atomic ADDs to attributes of the day's item."""
+        """Add to the period's day counters (the form written before move records; kept for tests and
+        data migrations, no longer called by the rescore: an ADD retried or redelivered counts twice)."""
         by_day: dict[date, list[Any]] = {}
         for count in counts:
             actions = by_day.setdefault(count.day, [])
@@ -214,14 +239,23 @@ class ReportsRepository:
                     yield item.credit_code, item.region_code or "", dict(item.card)
 
     def moves(self, period: int) -> list[MoveCount]:
-        """Every day and district counter of the period (one Query, paged; read raw: the districts'
-        attributes are not fields of the model)."""
+        """The period's whitelist moves by day and district: its event records and any older counters
+        (one Query, paged; read raw: the districts' attributes are not fields of the model)."""
         totals: dict[tuple[date, str], list[int]] = {}
         connection = ReportItem._get_connection()
         start: Any = None
         while True:
             page = connection.query(_moves_pk(period), exclusive_start_key=start)
             for raw in page.get("Items", []):
+                if raw["sk"]["S"].startswith(EVENT_PREFIX):  # one event's move record
+                    data = json.loads(raw["data"]["S"])
+                    day = date.fromisoformat(data["day"])
+                    # a zone's moves are a series of their own beside the districts' (zone reports)
+                    zone = [zone_moves_key(data["zone_id"])] if data.get("zone_id") else []
+                    for key in [data["region_code"], *zone]:
+                        pair = totals.setdefault((day, key), [0, 0])
+                        pair[0 if data["entered"] else 1] += 1
+                    continue
                 day_text, _, region = raw["sk"]["S"].partition("#")
                 day = date.fromisoformat(day_text)
                 if region:  # a district's own item, as counters were first written

@@ -31,6 +31,7 @@ from chalicelib.domain.scoring.cardcodec import card_from_dict, card_to_dict, sa
 from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.stores import outbox
 from chalicelib.stores.outbox import OutboxRecord
+from chalicelib.stores.reports import move_item
 from chalicelib.stores.tables import OutboxItem, ScoreItem
 
 CARD: Final = "card"
@@ -111,7 +112,7 @@ class CardWrite:
 
     @property
     def size(self) -> int:
-        return 2 + (self.event is not None)
+        return 2 + 2 * (self.event is not None)  # its event: an outbox record and (a move) its move record
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,7 @@ class Retirement:
 
     @property
     def size(self) -> int:
-        return 1 + (self.event is not None)
+        return 1 + 2 * (self.event is not None)
 
 
 Write = CardWrite | Retirement
@@ -305,6 +306,10 @@ class ScoresRepository:
                         record = outbox.new_item(write.event, write.computed_at)
                         tx.save(record, condition=OutboxItem.id.does_not_exist())
                         records.append(record)
+                        zone = write.zone_id if isinstance(write, CardWrite) else write.previous.zone_id
+                        move = move_item(write.event, zone)  # counted by the reports from this record alone
+                        if move is not None:
+                            tx.save(move)
         except TransactWriteError as exc:
             reasons = {r.code for r in exc.cancellation_reasons if r is not None}
             if reasons & _CONFLICT_REASONS or exc.cause_response_code == "TransactionConflictException":

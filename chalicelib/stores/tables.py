@@ -30,11 +30,15 @@ policies pk "P#<policy_id>"
            sk "V#<version:06d>"              each version's content, kept (drafts edited, then frozen)
          GSIs on heads only: catalogue ("policies", "<created_at>#<id>") for GET /policies;
            by_period_status ("<period>#<status>", same range) for the published policies of a period
-policy_matches pk "M#<policy_id>#<shard>" (the city of the enterprise: no policy sits on one hot key)
-           sk "<credit_code>"                the match state of (policy, enterprise): matched, sequence,
+policy_matches pk "M#<policy_id>#<credit_code>"  (never the enterprise's city: it may move, and the
+           sk "<credit_code>"                match, its sequence and delivery state move with it, 13.1)
+                                             the match state of (policy, enterprise): matched, sequence,
                                              reasons, delivery state
+         GSI by_shard ("<policy_id>#<shard>", credit_code): a policy's matches by the enterprise's city
+           now (no policy sits on one hot key; the item's `gsi_shard` follows a move)
          GSI by_enterprise ("<credit_code>#<period>", policy_id), sparse: current matches only
 jobs     pk job_id; sk "JOB" (the job: status, counters, set of counted chunks, result)
+                     sk "PLAN#<n>" (one chunk of the plan, stored before any chunk message is sent)
                      sk "CHUNK#<n>" (one chunk's partial result, for the job's finisher)
 models   pk "M" (the registry is a few dozen items: one partition, listed by one Query)
            sk version                       a model: status, source (the YAML text)
@@ -302,8 +306,12 @@ class JobItem(Model):
     chunks_done = NumberSetAttribute(null=True)  # chunk numbers counted: a redelivery counts once
     result = JSONAttribute(null=True)
     error = UnicodeAttribute(null=True)
+    planner = UnicodeAttribute(null=True)  # the plan step (its message id) that enumerates the job
+    plan_sent = BooleanAttribute(null=True)  # every chunk message of the stored plan was sent
     # a chunk's partial result (sk "CHUNK#<n>")
     partial = JSONAttribute(null=True)
+    # a chunk of the stored plan (sk "PLAN#<n>"): its enterprises, written before any chunk is sent
+    codes = JSONAttribute(null=True)
 
 
 # --- model registry --------------------------------------------------------------------------
@@ -448,6 +456,7 @@ class PolicyItem(Model):
     created_sk = UnicodeAttribute(null=True)
     gsi_catalogue = UnicodeAttribute(null=True)
     gsi_period_status = UnicodeAttribute(null=True)
+    match_job_id = UnicodeAttribute(null=True)  # the head of a published policy: its matching job
 
     catalogue = PolicyCatalogueIndex()
     by_period_status = PolicyByPeriodStatusIndex()
@@ -460,6 +469,15 @@ class MatchByEnterpriseIndex(GlobalSecondaryIndex["PolicyMatchItem"]):
 
     gsi_enterprise = UnicodeAttribute(hash_key=True)
     policy_id = UnicodeAttribute(range_key=True)
+
+
+class MatchByShardIndex(GlobalSecondaryIndex["PolicyMatchItem"]):
+    class Meta:
+        index_name = "by_shard"
+        projection = AllProjection()
+
+    gsi_shard = UnicodeAttribute(hash_key=True)
+    credit_code = UnicodeAttribute(range_key=True)
 
 
 class PolicyMatchItem(Model):
@@ -485,8 +503,10 @@ class PolicyMatchItem(Model):
     delivery_last_status = NumberAttribute(null=True)  # the last HTTP status; null: no answer
     delivered_at = UnicodeAttribute(null=True)
     gsi_enterprise = UnicodeAttribute(null=True)
+    gsi_shard = UnicodeAttribute(null=True)
 
     by_enterprise = MatchByEnterpriseIndex()
+    by_shard = MatchByShardIndex()
 
 
 ALL_MODELS: tuple[type[Model], ...] = (

@@ -23,6 +23,7 @@ from scripts.provision import Resources, provision
 from scripts.synthetic import seed_many
 from tests.aws.api_helpers import BANK_ORG, ROLES, SEEDED_PERIOD, Call, Stack, api_app
 from tests.aws.model_life_helpers import Api
+from tests.aws.moto_memory import reset_tracked
 
 
 @pytest.fixture(scope="package")
@@ -31,6 +32,9 @@ def _provisioned() -> Iterator[Resources]:
     os.environ["MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR"] = "false"  # purge between tests
     with moto.mock_aws():
         from chalicelib.stores import tables
+        from tests.aws.moto_memory import snapshot_tables_once
+
+        snapshot_tables_once()  # moto's transactions copied every table per item, kept for the package
 
         for model in tables.ALL_MODELS:  # pynamodb caches its connection on the class
             model._connection = None
@@ -56,6 +60,7 @@ def _empty(resources: Resources) -> None:
     from chalicelib.services.zones import forget_cache as forget_zones
 
     forget_zones()  # the zone catalogue's edits this container remembers
+    reset_tracked()  # what moto keeps for its dashboard would otherwise pile up over the package
     session = boto3.session.Session(region_name=resources.region)
     ddb = session.client("dynamodb")
     for name in ddb.list_tables()["TableNames"]:

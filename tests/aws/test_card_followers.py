@@ -1,5 +1,5 @@
-"""What follows committed card changes over moto: move counts written once per invocation, retirements
-counted and marked, retired cards unmatched from policies."""
+"""What follows committed card changes over moto: moves recorded with their cards (no counter updates),
+retirements counted and marked, retired cards unmatched from policies."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def _moves() -> dict[str, tuple[int, int]]:
     return {m.region_code: (m.entered, m.left) for m in ReportsRepository().moves(P)}
 
 
-def test_an_invocation_writes_each_day_and_district_counter_once(
+def test_an_invocation_updates_no_counter_its_moves_are_recorded_with_the_cards(
     aws: Resources, updates: list[dict[str, Any]]
 ) -> None:
     first = [enterprise(700 + i, STRONG, region="360111") for i in range(4)]
@@ -73,7 +73,7 @@ def test_an_invocation_writes_each_day_and_district_counter_once(
     updates.clear()
     assert handle_sqs_event(event) == {"batchItemFailures": []}
 
-    assert len(_move_updates(updates)) == 1  # one item a day for both districts, not one per enterprise
+    assert _move_updates(updates) == []  # no counter to add to: each event's record is in its transaction
     assert _moves() == {"360111": (7, 0), "360702": (1, 0)}
 
 
@@ -90,7 +90,7 @@ def test_counters_written_per_district_before_are_still_read(aws: Resources) -> 
     ]
 
 
-def test_moves_wait_for_the_flush_and_a_flush_marks_their_period(aws: Resources) -> None:
+def test_moves_count_at_commit_without_a_flush_and_mark_their_period(aws: Resources) -> None:
     marks: list[int] = []
 
     class Recording(ReportsRepository):
@@ -102,16 +102,13 @@ def test_moves_wait_for_the_flush_and_a_flush_marks_their_period(aws: Resources)
     rescorer = Rescorer(MODEL, listeners=[listener])
     codes = [enterprise(730 + i, STRONG) for i in range(2)]
     rescorer.rescore_all(dict.fromkeys(codes, frozenset({P})), "b-1")
-    assert _moves() == {} and marks == [P]
+    assert _moves() == {"360111": (2, 0)} and marks == [P]
 
-    rescorer.flush_listeners()
-    assert _moves() == {"360111": (2, 0)}
-    assert marks == [P, P]  # counters written after the period's mark: marked again for the builder
-    rescorer.flush_listeners()  # nothing held: nothing written twice
-    assert _moves() == {"360111": (2, 0)}
+    rescorer.flush_listeners()  # nothing held: nothing written, nothing counted twice
+    assert _moves() == {"360111": (2, 0)} and marks == [P]
 
 
-def test_a_job_chunk_flushes_its_moves(aws: Resources) -> None:
+def test_a_job_chunk_counts_its_moves(aws: Resources) -> None:
     codes = [enterprise(740 + i, STRONG) for i in range(3)]
     assert rescore_chunk(MODEL, codes, P)["events"] == 3
     assert _moves() == {"360111": (3, 0)}
@@ -154,7 +151,7 @@ def test_a_retired_card_loses_its_policy_matches_and_regains_them_when_scorable_
 
     _retire(code)
 
-    state = store.match_of(policy.policy_id, code, "360111")
+    state = store.match_of(policy.policy_id, code)
     assert state is not None and (state.matched, state.sequence, state.reasons) == (False, 2, [])
     events = drain(queue)
     assert [(e["type"], e["credit_code"], e["sequence"], e["reasons"]) for e in events] == [
@@ -166,7 +163,7 @@ def test_a_retired_card_loses_its_policy_matches_and_regains_them_when_scorable_
         last["stage"],
         last["grade"],
     )
-    other = store.match_of(policy.policy_id, bystander, "360111")
+    other = store.match_of(policy.policy_id, bystander)
     assert other is not None and other.matched and other.sequence == 1  # untouched
     assert {o.status for o in OutboxItem.scan()} == {"sent"}
 
@@ -175,7 +172,7 @@ def test_a_retired_card_loses_its_policy_matches_and_regains_them_when_scorable_
 
     write_master(master(code))  # the correction is undone: P is scorable again
     rescore([(code, None)], batch_id="b-undo")
-    again = store.match_of(policy.policy_id, code, "360111")
+    again = store.match_of(policy.policy_id, code)
     assert again is not None and (again.matched, again.sequence) == (True, 3)
     assert [(e["type"], e["sequence"]) for e in drain(queue)] == [("policy.matched", 3)]
 

@@ -82,7 +82,7 @@ def test_each_match_is_pushed_once_with_its_idempotency_key(
     assert line["body"]["type"] == "policy.matched"
     assert line["body"]["credit_code"] == published["strong"]
     assert line["headers"]["Idempotency-Key"] == line["body"]["id"]
-    match = store.match_of(published["policy_id"], published["strong"], "360111")
+    match = store.match_of(published["policy_id"], published["strong"])
     assert match is not None
     assert (match.delivery.state, match.delivery.attempts, match.delivery.last_status) == (
         "delivered",
@@ -102,11 +102,11 @@ def test_a_failing_receiver_is_retried_with_backoff_then_delivered(
 ) -> None:
     standin.fail_next(2, status=503)
     assert run(aws) == (1, 1)
-    match = store.match_of(published["policy_id"], published["strong"], "360111")
+    match = store.match_of(published["policy_id"], published["strong"])
     assert match is not None and (match.delivery.state, match.delivery.last_status) == ("pending", 503)
     assert run(aws) == (1, 1)
     assert run(aws) == (1, 0)
-    match = store.match_of(published["policy_id"], published["strong"], "360111")
+    match = store.match_of(published["policy_id"], published["strong"])
     assert match is not None
     assert (match.delivery.state, match.delivery.attempts, match.delivery.last_status) == (
         "delivered",
@@ -121,7 +121,7 @@ def test_a_timeout_counts_as_a_failure_without_a_status(
 ) -> None:
     standin.stall_next(1, seconds=2)
     assert run(aws) == (1, 1)
-    match = store.match_of(published["policy_id"], published["strong"], "360111")
+    match = store.match_of(published["policy_id"], published["strong"])
     assert match is not None and (match.delivery.state, match.delivery.last_status) == ("pending", None)
 
 
@@ -134,7 +134,7 @@ def test_five_failures_dead_letter_the_message_and_record_failed(
     assert run(aws) == (0, 0)  # SQS moved it to the DLQ on the next receive
     dead = boto3.client("sqs").receive_message(QueueUrl=aws.policy_delivery_dlq_url).get("Messages", [])
     assert len(dead) == 1 and json.loads(dead[0]["Body"])["credit_code"] == published["strong"]
-    match = store.match_of(published["policy_id"], published["strong"], "360111")
+    match = store.match_of(published["policy_id"], published["strong"])
     assert match is not None
     assert (match.delivery.state, match.delivery.attempts, match.delivery.last_status) == ("failed", 5, 500)
     assert standin.lines() == []
@@ -145,7 +145,7 @@ def test_a_down_receiver_loses_nothing(aws: Resources, standin: StandIn, publish
     os.environ["GANQITONG_URL"] = "http://127.0.0.1:9/down"  # nothing listens: connection refused
     get_settings.cache_clear()
     assert run(aws) == (1, 1)
-    match = store.match_of(published["policy_id"], published["strong"], "360111")
+    match = store.match_of(published["policy_id"], published["strong"])
     assert match is not None and match.delivery.state == "pending" and match.delivery.last_status is None
 
 

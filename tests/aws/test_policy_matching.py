@@ -87,9 +87,9 @@ def test_publish_matches_every_scored_enterprise_once(aws: Resources, scored: di
     ]
     assert event["grade"] == "A" and event["region_code"] == "360111"
 
-    match = store.match_of(policy.policy_id, scored["strong"], "360111")
+    match = store.match_of(policy.policy_id, scored["strong"])
     assert match is not None and match.matched and match.delivery.state == "pending"
-    assert store.match_of(policy.policy_id, scored["mid"], "360702") is None  # never matched: no item
+    assert store.match_of(policy.policy_id, scored["mid"]) is None  # never matched: no item
     assert [m.policy_id for m in store.enterprise_matches(scored["strong"], P)] == [policy.policy_id]
     assert [(m.credit_code, m.policy_id) for m in store.current_matches(P, date(2026, 3, 1))] == [
         (scored["strong"], policy.policy_id)
@@ -136,7 +136,7 @@ def test_a_rescore_moving_an_enterprise_in_or_out_sends_exactly_one_event(
     ]
     assert moved_out[0]["reasons"][0]["actual"] is False
     assert moved_out[0]["id"] == policy_event_id(policy.policy_id, scored["strong"], 2)
-    gone = store.match_of(policy.policy_id, scored["strong"], "360111")
+    gone = store.match_of(policy.policy_id, scored["strong"])
     assert gone is not None and not gone.matched and gone.delivery.state is None
     assert store.enterprise_matches(scored["strong"], P) == []
 
@@ -197,7 +197,7 @@ def test_preview_counts_without_writing(aws: Resources, scored: dict[str, str]) 
     assert sum(preview.by_stage.values()) == 2
     assert sorted(preview.sample) == sorted(scored.values())
     assert drain(queue) == []
-    assert store.match_of(policy.policy_id, scored["strong"], "360111") is None
+    assert store.match_of(policy.policy_id, scored["strong"]) is None
 
 
 def test_age_and_rank_are_read_when_a_tree_names_them(aws: Resources, scored: dict[str, str]) -> None:
@@ -205,7 +205,7 @@ def test_age_and_rank_are_read_when_a_tree_names_them(aws: Resources, scored: di
     criteria = {"all": [{"field": "age", "op": "==", "value": 6}, {"field": "rank", "op": "<=", "value": 1}]}
     policy = service.create(fields(criteria), "sci")
     assert publish(aws, policy.policy_id)["matched"] == 1
-    match = store.match_of(policy.policy_id, scored["strong"], "360111")
+    match = store.match_of(policy.policy_id, scored["strong"])
     assert match is not None and match.matched
     assert [r["actual"] for r in match.reasons] == [6, 1]
 
@@ -220,15 +220,15 @@ def test_the_rank_criterion_reads_the_builds_rank_chunk(
     queries = [params for service_name, op, params in aws_calls if op == "Query"]
     assert not [q for q in queries if q.get("IndexName") == "by_stage"]  # no COUNT of the cohort
     assert [q for q in queries if q["TableName"] == ReportItem.Meta.table_name]  # the build's rank chunk
-    before = store.match_of(policy.policy_id, scored["mid"], "360702")
+    before = store.match_of(policy.policy_id, scored["mid"])
     assert before is None or not before.matched  # second of its stage
     # mid is rescored past strong: the rescore's re-match places its new score among the build's keys
     write_facts(scored["mid"], P, {**STRONG, "rd_expense": 3000})
     write_facts(scored["mid"], P - 1, GROWTH_BASE)
     rescore([(scored["mid"], P)])
-    match = store.match_of(policy.policy_id, scored["mid"], "360702")
+    match = store.match_of(policy.policy_id, scored["mid"])
     assert match is not None and match.matched and match.reasons[0]["actual"] == 1
-    assert match.score > store.match_of(policy.policy_id, scored["strong"], "360111").score  # type: ignore[union-attr]
+    assert match.score > store.match_of(policy.policy_id, scored["strong"]).score  # type: ignore[union-attr]
 
 
 def test_a_redelivered_chunk_or_a_stale_read_publishes_nothing_twice(
@@ -244,11 +244,11 @@ def test_a_redelivered_chunk_or_a_stale_read_publishes_nothing_twice(
     monkeypatch.setattr(store, "load_matches", lambda keys: {})
     assert matching.match_chunk(policy.policy_id, codes).matched == 0
     assert drain(queue) == []
-    match = store.match_of(policy.policy_id, scored["strong"], "360111")
+    match = store.match_of(policy.policy_id, scored["strong"])
     assert match is not None and match.sequence == 1
 
 
-def test_a_failing_rematch_does_not_fail_the_rescore(
+def test_a_failing_rematch_keeps_the_card_and_fails_the_message_for_a_repair(
     aws: Resources, scored: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     policy = service.create(fields(WHITELISTED), "sci")
@@ -260,5 +260,6 @@ def test_a_failing_rematch_does_not_fail_the_rescore(
     monkeypatch.setattr(store, "published", broken)
     write_facts(scored["mid"], P - 1, GROWTH_BASE)
     result = rescore([(scored["mid"], P)], batch_id="b-2")
-    assert result["batchItemFailures"] == []  # the card is committed; the failure is logged and counted
-    assert store.match_of(policy.policy_id, scored["mid"], "360702") is None
+    # the card is committed; the message is retried, and its redelivery repairs (test_policy_repair.py)
+    assert result["batchItemFailures"] == [{"itemIdentifier": "m-1"}]
+    assert store.match_of(policy.policy_id, scored["mid"]) is None

@@ -1,14 +1,16 @@
 """`entered` and `left` of a region report: whitelist events of the period in the window `since`–`as_of`.
 
-The rescore counts each event once, by district and day (China Standard Time: the day a province
-office reads on its calendar); the builder folds those counts into a daily series per block, and a
-request sums the days of its window. A window is whole days: `since` from 00:00 CST, up to the day
-of `as_of` included.
+Each whitelist event is recorded once, keyed by its id, in the transaction that commits the card it
+describes (`move_of` says what it counts: period, day in China Standard Time, the district the
+enterprise had then, which way), so a redelivered or retried rescore cannot change a count; the
+builder folds those records into a daily series per block, and a request sums the days of its window.
+A window is whole days: `since` from 00:00 CST, up to the day of `as_of` included.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Final
 
@@ -66,18 +68,38 @@ def window(series: Mapping[str, list[int]], since: date, until: date) -> tuple[i
     return entered, left
 
 
+@dataclass(frozen=True, slots=True)
+class Move:
+    """What one whitelist event counts: its period, its day (CST), the district the enterprise had when
+    it happened (contract 13.1), and whether it entered."""
+
+    period: int
+    day: date
+    region_code: str
+    entered: bool
+
+
+def move_of(body: Mapping[str, object]) -> Move | None:
+    """The move of a whitelist event body (contract 4); None for other events (grade changes)."""
+    kind = body.get("type")
+    if kind not in (ENTERED, LEFT):
+        return None
+    moment = datetime.fromisoformat(str(body["time"]))
+    return Move(
+        int(str(body["period"])), china_day(moment), str(body.get("region_code") or ""), kind == ENTERED
+    )
+
+
 def count_events(bodies: Iterable[Mapping[str, object]]) -> dict[int, list[MoveCount]]:
     """Whitelist event bodies (contract 4) counted by period, day (CST) and district; other event
     types (grade changes) are not moves."""
     counts: dict[tuple[int, date, str], list[int]] = {}
     for body in bodies:
-        kind = body.get("type")
-        if kind not in (ENTERED, LEFT):
+        move = move_of(body)
+        if move is None:
             continue
-        moment = datetime.fromisoformat(str(body["time"]))
-        key = (int(str(body["period"])), china_day(moment), str(body.get("region_code") or ""))
-        pair = counts.setdefault(key, [0, 0])
-        pair[0 if kind == ENTERED else 1] += 1
+        pair = counts.setdefault((move.period, move.day, move.region_code), [0, 0])
+        pair[0 if move.entered else 1] += 1
     out: dict[int, list[MoveCount]] = {}
     for (period, day, region), (entered, left) in sorted(counts.items()):
         out.setdefault(period, []).append(MoveCount(day, region, entered, left))
