@@ -12,7 +12,7 @@ from chalicelib.api.auth import ADMIN, ANY_ROLE, Principal
 from chalicelib.api.problems import ApiProblem, Code, problem_response_with
 from chalicelib.api.routing import Routes, invalid, json_body
 from chalicelib.api.schemas import ModelOut, NoParams, Period
-from chalicelib.domain.model.change import ModelChange
+from chalicelib.domain.model.change import ModelChange, change_faults
 from chalicelib.domain.model.faults import Fault
 from chalicelib.services import model_registry as registry
 from chalicelib.settings import Settings
@@ -121,9 +121,9 @@ def model_version(
     return _version_out(_registered(version))
 
 
-def _faulty(faults: list[Fault]) -> Response:
-    """400 INVALID_MODEL listing every fault (problem+json with an `errors` member)."""
-    problem = ApiProblem(
+def _faulty(faults: list[Fault], problem: ApiProblem | None = None) -> Response:
+    """400 INVALID_MODEL (or the given problem) listing every fault (problem+json with `errors`)."""
+    problem = problem or ApiProblem(
         Code.INVALID_MODEL,
         f"the model has {len(faults)} fault(s): {faults[0].message}" if faults else None,
         f"评分模型有 {len(faults)} 处错误" if faults else None,
@@ -168,7 +168,7 @@ def register(principal: Principal, settings: Settings) -> Response:
             try:
                 change = ModelChange.model_validate(data)
             except ValidationError as exc:
-                raise invalid(exc, Code.INVALID_BODY) from exc
+                return _faulty(change_faults(exc), invalid(exc, Code.INVALID_BODY))
             registered = registry.register_change(change)
     except registry.InvalidModelError as exc:
         return _faulty(exc.faults)
