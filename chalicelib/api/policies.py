@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from chalicelib.api import pagination, queries
 from chalicelib.api.auth import ADMIN, ANY_ROLE, BANK, DEPARTMENT, Principal, department_ids
+from chalicelib.api.known import require_seen
 from chalicelib.api.pagination import Cursor
 from chalicelib.api.policy_schemas import (
     CatalogueParams,
@@ -301,7 +302,7 @@ def policy_matches(
 def enterprise_policies(
     principal: Principal, settings: Settings, params: EnterprisePoliciesParams, credit_code: str
 ) -> EnterprisePolicies:
-    code = queries.credit_code(credit_code)
+    code = require_seen(queries.credit_code(credit_code))
     period = params.period if params.period is not None else latest_period_of(code)
     if period is None:
         raise ApiProblem(

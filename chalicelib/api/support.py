@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from chalicelib.api import pagination
 from chalicelib.api.auth import ADMIN, BANK, DEPARTMENT, ORG, Principal, department_ids
+from chalicelib.api.known import require_seen
 from chalicelib.api.pagination import Cursor
 from chalicelib.api.problems import ApiProblem, Code, problem_response, status_of
 from chalicelib.api.routing import Routes
@@ -474,7 +475,7 @@ def enterprise_support(principal: Principal, code: str, *, with_items: bool = Tr
 def support_of_enterprise(
     principal: Principal, settings: Settings, params: NoParams, credit_code: str
 ) -> EnterpriseSupport:
-    return enterprise_support(principal, checked_code(credit_code))
+    return enterprise_support(principal, require_seen(checked_code(credit_code)))
 
 
 def support_upload_key(principal: Principal, filename: str) -> str:
