@@ -213,7 +213,9 @@ def backtest(principal: Principal, settings: Settings, body: BacktestBody, versi
             f"{body.period} 年度没有任何企业积分，无法回测",
         )
     against = registry.active_version(fresh=True)
-    job_id = start_job("backtest", {"model_version": version, "against": against}, body.period)
+    job_id = start_job(
+        "backtest", {"model_version": version, "against": against}, body.period, principal.key_id
+    )
     return JobAccepted(job_id=job_id)
 
 

@@ -183,7 +183,7 @@ def preview_policy(principal: Principal, settings: Settings, params: NoParams, p
 def publish_policy(principal: Principal, settings: Settings, params: NoParams, policy_id: str) -> Published:
     _managed(policy_id, principal)
     with _answers():
-        policy, job_id = service.publish(policy_id)
+        policy, job_id = service.publish(policy_id, started_by=principal.key_id)
     return Published(**policy.model_dump(), job_id=job_id)
 
 

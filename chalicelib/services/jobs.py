@@ -60,11 +60,12 @@ def kind_module(kind: str) -> JobKind:
     return cast(JobKind, importlib.import_module(KINDS[kind]))
 
 
-def start_job(kind: str, params: dict[str, Any], period: int | None) -> str:
-    """Create a job and queue its plan step; return its id. Nothing is enumerated here."""
+def start_job(kind: str, params: dict[str, Any], period: int | None, started_by: str | None = None) -> str:
+    """Create a job and queue its plan step; return its id. Nothing is enumerated here. `started_by`
+    (the starting credential) may read it, with admin."""
     if kind not in KINDS:
         raise UnknownJobKindError(f"unknown job kind {kind!r} / 未知的任务类型 {kind!r}")
-    job = jobs.create(kind, params, period)
+    job = jobs.create(kind, params, period, started_by)
     queue_plan(job)
     return job.job_id
 

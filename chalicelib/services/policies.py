@@ -135,7 +135,9 @@ def _transition(
     return policy
 
 
-def publish(policy_id: str, *, clock: Callable[[], datetime] = _now) -> tuple[Policy, str]:
+def publish(
+    policy_id: str, *, started_by: str | None = None, clock: Callable[[], datetime] = _now
+) -> tuple[Policy, str]:
     """Publish a draft (once) and start the job that matches every scored enterprise of its period.
 
     The status flips first, so that the job's chunks find the policy in force; if the job cannot be
@@ -147,7 +149,7 @@ def publish(policy_id: str, *, clock: Callable[[], datetime] = _now) -> tuple[Po
         policy_id, lambda p: check_publishable(p, policy_day(clock())), PUBLISHED, "published_at", clock
     )
     try:
-        job_id = start_job(POLICY_MATCH_JOB, {"policy_id": policy.policy_id}, policy.period)
+        job_id = start_job(POLICY_MATCH_JOB, {"policy_id": policy.policy_id}, policy.period, started_by)
     except Exception:
         draft = policy.model_copy(update={"status": DRAFT, "published_at": None})
         store.save_status(draft, policy)

@@ -53,6 +53,7 @@ class Job:
     chunks_counted: int
     result: dict[str, Any] | None
     error: str | None
+    started_by: str | None = None  # the credential that started it (with admin, its only reader)
 
     @property
     def planned(self) -> bool:
@@ -79,6 +80,7 @@ def _job(item: JobItem) -> Job:
         chunks_counted=int(item.chunks_counted or 0),
         result=dict(item.result) if item.result is not None else None,
         error=item.error,
+        started_by=item.started_by,
     )
 
 
@@ -86,7 +88,13 @@ def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
-def new_item(kind: str, params: dict[str, Any], period: int | None, job_id: str | None = None) -> JobItem:
+def new_item(
+    kind: str,
+    params: dict[str, Any],
+    period: int | None,
+    job_id: str | None = None,
+    started_by: str | None = None,
+) -> JobItem:
     """A fresh job item (status running, not planned), for `create` or another store's transaction."""
     now = _now()
     return JobItem(
@@ -101,11 +109,12 @@ def new_item(kind: str, params: dict[str, Any], period: int | None, job_id: str 
         total=0,
         done=0,
         chunks_counted=0,
+        started_by=started_by,
     )
 
 
-def create(kind: str, params: dict[str, Any], period: int | None) -> Job:
-    item = new_item(kind, params, period)
+def create(kind: str, params: dict[str, Any], period: int | None, started_by: str | None = None) -> Job:
+    item = new_item(kind, params, period, started_by=started_by)
     item.save(condition=JobItem.job_id.does_not_exist())
     return _job(item)
 

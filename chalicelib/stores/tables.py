@@ -295,6 +295,7 @@ class JobItem(Model):
     chunks_done = NumberSetAttribute(null=True)  # chunk numbers counted: a redelivery counts once
     result = JSONAttribute(null=True)
     error = UnicodeAttribute(null=True)
+    started_by = UnicodeAttribute(null=True)  # the credential that started it (a key's hash): its reader
     # a chunk's partial result (sk "CHUNK#<n>")
     partial = JSONAttribute(null=True)
 
