@@ -326,10 +326,10 @@ def _cursor(token: str | None, bound_to: bytes, secret: str) -> str | None:
     return after
 
 
-def _token(found: list[tuple[str, Any]], limit: int, bound_to: bytes, secret: str) -> str | None:
-    if len(found) <= limit:
+def _token(found: store.Found, bound_to: bytes, secret: str) -> str | None:
+    if found.resume is None:
         return None
-    return pagination.encode(Cursor(after={"k": found[limit - 1][0]}), bound_to, secret)
+    return pagination.encode(Cursor(after={"k": found.resume}), bound_to, secret)
 
 
 @routes(
@@ -357,8 +357,8 @@ def list_support(principal: Principal, settings: Settings, params: SupportListPa
     after = _cursor(params.next_token, bound_to, settings.token_secret)
     found = store.recent(filters, after, params.limit)
     return SupportPage(
-        items=[stored.record for _, stored in found[: params.limit]],
-        next_token=_token(found, params.limit, bound_to, settings.token_secret),
+        items=[stored.record for _, stored in found.items],
+        next_token=_token(found, bound_to, settings.token_secret),
     )
 
 
@@ -400,13 +400,13 @@ def overdue(principal: Principal, settings: Settings, params: OverdueParams) -> 
             grade_at_time=stored.record.grade_at_time,
             record=stored.record,
         )
-        for _, stored in found[: params.limit]
+        for _, stored in found.items
     ]
     return OverduePage(
         days=params.days,
         waiting_since_before=cutoff.isoformat(),
         items=items,
-        next_token=_token(found, params.limit, bound_to, settings.token_secret),
+        next_token=_token(found, bound_to, settings.token_secret),
     )
 
 
