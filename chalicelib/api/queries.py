@@ -9,7 +9,6 @@ response models of `chalicelib.api.schemas` or raise `ApiProblem`.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
@@ -44,6 +43,7 @@ from chalicelib.api.schemas import (
     WhitelistRuleOut,
 )
 from chalicelib.domain import creditcode
+from chalicelib.domain.china import china_year
 from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.records import Discrepancy, Master, ScoreCard
 from chalicelib.domain.scoring.cardcodec import card_from_dict
@@ -129,7 +129,7 @@ def latest_period(now_year: int | None = None) -> int:
     recorded = scored_periods.latest()
     if recorded is not None:
         return recorded
-    year = now_year if now_year is not None else datetime.now(UTC).year
+    year = now_year if now_year is not None else china_year()
     found = score_index.any_scored(range(year, year - DEFAULT_PERIOD_PROBE_YEARS, -1))
     return found if found is not None else year - 1
 
@@ -305,9 +305,8 @@ def _portrait_read(
         if scores.latest_card(code) is None:  # the error's wording needs to know: one more read
             raise _not_found(code)
         raise _period_not_scored(code, period)
-    year = datetime.now(UTC).year
-    # periods are years up to this one (+1: the year already turned in China, UTC+8)
-    read = portrait_reads.read(code, range(year - PORTRAIT_PROBE_YEARS + 1, year + 2))
+    year = china_year()  # periods are years up to this one
+    read = portrait_reads.read(code, range(year - PORTRAIT_PROBE_YEARS + 1, year + 1))
     latest = read.latest_card()
     if latest is not None:
         return latest, read.master, read.marks.get(latest.period)

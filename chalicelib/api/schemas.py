@@ -6,12 +6,12 @@ The same models validate requests, shape responses and generate the OpenAPI docu
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from chalicelib.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_TOKEN_CHARS, MIN_LIMIT
+from chalicelib.domain.china import china_year
 from chalicelib.domain.model.schema import STAGES, Stage, available_versions, load_model
 from chalicelib.domain.numbers import Num
 from chalicelib.domain.support.summary import EnterpriseSupport
@@ -28,7 +28,7 @@ GRADES: tuple[str, ...] = tuple(
 
 
 def _not_future(period: int) -> int:
-    if period > datetime.now(UTC).year:
+    if period > china_year():
         raise ValueError(f"a period is a year from {FIRST_PERIOD} to the current year")
     return period
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Annotated, Any, Final, Literal
 
 from chalice.app import Response
@@ -22,6 +21,7 @@ from chalicelib.api.problems import ApiProblem, Code, problem_response, status_o
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import NextToken, NoParams, PageParams, Period, Region
 from chalicelib.domain import creditcode
+from chalicelib.domain.china import today_in_china
 from chalicelib.domain.numbers import Num
 from chalicelib.domain.support.fields import Kind, Status, SupportInput, SupportProblem
 from chalicelib.domain.support.record import Outcome, SupportRecord
@@ -383,7 +383,7 @@ def _filters_dict(filters: store.Filters) -> dict[str, object]:
 )
 def overdue(principal: Principal, settings: Settings, params: OverdueParams) -> OverduePage:
     mine = _own_org(principal)
-    today = datetime.now(UTC).date()
+    today = today_in_china()  # 13.1: days count China dates
     cutoff = waiting_since_before(today, params.days)
     bound_to = pagination.binding(
         "support/overdue", {"org": mine, "days": params.days, "region": params.region, "on": str(today)}

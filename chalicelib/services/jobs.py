@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any, Final, Protocol, cast
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from chalicelib.domain.china import china_year
 from chalicelib.domain.jobs import JobMessage, cut
 from chalicelib.settings import get_settings
 from chalicelib.stores import jobs
@@ -79,7 +79,7 @@ def scored_codes(period: int | None) -> Iterator[str]:
     """The scored enterprises of `period`, or of every period (each once, in any order)."""
     from chalicelib.services.rescore import full_rescore_pairs
 
-    for pair in full_rescore_pairs(period, datetime.now(UTC).year):
+    for pair in full_rescore_pairs(period, china_year()):
         yield pair.credit_code
 
 

@@ -114,3 +114,28 @@ def test_overdue_of_a_rare_org_is_read_with_a_budget_and_still_found(
     items, most = walk(client, f"/support/overdue?days=10&limit={LIMIT}", world["admin"], examined)
     assert len(items) == MANY + 2 and items[-1]["record"]["external_ref"] == "B-1"
     assert most <= BUDGET, most
+
+
+def test_overdue_counts_china_dates(
+    client: Client, world: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 17:00 UTC it is already tomorrow in China: `days` and `days_waiting` count China dates."""
+    from chalicelib.domain import china
+
+    evening = datetime.now(UTC).replace(hour=17, minute=0, second=0, microsecond=0)
+    tomorrow = evening.date() + timedelta(days=1)  # the China date at that moment
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Frozen:
+            moment = evening.astimezone(tz) if tz is not None else evening.replace(tzinfo=None)
+            return cls.fromtimestamp(moment.timestamp(), tz)
+
+    monkeypatch.setattr(china, "now", lambda: evening)
+    monkeypatch.setattr("chalicelib.api.support.datetime", Frozen, raising=False)
+    status, page = get_json(client, f"/support/overdue?days=10&limit={LIMIT}", world["bank-b"])
+    assert status == 200, page
+    assert page["waiting_since_before"] == (tomorrow - timedelta(days=10)).isoformat()
+    entry = page["items"][0] if page["items"] else None
+    if entry is not None:
+        assert entry["days_waiting"] == (tomorrow - datetime.fromisoformat(LESS_OLD).date()).days

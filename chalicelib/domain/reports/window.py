@@ -9,21 +9,19 @@ of `as_of` included.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta, timezone
-from typing import Final
+from datetime import date, datetime
 
+from chalicelib.domain.china import china_date
 from chalicelib.domain.regions import CITIES
 from chalicelib.domain.reports.blocks import PROVINCE
 from chalicelib.domain.reports.inputs import MoveCount
 from chalicelib.domain.scoring.whitelist import ENTERED, LEFT
 
-CHINA: Final = timezone(timedelta(hours=8), "CST")
-
 Series = dict[str, list[int]]  # ISO day -> [entered, left]
 
 
 def china_day(moment: datetime) -> date:
-    return moment.astimezone(CHINA).date()
+    return china_date(moment)
 
 
 def default_since(as_of: datetime) -> date:
