@@ -6,7 +6,6 @@ Another institution's record answers 404, never 403, and lists never show it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Annotated, Any, Final, Literal
 
@@ -18,7 +17,7 @@ from chalicelib.api.auth import ADMIN, BANK, DEPARTMENT, ORG, Principal, departm
 from chalicelib.api.known import require_seen
 from chalicelib.api.pagination import Cursor
 from chalicelib.api.problems import ApiProblem, Code, problem_response, status_of
-from chalicelib.api.routing import Routes
+from chalicelib.api.routing import Routes, parse_json
 from chalicelib.api.schemas import NextToken, NoParams, PageParams, Period, Region
 from chalicelib.domain import creditcode
 from chalicelib.domain.china import today_in_china
@@ -221,10 +220,7 @@ def _body(raw: bytes | str | None) -> Any:
             f"the body has {len(data)} bytes; at most {MAX_BODY_BYTES} (about 500 records)",
             f"请求体 {len(data)} 字节，上限 {MAX_BODY_BYTES} 字节（约 500 条记录）",
         )
-    try:
-        parsed = json.loads(data) if data.strip() else None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ApiProblem(Code.INVALID_BODY, "the body is not JSON", "请求体不是合法的 JSON") from exc
+    parsed = parse_json(data)
     if not isinstance(parsed, dict):
         raise ApiProblem(
             Code.INVALID_BODY,
