@@ -75,11 +75,19 @@ export function download(filename, text, type = "text/csv;charset=utf-8") {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+// A text cell starting with = + - @, a tab or a CR is a formula to Excel and WPS (an enterprise named
+// =HYPERLINK(...) would run when the file is opened): it is written with a leading '. Numbers are not
+// text cells: a negative number stays a number.
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+export function csvCell(v) {
+  if (v === null || v === undefined) return "";
+  let s = String(v);
+  if (typeof v !== "number" && FORMULA_START.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
 export function csv(headers, rows) {
-  const cell = (v) => {
-    const s = v === null || v === undefined ? "" : String(v);
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
   // BOM first: Excel opens UTF-8 CSV with Chinese correctly only with it
-  return "\ufeff" + [headers, ...rows].map((r) => r.map(cell).join(",")).join("\r\n") + "\r\n";
+  return "\ufeff" + [headers, ...rows].map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n";
 }
