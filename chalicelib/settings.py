@@ -73,6 +73,8 @@ class Settings(BaseModel):
     ganqitong_url: str = ""
     ganqitong_token: str = ""
     ganqitong_token_parameter: str = ""
+    # seconds a Lambda trusts its cached 赣企通 token before reading the parameter again (rotation)
+    ganqitong_token_max_age_s: int = Field(default=300, ge=0, le=3600)
     ganqitong_timeout_s: float = Field(default=10.0, gt=0, le=60)
     ganqitong_retry_base_s: int = Field(default=30, ge=0, le=900)  # backoff: base x 2^(attempt-1)
     # jobs (backtest, activation, full rescore, policy publishing) and the model registry
