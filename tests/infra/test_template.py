@@ -171,7 +171,7 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
         (["s3:PutObject"], "UploadBucket", "/reports/", {"Ingest"}),
         (["sqs:ReceiveMessage", "sqs:DeleteMessage"], "UploadsQueue", "", {"Ingest"}),
         (["sqs:ReceiveMessage", "sqs:DeleteMessage"], "RescoreQueue", "", {"Rescore"}),
-        (["sqs:SendMessage"], "RescoreQueue", "", {"Ingest", "APIHandler"}),
+        (["sqs:SendMessage"], "RescoreQueue", "", {"Ingest"}),  # the API never requests rescores (jobs do)
         (["dynamodb:PutItem", "dynamodb:BatchWriteItem"], "FactsTable", "", {"Ingest"}),
         (
             ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
