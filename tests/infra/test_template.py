@@ -580,3 +580,15 @@ def test_stage_parameter_is_pinned_to_the_packaged_stage(packaged: Packaged) -> 
 
 def test_cfn_lint_is_clean(packaged: Packaged) -> None:
     lint(packaged.path)  # raises PackagingError with the findings
+
+
+def test_the_bucket_cors_is_pinned_to_the_console_origin(packaged: Packaged) -> None:
+    """Only the console's own origin may post uploads from a browser (issue 23, item 12)."""
+    parameter = packaged.template["Parameters"]["ConsoleOrigin"]
+    assert parameter["AllowedPattern"].startswith("^(https://")
+    (bucket,) = packaged.of_type("AWS::S3::Bucket").values()
+    cors = bucket["Properties"]["CorsConfiguration"]
+    assert cors["Fn::If"][0] == "HasConsoleOrigin" and cors["Fn::If"][2] == {"Ref": "AWS::NoValue"}
+    (rule,) = cors["Fn::If"][1]["CorsRules"]
+    assert rule["AllowedOrigins"] == [{"Ref": "ConsoleOrigin"}]
+    assert rule["AllowedMethods"] == ["POST"]
