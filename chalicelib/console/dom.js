@@ -54,6 +54,27 @@ export function message(kind, text) {
   return h("div", { class: `message ${kind}`, role: kind === "error" ? "alert" : "status" }, text);
 }
 
+// Times for people: the API answers ISO UTC ("2026-12-05T01:10:28.754Z"); people in Jiangxi read Beijing
+// time whatever the browser's zone says: "2026-12-05 09:10". Every page shows a time through chinaTime.
+const CHINA_OFFSET_MS = 8 * 3600 * 1000; // Asia/Shanghai: UTC+8, no daylight saving since 1991
+
+// Milliseconds since the epoch of an API time (a stamp without a zone is UTC, as the API writes them).
+export function utcMillis(value) {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === "number") return value;
+  const text = String(value);
+  return Date.parse(/T\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(text) ? `${text}Z` : text);
+}
+
+export function chinaTime(value) {
+  if (value === null || value === undefined || value === "") return "—";
+  const millis = utcMillis(value);
+  if (Number.isNaN(millis)) return String(value);
+  const d = new Date(millis + CHINA_OFFSET_MS);
+  const two = (n) => String(n).padStart(2, "0");
+  return `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
+}
+
 // A plain value as shown: numbers as the API gives them, missing as "—".
 export function show(value) {
   if (value === null || value === undefined || value === "") return "—";
