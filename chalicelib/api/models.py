@@ -142,6 +142,7 @@ def _media_type(headers: Any) -> str:
 @routes(
     "/models",
     "POST",
+    problems=(409,),
     roles=(ADMIN,),
     response=ModelVersionOut,
     status=201,
@@ -222,6 +223,7 @@ def backtest(principal: Principal, settings: Settings, body: BacktestBody, versi
 @routes(
     "/models/{version}/activate",
     "POST",
+    problems=(409,),
     roles=(ADMIN,),
     response=JobAccepted,
     params=NoParams,

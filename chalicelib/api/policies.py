@@ -138,6 +138,7 @@ def create_policy(principal: Principal, settings: Settings, body: PolicyFields) 
 @routes(
     "/policies/{policy_id}",
     "PUT",
+    problems=(409,),
     roles=(ADMIN, DEPARTMENT),
     response=Policy,
     body=PolicyFields,
@@ -155,6 +156,7 @@ def edit_policy(principal: Principal, settings: Settings, body: PolicyFields, po
 @routes(
     "/policies/{policy_id}/preview",
     "POST",
+    problems=(409,),
     roles=(ADMIN, DEPARTMENT),
     response=PreviewOut,
     params=NoParams,
@@ -173,6 +175,7 @@ def preview_policy(principal: Principal, settings: Settings, params: NoParams, p
 @routes(
     "/policies/{policy_id}/publish",
     "POST",
+    problems=(409,),
     roles=(ADMIN, DEPARTMENT),
     response=Published,
     params=NoParams,
@@ -190,6 +193,7 @@ def publish_policy(principal: Principal, settings: Settings, params: NoParams, p
 @routes(
     "/policies/{policy_id}/withdraw",
     "POST",
+    problems=(409,),
     roles=(ADMIN, DEPARTMENT),
     response=Policy,
     params=NoParams,

@@ -121,6 +121,7 @@ def region_report(principal: Principal, settings: Settings, params: ReportParams
 @routes(
     "/reports/regions.csv",
     "GET",
+    content_type="text/csv",
     roles=READERS,
     response=RegionReport,
     params=ReportParams,
@@ -137,6 +138,7 @@ def region_report_csv(principal: Principal, settings: Settings, params: ReportPa
 @routes(
     "/reports/regions.xlsx",
     "GET",
+    content_type=XLSX,
     roles=READERS,
     response=RegionReport,
     params=ReportParams,
@@ -204,6 +206,7 @@ def snapshots(principal: Principal, settings: Settings, params: SnapshotsParams)
 @routes(
     "/reports/snapshots/{snapshot_id}",
     "GET",
+    files=(XLSX,),
     roles=READERS,
     response=Snapshot,
     not_found=True,

@@ -197,6 +197,8 @@ class Routes:
         content_types: Collection[str] | None = None,
         documented_body: type[BaseModel] | None = None,
         also: Mapping[int, type[BaseModel]] | None = None,
+        problems: Collection[int] = (),
+        files: Collection[str] = (),
     ) -> Callable[[H], H]:
         """Register `handler(principal=, settings=, [params=], [body=], **path_params)`.
 
@@ -226,6 +228,8 @@ class Routes:
                     also=tuple((also or {}).items()),
                     not_found=not_found,
                     content_type=content_type,
+                    problems=tuple(problems),
+                    files=tuple(files),
                 )
             )
 

@@ -263,6 +263,7 @@ def _item_result(result: service.Result) -> ItemResult:
 @routes(
     "/support",
     "POST",
+    problems=(409, 413),
     roles=WRITERS,
     response=SupportRecord,
     status=201,
