@@ -9,7 +9,6 @@ A snapshot is read as JSON at `/reports/snapshots/{id}` and as the printable she
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from chalice.app import Response
@@ -21,7 +20,7 @@ from chalicelib.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_TOKEN_CHARS,
 from chalicelib.api.problems import ApiProblem, Code
 from chalicelib.api.report_files import CSV, XLSX, filename, headers, to_csv, to_xlsx
 from chalicelib.api.routing import Routes
-from chalicelib.api.schemas import NextToken, Period
+from chalicelib.api.schemas import TOKEN_PATTERN, TOKEN_TEXT, Day, NextToken, Period
 from chalicelib.domain.model.schema import ScoringModel, Stage
 from chalicelib.services.model_registry import model_by_version
 from chalicelib.services.reports import (
@@ -45,7 +44,7 @@ class _Params(BaseModel):
 class ReportParams(_Params):
     period: Period | None = None
     level: Literal["city", "district"] = "city"
-    since: date | None = Field(default=None, description="first day of the whitelist-move window")
+    since: Day | None = Field(default=None, description="first day of the whitelist-move window (YYYY-MM-DD)")
 
 
 class PublishBody(BaseModel):
@@ -53,12 +52,16 @@ class PublishBody(BaseModel):
 
     period: Period
     level: Literal["city", "district"] = "city"
-    since: date | None = None
+    since: Day | None = None
 
 
 class StatisticsParams(_Params):
     period: Period | None = None
-    region: str = Field(default="36", description="36 (province), a city (3601) or a district (360111)")
+    region: str = Field(
+        default="36",
+        pattern=r"^36([0-9]{2}){0,2}$",
+        description="36 (province), a city (3601) or a district (360111)",
+    )
     stage: Stage | None = None
 
     @field_validator("region")
@@ -172,7 +175,9 @@ def publish(principal: Principal, settings: Settings, body: PublishBody) -> Snap
 class SnapshotsParams(_Params):
     period: Period
     limit: int = Field(default=DEFAULT_LIMIT, ge=MIN_LIMIT, le=MAX_LIMIT)
-    next_token: str | None = Field(default=None, min_length=1, max_length=MAX_TOKEN_CHARS)
+    next_token: str | None = Field(
+        default=None, min_length=3, max_length=MAX_TOKEN_CHARS, pattern=TOKEN_PATTERN, description=TOKEN_TEXT
+    )
 
 
 class SnapshotsPage(BaseModel):

@@ -119,3 +119,17 @@ def test_the_document_lists_every_status_and_content_type_the_code_answers(
         for method, operation in item.items():
             if "requestBody" in operation:
                 assert "415" in operation["responses"], (path, method)
+
+
+def test_the_document_states_the_formats_the_code_enforces(client: Client, keys: dict[str, str]) -> None:
+    """Page tokens, `since` days and the statistics' region are refused exactly as documented."""
+    paths = get_json(client, "/openapi.json", keys["admin"])[1]["paths"]
+    whitelist = {p["name"]: p["schema"] for p in paths["/whitelist"]["get"]["parameters"]}
+    assert whitelist["next_token"]["pattern"] == r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
+    statistics = {p["name"]: p["schema"] for p in paths["/statistics/indicators"]["get"]["parameters"]}
+    assert statistics["region"]["pattern"] == r"^36([0-9]{2}){0,2}$"
+    for since in ("0", "20260101", "2026-1-1"):  # a number of seconds or another spelling: 400
+        status, problem = get_json(client, f"/reports/regions?since={since}", keys["admin"])
+        assert (status, problem["code"]) == (400, "INVALID_PARAMETER"), since
+    status, problem = get_json(client, "/whitelist?next_token=not-a-token", keys["admin"])
+    assert (status, problem["code"]) == (400, "INVALID_TOKEN")
