@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from chalice.app import Chalice, ConvertToMiddleware, SQSEvent
 
 from chalicelib.api import register_routes
 from chalicelib.observability import count_requests, drop_unpublished_metrics, logger, metrics
-from chalicelib.settings import get_settings
+from chalicelib.settings import get_settings, require_token_secret
 
 settings = get_settings()
+if os.environ.get("_HANDLER") == "app.app":  # this Lambda is the API: it signs page tokens
+    require_token_secret(settings)  # refuses to start with the public default outside the local stage
 
 app = Chalice(app_name="innovation-points")
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context(clear_state=True)))

@@ -9,10 +9,19 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 DEFAULT_REGION = "cn-northwest-1"
+# The stage of tests, benchmarks and the local stack (scripts/offline_aws.py sets it): the only one in
+# which page tokens may be signed with the public default secret below.
+LOCAL_STAGE = "local"
+LOCAL_TOKEN_SECRET = "local-dev-token-secret"
+
+
+class MissingTokenSecretError(RuntimeError):
+    """The API would sign page tokens with a public secret: it refuses to start instead."""
 
 
 def partition_for(region: str) -> str:
@@ -46,8 +55,9 @@ class Settings(BaseModel):
     # An XLSX is a zip: cap what it may inflate to, so a zip bomb cannot exhaust the Lambda.
     max_inflated_bytes: int = Field(default=1024 * 1024 * 1024, gt=0)
     rescore_chunk_size: int = Field(default=50, ge=1, le=1000)  # enterprises per rescore message
-    # Secret that signs pagination tokens; set per stage in AWS.
-    token_secret: str = "local-dev-token-secret"
+    # Secret that signs pagination tokens: the API's TOKEN_SECRET, set per stage in AWS (a secret of
+    # infra/resources.yaml); only the local stage falls back to a public default (`api_settings`).
+    token_secret: str = ""
     # IAM callers (SigV4) mapped to roles: "arn1=admin,arn2=bank".
     iam_roles: str = ""
     reports_table: str = "innovation-points-dev-reports"
@@ -63,6 +73,8 @@ class Settings(BaseModel):
     ganqitong_url: str = ""
     ganqitong_token: str = ""
     ganqitong_token_parameter: str = ""
+    # seconds a Lambda trusts its cached 赣企通 token before reading the parameter again (rotation)
+    ganqitong_token_max_age_s: int = Field(default=300, ge=0, le=3600)
     ganqitong_timeout_s: float = Field(default=10.0, gt=0, le=60)
     ganqitong_retry_base_s: int = Field(default=30, ge=0, le=900)  # backoff: base x 2^(attempt-1)
     # jobs (backtest, activation, full rescore, policy publishing) and the model registry
@@ -73,6 +85,13 @@ class Settings(BaseModel):
     job_chunk_size: int = Field(default=200, ge=1, le=1000)  # enterprises per job chunk message
     # Seconds a Lambda container trusts its cached active model version before reading it again.
     active_model_ttl_s: float = Field(default=5.0, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _local_token_secret(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("app_stage") == LOCAL_STAGE and not data.get("token_secret"):
+            return {**data, "token_secret": LOCAL_TOKEN_SECRET}
+        return data
 
     @property
     def partition(self) -> str:
@@ -91,3 +110,19 @@ def from_environ(environ: Mapping[str, str]) -> Settings:
 @cache
 def get_settings() -> Settings:
     return from_environ(os.environ)
+
+
+def require_token_secret(settings: Settings) -> Settings:
+    """The settings of the API, which signs page tokens: MissingTokenSecretError unless TOKEN_SECRET
+    is set or the stage is local (then the default above signs them)."""
+    if not settings.token_secret:
+        raise MissingTokenSecretError(
+            f"TOKEN_SECRET is not set (stage {settings.app_stage!r}): the API refuses to start rather than "
+            f"sign page tokens with a public default; set TOKEN_SECRET (in AWS the stage's TokenSecret "
+            f"secret), or APP_STAGE={LOCAL_STAGE} for tests and the local stack"
+        )
+    return settings
+
+
+def api_settings() -> Settings:
+    return require_token_secret(get_settings())

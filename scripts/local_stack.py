@@ -116,9 +116,9 @@ def main() -> int:
 
         from chalicelib.settings import get_settings
         from scripts.pollers import QueueSpec, Workers
-        from scripts.provision import provision
+        from scripts.provision import local_origins, provision
 
-        resources = provision(get_settings())
+        resources = provision(get_settings(), console_origins=local_origins(api_port))
         os.environ["RESCORE_QUEUE_URL"] = resources.rescore_queue_url
         os.environ["WHITELIST_TOPIC_ARN"] = resources.whitelist_topic_arn
         standin = _start_ganqitong(resources)

@@ -27,5 +27,9 @@ def use_fake_aws(access_key: str, *, region: str = REGION, log_level: str | None
             "POWERTOOLS_METRICS_DISABLED": "true",
         }
     )
+    # the local stage: page tokens signed with the public local secret (settings.py). TOKEN_SECRET is
+    # set too, because `chalice local --stage dev` and chalice.test put the dev stage's APP_STAGE back.
+    os.environ["APP_STAGE"] = "local"
+    os.environ.setdefault("TOKEN_SECRET", "local-dev-token-secret")
     if log_level is not None:
         os.environ["POWERTOOLS_LOG_LEVEL"] = log_level

@@ -54,7 +54,14 @@ def _queue_with_dlq(sqs: Any, name: str) -> tuple[str, str]:
     return url, dlq_url
 
 
-def provision(settings: Settings, prefix: str = "innovation-points-dev") -> Resources:
+def local_origins(api_port: int = 8000) -> list[str]:
+    """The origins a browser opens the local console at (`chalice local` on API_PORT)."""
+    return [f"http://127.0.0.1:{api_port}", f"http://localhost:{api_port}"]
+
+
+def provision(
+    settings: Settings, prefix: str = "innovation-points-dev", console_origins: list[str] | None = None
+) -> Resources:
     session = boto3.session.Session(region_name=settings.region)
     s3 = session.client("s3")
     sqs = session.client("sqs")
@@ -64,7 +71,7 @@ def provision(settings: Settings, prefix: str = "innovation-points-dev") -> Reso
         CreateBucketConfiguration={"LocationConstraint": settings.region},  # type: ignore[typeddict-item]
     )
     s3.put_bucket_versioning(Bucket=settings.upload_bucket, VersioningConfiguration={"Status": "Enabled"})
-    # the console posts uploads from the API's origin (infra/resources.yaml has the AWS rule)
+    # the console posts uploads from the API's own origins, no other (infra/resources.yaml: ConsoleOrigin)
     s3.put_bucket_cors(
         Bucket=settings.upload_bucket,
         CORSConfiguration={
@@ -72,7 +79,7 @@ def provision(settings: Settings, prefix: str = "innovation-points-dev") -> Reso
                 {
                     "ID": "console-uploads",
                     "AllowedMethods": ["POST"],
-                    "AllowedOrigins": ["http://127.0.0.1:*", "http://localhost:*"],
+                    "AllowedOrigins": console_origins or local_origins(),
                     "AllowedHeaders": ["*"],
                     "MaxAgeSeconds": 3000,
                 }

@@ -54,6 +54,7 @@ class Principal:
     via: Literal["api_key", "iam"]
     label: str | None = None
     org: str | None = None  # an institution; a department's id; a city, zone or credit code; None for admin
+    key_id: str | None = None  # which credential: the key's hash, or the IAM ARN (who started a job)
 
     @property
     def department(self) -> str | None:
@@ -162,7 +163,7 @@ def _principal_for_key(key: str) -> Principal:
     item = key_cache.find(hash_key(key))  # remembered for key_cache.TTL_S: the revocation delay
     if item is None or item.revoked:
         raise ApiProblem(Code.INVALID_API_KEY)
-    return Principal(role=item.role, via="api_key", label=item.label, org=item.org)
+    return Principal(role=item.role, via="api_key", label=item.label, org=item.org, key_id=hash_key(key))
 
 
 # --- IAM -------------------------------------------------------------------------------------
@@ -192,7 +193,7 @@ def _principal_for_iam(user_arn: str, iam_roles: str) -> Principal | None:
     mapping = parse_iam_roles(iam_roles)
     for arn in _arn_candidates(user_arn):
         if arn in mapping:
-            return Principal(role=mapping[arn], via="iam", label=arn)
+            return Principal(role=mapping[arn], via="iam", label=arn, key_id=arn)
     return None
 
 

@@ -21,7 +21,7 @@ def _serve(asset: static.Asset) -> Response:
         "X-Content-Type-Options": "nosniff",
     }
     if asset.name == static.INDEX:
-        headers["Content-Security-Policy"] = static.CONTENT_SECURITY_POLICY
+        headers["Content-Security-Policy"] = static.content_security_policy()
         headers["Referrer-Policy"] = "no-referrer"
     if request.headers is not None and request.headers.get("if-none-match") == asset.etag:
         return Response(body="", status_code=304, headers=headers)

@@ -45,6 +45,8 @@ class JobOut(BaseModel):
 )
 def job(principal: Principal, settings: Settings, params: NoParams, job_id: str) -> JobOut:
     found = jobs.get(job_id) if 0 < len(job_id) <= 64 else None
+    if found is not None and principal.role != ADMIN and found.started_by != principal.key_id:
+        found = None  # contract 13.1: admin and the key that started it; to anyone else it does not exist
     if found is None:
         raise ApiProblem(Code.JOB_NOT_FOUND, f"no job {job_id}", f"没有编号为 {job_id} 的任务")
     return JobOut(

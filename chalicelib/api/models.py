@@ -12,7 +12,7 @@ from chalicelib.api.auth import ADMIN, ANY_ROLE, Principal
 from chalicelib.api.problems import ApiProblem, Code, problem_response_with
 from chalicelib.api.routing import Routes, invalid, json_body
 from chalicelib.api.schemas import ModelOut, NoParams, Period
-from chalicelib.domain.model.change import ModelChange
+from chalicelib.domain.model.change import ModelChange, change_faults
 from chalicelib.domain.model.faults import Fault
 from chalicelib.services import activation
 from chalicelib.services import model_registry as registry
@@ -122,9 +122,9 @@ def model_version(
     return _version_out(_registered(version))
 
 
-def _faulty(faults: list[Fault]) -> Response:
-    """400 INVALID_MODEL listing every fault (problem+json with an `errors` member)."""
-    problem = ApiProblem(
+def _faulty(faults: list[Fault], problem: ApiProblem | None = None) -> Response:
+    """400 INVALID_MODEL (or the given problem) listing every fault (problem+json with `errors`)."""
+    problem = problem or ApiProblem(
         Code.INVALID_MODEL,
         f"the model has {len(faults)} fault(s): {faults[0].message}" if faults else None,
         f"评分模型有 {len(faults)} 处错误" if faults else None,
@@ -143,6 +143,7 @@ def _media_type(headers: Any) -> str:
 @routes(
     "/models",
     "POST",
+    problems=(409,),
     roles=(ADMIN,),
     response=ModelVersionOut,
     status=201,
@@ -169,7 +170,7 @@ def register(principal: Principal, settings: Settings) -> Response:
             try:
                 change = ModelChange.model_validate(data)
             except ValidationError as exc:
-                raise invalid(exc, Code.INVALID_BODY) from exc
+                return _faulty(change_faults(exc), invalid(exc, Code.INVALID_BODY))
             registered = registry.register_change(change)
     except registry.InvalidModelError as exc:
         return _faulty(exc.faults)
@@ -214,13 +215,16 @@ def backtest(principal: Principal, settings: Settings, body: BacktestBody, versi
             f"{body.period} 年度没有任何企业积分，无法回测",
         )
     against = registry.active_version(fresh=True)
-    job_id = start_job("backtest", {"model_version": version, "against": against}, body.period)
+    job_id = start_job(
+        "backtest", {"model_version": version, "against": against}, body.period, principal.key_id
+    )
     return JobAccepted(job_id=job_id)
 
 
 @routes(
     "/models/{version}/activate",
     "POST",
+    problems=(409,),
     roles=(ADMIN,),
     response=JobAccepted,
     params=NoParams,

@@ -25,7 +25,20 @@ _ERROR_TEXT = {
     401: "missing or unknown credentials",
     403: "the caller's role may not do this",
     404: "not found",
+    409: "the resource's state does not allow this (see `code`)",
+    413: "the body is too large",
+    415: "the body is not of a media type this route takes (Chalice's own answer)",
     500: "internal error",
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# answers that are files, not JSON: documented as strings (text or binary)
+FILE_SCHEMAS: dict[str, dict[str, str]] = {
+    "text/csv": {"type": "string"},
+    XLSX: {"type": "string", "format": "binary"},
+}
+_UNSUPPORTED_MEDIA = {
+    "type": "object",
+    "properties": {"Code": {"type": "string"}, "Message": {"type": "string"}},
 }
 
 
@@ -48,6 +61,8 @@ class Operation:
     content_type: str = "application/json"  # what a `raw` route answers (text/html for the console)
     # other successful answers of a `raw` route: status -> body (POST /support: 200 for an update or a batch)
     also: tuple[tuple[int, type[BaseModel]], ...] = ()
+    problems: tuple[int, ...] = ()  # error statuses beyond 400/401/403/404/500 (409 conflicts, 413)
+    files: tuple[str, ...] = ()  # other media types of the successful answer (a snapshot as XLSX)
 
     @property
     def path_parameters(self) -> list[str]:
@@ -115,10 +130,12 @@ def _operation(op: Operation, components: _Components) -> dict[str, Any]:
         "responses": {
             str(op.status): {
                 "description": "OK" if op.status == 200 else "Accepted",
-                "content": {op.content_type: {"schema": components.ref(op.response, "serialization")}},
+                "content": {op.content_type: {"schema": _success_schema(op, components)}},
             }
         },
     }
+    for media in op.files:
+        doc["responses"][str(op.status)]["content"][media] = {"schema": FILE_SCHEMAS[media]}
     for status, body in op.also:
         doc["responses"][str(status)] = {
             "description": "OK",
@@ -142,9 +159,20 @@ def _operation(op: Operation, components: _Components) -> dict[str, Any]:
         doc["security"] = []
         if op.not_found:
             codes.append(404)
-    for code in codes:
+    codes += [c for c in op.problems if c not in codes]
+    for code in sorted(codes):
         doc["responses"][str(code)] = {"description": _ERROR_TEXT[code], "content": problem}
+    if op.body is not None:
+        doc["responses"]["415"] = {
+            "description": _ERROR_TEXT[415],
+            "content": {"application/json": {"schema": _UNSUPPORTED_MEDIA}},
+        }
     return doc
+
+
+def _success_schema(op: Operation, components: _Components) -> dict[str, Any]:
+    media = op.content_type.split(";", 1)[0]
+    return FILE_SCHEMAS.get(media) or components.ref(op.response, "serialization")
 
 
 def build_document(operations: Iterable[Operation], *, title: str, version: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from chalicelib.api.auth import (
     Principal,
     department_ids,
 )
+from chalicelib.api.known import require_seen
 from chalicelib.api.pagination import Cursor
 from chalicelib.api.policy_schemas import (
     CatalogueParams,
@@ -158,6 +159,7 @@ def create_policy(principal: Principal, settings: Settings, body: PolicyFields) 
 @routes(
     "/policies/{policy_id}",
     "PUT",
+    problems=(409,),
     roles=(ADMIN, BANK, DEPARTMENT, CITY, ZONE),
     response=Policy,
     body=PolicyFields,
@@ -176,6 +178,7 @@ def edit_policy(principal: Principal, settings: Settings, body: PolicyFields, po
 @routes(
     "/policies/{policy_id}/preview",
     "POST",
+    problems=(409,),
     roles=(ADMIN, BANK, DEPARTMENT, CITY, ZONE),
     response=PreviewOut,
     params=NoParams,
@@ -194,6 +197,7 @@ def preview_policy(principal: Principal, settings: Settings, params: NoParams, p
 @routes(
     "/policies/{policy_id}/publish",
     "POST",
+    problems=(409,),
     roles=(ADMIN, BANK, DEPARTMENT, CITY, ZONE),
     response=Published,
     params=NoParams,
@@ -204,13 +208,14 @@ def preview_policy(principal: Principal, settings: Settings, params: NoParams, p
 def publish_policy(principal: Principal, settings: Settings, params: NoParams, policy_id: str) -> Published:
     _managed(policy_id, principal)
     with _answers():
-        policy, job_id = service.publish(policy_id)
+        policy, job_id = service.publish(policy_id, started_by=principal.key_id)
     return Published(**policy.model_dump(), job_id=job_id)
 
 
 @routes(
     "/policies/{policy_id}/withdraw",
     "POST",
+    problems=(409,),
     roles=(ADMIN, BANK, DEPARTMENT, CITY, ZONE),
     response=Policy,
     params=NoParams,
@@ -325,7 +330,7 @@ def policy_matches(
 def enterprise_policies(
     principal: Principal, settings: Settings, params: EnterprisePoliciesParams, credit_code: str
 ) -> EnterprisePolicies:
-    code = queries.credit_code(credit_code)
+    code = require_seen(queries.credit_code(credit_code))
     period = params.period if params.period is not None else latest_period_of(code)
     if period is None:
         raise ApiProblem(

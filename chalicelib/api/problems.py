@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from chalice.app import Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.messages import PROBLEMS, Code
 
@@ -34,6 +34,8 @@ class ProblemBody(BaseModel):
     detail: str
     code: str
     detail_zh: str
+    # every fault of a request, where a route reports them all at once (a model, a what-if)
+    errors: list[dict[str, Any]] | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class ApiProblem(Exception):

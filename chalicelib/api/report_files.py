@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import quote
 
+from chalicelib.api.csv_cells import csv_cell
 from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.reports.blocks import RegionBlock
 from chalicelib.domain.reports.inputs import CATEGORIES
@@ -99,7 +100,7 @@ def to_csv(report: RegionReport, model: ScoringModel) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([c.header for c in cols])
     for block in _rows(report):
-        writer.writerow(["" if (v := c.value(block)) is None else v for c in cols])
+        writer.writerow([csv_cell(c.value(block), text=c.format == TEXT) for c in cols])
     return BOM + out.getvalue()
 
 
@@ -144,6 +145,8 @@ def to_xlsx(report: RegionReport, model: ScoringModel, snapshot: Snapshot | None
 
     def cell(value: Any, *, fmt: str | None = None, bold: bool = False, size: int | None = None) -> Any:
         c = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            c.data_type = "s"  # text, never a formula (openpyxl reads a leading "=" as one)
         if fmt is not None:
             c.number_format = fmt
             c.border = box

@@ -9,7 +9,6 @@ A snapshot is read as JSON at `/reports/snapshots/{id}` and as the printable she
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from chalice.app import Response
@@ -22,7 +21,7 @@ from chalicelib.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_TOKEN_CHARS,
 from chalicelib.api.problems import ApiProblem, Code
 from chalicelib.api.report_files import CSV, XLSX, filename, headers, to_csv, to_xlsx
 from chalicelib.api.routing import Routes
-from chalicelib.api.schemas import NextToken, Period, ZoneId
+from chalicelib.api.schemas import TOKEN_PATTERN, TOKEN_TEXT, Day, NextToken, Period, ZoneId
 from chalicelib.api.zone_reports import frozen_zones
 from chalicelib.domain.model.schema import ScoringModel, Stage
 from chalicelib.domain.zones.reports import zone_stats_region
@@ -49,7 +48,7 @@ class _Params(BaseModel):
 class ReportParams(_Params):
     period: Period | None = None
     level: Literal["city", "district"] = "city"
-    since: date | None = Field(default=None, description="first day of the whitelist-move window")
+    since: Day | None = Field(default=None, description="first day of the whitelist-move window (YYYY-MM-DD)")
 
 
 class PublishBody(BaseModel):
@@ -57,12 +56,16 @@ class PublishBody(BaseModel):
 
     period: Period
     level: Literal["city", "district"] = "city"
-    since: date | None = None
+    since: Day | None = None
 
 
 class StatisticsParams(_Params):
     period: Period | None = None
-    region: str = Field(default="36", description="36 (province), a city (3601) or a district (360111)")
+    region: str = Field(
+        default="36",
+        pattern=r"^36([0-9]{2}){0,2}$",
+        description="36 (province), a city (3601) or a district (360111)",
+    )
     stage: Stage | None = None
     zone: ZoneId | None = Field(default=None, description="one zone's enterprises (contract 14)")
 
@@ -126,6 +129,7 @@ def region_report(principal: Principal, settings: Settings, params: ReportParams
 @routes(
     "/reports/regions.csv",
     "GET",
+    content_type="text/csv",
     roles=READERS,
     response=RegionReport,
     params=ReportParams,
@@ -142,6 +146,7 @@ def region_report_csv(principal: Principal, settings: Settings, params: ReportPa
 @routes(
     "/reports/regions.xlsx",
     "GET",
+    content_type=XLSX,
     roles=READERS,
     response=RegionReport,
     params=ReportParams,
@@ -176,7 +181,9 @@ def publish(principal: Principal, settings: Settings, body: PublishBody) -> Snap
 class SnapshotsParams(_Params):
     period: Period
     limit: int = Field(default=DEFAULT_LIMIT, ge=MIN_LIMIT, le=MAX_LIMIT)
-    next_token: str | None = Field(default=None, min_length=1, max_length=MAX_TOKEN_CHARS)
+    next_token: str | None = Field(
+        default=None, min_length=3, max_length=MAX_TOKEN_CHARS, pattern=TOKEN_PATTERN, description=TOKEN_TEXT
+    )
 
 
 class SnapshotsPage(BaseModel):
@@ -210,6 +217,7 @@ def snapshots(principal: Principal, settings: Settings, params: SnapshotsParams)
 @routes(
     "/reports/snapshots/{snapshot_id}",
     "GET",
+    files=(XLSX,),
     roles=READERS,
     response=Snapshot,
     not_found=True,

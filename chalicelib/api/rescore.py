@@ -22,5 +22,5 @@ routes = Routes(__name__)
 def request_rescore(principal: Principal, settings: Settings, body: RescoreBody) -> RescoreAccepted:
     from chalicelib.services.jobs import start_job  # the jobs service loads only when used
 
-    job_id = start_job("rescore", {}, body.period)
+    job_id = start_job("rescore", {}, body.period, principal.key_id)
     return RescoreAccepted(period=body.period, queued=0, job_id=job_id)

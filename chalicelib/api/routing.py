@@ -26,7 +26,7 @@ from chalicelib.api.auth import authenticate, authorize
 from chalicelib.api.openapi import Operation
 from chalicelib.api.problems import ApiProblem, Code, problem_response
 from chalicelib.observability import logger
-from chalicelib.settings import get_settings
+from chalicelib.settings import api_settings
 
 OPERATIONS: list[Operation] = []
 
@@ -69,13 +69,47 @@ def _parse_params(model: type[BaseModel], request: Request) -> BaseModel:
         raise invalid(exc, Code.INVALID_PARAMETER) from exc
 
 
-def json_body(request: Request) -> Any:
-    """The request body as parsed JSON (an empty body is `{}`); not JSON is a 400."""
-    raw = request.raw_body or b""
+MAX_JSON_DEPTH = 32  # nesting of a body: the deepest a route takes (a criteria tree) is about 20
+
+
+def _depth(value: Any) -> int:
+    """The nesting depth of parsed JSON, without recursion (a hostile body may be deep)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, depth)
+            if depth <= MAX_JSON_DEPTH:
+                stack.extend(
+                    (child, depth + 1) for child in (node.values() if isinstance(node, dict) else node)
+                )
+    return deepest
+
+
+def parse_json(raw: bytes | str, empty: Any = None) -> Any:
+    """A body as parsed JSON (`empty` for a blank one); 400 INVALID_BODY when it is not JSON or nests
+    deeper than MAX_JSON_DEPTH (a RecursionError here or in any later walk would be a 500)."""
+    if not raw.strip():
+        return empty
+    cause: RecursionError | None = None
     try:
-        return json.loads(raw) if raw.strip() else {}
+        parsed = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApiProblem(Code.INVALID_BODY, "the body is not JSON", "请求体不是合法的 JSON") from exc
+    except RecursionError as exc:
+        parsed, cause = None, exc
+    if cause is not None or _depth(parsed) > MAX_JSON_DEPTH:
+        raise ApiProblem(
+            Code.INVALID_BODY,
+            f"the body nests deeper than {MAX_JSON_DEPTH} levels",
+            f"请求体的嵌套超过 {MAX_JSON_DEPTH} 层",
+        ) from cause
+    return parsed
+
+
+def json_body(request: Request) -> Any:
+    """The request body as parsed JSON (an empty body is `{}`); not JSON, or too deep, is a 400."""
+    return parse_json(request.raw_body or b"", {})
 
 
 def _parse_body(model: type[BaseModel], request: Request) -> BaseModel:
@@ -116,6 +150,8 @@ class Routes:
         content_types: Collection[str] | None = None,
         documented_body: type[BaseModel] | None = None,
         also: Mapping[int, type[BaseModel]] | None = None,
+        problems: Collection[int] = (),
+        files: Collection[str] = (),
     ) -> Callable[[H], H]:
         """Register `handler(principal=, settings=, [params=], [body=], **path_params)`.
 
@@ -145,13 +181,15 @@ class Routes:
                     also=tuple((also or {}).items()),
                     not_found=not_found,
                     content_type=content_type,
+                    problems=tuple(problems),
+                    files=tuple(files),
                 )
             )
 
             def view(**path_params: str) -> Response:
                 try:
                     request = self.blueprint.current_request
-                    settings = get_settings()
+                    settings = api_settings()  # MissingTokenSecretError outside the local stage
                     principal = None
                     if not public:
                         principal = authenticate(request.headers, request.context, settings)

@@ -6,12 +6,14 @@ The same models validate requests, shape responses and generate the OpenAPI docu
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from chalicelib.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_TOKEN_CHARS, MIN_LIMIT
+from chalicelib.domain.china import china_year
 from chalicelib.domain.model.schema import STAGES, Stage, available_versions, load_model
 from chalicelib.domain.numbers import Num
 from chalicelib.domain.support.summary import EnterpriseSupport
@@ -28,7 +30,7 @@ GRADES: tuple[str, ...] = tuple(
 
 
 def _not_future(period: int) -> int:
-    if period > datetime.now(UTC).year:
+    if period > china_year():
         raise ValueError(f"a period is a year from {FIRST_PERIOD} to the current year")
     return period
 
@@ -46,6 +48,21 @@ Period = Annotated[int, Field(ge=FIRST_PERIOD, description="a year (年度)"), A
 Region = Annotated[
     str, Field(pattern=r"^36[0-9]{0,4}$", description="region code prefix: 36, 3601 or 360111")
 ]
+# a page token as the API issues it: two base64url parts (payload, signature) joined by a dot
+TOKEN_PATTERN = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
+TOKEN_TEXT = "the next_token of the previous page, unchanged"
+
+
+def _iso_day(value: object) -> object:
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) is None:
+        raise ValueError("a day is written YYYY-MM-DD")
+    if not isinstance(value, str | date):
+        raise ValueError("a day is written YYYY-MM-DD")
+    return value
+
+
+# a calendar day, written YYYY-MM-DD only (pydantic alone would also take a number of seconds)
+Day = Annotated[date, BeforeValidator(_iso_day)]
 Industry = Annotated[
     str, Field(pattern=r"^[A-T][0-9]{0,4}$", description="GB/T 4754 industry code prefix: C or C39")
 ]
@@ -67,7 +84,9 @@ class _Params(BaseModel):
 
 class PageParams(_Params):
     limit: int = Field(default=DEFAULT_LIMIT, ge=MIN_LIMIT, le=MAX_LIMIT)
-    next_token: str | None = Field(default=None, min_length=1, max_length=MAX_TOKEN_CHARS)
+    next_token: str | None = Field(
+        default=None, min_length=3, max_length=MAX_TOKEN_CHARS, pattern=TOKEN_PATTERN, description=TOKEN_TEXT
+    )
 
 
 class NoParams(_Params):

@@ -16,6 +16,9 @@ from pathlib import Path
 
 from pydantic import RootModel
 
+from chalicelib.settings import get_settings
+from chalicelib.stores import objects
+
 CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console"
 INDEX = "index.html"
 VENDOR = "vendor"
@@ -31,11 +34,22 @@ _TYPES = {
 LONG_CACHE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 # The page and its scripts come from here; data calls go to this API; an upload goes to the bucket's
-# presigned URL, which is another origin (S3, or moto's server locally), hence `connect-src` http(s).
+# presigned URL, which is another origin (S3, or moto's server locally): `connect-src` names exactly
+# that one (issue 23, item 12), never any host.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-    "connect-src 'self' https: http:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    "connect-src 'self' {upload_origin}; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+
+
+def upload_origin() -> str:
+    """The upload bucket's origin as the browser reaches it."""
+    settings = get_settings()
+    return objects.upload_origin(settings.upload_bucket, settings.region)
+
+
+def content_security_policy() -> str:
+    return CONTENT_SECURITY_POLICY.format(upload_origin=upload_origin())
 
 
 class StaticFile(RootModel[str]):

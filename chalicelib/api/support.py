@@ -6,9 +6,7 @@ Another institution's record answers 404, never 403, and lists never show it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Annotated, Any, Final, Literal
 
 from chalice.app import Response
@@ -16,11 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from chalicelib.api import pagination
 from chalicelib.api.auth import ADMIN, BANK, CITY, DEPARTMENT, INVESTOR, ORG, ZONE, Principal, department_ids
+from chalicelib.api.known import require_seen
 from chalicelib.api.pagination import Cursor
 from chalicelib.api.problems import ApiProblem, Code, problem_response, status_of
-from chalicelib.api.routing import Routes
+from chalicelib.api.routing import Routes, parse_json
 from chalicelib.api.schemas import NextToken, NoParams, PageParams, Period, Region
 from chalicelib.domain import creditcode
+from chalicelib.domain.china import today_in_china
 from chalicelib.domain.numbers import Num
 from chalicelib.domain.support.fields import Kind, OrgType, Status, SupportInput, SupportProblem
 from chalicelib.domain.support.record import Outcome, SupportRecord
@@ -226,10 +226,7 @@ def _body(raw: bytes | str | None) -> Any:
             f"the body has {len(data)} bytes; at most {MAX_BODY_BYTES} (about 500 records)",
             f"请求体 {len(data)} 字节，上限 {MAX_BODY_BYTES} 字节（约 500 条记录）",
         )
-    try:
-        parsed = json.loads(data) if data.strip() else None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ApiProblem(Code.INVALID_BODY, "the body is not JSON", "请求体不是合法的 JSON") from exc
+    parsed = parse_json(data)
     if not isinstance(parsed, dict):
         raise ApiProblem(
             Code.INVALID_BODY,
@@ -272,6 +269,7 @@ def _item_result(result: service.Result) -> ItemResult:
 @routes(
     "/support",
     "POST",
+    problems=(409, 413),
     roles=WRITERS,
     response=SupportRecord,
     status=201,
@@ -331,10 +329,10 @@ def _cursor(token: str | None, bound_to: bytes, secret: str) -> str | None:
     return after
 
 
-def _token(found: list[tuple[str, Any]], limit: int, bound_to: bytes, secret: str) -> str | None:
-    if len(found) <= limit:
+def _token(found: reads.Found, bound_to: bytes, secret: str) -> str | None:
+    if found.resume is None:
         return None
-    return pagination.encode(Cursor(after={"k": found[limit - 1][0]}), bound_to, secret)
+    return pagination.encode(Cursor(after={"k": found.resume}), bound_to, secret)
 
 
 @routes(
@@ -362,8 +360,8 @@ def list_support(principal: Principal, settings: Settings, params: SupportListPa
     after = _cursor(params.next_token, bound_to, settings.token_secret)
     found = reads.recent(filters, after, params.limit)
     return SupportPage(
-        items=[stored.record for _, stored in found[: params.limit]],
-        next_token=_token(found, params.limit, bound_to, settings.token_secret),
+        items=[stored.record for _, stored in found.items],
+        next_token=_token(found, bound_to, settings.token_secret),
     )
 
 
@@ -388,7 +386,7 @@ def _filters_dict(filters: reads.Filters) -> dict[str, object]:
 )
 def overdue(principal: Principal, settings: Settings, params: OverdueParams) -> OverduePage:
     mine = _own_org(principal)
-    today = datetime.now(UTC).date()
+    today = today_in_china()  # 13.1: days count China dates
     cutoff = waiting_since_before(today, params.days)
     bound_to = pagination.binding(
         "support/overdue", {"org": mine, "days": params.days, "region": params.region, "on": str(today)}
@@ -405,13 +403,13 @@ def overdue(principal: Principal, settings: Settings, params: OverdueParams) -> 
             grade_at_time=stored.record.grade_at_time,
             record=stored.record,
         )
-        for _, stored in found[: params.limit]
+        for _, stored in found.items
     ]
     return OverduePage(
         days=params.days,
         waiting_since_before=cutoff.isoformat(),
         items=items,
-        next_token=_token(found, params.limit, bound_to, settings.token_secret),
+        next_token=_token(found, bound_to, settings.token_secret),
     )
 
 
@@ -482,7 +480,7 @@ def support_of_enterprise(
 ) -> EnterpriseSupport:
     # a city or zone sees the totals (contract 15), as admin does on the portrait
     local = principal.role in (CITY, ZONE)
-    return enterprise_support(principal, checked_code(credit_code), with_items=not local)
+    return enterprise_support(principal, require_seen(checked_code(credit_code)), with_items=not local)
 
 
 def support_upload_key(principal: Principal, filename: str) -> str:

@@ -54,6 +54,27 @@ export function message(kind, text) {
   return h("div", { class: `message ${kind}`, role: kind === "error" ? "alert" : "status" }, text);
 }
 
+// Times for people: the API answers ISO UTC ("2026-12-05T01:10:28.754Z"); people in Jiangxi read Beijing
+// time whatever the browser's zone says: "2026-12-05 09:10". Every page shows a time through chinaTime.
+const CHINA_OFFSET_MS = 8 * 3600 * 1000; // Asia/Shanghai: UTC+8, no daylight saving since 1991
+
+// Milliseconds since the epoch of an API time (a stamp without a zone is UTC, as the API writes them).
+export function utcMillis(value) {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === "number") return value;
+  const text = String(value);
+  return Date.parse(/T\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(text) ? `${text}Z` : text);
+}
+
+export function chinaTime(value) {
+  if (value === null || value === undefined || value === "") return "—";
+  const millis = utcMillis(value);
+  if (Number.isNaN(millis)) return String(value);
+  const d = new Date(millis + CHINA_OFFSET_MS);
+  const two = (n) => String(n).padStart(2, "0");
+  return `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
+}
+
 // A plain value as shown: numbers as the API gives them, missing as "—".
 export function show(value) {
   if (value === null || value === undefined || value === "") return "—";
@@ -75,11 +96,19 @@ export function download(filename, text, type = "text/csv;charset=utf-8") {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+// A text cell starting with = + - @, a tab or a CR is a formula to Excel and WPS (an enterprise named
+// =HYPERLINK(...) would run when the file is opened): it is written with a leading '. Numbers are not
+// text cells: a negative number stays a number.
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+export function csvCell(v) {
+  if (v === null || v === undefined) return "";
+  let s = String(v);
+  if (typeof v !== "number" && FORMULA_START.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
 export function csv(headers, rows) {
-  const cell = (v) => {
-    const s = v === null || v === undefined ? "" : String(v);
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
   // BOM first: Excel opens UTF-8 CSV with Chinese correctly only with it
-  return "\ufeff" + [headers, ...rows].map((r) => r.map(cell).join(",")).join("\r\n") + "\r\n";
+  return "\ufeff" + [headers, ...rows].map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n";
 }

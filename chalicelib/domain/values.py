@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
 
@@ -30,7 +30,6 @@ from chalicelib.domain import creditcode
 from chalicelib.domain.messages import Code
 from chalicelib.domain.model.schema import IndicatorDef
 
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
 FIRST_PERIOD: Final = 2000
 EARLIEST_DATE: Final = date(1900, 1, 1)
 MAX_PLACES: Final = 10
@@ -97,10 +96,6 @@ class ValueProblem(ValueError):
         self.code = code
         self.variant = variant
         self.params = params
-
-
-def today_in_china() -> date:
-    return datetime.now(CHINA).date()
 
 
 def _text(raw: str) -> str:

@@ -14,10 +14,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Final
 
+from chalicelib.domain.china import today_in_china
 from chalicelib.domain.cultivation.assess import Assessment, age_for, assess
 from chalicelib.domain.cultivation.programs import CultivationFile, ProgramDef, load_programs
 from chalicelib.domain.qualifications.records import Qualification, holds
-from chalicelib.domain.values import today_in_china
 from chalicelib.services.model_registry import active_model
 from chalicelib.stores.cultivation import CultivationRepository, Entry, scope_key
 from chalicelib.stores.qualifications import QualificationsRepository

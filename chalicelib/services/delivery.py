@@ -103,7 +103,9 @@ class Deliverer:
 
     def _token(self) -> str:
         if self.settings.ganqitong_token_parameter:
-            return secure_parameter(self.settings.ganqitong_token_parameter)
+            return secure_parameter(
+                self.settings.ganqitong_token_parameter, max_age_s=self.settings.ganqitong_token_max_age_s
+            )
         return self.settings.ganqitong_token
 
     def _policy(self, policy_id: str) -> Policy | None:

@@ -8,9 +8,9 @@ problems are its business; what is read, and how, is this module's.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from itertools import islice
 
+from chalicelib.domain.china import china_year
 from chalicelib.domain.records import ScoreCard
 from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.services.cultivation import HeldOnly
@@ -72,7 +72,7 @@ def latest_period(now_year: int | None = None) -> int:
     recorded = scored_periods.latest()
     if recorded is not None:
         return recorded
-    year = now_year if now_year is not None else datetime.now(UTC).year
+    year = now_year if now_year is not None else china_year()
     found = score_index.any_scored(range(year, year - DEFAULT_PERIOD_PROBE_YEARS, -1))
     return found if found is not None else year - 1
 
@@ -111,7 +111,7 @@ def portrait_read(code: str, period: int | None) -> tuple[CurrentCard, MasterFie
         if scores.latest_card(code) is None:  # the error's wording needs to know: one more read
             raise EnterpriseNotScoredError(code)
         raise PeriodNotScoredError(code, period)
-    year = datetime.now(UTC).year
+    year = china_year()  # periods are years up to this one
     # periods are years up to this one (+1: the year already turned in China, UTC+8)
     read = portrait_reads.read(code, range(year - PORTRAIT_PROBE_YEARS + 1, year + 2))
     latest = read.latest_card()

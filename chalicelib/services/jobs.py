@@ -27,6 +27,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from chalicelib.domain.china import china_year
 from chalicelib.domain.jobs import JobMessage, cut
 from chalicelib.settings import get_settings
 from chalicelib.stores import jobs
@@ -68,11 +69,12 @@ def kind_module(kind: str, kinds: Kinds) -> JobKind:
     return kinds[kind]
 
 
-def start_job(kind: str, params: dict[str, Any], period: int | None) -> str:
-    """Create a job and queue its plan step; return its id. Nothing is enumerated here."""
+def start_job(kind: str, params: dict[str, Any], period: int | None, started_by: str | None = None) -> str:
+    """Create a job and queue its plan step; return its id. Nothing is enumerated here. `started_by`
+    (the starting credential) may read it, with admin."""
     if kind not in KINDS:
         raise UnknownJobKindError(f"unknown job kind {kind!r} / 未知的任务类型 {kind!r}")
-    job = jobs.create(kind, params, period)
+    job = jobs.create(kind, params, period, started_by)
     queue_plan(job)
     return job.job_id
 
@@ -96,7 +98,7 @@ def scored_codes(period: int | None) -> Iterator[str]:
     """The scored enterprises of `period`, or of every period (each once, in any order)."""
     from chalicelib.services.rescore import full_rescore_pairs
 
-    for pair in full_rescore_pairs(period, datetime.now(UTC).year):
+    for pair in full_rescore_pairs(period, china_year()):
         yield pair.credit_code
 
 

@@ -155,7 +155,9 @@ def _transition(
     return policy
 
 
-def publish(policy_id: str, *, clock: Callable[[], datetime] = _now) -> tuple[Policy, str]:
+def publish(
+    policy_id: str, *, started_by: str | None = None, clock: Callable[[], datetime] = _now
+) -> tuple[Policy, str]:
     """Publish a draft (once) and start the job that matches every scored enterprise of its period.
 
     The status flip and the job item commit in one transaction; then the job's plan step is queued.
@@ -175,7 +177,7 @@ def publish(policy_id: str, *, clock: Callable[[], datetime] = _now) -> tuple[Po
     moment = stamp(clock())
     policy = previous.model_copy(update={"status": PUBLISHED, "updated_at": moment, "published_at": moment})
     try:
-        job_id = store.publish(policy, previous, POLICY_MATCH_JOB, {"policy_id": policy_id})
+        job_id = store.publish(policy, previous, POLICY_MATCH_JOB, {"policy_id": policy_id}, started_by)
     except StaleWriteError:
         check_publishable(get(policy_id), policy_day(clock()))  # someone else moved it: say why
         raise

@@ -42,6 +42,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict
 
+from chalicelib.domain.china import CHINA as CHINA_TZ
 from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.reports.blocks import PROVINCE, RegionBlock, build_blocks
 from chalicelib.domain.reports.indicators import ALL_STAGES, IndicatorStats, indicator_statistics, stats
@@ -55,7 +56,6 @@ from chalicelib.domain.reports.inputs import (
     parse_digest,
 )
 from chalicelib.domain.reports.ranks import rank_chunks
-from chalicelib.domain.reports.window import CHINA as CHINA_TZ
 from chalicelib.domain.reports.window import default_since, series_by_region, window, zone_moves_key
 from chalicelib.domain.scoring.cardcodec import CardDecodeError, card_from_dict
 from chalicelib.domain.timestamps import stamp

@@ -37,6 +37,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from chalicelib.domain.china import china_year
 from chalicelib.domain.events import build_event
 from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.records import EnterpriseData, Master, WhitelistChange, WhitelistState
@@ -439,7 +440,7 @@ def request_full_rescore(period: int | None) -> int:
 
     def requests() -> Iterator[RescoreRequest]:
         nonlocal count
-        for chunk in _chunks(full_rescore_pairs(period, _now().year), chunk_size):
+        for chunk in _chunks(full_rescore_pairs(period, china_year(_now())), chunk_size):
             count += len(chunk)
             yield RescoreRequest(reason="full_rescore", batch_id=None, pairs=chunk)
 

@@ -10,22 +10,22 @@ from typing import Any
 
 from chalicelib.stores import objects
 from chalicelib.stores import support as store
-from chalicelib.stores.support import Filters, Stored
+from chalicelib.stores.support import Filters, Found, Stored
 
-__all__ = ["Filters", "Stored", "file_report", "pending", "recent"]
+__all__ = ["Filters", "Found", "Stored", "file_report", "pending", "recent"]
 
 
-def recent(filters: Filters, after: str | None, limit: int) -> list[tuple[str, Stored]]:
-    """Current records narrowed by `filters`, newest first: up to `limit` + 1 (the extra one says more
-    follow), each with the key a next page resumes after."""
+def recent(filters: Filters, after: str | None, limit: int) -> Found:
+    """Current records narrowed by `filters`, newest first, read within a budget: a page (maybe short)
+    and the key the next page resumes after (None at the end)."""
     return store.recent(filters, after, limit)
 
 
 def pending(
     waiting_before: date, org: str | None, region: str | None, after: str | None, limit: int
-) -> list[tuple[str, Stored]]:
+) -> Found:
     """Applications of whitelisted enterprises made before `waiting_before` and still `applied`,
-    longest waiting first (up to `limit` + 1, as `recent`)."""
+    longest waiting first (a page within a budget, as `recent`)."""
     return store.pending(waiting_before, org, region, after, limit)
 
 

@@ -10,11 +10,12 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain.areas import Area
+from chalicelib.domain.china import CHINA
 from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.numbers import Num
 from chalicelib.domain.regions import CITIES
 from chalicelib.domain.reports.blocks import RegionBlock, ScoreFigures, SupportFigures, build_blocks
-from chalicelib.domain.reports.window import CHINA, default_since, window
+from chalicelib.domain.reports.window import default_since, window
 from chalicelib.domain.zones.catalogue import CITY_DUE, Zone, sorted_zones
 from chalicelib.domain.zones.reports import ALL_ZONES, coverage_row
 from chalicelib.services import zones

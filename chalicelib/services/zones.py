@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any, Final, Protocol
 
 from chalicelib.domain.areas import Area, Location
-from chalicelib.domain.values import today_in_china
+from chalicelib.domain.china import today_in_china
 from chalicelib.domain.zones.catalogue import ZONE_ID, Catalogue, Zone, ZoneProblem, shipped, zone_fields
 from chalicelib.domain.zones.membership import Membership, decoded, newest_first, registry_membership
 from chalicelib.domain.zones.membership import zone_today as raw_zone_today

@@ -28,8 +28,8 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.china import today_in_china
 from chalicelib.domain.records import EnterpriseData, FactValue, Master
-from chalicelib.domain.values import today_in_china
 from chalicelib.domain.zones.membership import decoded, zone_today
 from chalicelib.stores.tables import FactItem
 

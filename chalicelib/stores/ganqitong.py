@@ -2,7 +2,8 @@
 
 Plain `urllib.request` (no new runtime dependency): JSON body, `Idempotency-Key` header (the event id,
 so 赣企通 drops a repeated push), bearer token. The answer is the HTTP status, or None when there was
-none (timeout, connection refused, DNS): the caller decides about retries.
+none (timeout, connection refused, DNS): the caller decides about retries. Redirects are never
+followed (urllib would turn a 302 into a GET that answers 200): a 3xx is a failure like any non-2xx.
 """
 
 from __future__ import annotations
@@ -13,6 +14,16 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Answer a 3xx as it is (an HTTPError carrying its status) instead of following it."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects())
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +49,7 @@ def post_event(
     data = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     request = urllib.request.Request(url, data=data, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        with _OPENER.open(request, timeout=timeout_s) as response:
             response.read()
             return Outcome(int(response.status))
     except urllib.error.HTTPError as exc:

@@ -62,6 +62,7 @@ class Job:
     error: str | None
     counted: frozenset[int] = frozenset()  # the chunk numbers counted
     plan_sent: bool = False  # every chunk message of the stored plan was sent
+    started_by: str | None = None  # the credential that started it (with admin, its only reader)
 
     @property
     def planned(self) -> bool:
@@ -90,6 +91,7 @@ def _job(item: JobItem) -> Job:
         error=item.error,
         counted=frozenset(int(n) for n in item.chunks_done or ()),
         plan_sent=bool(item.plan_sent),
+        started_by=item.started_by,
     )
 
 
@@ -97,7 +99,13 @@ def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
-def new_item(kind: str, params: dict[str, Any], period: int | None, job_id: str | None = None) -> JobItem:
+def new_item(
+    kind: str,
+    params: dict[str, Any],
+    period: int | None,
+    job_id: str | None = None,
+    started_by: str | None = None,
+) -> JobItem:
     """A fresh job item (status running, not planned), for `create` or another store's transaction."""
     now = _now()
     return JobItem(
@@ -112,11 +120,12 @@ def new_item(kind: str, params: dict[str, Any], period: int | None, job_id: str 
         total=0,
         done=0,
         chunks_counted=0,
+        started_by=started_by,
     )
 
 
-def create(kind: str, params: dict[str, Any], period: int | None) -> Job:
-    item = new_item(kind, params, period)
+def create(kind: str, params: dict[str, Any], period: int | None, started_by: str | None = None) -> Job:
+    item = new_item(kind, params, period, started_by=started_by)
     item.save(condition=JobItem.job_id.does_not_exist())
     return _job(item)
 

@@ -6,6 +6,7 @@ import json
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
@@ -66,3 +67,11 @@ def presigned_post(bucket: str, key: str, max_bytes: int, region: str) -> tuple[
         ExpiresIn=PRESIGN_EXPIRES_IN,
     )
     return post["url"], {k: str(v) for k, v in post["fields"].items()}
+
+
+@cache
+def upload_origin(bucket: str, region: str) -> str:
+    """The origin a browser posts uploads to (scheme://host[:port] of a presigned POST's URL, signed
+    locally: no request), for the console's `connect-src`."""
+    parts = urlsplit(presigned_post(bucket, "incoming/origin", 1, region)[0])
+    return f"{parts.scheme}://{parts.netloc}"

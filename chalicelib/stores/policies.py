@@ -163,11 +163,13 @@ def save_status(policy: Policy, previous: Policy) -> None:
         raise
 
 
-def publish(policy: Policy, previous: Policy, job_kind: str, job_params: dict[str, Any]) -> str:
+def publish(
+    policy: Policy, previous: Policy, job_kind: str, job_params: dict[str, Any], started_by: str | None = None
+) -> str:
     """Publish: the head with its new status and its matching job's item, in ONE transaction (if the head
     still has `previous`'s status and version); return the job id. A crash after it leaves a published
     policy whose job exists and can be queued again (`match_job`), never one that matched no one."""
-    job = new_job_item(job_kind, job_params, policy.period)
+    job = new_job_item(job_kind, job_params, policy.period, started_by=started_by)
     head = _head(policy)
     head.match_job_id = job.job_id
 

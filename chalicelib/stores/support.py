@@ -24,7 +24,6 @@ import heapq
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from itertools import islice
 from typing import Any, Final
 
 from pynamodb.connection import Connection
@@ -36,6 +35,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.products.funnel import Milestones
 from chalicelib.domain.regions import all_shards, shard_for, shards_for_prefix
 from chalicelib.domain.support.record import SupportRecord
+from chalicelib.stores.score_index import EXAMINED_PER_ITEM, MAX_READ
 from chalicelib.stores.tables import SupportItem
 
 CURRENT: Final = "C"
@@ -226,6 +226,63 @@ def _condition(filters: Filters, *, org_in_key: bool, code_in_key: bool) -> Cond
     return condition
 
 
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """Where a partition's reading stopped for this page (its examining budget spent): nothing beyond
+    `sort_key` was read from it, so the merged page ends here and the next one resumes after it."""
+
+    sort_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A page of a list: up to `limit` records with their sort keys, and the sort key the next page
+    resumes after (None: the list ends here). A page may be short, even empty, with a `resume` (13.1)."""
+
+    items: list[tuple[str, Stored]]
+    resume: str | None
+
+
+Entry = tuple[str, SupportItem] | Cut
+
+
+def _budgeted(
+    index: GlobalSecondaryIndex[SupportItem],
+    partition: str,
+    key_condition: Condition | None,
+    condition: Condition | None,
+    forward: bool,
+    size: int,
+    range_attr: str,
+) -> Iterator[Entry]:
+    """One partition of an index in sort order, read lazily in growing requests; after examining
+    `size` x `EXAMINED_PER_ITEM` rows (those a filter dropped included) it ends with a `Cut`, so a rare
+    filter value costs a bounded read per request, as in the score index."""
+    budget = size * (EXAMINED_PER_ITEM if condition is not None else 1)
+    read, start, limit = 0, None, min(size, budget)
+    while True:
+        query = index.query(
+            partition,
+            key_condition,
+            filter_condition=condition,
+            scan_index_forward=forward,
+            page_size=limit,
+            last_evaluated_key=start,
+        )
+        page = next(query.page_iter)  # one request
+        for raw in page.get("Items", []):
+            item = SupportItem.from_raw_data(raw)
+            yield getattr(item, range_attr), item
+        read += int(page.get("ScannedCount", limit))
+        start = page.get("LastEvaluatedKey")
+        if start is None:
+            return
+        if read >= budget:
+            yield Cut(start[range_attr]["S"])
+            return
+        limit = min(MAX_READ, limit * 2, budget - read)
+
+
 def _stream(
     index: GlobalSecondaryIndex[SupportItem],
     partition: str,
@@ -233,27 +290,34 @@ def _stream(
     before: str | None,
     condition: Condition | None,
     page_size: int,
-) -> Iterator[tuple[str, SupportItem]]:
-    """One partition of an index, newest first, strictly before the sort key `before`."""
+) -> Iterator[Entry]:
+    """One partition of an index, newest first, strictly before the sort key `before`, with a budget."""
     key_condition = range_key < before if before else None
-    for item in index.query(
-        partition, key_condition, filter_condition=condition, scan_index_forward=False, page_size=page_size
-    ):
-        yield getattr(item, range_key.attr_name), item
+    return _budgeted(index, partition, key_condition, condition, False, page_size, range_key.attr_name)
 
 
-def _merged(
-    streams: Sequence[Iterator[tuple[str, SupportItem]]], reverse: bool
-) -> Iterator[tuple[str, Stored]]:
-    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda p: p[0], reverse=reverse)
-    for sort_key, item in merged:
-        yield sort_key, _stored(item)
+def _sort_key(entry: Entry) -> str:
+    return entry.sort_key if isinstance(entry, Cut) else entry[0]
 
 
-def recent(filters: Filters, after: str | None, limit: int) -> list[tuple[str, Stored]]:
+def _page(streams: Sequence[Iterator[Entry]], reverse: bool, limit: int) -> Found:
+    """Up to `limit` entries of the merged streams; ends early at the first partition's `Cut`."""
+    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=_sort_key, reverse=reverse)
+    items: list[tuple[str, Stored]] = []
+    for entry in merged:
+        if isinstance(entry, Cut):
+            return Found(items, entry.sort_key)
+        items.append((entry[0], _stored(entry[1])))
+        if len(items) > limit:
+            return Found(items[:limit], items[limit - 1][0])
+    return Found(items, None)
+
+
+def recent(filters: Filters, after: str | None, limit: int) -> Found:
     """Up to `limit` current records matching `filters`, newest first, strictly after the sort key
-    `after` (the last one a previous page served). The partition is chosen from the filters: the
-    enterprise, else the institution, else every city (narrowed by the region prefix)."""
+    `after` (where the previous page ended). The partition is chosen from the filters: the
+    enterprise, else the institution, else every city (narrowed by the region prefix). Each partition
+    examines a bounded number of rows per page (`_budgeted`)."""
     page = limit + 1
     if filters.credit_code is not None:
         condition = _condition(filters, org_in_key=False, code_in_key=True)
@@ -285,20 +349,21 @@ def recent(filters: Filters, after: str | None, limit: int) -> list[tuple[str, S
             _stream(SupportItem.by_shard, shard, SupportItem.recent_sk, after, condition, page)
             for shard in shards_for_prefix(filters.region)
         ]
-    return list(islice(_merged(streams, reverse=True), limit + 1))
+    return _page(streams, True, limit)
 
 
 def of_enterprise(credit_code: str) -> list[Stored]:
-    """Every current record of an enterprise, newest first (one Query; an enterprise has few)."""
-    stream = _stream(SupportItem.by_enterprise, credit_code, SupportItem.recent_sk, None, None, 100)
-    return [stored for _, stored in _merged([stream], reverse=True)]
+    """Every current record of an enterprise, newest first (one Query per 100; an enterprise has few)."""
+    items = SupportItem.by_enterprise.query(credit_code, scan_index_forward=False, page_size=100)
+    return [_stored(item) for item in items]
 
 
 def pending(
     waiting_before: date, org: str | None, region: str | None, after: str | None, limit: int
-) -> list[tuple[str, Stored]]:
+) -> Found:
     """Applications of whitelisted enterprises made before `waiting_before` and still `applied`,
-    longest waiting first, from the sparse by_pending index (never a Scan)."""
+    longest waiting first, from the sparse by_pending index (never a Scan), each city's partition
+    examining a bounded number of rows per page."""
     before_key = waiting_before.isoformat()  # "<occurred_on>#…" < "<day>" means occurred before that day
     conditions: list[Condition] = []
     if org is not None:
@@ -313,11 +378,10 @@ def pending(
         key_condition: Condition = SupportItem.pending_sk < before_key
         if after is not None:
             key_condition = SupportItem.pending_sk.between(f"{after}\x00", before_key)
-        items = SupportItem.by_pending.query(
-            shard, key_condition, filter_condition=condition, page_size=limit + 1
+        streams.append(
+            _budgeted(SupportItem.by_pending, shard, key_condition, condition, True, limit + 1, "pending_sk")
         )
-        streams.append((item.pending_sk or "", item) for item in items)
-    return list(islice(_merged(streams, reverse=False), limit + 1))
+    return _page(streams, False, limit)
 
 
 def current_records_for_period(period: int) -> Iterator[SupportRecord]:

@@ -308,6 +308,7 @@ class JobItem(Model):
     error = UnicodeAttribute(null=True)
     planner = UnicodeAttribute(null=True)  # the plan step (its message id) that enumerates the job
     plan_sent = BooleanAttribute(null=True)  # every chunk message of the stored plan was sent
+    started_by = UnicodeAttribute(null=True)  # the credential that started it (a key's hash): its reader
     # a chunk's partial result (sk "CHUNK#<n>")
     partial = JSONAttribute(null=True)
     # a chunk of the stored plan (sk "PLAN#<n>"): its enterprises, written before any chunk is sent

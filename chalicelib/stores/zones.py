@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
+from chalicelib.domain.china import today_in_china
 from chalicelib.domain.timestamps import now, stamp
-from chalicelib.domain.values import today_in_china
 from chalicelib.domain.zones.catalogue import Zone, stored_zone
 from chalicelib.domain.zones.membership import Membership, decoded, zone_today
 from chalicelib.stores.facts import CURRENT_SK, Current, FactsRepository, enterprise_pk, write_items

@@ -147,7 +147,7 @@ def _iam(user_arn: str | None, headers: dict[str, str] | None = None) -> auth.Pr
 
 
 def test_iam_callers_map_to_roles() -> None:
-    assert _iam(ARN_BANK) == auth.Principal(role="bank", via="iam", label=ARN_BANK)
+    assert _iam(ARN_BANK) == auth.Principal(role="bank", via="iam", label=ARN_BANK, key_id=ARN_BANK)
     session = "arn:aws-cn:sts::123456789012:assumed-role/stats-office/session-42"
     principal = _iam(session)
     assert (principal.role, principal.department) == ("department:stats", "stats")

@@ -23,6 +23,12 @@ def test_the_page_loads_without_a_key_as_utf8_html_with_its_base(client: Client)
     assert answer.headers["Content-Type"] == "text/html; charset=utf-8"
     assert answer.headers["Cache-Control"] == "no-cache"
     assert "default-src 'self'" in answer.headers["Content-Security-Policy"]
+    # data calls to this API; uploads to the bucket's origin only, not any host (issue 23, item 12)
+    connect = next(
+        d.split()[1:] for d in answer.headers["Content-Security-Policy"].split(";") if "connect-src" in d
+    )
+    assert connect[0] == "'self'" and len(connect) == 2
+    assert connect[1] == static.upload_origin() and connect[1] not in ("https:", "http:", "*")
     page = answer.body.decode("utf-8")
     assert '<base href="/console/">' in page
     assert "江西省企业创新积分制" in page and '<html lang="zh-CN">' in page
@@ -134,4 +140,4 @@ def test_the_upload_bucket_lets_the_console_post(api_aws: Any) -> None:
     settings = get_settings()
     rules = boto3.client("s3", region_name=settings.region).get_bucket_cors(Bucket=settings.upload_bucket)
     (rule,) = rules["CORSRules"]
-    assert rule["AllowedMethods"] == ["POST"] and "http://127.0.0.1:*" in rule["AllowedOrigins"]
+    assert rule["AllowedMethods"] == ["POST"] and "http://127.0.0.1:8000" in rule["AllowedOrigins"]

@@ -87,3 +87,47 @@ def test_the_routes_serve_one_app_only(api_aws: Any, keys: dict[str, str]) -> No
         )
         assert response.status_code == 200, response.body
         assert get_json(test_client, "/model", keys["bank"])[0] == 200
+
+
+def test_the_document_lists_every_status_and_content_type_the_code_answers(
+    client: Client, keys: dict[str, str]
+) -> None:
+    """Files answer their own types; conflicts (409), an oversized body (413) and a body of another type
+    (415, Chalice's own answer) are documented where they happen (issue 23, item 18)."""
+    paths = get_json(client, "/openapi.json", keys["admin"])[1]["paths"]
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert set(paths["/reports/regions.csv"]["get"]["responses"]["200"]["content"]) == {"text/csv"}
+    assert set(paths["/reports/regions.xlsx"]["get"]["responses"]["200"]["content"]) == {xlsx}
+    assert set(paths["/reports/snapshots/{snapshot_id}"]["get"]["responses"]["200"]["content"]) == {
+        "application/json",
+        xlsx,
+    }
+    conflicts = [
+        ("/models", "post"),
+        ("/models/{version}/activate", "post"),
+        ("/policies/{policy_id}", "put"),
+        ("/policies/{policy_id}/publish", "post"),
+        ("/policies/{policy_id}/withdraw", "post"),
+        ("/support", "post"),
+    ]
+    for path, method in conflicts:
+        assert "409" in paths[path][method]["responses"], (path, method)
+    assert "413" in paths["/support"]["post"]["responses"]
+    for path, item in paths.items():
+        for method, operation in item.items():
+            if "requestBody" in operation:
+                assert "415" in operation["responses"], (path, method)
+
+
+def test_the_document_states_the_formats_the_code_enforces(client: Client, keys: dict[str, str]) -> None:
+    """Page tokens, `since` days and the statistics' region are refused exactly as documented."""
+    paths = get_json(client, "/openapi.json", keys["admin"])[1]["paths"]
+    whitelist = {p["name"]: p["schema"] for p in paths["/whitelist"]["get"]["parameters"]}
+    assert whitelist["next_token"]["pattern"] == r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
+    statistics = {p["name"]: p["schema"] for p in paths["/statistics/indicators"]["get"]["parameters"]}
+    assert statistics["region"]["pattern"] == r"^36([0-9]{2}){0,2}$"
+    for since in ("0", "20260101", "2026-1-1"):  # a number of seconds or another spelling: 400
+        status, problem = get_json(client, f"/reports/regions?since={since}", keys["admin"])
+        assert (status, problem["code"]) == (400, "INVALID_PARAMETER"), since
+    status, problem = get_json(client, "/whitelist?next_token=not-a-token", keys["admin"])
+    assert (status, problem["code"]) == (400, "INVALID_TOKEN")

@@ -133,3 +133,32 @@ def test_a_faulty_change_gets_every_fault_with_its_path(api: Api) -> None:
     assert (status, problem["code"]) == (404, "MODEL_NOT_FOUND")
     status, problem = api.post("/models", {"base": ACTIVE, "version": "Bad Version!"})
     assert (status, problem["code"]) == (400, "INVALID_BODY")
+
+
+def test_a_change_that_does_not_fit_gets_every_path_never_a_500(api: Api) -> None:
+    change = {
+        "base": ACTIVE,
+        "version": "jx-test-misfit",
+        "indicators": {
+            "no_such_thing": {"points": 5},
+            "rd_expense": {"weight": {"growth": -5}},
+            "industry_university_projects": {"weight": {"growth": 5}},  # partial weight, not core
+            "invention_patents": {"points": 5},  # points on a core indicator
+        },
+    }
+    status, problem = api.post("/models", change)
+    assert (status, problem["code"]) == (400, "INVALID_MODEL"), problem
+    paths = {e.get("path") for e in problem["errors"]}
+    assert {
+        "indicators.no_such_thing",
+        "indicators.industry_university_projects.weight",
+        "indicators.invention_patents.points",
+    } <= paths
+    assert any(p is not None and p.startswith("indicators.rd_expense") for p in paths)
+
+    status, problem = api.post(
+        "/models", {"base": ACTIVE, "version": "jx-test-keys", "colour": "red", "grades": {"A": "high"}}
+    )
+    assert (status, problem["code"]) == (400, "INVALID_BODY")
+    assert {"colour", "grades.A"} <= {e["path"] for e in problem["errors"]}
+    assert api.get("/models/jx-test-misfit")[0] == 404

@@ -65,3 +65,10 @@ def test_disabled_metrics_do_not_pile_up_across_invocations(
         for _ in range(101):
             client.lambda_.invoke("relay_outbox", scheduled)
     assert '"_aws"' not in capsys.readouterr().out
+
+
+def test_the_local_bucket_cors_is_pinned_to_the_api_origins(aws: Resources) -> None:
+    """Locally too: the API's own origins, not any port of any host (issue 23, item 12)."""
+    (rule,) = boto3.client("s3").get_bucket_cors(Bucket=aws.upload_bucket)["CORSRules"]
+    assert rule["AllowedOrigins"] == ["http://127.0.0.1:8000", "http://localhost:8000"]
+    assert rule["AllowedMethods"] == ["POST"]

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from chalicelib.domain.china import CHINA
 from tests.browser.conftest import Console
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -168,7 +171,10 @@ def test_the_portrait_shows_radar_indicators_sources_and_history(console: Consol
     facts = page.locator("dl.facts").inner_text()
     assert f"{portrait['rank']} / {portrait['cohort_size']}（同阶段全省" in facts
     as_of = portrait["rank_as_of"]
-    assert (f"排名截至 {as_of}" in facts) if as_of else ("截至" not in facts)
+    assert (f"排名截至 {china_time(as_of)}" in facts) if as_of else ("截至" not in facts)
+    # times for people are China time (issue 23, item 17): never the API's ISO UTC
+    assert china_time(portrait["computed_at"]) in facts
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", facts)
     # history: one line per period, the points of every score change
     series = [s["name"] for s in console.chart("#history-chart")["series"]]
     assert f"{top['period']} 年度" in series
@@ -285,3 +291,9 @@ def test_names_read_as_chinese(console: Console) -> None:
         *("初创期、成长期", "是", "研发费用总额", "技术创新得分"),
         *("省级管理员", "系统计算", "赣州市（360702）"),
     ]
+
+
+def china_time(stamp: str) -> str:
+    """An API time (ISO UTC) as the console shows it: Beijing time to the minute."""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")

@@ -171,7 +171,7 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
         (["s3:PutObject"], "UploadBucket", "/reports/", {"Ingest"}),
         (["sqs:ReceiveMessage", "sqs:DeleteMessage"], "UploadsQueue", "", {"Ingest"}),
         (["sqs:ReceiveMessage", "sqs:DeleteMessage"], "RescoreQueue", "", {"Rescore"}),
-        (["sqs:SendMessage"], "RescoreQueue", "", {"Ingest", "APIHandler"}),
+        (["sqs:SendMessage"], "RescoreQueue", "", {"Ingest"}),  # the API never requests rescores (jobs do)
         (["dynamodb:PutItem", "dynamodb:BatchWriteItem"], "FactsTable", "", {"Ingest"}),
         (
             ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
@@ -591,3 +591,15 @@ def test_stage_parameter_is_pinned_to_the_packaged_stage(packaged: Packaged) -> 
 
 def test_cfn_lint_is_clean(packaged: Packaged) -> None:
     lint(packaged.path)  # raises PackagingError with the findings
+
+
+def test_the_bucket_cors_is_pinned_to_the_console_origin(packaged: Packaged) -> None:
+    """Only the console's own origin may post uploads from a browser (issue 23, item 12)."""
+    parameter = packaged.template["Parameters"]["ConsoleOrigin"]
+    assert parameter["AllowedPattern"].startswith("^(https://")
+    (bucket,) = packaged.of_type("AWS::S3::Bucket").values()
+    cors = bucket["Properties"]["CorsConfiguration"]
+    assert cors["Fn::If"][0] == "HasConsoleOrigin" and cors["Fn::If"][2] == {"Ref": "AWS::NoValue"}
+    (rule,) = cors["Fn::If"][1]["CorsRules"]
+    assert rule["AllowedOrigins"] == [{"Ref": "ConsoleOrigin"}]
+    assert rule["AllowedMethods"] == ["POST"]

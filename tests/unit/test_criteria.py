@@ -69,6 +69,8 @@ def test_the_contract_example_parses_and_round_trips() -> None:
         ),
         ({"all": [leaf(field="nope")]}, "criteria.all[0].field"),
         ({"all": [leaf(field="indicator.unknown_thing")]}, "criteria.all[0].field"),
+        # an input-only indicator is not on the card (13.1): an unknown field
+        ({"all": [leaf(field="indicator.rd_staff")]}, "criteria.all[0].field"),
         ({"all": [leaf(value="600")]}, "criteria.all[0].value"),  # a string is not a number
         ({"all": [leaf(value=True)]}, "criteria.all[0].value"),  # nor is a boolean
         ({"any": [leaf(field="whitelisted", op="==", value=1)]}, "criteria.any[0].value"),

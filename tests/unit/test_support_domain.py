@@ -178,8 +178,10 @@ def test_no_card_is_enterprise_not_scored() -> None:
 # --- the summary -------------------------------------------------------------------------------
 
 records = st.builds(
-    lambda org, status, amount, day: first(
+    lambda org, status, amount, day, kind: first(
         external_ref=f"{org}-{status}-{amount}-{day}",
+        kind=kind,
+        collateral="credit" if kind in ("loan", "credit_line") else None,
         status=status,
         amount_wan=str(amount),
         reject_reason="不符合条件" if status == "rejected" else None,
@@ -189,6 +191,7 @@ records = st.builds(
     st.sampled_from(STATUSES),
     st.decimals(min_value=0, max_value=10_000, places=2),
     st.integers(min_value=0, max_value=400),
+    st.sampled_from(["loan", "credit_line", "guarantee", "equity", "subsidy", "project"]),
 )
 
 
@@ -197,7 +200,13 @@ def test_summary_totals(items: list[SupportRecord]) -> None:
     summary = summarise(items)
     assert summary.records == len(items)
     assert summary.institutions == len({r.org for r in items})
-    paid = [r.amount_wan for r in items if r.status in ("disbursed", "repaid") and r.amount_wan is not None]
+    paid = [  # loans and credit lines only, as in reports (13.1)
+        r.amount_wan
+        for r in items
+        if r.kind in ("loan", "credit_line")
+        and r.status in ("disbursed", "repaid")
+        and r.amount_wan is not None
+    ]
     assert summary.disbursed_wan == sum(paid, Decimal(0))
     assert summary.latest_on == (max(r.occurred_on for r in items) if items else None)
 

@@ -1,7 +1,7 @@
 // 批次报告: what became of an upload, row by row, with every error in Chinese.
 
 import { get } from "../api.js";
-import { clear, field, h, message, show, table } from "../dom.js";
+import { chinaTime, clear, field, h, message, show, table } from "../dom.js";
 import { BATCH_STATUS, departmentName } from "../names.js";
 
 function statusBadge(status) {
@@ -17,8 +17,8 @@ export function reportView(r) {
       h("dt", {}, "文件"), h("dd", {}, r.key),
       h("dt", {}, "报送单位"), h("dd", {}, departmentName(r.department)),
       h("dt", {}, "状态"), h("dd", {}, statusBadge(r.status)),
-      h("dt", {}, "接收时间"), h("dd", {}, show(r.received_at)),
-      h("dt", {}, "完成时间"), h("dd", {}, show(r.finished_at)),
+      h("dt", {}, "接收时间"), h("dd", {}, chinaTime(r.received_at)),
+      h("dt", {}, "完成时间"), h("dd", {}, chinaTime(r.finished_at)),
       h("dt", {}, "行数"), h("dd", { id: "batch-rows" },
         `共 ${show(rows.total)} 行：接收 ${show(rows.accepted)} 行，拒收 ${show(rows.rejected)} 行，警告 ${show(rows.warnings)} 行`),
       h("dt", {}, "影响企业"), h("dd", {}, show(r.enterprises_affected))),

@@ -2,7 +2,7 @@
 // and how far each is towards its rollout due date. A city or zone key sees its own rows only.
 
 import { get } from "../api.js";
-import { clear, field, h, pct, select, show, table } from "../dom.js";
+import { chinaTime, clear, field, h, pct, select, show, table } from "../dom.js";
 import { departmentName } from "../names.js";
 
 const LEVELS = { city: "按设区市", zone: "按园区" };
@@ -46,7 +46,7 @@ export const coverage = {
       h("div", { class: "panel" },
         h("form", { class: "filters", onsubmit: (e) => { e.preventDefault(); go("coverage", [], { period: period.value, level: levelSelect.value }); } },
           field("年度", period), field("范围", levelSelect), h("button", { type: "submit" }, "查看")),
-        h("p", { class: "muted" }, `数据截至 ${show(report.as_of)}。高新区试点于 2025 年底前、各开发区于 2026 年底前、全省于 2027 年底前完成推广。`)),
+        h("p", { class: "muted" }, `数据截至 ${chinaTime(report.as_of)}。高新区试点于 2025 年底前、各开发区于 2026 年底前、全省于 2027 年底前完成推广。`)),
       h("div", { class: "panel" }, table(`${report.period} 年度推广进度`, COLUMNS, report.items, "没有可显示的推广进度")));
   },
 };

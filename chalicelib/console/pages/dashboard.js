@@ -2,7 +2,7 @@
 
 import { call, get } from "../api.js";
 import { draw, PALETTE } from "../charts.js";
-import { clear, download, field, h, message, pct, show, table } from "../dom.js";
+import { chinaTime, clear, download, field, h, message, pct, show, table } from "../dom.js";
 import { GRADES, STAGES, cityName } from "../names.js";
 import { can, isAdmin } from "../session.js";
 
@@ -113,7 +113,7 @@ export const dashboard = {
         h("form", { class: "filters", onsubmit: (e) => { e.preventDefault(); go("dashboard", [], { period: input.value }); } },
           field("年度", input), h("button", { type: "submit" }, "查看"), ...actions),
         status,
-        h("p", { class: "muted" }, `数据截至 ${show(report.as_of)}，评分模型 ${show(report.model_version)}。`)),
+        h("p", { class: "muted" }, `数据截至 ${chinaTime(report.as_of)}，评分模型 ${show(report.model_version)}。`)),
       h("div", { class: "cards" },
         card("全省参评企业", show(province.enterprises)), card("白名单企业", show(province.whitelist)),
         card("白名单占比", pct(province.whitelist_share)), card("平均积分", show(province.score && province.score.mean)),

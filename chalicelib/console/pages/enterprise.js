@@ -3,7 +3,7 @@
 
 import { get, post } from "../api.js";
 import { draw, PALETTE } from "../charts.js";
-import { clear, field, h, message, pct, show, table } from "../dom.js";
+import { chinaTime, clear, field, h, message, pct, show, table, utcMillis } from "../dom.js";
 import {
   CATEGORY_NAMES, CRITERIA_OPS, POLICY_KINDS, STAGES, SUPPORT_KINDS, SUPPORT_STATUS, criteriaField, criteriaValue, departmentName, regionLabel,
 } from "../names.js";
@@ -46,14 +46,14 @@ function historyOption(items) {
   const byPeriod = new Map();
   for (const e of [...items].sort((a, b) => a.computed_at.localeCompare(b.computed_at))) {
     if (!byPeriod.has(e.period)) byPeriod.set(e.period, []);
-    byPeriod.get(e.period).push([e.computed_at, e.score]);
+    byPeriod.get(e.period).push([utcMillis(e.computed_at), e.score]);
   }
   return {
     color: PALETTE,
-    tooltip: { trigger: "axis" },
+    tooltip: { trigger: "axis", axisPointer: { label: { formatter: ({ value }) => chinaTime(value) } } },
     legend: { top: 0 },
     grid: { left: 50, right: 20, top: 40, bottom: 40 },
-    xAxis: { type: "time", name: "计算时间" },
+    xAxis: { type: "time", name: "计算时间（北京时间）", axisLabel: { formatter: (v) => chinaTime(v).slice(0, 10) } },
     yAxis: { type: "value", name: "积分", min: 0, max: 1000 },
     series: [...byPeriod].map(([period, points]) => ({ type: "line", name: `${period} 年度`, step: "end", data: points, symbolSize: 8 })),
   };
@@ -63,7 +63,7 @@ function historyOption(items) {
 // current score placed in it; without, counted just now (the period has no build yet)
 function rankText(p) {
   if (p.rank == null) return "—";
-  const asOf = p.rank_as_of ? `，排名截至 ${p.rank_as_of}` : "";
+  const asOf = p.rank_as_of ? `，排名截至 ${chinaTime(p.rank_as_of)}` : "";
   return `${p.rank} / ${p.cohort_size}（同阶段全省${asOf}）`;
 }
 
@@ -73,7 +73,7 @@ function facts(p) {
     ["行业代码", show(p.industry_code)], ["成立日期", show(p.established_on)], ["年度", p.period],
     ["发展阶段", STAGES[p.stage] || p.stage], ["排名", rankText(p)],
     ["数据完整度", pct(p.completeness)], ["核心指标得分", show(p.core)], ["特色加分", show(p.bonus)],
-    ["逆向扣分", show(p.deductions)], ["评分模型", p.model_version], ["计算时间", p.computed_at],
+    ["逆向扣分", show(p.deductions)], ["评分模型", p.model_version], ["计算时间", chinaTime(p.computed_at)],
   ];
   return h("dl", { class: "facts" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
 }
@@ -225,7 +225,7 @@ export const enterprise = {
       h("div", { class: "panel" }, h("h2", {}, "积分历史"), historyChart,
         table("每一次积分变化", [
           ["年度", (e) => e.period], ["积分", (e) => e.score, "num"], ["等级", (e) => e.grade], ["阶段", (e) => STAGES[e.stage] || e.stage],
-          ["模型", (e) => e.model_version], ["计算时间", (e) => e.computed_at], ["批次", (e) => batchLink(e.batch_id)],
+          ["模型", (e) => e.model_version], ["计算时间", (e) => chinaTime(e.computed_at)], ["批次", (e) => batchLink(e.batch_id)],
         ], history.items)),
       can("GET /enterprises/{credit_code}/support") ? await supportPanel(p.credit_code) : null,
       can("GET /enterprises/{credit_code}/offers") ? offersPanel(p.credit_code, p.period) : null,

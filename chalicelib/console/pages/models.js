@@ -1,7 +1,7 @@
 // 模型版本: every version; a candidate's backtest (who enters and leaves the whitelist) and activation.
 
 import { get, post } from "../api.js";
-import { clear, field, h, message, show, table } from "../dom.js";
+import { chinaTime, clear, field, h, message, show, table } from "../dom.js";
 import { CATEGORY_NAMES, CITIES } from "../names.js";
 import { can, isAdmin } from "../session.js";
 
@@ -69,7 +69,7 @@ function versionView(m, go) {
     } }, "启用此版本"));
   }
   return [
-    h("p", {}, h("a", { href: "#/models" }, "← 返回模型列表"), `　状态：${STATUS[m.status] || m.status}　创建时间：${show(m.created_at)}`),
+    h("p", {}, h("a", { href: "#/models" }, "← 返回模型列表"), `　状态：${STATUS[m.status] || m.status}　创建时间：${chinaTime(m.created_at)}`),
     h("div", { class: "panel" }, h("h2", {}, "回测与启用"), actions.length ? actions : h("p", { class: "muted" }, "生效中的模型无需回测。"), status, out),
     h("div", { class: "panel" }, h("h2", {}, "指标与权重"), table("指标", [
       ["指标代码", (i) => i.id], ["中文名称", (i) => i.name_zh], ["类别", (i) => CATEGORY_NAMES[i.category] || show(i.category)], ["单位", (i) => show(i.unit)],
@@ -109,7 +109,7 @@ export const models = {
     clear(main, h("h1", {}, "模型版本"),
       h("div", { class: "panel" }, table("全部模型版本", [
         ["版本", (m) => h("a", { href: `#/models/${encodeURIComponent(m.version)}` }, m.version)], ["名称", (m) => show(m.name_zh)],
-        ["状态", (m) => STATUS[m.status] || m.status], ["创建时间", (m) => show(m.created_at)],
+        ["状态", (m) => STATUS[m.status] || m.status], ["创建时间", (m) => chinaTime(m.created_at)],
       ], page.items || [])),
       isAdmin() && can("POST /models") ? uploadCandidate(go) : null);
   },

@@ -2,7 +2,7 @@
 
 import { call, get } from "../api.js";
 import { draw, PALETTE } from "../charts.js";
-import { clear, download, field, h, message, pct, select, show, table } from "../dom.js";
+import { chinaTime, clear, download, field, h, message, pct, select, show, table } from "../dom.js";
 import { ZONE_LEVELS, ZONE_TYPES, cityName } from "../names.js";
 import { can } from "../session.js";
 
@@ -76,7 +76,7 @@ export const zones = {
         } }, field("年度", period), field("类型", typeSelect), field("级别", levelSelect),
           h("button", { type: "submit" }, "查看"), ...actions),
         status,
-        h("p", { class: "muted" }, `数据截至 ${show(report.as_of)}，评分模型 ${show(report.model_version)}；企业按其当前所属园区计入。`)),
+        h("p", { class: "muted" }, `数据截至 ${chinaTime(report.as_of)}，评分模型 ${show(report.model_version)}；企业按其当前所属园区计入。`)),
       h("div", { class: "panel" }, h("h2", {}, "各园区参评企业（前 20）"), chart),
       h("div", { class: "panel" }, table(`${report.period} 年度园区积分通报`, COLUMNS, report.items, "没有符合条件的园区")));
     await draw(chart, chartOption(report.items));

@@ -11,11 +11,19 @@ import copy
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib.domain.model.faults import Fault
+from chalicelib.domain.model.schema import STAGES
 
 VERSION_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
+# what a change may set on an indicator of each kind (contract 13.1); an input indicator is never scored
+FITS: dict[str, frozenset[str]] = {
+    "core": frozenset({"full", "weight"}),
+    "characteristic": frozenset({"points", "cap"}),
+    "negative": frozenset({"points", "cap"}),
+    "input": frozenset(),
+}
 
 
 class IndicatorChange(BaseModel):
@@ -50,6 +58,33 @@ def _plain(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def _misfits(target: dict[str, Any], edit: IndicatorChange, path: str) -> list[Fault]:
+    """The fields of an indicator's change that do not fit its kind, and unknown stages."""
+    kind = str(target.get("kind"))
+    fits = FITS.get(kind, frozenset())
+    faults: list[Fault] = []
+    for field in sorted(edit.model_fields_set):
+        if getattr(edit, field) is None:
+            continue
+        if field not in fits:
+            allowed = ", ".join(sorted(fits)) or "nothing"
+            faults.append(
+                Fault(
+                    f"`{field}` does not fit a {kind} indicator (it takes {allowed})"
+                    f" / {kind} 类指标不能设置 {field}",
+                    path=f"{path}.{field}",
+                )
+            )
+        elif field in ("full", "weight"):
+            per_stage: dict[str, Decimal] = getattr(edit, field)
+            faults.extend(
+                Fault(f"unknown stage {stage!r} / 未知阶段", path=f"{path}.{field}.{stage}")
+                for stage in per_stage
+                if stage not in STAGES
+            )
+    return faults
+
+
 def apply_change(base: dict[str, Any], change: ModelChange) -> tuple[dict[str, Any], list[Fault]]:
     """The base's data with the change applied, and the faults of the change itself (unknown ids)."""
     data = copy.deepcopy(base)
@@ -64,6 +99,11 @@ def apply_change(base: dict[str, Any], change: ModelChange) -> tuple[dict[str, A
             faults.append(
                 Fault(f"unknown indicator {indicator_id!r} / 未知指标", path=f"indicators.{indicator_id}")
             )
+            continue
+        path = f"indicators.{indicator_id}"
+        misfits = _misfits(target, edit, path)
+        if misfits:
+            faults.extend(misfits)
             continue
         for field in ("full", "weight"):
             per_stage: dict[str, Decimal] | None = getattr(edit, field)
@@ -93,3 +133,11 @@ def apply_change(base: dict[str, Any], change: ModelChange) -> tuple[dict[str, A
             rule["veto_excludes"] = change.whitelist.veto_excludes
         data["whitelist"] = rule
     return data, faults
+
+
+def change_faults(exc: ValidationError) -> list[Fault]:
+    """Every fault of a change's own shape (unknown keys, values that are not numbers), with its path."""
+    return [
+        Fault(f"{error['msg']} / 无效或不允许的字段", path=".".join(str(p) for p in error["loc"]) or "(body)")
+        for error in exc.errors(include_url=False, include_input=False)
+    ]

@@ -2,7 +2,9 @@
 
 `parse_model` stops at the first fault, which is right for loading a shipped file. A reviewer who
 submits a candidate wants all of them at once: pydantic reports every field fault, and the model's
-consistency check (`ScoringModel._faults`) every cross-reference and sum.
+consistency check (`consistency_faults`) every cross-reference and sum. pydantic runs the model-level
+check only when every field is valid, so when a field is at fault the check is run here on the data
+as given (it tolerates the parts at fault): a bad weight does not hide an unknown category.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from chalicelib.domain.model.schema import ScoringModel, _AllAt, _At, _line_of
+from chalicelib.domain.model.schema import ScoringModel, _AllAt, _At, _line_of, consistency_faults
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,18 +25,23 @@ class Fault:
     path: str | None = None  # dotted path (both; for a JSON change, indicators by id)
 
 
-def _locations(exc: ValidationError) -> list[tuple[tuple[int | str, ...], str]]:
-    """(location, message) of every fault in a validation error, model-level ones expanded."""
+def _locations(exc: ValidationError, data: Any) -> list[tuple[tuple[int | str, ...], str]]:
+    """(location, message) of every fault in a validation error, model-level ones expanded, and the
+    model-level ones pydantic did not reach because a field was at fault."""
     found: list[tuple[tuple[int | str, ...], str]] = []
+    checked = False
     for error in exc.errors():
         cause = error.get("ctx", {}).get("error")
         base = tuple(error["loc"])
         if isinstance(cause, _AllAt):
             found.extend((base + f.loc, str(f)) for f in cause.faults)
+            checked = True
         elif isinstance(cause, _At):
             found.append((base + cause.loc, str(cause)))
         else:
             found.append((base, error["msg"]))
+    if not checked:
+        found.extend((f.loc, str(f)) for f in consistency_faults(data) if (f.loc, str(f)) not in found)
     return found
 
 
@@ -62,7 +69,7 @@ def data_faults(data: dict[str, Any]) -> tuple[ScoringModel | None, list[Fault]]
     try:
         return ScoringModel.model_validate(data), []
     except ValidationError as exc:
-        return None, [Fault(message, path=_path(loc, data)) for loc, message in _locations(exc)]
+        return None, [Fault(message, path=_path(loc, data)) for loc, message in _locations(exc, data)]
 
 
 def file_faults(text: str) -> tuple[ScoringModel | None, list[Fault]]:
@@ -81,5 +88,5 @@ def file_faults(text: str) -> tuple[ScoringModel | None, list[Fault]]:
     except ValidationError as exc:
         return None, [
             Fault(message, line=_line_of(root, loc), path=_path(loc, data))
-            for loc, message in _locations(exc)
+            for loc, message in _locations(exc, data)
         ]

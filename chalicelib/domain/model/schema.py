@@ -309,63 +309,7 @@ class ScoringModel(_Frozen):
         return self
 
     def _faults(self) -> list[_At]:
-        """Every model-level fault, in file order (not just the first: a reviewer fixes them at once)."""
-        faults: list[_At] = []
-        ids = [i.id for i in self.indicators]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            faults.append(_At(("indicators",), f"indicator ids must be unique: {dupes}"))
-        if tuple(s.id for s in self.stages) != STAGES:
-            faults.append(_At(("stages",), f"stages must be {STAGES}"))
-        dept_ids = {d.id for d in self.departments}
-        cat_ids = {c.id for c in self.categories}
-        by_id = {i.id: i for i in self.indicators}
-        for n, ind in enumerate(self.indicators):
-            if ind.source != "derived" and ind.source not in dept_ids:
-                faults.append(
-                    _At(("indicators", n, "source"), f"indicator {ind.id}: unknown department {ind.source!r}")
-                )
-            if ind.category is not None and ind.category not in cat_ids:
-                faults.append(
-                    _At(
-                        ("indicators", n, "category"),
-                        f"indicator {ind.id}: unknown category {ind.category!r}",
-                    )
-                )
-            if ind.derived is not None:
-                for src in ind.derived.inputs:
-                    if src not in by_id or by_id[src].is_derived:
-                        faults.append(
-                            _At(
-                                ("indicators", n, "derived"),
-                                f"indicator {ind.id}: input {src!r} is not an uploaded indicator",
-                            )
-                        )
-        for d, dept in enumerate(self.departments):
-            for sent in dept.sends:
-                if sent not in by_id:
-                    faults.append(
-                        _At(("departments", d, "sends"), f"department {dept.id}: unknown indicator {sent!r}")
-                    )
-        if self.cross_check.department not in dept_ids:
-            faults.append(
-                _At(("cross_check", "department"), f"unknown department {self.cross_check.department!r}")
-            )
-        for stage in STAGES:
-            total = sum((i.weight[stage] for i in self.indicators if i.weight is not None), Decimal(0))
-            if total != self.core_total:
-                faults.append(
-                    _At(
-                        ("indicators",),
-                        f"core weights of stage {stage} sum to {total}, not {self.core_total}",
-                    )
-                )
-        mins = [g.min for g in self.grades]
-        if not mins or mins != sorted(mins, reverse=True) or mins[-1] != 0:
-            faults.append(_At(("grades",), "grades must run from the highest `min` down to 0"))
-        if self.stage_rule.revenue_indicator not in by_id:
-            faults.append(_At(("stage_rule", "revenue_indicator"), "not an indicator"))
-        return faults
+        return consistency_faults(self.model_dump())
 
     # --- lookups used by validation and scoring -------------------------------------------
     def indicator(self, indicator_id: str) -> IndicatorDef:
@@ -393,6 +337,115 @@ class ScoringModel(_Frozen):
 
     def grade_for(self, score: Decimal) -> str:
         return next(g.grade for g in self.grades if score >= g.min)
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list | tuple) else []
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        return None
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return number if number.is_finite() else None
+
+
+def _derived_inputs(derived: Any) -> list[Any]:
+    if not isinstance(derived, dict):
+        return []
+    if derived.get("formula") == "growth":
+        return [derived.get("of")] if derived.get("of") else []
+    return [derived[k] for k in ("numerator", "denominator") if derived.get(k)]
+
+
+def consistency_faults(data: Any) -> list[_At]:
+    """Every model-level fault (cross-references and sums), in file order.
+
+    Works on the data as given, tolerating parts that are themselves at fault (those are reported by
+    their own field checks), so that one bad weight does not hide an unknown category elsewhere: a
+    reviewer fixes them all at once. A check whose inputs are at fault is skipped, not guessed.
+    """
+    if not isinstance(data, dict):
+        return []
+    faults: list[_At] = []
+    indicators = data.get("indicators")
+    inds = _dicts(indicators)
+    ids = [i.get("id") for i in inds]
+    dupes = sorted({str(i) for i in ids if i is not None and ids.count(i) > 1})
+    if dupes:
+        faults.append(_At(("indicators",), f"indicator ids must be unique: {dupes}"))
+    stages = data.get("stages")
+    if isinstance(stages, list | tuple) and tuple(s.get("id") for s in _dicts(stages)) != STAGES:
+        faults.append(_At(("stages",), f"stages must be {STAGES}"))
+    departments = data.get("departments")
+    dept_ids = {d.get("id") for d in _dicts(departments)}
+    cat_ids = {c.get("id") for c in _dicts(data.get("categories"))}
+    by_id = {i.get("id"): i for i in inds}
+    listed = list(indicators) if isinstance(indicators, list | tuple) else []
+    for n, ind in enumerate(listed):
+        if not isinstance(ind, dict):
+            continue
+        source, category = ind.get("source"), ind.get("category")
+        if isinstance(source, str) and source != "derived" and source not in dept_ids:
+            faults.append(
+                _At(("indicators", n, "source"), f"indicator {ind.get('id')}: unknown department {source!r}")
+            )
+        if isinstance(category, str) and category not in cat_ids:
+            faults.append(
+                _At(
+                    ("indicators", n, "category"),
+                    f"indicator {ind.get('id')}: unknown category {category!r}",
+                )
+            )
+        for src in _derived_inputs(ind.get("derived")):
+            if src not in by_id or by_id[src].get("derived") is not None:
+                faults.append(
+                    _At(
+                        ("indicators", n, "derived"),
+                        f"indicator {ind.get('id')}: input {src!r} is not an uploaded indicator",
+                    )
+                )
+    for d, dept in enumerate(departments if isinstance(departments, list | tuple) else []):
+        sends = dept.get("sends") if isinstance(dept, dict) else None
+        for sent in sends if isinstance(sends, list | tuple) else []:
+            if sent not in by_id:
+                faults.append(
+                    _At(
+                        ("departments", d, "sends"),
+                        f"department {dept.get('id')}: unknown indicator {sent!r}",
+                    )
+                )
+    cross_check = data.get("cross_check")
+    if isinstance(cross_check, dict) and cross_check.get("department") not in dept_ids:
+        faults.append(
+            _At(("cross_check", "department"), f"unknown department {cross_check.get('department')!r}")
+        )
+    core_total = _number(data.get("core_total"))
+    given = [i.get("weight") for i in inds if i.get("weight") is not None]
+    weights = [w for w in given if isinstance(w, dict)]
+    for stage in STAGES if core_total is not None and len(weights) == len(given) else ():
+        parts = [_number(w.get(stage)) for w in weights]
+        if any(p is None for p in parts):
+            continue  # a missing or broken weight is that indicator's own fault
+        total = sum((p for p in parts if p is not None), Decimal(0))
+        if total != core_total:
+            faults.append(
+                _At(("indicators",), f"core weights of stage {stage} sum to {total}, not {core_total}")
+            )
+    grades = data.get("grades")
+    if isinstance(grades, list | tuple):
+        mins = [_number(g.get("min")) if isinstance(g, dict) else None for g in grades]
+        if not mins or (
+            None not in mins and (mins != sorted(mins, reverse=True) or mins[-1] != 0)  # type: ignore[type-var]
+        ):
+            faults.append(_At(("grades",), "grades must run from the highest `min` down to 0"))
+    stage_rule = data.get("stage_rule")
+    if isinstance(stage_rule, dict) and stage_rule.get("revenue_indicator") not in by_id:
+        faults.append(_At(("stage_rule", "revenue_indicator"), "not an indicator"))
+    return faults
 
 
 class ModelFileError(ValueError):

@@ -6,10 +6,12 @@ Each edit of a draft makes a new `version`; publishing freezes the criteria (a c
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from chalicelib.domain.china import china_date
 
 PolicyKind = Literal["finance", "tech", "talent", "land", "tax", "other"]
 PolicyStatus = Literal["draft", "published", "withdrawn"]
@@ -22,12 +24,11 @@ ADMIN_ISSUER: Final = "admin"
 Text = Annotated[str, Field(max_length=4000)]
 # valid_from / valid_to are dates in China (UTC+8, no daylight saving): a policy valid to 12-31 is in
 # force until midnight in Nanchang, not until 08:00 the next morning.
-CHINA_TIME: Final = timezone(timedelta(hours=8), "CST")
 
 
 def policy_day(moment: datetime) -> date:
     """The calendar day in China at `moment` (an aware datetime)."""
-    return moment.astimezone(CHINA_TIME).date()
+    return china_date(moment)
 
 
 class PolicyFields(BaseModel):

@@ -56,6 +56,8 @@ def vocabulary_of(model: ScoringModel) -> Vocabulary:
     for category in model.categories:
         fields[CATEGORY_PREFIX + category.id] = "number"
     for indicator in model.indicators:
+        if indicator.kind == "input":
+            continue  # an input-only indicator is not on the card (13.1): an unknown field
         fields[INDICATOR_PREFIX + indicator.id] = "flag" if indicator.type == "flag" else "number"
     return Vocabulary(
         fields=MappingProxyType(fields),

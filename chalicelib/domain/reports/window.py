@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Final
 
+from chalicelib.domain.china import china_date
 from chalicelib.domain.regions import CITIES
 from chalicelib.domain.reports.blocks import PROVINCE
 from chalicelib.domain.reports.inputs import MoveCount
 from chalicelib.domain.scoring.whitelist import ENTERED, LEFT
-
-CHINA: Final = timezone(timedelta(hours=8), "CST")
 
 Series = dict[str, list[int]]  # ISO day -> [entered, left]
 ZONE_MOVES: Final = "Z:"  # counters of a zone's moves are kept beside the districts' as "Z:<zone id>"
@@ -30,7 +29,7 @@ def zone_moves_key(zone_id: str) -> str:
 
 
 def china_day(moment: datetime) -> date:
-    return moment.astimezone(CHINA).date()
+    return china_date(moment)
 
 
 def default_since(as_of: datetime) -> date:

@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Final
 
+from chalicelib.domain.china import today_in_china
 from chalicelib.domain.messages import issue
 from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.records import EnterpriseData, FactValue, Master, ScoreCard
@@ -24,7 +25,6 @@ from chalicelib.domain.values import (
     parse_industry,
     parse_name,
     parse_region,
-    today_in_china,
 )
 
 UNKNOWN_INDICATOR: Final = "UNKNOWN_INDICATOR"

@@ -9,7 +9,7 @@ message in Chinese and English. Nothing here knows where the data came from or w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Final, Literal, get_args
 
@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 
 from chalicelib.domain import creditcode
+from chalicelib.domain.china import china_year, today_in_china
 
 Kind = Literal["loan", "credit_line", "guarantee", "equity", "subsidy", "project"]
 Status = Literal["applied", "approved", "rejected", "withdrawn", "disbursed", "repaid"]
@@ -114,14 +115,13 @@ def _printable(text: str) -> str:
 
 
 def _not_future(day: date) -> date:
-    # one day of slack: a bank in UTC+8 reports "today" while UTC still says yesterday
-    if day > datetime.now(UTC).date() + timedelta(days=1):
+    if day > today_in_china():  # the bank's calendar day, not UTC's
         raise ValueError("a date of support may not lie in the future")
     return day
 
 
 def _period(value: int) -> int:
-    if value > datetime.now(UTC).year:
+    if value > china_year():
         raise ValueError(f"a period is a year from {FIRST_PERIOD} to the current year")
     return value
 

@@ -1,8 +1,8 @@
 """What the records of one enterprise add up to, and which applications wait too long.
 
 The summary is counted over every institution but shows totals only: another institution's records
-stay its own (contract 8). Money that reached the enterprise is what was disbursed (still running
-or repaid since).
+stay its own (contract 8). Money that reached the enterprise is what was lent and disbursed (loans and
+credit lines, still running or repaid since), as the reports count it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from chalicelib.domain.numbers import Num
 from chalicelib.domain.support.record import SupportRecord
 
 PAID_OUT: Final = frozenset({"disbursed", "repaid"})
+# money counted as disbursed: loans and credit lines, as in reports (contract 13, 13.1)
+PAID_KINDS: Final = frozenset({"loan", "credit_line"})
 
 
 class SupportSummary(BaseModel):
@@ -34,7 +36,7 @@ def summarise(records: Iterable[SupportRecord]) -> SupportSummary:
     for record in records:
         count += 1
         orgs.add(record.org)
-        if record.status in PAID_OUT and record.amount_wan is not None:
+        if record.kind in PAID_KINDS and record.status in PAID_OUT and record.amount_wan is not None:
             paid += record.amount_wan
         if latest is None or record.occurred_on > latest:
             latest = record.occurred_on

@@ -46,6 +46,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from chalicelib.domain import creditcode, values
+from chalicelib.domain.china import today_in_china
 from chalicelib.domain.messages import Code, Issue, issue
 from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.records import Master
@@ -556,7 +557,7 @@ def validate_upload(
         return result
     if dept is None:
         return result
-    checker = _Pass(result, cat, dept, today or values.today_in_china(), fast, path.stat().st_size)
+    checker = _Pass(result, cat, dept, today or today_in_china(), fast, path.stat().st_size)
     try:
         with ExitStack() as stack:
             if fmt == "jsonl":

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final, Literal
 
+from chalicelib.domain.china import CHINA
 from chalicelib.domain.messages import Code
-from chalicelib.domain.values import CHINA, ValueProblem, parse_date
+from chalicelib.domain.values import ValueProblem, parse_date
 
 Basis = Literal["registration_authority", "unit_list"]
 REGISTRATION: Final = "registration_authority"
