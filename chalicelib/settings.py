@@ -46,6 +46,9 @@ class Settings(BaseModel):
     # An XLSX is a zip: cap what it may inflate to, so a zip bomb cannot exhaust the Lambda.
     max_inflated_bytes: int = Field(default=1024 * 1024 * 1024, gt=0)
     rescore_chunk_size: int = Field(default=50, ge=1, le=1000)  # enterprises per rescore message
+    # seconds an upload's rescore message waits in the queue, so that a burst's files coalesce into one
+    # rescore per enterprise (domain/scoring/coalesce.py); SQS allows up to 900
+    rescore_delay_s: int = Field(default=30, ge=0, le=900)
     # Secret that signs pagination tokens; set per stage in AWS.
     token_secret: str = "local-dev-token-secret"
     # IAM callers (SigV4) mapped to roles: "arn1=admin,arn2=bank".

@@ -79,9 +79,13 @@ class Watch:
     def _depth(self, url: str) -> int:
         attrs = self.sqs.get_queue_attributes(
             QueueUrl=url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            AttributeNames=[
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed",  # upload rescores wait RESCORE_DELAY_S (coalescing)
+            ],
         )["Attributes"]
-        return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+        return sum(int(attrs.get(name, 0)) for name in attrs)
 
     def _reports(self) -> tuple[int, float]:
         """Batch reports written so far, and the time of the last one."""

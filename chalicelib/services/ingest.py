@@ -130,6 +130,7 @@ class _Store:
         self.changes: list[Change] = []
         self.warnings: list[dict[str, Any]] = []
         self.enterprises: set[str] = set()
+        self.versions: dict[str, int] = {}  # the facts version this upload wrote last, per enterprise
 
     def _newer(self, stored: Stored | None, same: bool) -> tuple[bool, bool]:
         """(write the current value?, is it a change?) for a new value against the stored one."""
@@ -163,6 +164,9 @@ class _Store:
             pending = [code for code in conflicted if merged[code].write]
         else:
             raise IngestConflictError(conflicted, MAX_ATTEMPTS)
+        for code, m in merged.items():
+            if m.write or m.changes:
+                self.versions[code] = (m.current.version or 0) + m.write  # commit wrote read + 1
         changes = sorted((c for m in merged.values() for c in m.changes), key=lambda c: c[0])
         warnings = sorted((w for m in merged.values() for w in m.warnings), key=lambda w: w[0])
         self.changes.extend(change for _, change in changes)
@@ -305,7 +309,8 @@ def _process(
             row_errors = [e.to_dict() for e in validation.row_errors]
     settings = get_settings()
     affected = affected_pairs(model, store.changes)
-    send_requests(requests_for(affected, report.batch_id, settings.rescore_chunk_size))
+    requests = requests_for(affected, report.batch_id, settings.rescore_chunk_size, store.versions)
+    send_requests(requests, settings.rescore_delay_s)  # delayed: a burst's files coalesce
     return report.model_copy(
         update={
             "status": "completed",

@@ -40,6 +40,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalicelib.domain.events import build_event
 from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.records import EnterpriseData, WhitelistChange, WhitelistState
+from chalicelib.domain.scoring.coalesce import settle, versions_of
 from chalicelib.domain.scoring.engine import score_enterprise, score_period
 from chalicelib.domain.scoring.rescore_request import Pair, RescoreRequest
 from chalicelib.domain.scoring.whitelist import LEFT, transition
@@ -187,6 +188,7 @@ class Tally:
     enterprises: int = 0
     cards_written: int = 0
     events: int = 0
+    left_to_later: int = 0  # enterprises a later upload's message scores (coalescing)
 
 
 def _now() -> datetime:
@@ -231,14 +233,25 @@ class Rescorer:
             self.model = latest
 
     def rescore(self, request: RescoreRequest) -> list[OutboxRecord]:
-        """Rescore every pair of a message, each enterprise once; return the outbox records written."""
-        return self.rescore_all(group_pairs(request.pairs), request.batch_id)
+        """Rescore every pair of a message, each enterprise once; return the outbox records written.
+        An upload's enterprise a later write's message stands for is left to it (`coalesce.settle`)."""
+        grouped = group_pairs(request.pairs)
+        return self.rescore_all(grouped, request.batch_id, sent_for=versions_of(request.pairs))
 
     def rescore_all(
-        self, grouped: Mapping[str, frozenset[int] | None], batch_id: str | None
+        self,
+        grouped: Mapping[str, frozenset[int] | None],
+        batch_id: str | None,
+        *,
+        sent_for: Mapping[str, int] | None = None,
     ) -> list[OutboxRecord]:
         """Rescore enterprises (their periods; None: every period), their facts and cards read in bulk."""
-        facts = self.facts.load_many(grouped)
+        currents = self.facts.read_many(grouped)
+        if sent_for:
+            settled = settle(grouped, sent_for, {code: c.version for code, c in currents.items()})
+            grouped = settled.now
+            self.tally.left_to_later += len(settled.left)
+        facts = {code: currents[code].data() for code in grouped}
         keys = [
             (code, period)
             for code, periods in grouped.items()
@@ -333,6 +346,7 @@ def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, An
     metrics.add_metric(name="EnterprisesRescored", unit=MetricUnit.Count, value=tally.enterprises)
     metrics.add_metric(name="ScoreCardsWritten", unit=MetricUnit.Count, value=tally.cards_written)
     metrics.add_metric(name="WhitelistEvents", unit=MetricUnit.Count, value=tally.events)
+    metrics.add_metric(name="RescoresCoalesced", unit=MetricUnit.Count, value=tally.left_to_later)
     return response
 
 
