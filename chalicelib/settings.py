@@ -49,6 +49,8 @@ class Settings(BaseModel):
     # seconds an upload's rescore message waits in the queue, so that a burst's files coalesce into one
     # rescore per enterprise (domain/scoring/coalesce.py); SQS allows up to 900
     rescore_delay_s: int = Field(default=30, ge=0, le=900)
+    # days a sent outbox record is kept (DynamoDB TTL) for audit: a year plus the next upload season
+    outbox_retention_days: int = Field(default=400, ge=1)
     # Secret that signs pagination tokens; set per stage in AWS.
     token_secret: str = "local-dev-token-secret"
     # IAM callers (SigV4) mapped to roles: "arn1=admin,arn2=bank".

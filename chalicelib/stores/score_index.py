@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import reduce
 from typing import Any, Final, Literal
@@ -22,14 +22,12 @@ from pynamodb.indexes import GlobalSecondaryIndex
 from chalicelib.domain.regions import all_shards, period_partition, shards_for_prefix, stage_partition
 from chalicelib.stores.tables import ScoreItem
 
-# Serialised score cards that hold a discrepancy contain this key (a field of records.Discrepancy).
-# Until the scores table has a sparse discrepancy index, /verifications filters on it server-side.
-DISCREPANCY_MARKER: Final = '"stats_batch_id"'
-# What a list item shows (the GSIs project whole items, score cards included: leave those behind).
+# What a list item shows: the indexes project these (tables.LIST_FIELDS), never the card itself.
 LIST_ATTRIBUTES: Final = (
     *("pk", "sk", "rank_sk", "credit_code", "name", "region_code", "industry_code"),
     *("stage", "score", "grade", "whitelisted"),
 )
+BATCH_GET_KEYS: Final = 100
 MIN_SHARD_PAGE: Final = 10  # items a shard is first asked for, however small the page
 MAX_READ: Final = 1000  # items one filtered request may read (DynamoDB stops at 1 MB anyway)
 # rows one shard may examine per item a page asks for: bounds what a rare filter value reads per page
@@ -53,7 +51,7 @@ class Listing:
     grade: str
     whitelisted: bool
     rank_sk: str
-    card: dict[str, Any] | None  # the full card, only when asked for
+    card: dict[str, Any] | None  # the full card, only after `with_cards`
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +74,7 @@ def _listing(item: ScoreItem) -> Listing:
         grade=item.grade,
         whitelisted=bool(item.whitelisted),
         rank_sk=item.rank_sk or "",
-        card=item.card,
+        card=None,
     )
 
 
@@ -86,7 +84,7 @@ def _condition(filters: Filters) -> Condition | None:
         ScoreItem.industry_code.startswith(filters.industry) if filters.industry else None,
         ScoreItem.stage == filters.stage if filters.stage else None,
         ScoreItem.grade == filters.grade if filters.grade else None,
-        ScoreItem.card.contains({"S": DISCREPANCY_MARKER}) if filters.with_discrepancy else None,
+        ScoreItem.discrepancy.exists() if filters.with_discrepancy else None,
     ]
     conditions: list[Condition] = [c for c in present if c is not None]
     return reduce(lambda a, b: a & b, conditions) if conditions else None
@@ -197,8 +195,6 @@ def ranked(
     filters: Filters,
     after: str | None,
     wanted: int,
-    *,
-    with_card: bool = False,
 ) -> Ranked:
     """Every card of `period` passing `filters`, after `after`, in rank order, read lazily.
 
@@ -218,7 +214,7 @@ def ranked(
         index = ScoreItem.by_whitelist if index_name == "whitelist" else ScoreItem.by_period
         partitions = [period_partition(period, s) for s in shards]
     condition = _condition(filters)
-    attributes = None if with_card else LIST_ATTRIBUTES
+    attributes = LIST_ATTRIBUTES
     share = wanted if len(partitions) == 1 else max(MIN_SHARD_PAGE, -(-2 * wanted // len(partitions)))
     size = min(share, wanted)
     # unfiltered, a shard never gives a page more than `wanted` rows: the budget only binds filters
@@ -229,6 +225,18 @@ def ranked(
         for p, first in zip(partitions, firsts, strict=True)
     ]
     return Ranked(heapq.merge(*streams, key=lambda listing: listing.rank_sk))
+
+
+def with_cards(listings: Sequence[Listing], period: int) -> list[Listing]:
+    """`listings` with their full cards (the indexes do not carry them): BatchGetItem, 100 keys a call."""
+    keys = [(f"E#{item.credit_code}", f"S#{period}") for item in listings]
+    cards: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(keys), BATCH_GET_KEYS):
+        for got in ScoreItem.batch_get(
+            keys[start : start + BATCH_GET_KEYS], attributes_to_get=["pk", "card"]
+        ):
+            cards[got.pk.removeprefix("E#")] = dict(got.card or {})
+    return [replace(item, card=cards.get(item.credit_code)) for item in listings]
 
 
 def any_scored(periods: Iterable[int]) -> int | None:
