@@ -21,7 +21,7 @@ scores   pk "E#<credit_code>"
            by_whitelist   "<period>#<shard>"   (sparse: only whitelisted cards carry it)
 
 batches  pk batch_id; GSI by_key (key, received_at) for GET /batches?key=
-outbox   pk event id; GSI by_pending (pending_shard, created_at), sparse: pending events only, 16 shards,
+outbox   pk event id; GSI by_pending (pending_shard, created_at), sparse: pending events only, 8 shards,
          for the relay's drain; sent events expire (TTL `expires_at`) after the audit retention
 api_keys pk key_hash (sha256 of the key); role, label, revoked
 reports  pk/sk: marks, move counters, built report items and snapshots (chalicelib/stores/reports.py)
@@ -208,12 +208,12 @@ class BatchItem(Model):
 # --- outbox ----------------------------------------------------------------------------------
 
 
-OUTBOX_SHARDS = 16  # the pending index's partitions: no constant hash key (one partition's ~1,000 writes/s)
+OUTBOX_SHARDS = 8  # the pending index's partitions: no constant hash key (one partition's ~1,000 writes/s)
 OUTBOX_TTL_ATTRIBUTE = "expires_at"  # DynamoDB deletes a sent record once this epoch second has passed
 
 
 class ByPendingIndex(GlobalSecondaryIndex["OutboxItem"]):
-    """Sparse: only pending records carry `pending_shard` ("0".."15", from the id); marking a record sent
+    """Sparse: only pending records carry `pending_shard` ("0".."7", from the id); marking a record sent
     drops it from the index. The drain reads each shard, oldest first."""
 
     class Meta:
