@@ -1,6 +1,8 @@
 """Who is calling, and may they: API keys (stored as sha256 hashes only) and IAM callers, mapped to roles.
 
-Roles: `admin`, `bank`, `department:<id>` (a department of the scoring model). The `X-API-Key` header
+Roles: `admin`, `bank`, `investor`, `department:<id>` (a department of the scoring model), `city` (a
+city's science bureau), `zone` (a zone's committee) and `enterprise` (an enterprise itself). Each key's
+area (`Principal.area`, `domain/areas.py`) is decided here, once. The `X-API-Key` header
 is checked here, in the application, so `chalice local` enforces exactly what AWS does. Behind an IAM
 authoriser (SigV4; in the China regions it needs no ICP licence), API Gateway puts the caller's ARN in
 the request context; `settings.iam_roles` ("arn=role,arn=role") maps it to a role. A key wins over the
@@ -19,6 +21,8 @@ from typing import Any, Literal
 
 from chalicelib.api import key_cache
 from chalicelib.api.problems import ApiProblem, Code
+from chalicelib.domain import creditcode
+from chalicelib.domain.areas import PROVINCE, Area
 from chalicelib.domain.timestamps import now, stamp
 from chalicelib.services.model_registry import model_by_version
 from chalicelib.settings import Settings
@@ -27,12 +31,19 @@ from chalicelib.stores.api_keys import StoredKey
 
 ADMIN = "admin"
 BANK = "bank"
+INVESTOR = "investor"
+CITY = "city"
+ZONE = "zone"
+ENTERPRISE = "enterprise"
 DEPARTMENT = "department"  # in an allow-list: any department
 DEPARTMENT_PREFIX = "department:"
 ANY_ROLE = "*"
 KEY_PREFIX = "ipk_"
 _HASH = re.compile(r"^[0-9a-f]{64}$")
 ORG = re.compile(r"^[a-z0-9-]{2,40}$")  # an institution's id (contract 7)
+CITY_ORG = re.compile(r"^36(0[1-9]|1[01])$")  # Jiangxi's 11 cities (contract 15)
+ZONE_ORG = re.compile(r"^[A-Z0-9-]{3,24}$")  # a zone id (contract 14)
+INSTITUTIONS = (BANK, INVESTOR)  # roles whose org is an institution of their own
 # arn:<partition>:sts::<account>:assumed-role/<role>/<session>: the session name changes per call
 _ASSUMED = re.compile(r"^arn:(?P<p>[\w-]+):sts::(?P<a>\d+):assumed-role/(?P<r>[\w+=,.@-]+)/[^/]+$")
 
@@ -42,7 +53,7 @@ class Principal:
     role: str
     via: Literal["api_key", "iam"]
     label: str | None = None
-    org: str | None = None  # a bank's institution; a department's id; None for admin
+    org: str | None = None  # an institution; a department's id; a city, zone or credit code; None for admin
 
     @property
     def department(self) -> str | None:
@@ -53,20 +64,34 @@ class Principal:
         """The org whose records this caller writes and reads: a bank's org, a department's id."""
         return self.department or self.org
 
+    @property
+    def area(self) -> Area:
+        """What this caller may see (contract 15, 16): its city, its zone, itself, or the province."""
+        if self.role == CITY:
+            return Area("city", self.org)
+        if self.role == ZONE:
+            return Area("zone", self.org)
+        if self.role == ENTERPRISE:
+            return Area("enterprise", self.org)
+        return PROVINCE
+
 
 def department_ids(model_version: str) -> frozenset[str]:
     return frozenset(d.id for d in model_by_version(model_version).departments)
 
 
 def validate_role(role: str, departments: Collection[str]) -> str:
-    """The role itself; ValueError unless it is admin, bank or department:<a known department>."""
-    if role in (ADMIN, BANK):
+    """The role itself; ValueError unless it is a known role or department:<a known department>."""
+    if role in (ADMIN, BANK, INVESTOR, CITY, ZONE, ENTERPRISE):
         return role
     dept = role.removeprefix(DEPARTMENT_PREFIX)
     if role.startswith(DEPARTMENT_PREFIX) and dept in departments:
         return role
     known = ", ".join(sorted(departments))
-    raise ValueError(f"unknown role {role!r}: use admin, bank or department:<id> with id one of {known}")
+    raise ValueError(
+        f"unknown role {role!r}: use admin, bank, investor, city, zone, enterprise or department:<id>"
+        f" with id one of {known}"
+    )
 
 
 # --- keys ------------------------------------------------------------------------------------
@@ -76,15 +101,31 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.strip().encode()).hexdigest()
 
 
-def validate_org(role: str, org: str | None) -> str | None:
-    """The org a key of `role` belongs to (contract 7); ValueError when it does not fit the role.
+def validate_org(role: str, org: str | None, departments: Collection[str] = ()) -> str | None:
+    """The org a key of `role` belongs to (contracts 7, 15, 16, 18); ValueError when it does not fit.
 
-    A bank key needs its institution; a department key's org is its department id (given or not);
-    an admin key has none."""
-    if role == BANK:
+    A bank or investor key needs its institution, never a department id (one namespace); a city key its
+    4-digit city code; a zone key a zone id; an enterprise key its credit code (folded as an upload's);
+    a department key's org is its department id (given or not); an admin key has none."""
+    if role in INSTITUTIONS:
         if org is None or not ORG.match(org):
-            raise ValueError("a bank key needs --org: its institution, 2-40 of a-z, 0-9 and -")
+            raise ValueError(f"a {role} key needs --org: its institution, 2-40 of a-z, 0-9 and -")
+        if org in departments:
+            raise ValueError(f"org {org!r} is a department id: an institution needs a name of its own")
         return org
+    if role == CITY:
+        if org is None or not CITY_ORG.match(org):
+            raise ValueError("a city key needs --org: a Jiangxi city code, 3601 to 3611")
+        return org
+    if role == ZONE:
+        if org is None or not ZONE_ORG.match(org):
+            raise ValueError("a zone key needs --org: its zone id, 3-24 of A-Z, 0-9 and -")
+        return org
+    if role == ENTERPRISE:
+        code = creditcode.normalise(org or "")
+        if creditcode.problem(code) is not None:
+            raise ValueError("an enterprise key needs --org: a valid unified social credit code")
+        return code
     if role.startswith(DEPARTMENT_PREFIX):
         dept = role.removeprefix(DEPARTMENT_PREFIX)
         if org is not None and org != dept:
@@ -98,7 +139,7 @@ def validate_org(role: str, org: str | None) -> str | None:
 def issue_key(role: str, label: str | None, *, departments: Collection[str], org: str | None = None) -> str:
     """Create a key for `role` (and its org); returns the key itself, stored nowhere (only its hash)."""
     validate_role(role, departments)
-    owner = validate_org(role, org)
+    owner = validate_org(role, org, departments)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     api_keys.add(hash_key(key), role, label, stamp(now()), owner)
     return key

@@ -1,9 +1,10 @@
 """How a route is declared: one `Routes` (a Chalice Blueprint) per resource module of `api/`.
 
-Each handler is thin: the `Routes` decorator authenticates the caller, checks the role, validates the
-query string and body with the route's pydantic models, calls the handler and writes the response
-model as JSON (a handler declared `raw=True` returns its own `Response`, for files). Every error
-leaves as `application/problem+json`. Each declaration is recorded in `OPERATIONS`, from which
+Each handler is thin: the `Routes` decorator authenticates the caller, checks the role, checks that a
+`{credit_code}` in the path lies in the caller's area (`areas.py`), validates the query string and
+body with the route's pydantic models, calls the handler and writes the response model as JSON (a
+handler declared `raw=True` returns its own `Response`, for files). Every error leaves as
+`application/problem+json`. Each declaration is recorded in `OPERATIONS`, from which
 GET /openapi.json is generated.
 """
 
@@ -20,6 +21,7 @@ from urllib.parse import unquote
 from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 
+from chalicelib.api.areas import require_in_area
 from chalicelib.api.auth import authenticate, authorize
 from chalicelib.api.openapi import Operation
 from chalicelib.api.problems import ApiProblem, Code, problem_response
@@ -203,6 +205,8 @@ class Routes:
                         authorize(principal, roles)
                     # API Gateway (REST) and chalice local pass path parameters still percent-encoded
                     kwargs: dict[str, Any] = {k: unquote(v) for k, v in path_params.items()}
+                    if principal is not None and "credit_code" in kwargs:
+                        require_in_area(principal, kwargs["credit_code"])  # contract 15: 404 outside
                     if params is not None:
                         kwargs["params"] = _parse_params(params, request)
                     if body is not None:

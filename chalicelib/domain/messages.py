@@ -44,6 +44,7 @@ class Code(StrEnum):
     MISSING_CREDENTIALS = "MISSING_CREDENTIALS"
     INVALID_API_KEY = "INVALID_API_KEY"
     FORBIDDEN = "FORBIDDEN"
+    OUTSIDE_AREA = "OUTSIDE_AREA"
     INVALID_PARAMETER = "INVALID_PARAMETER"
     INVALID_LIMIT = "INVALID_LIMIT"
     INVALID_TOKEN = "INVALID_TOKEN"
@@ -116,6 +117,7 @@ PROBLEMS: dict[Code, tuple[int, str, str]] = {
     Code.MISSING_CREDENTIALS: (401, "Missing credentials", "缺少 API 密钥"),
     Code.INVALID_API_KEY: (401, "Unknown or revoked API key", "API 密钥无效或已吊销"),
     Code.FORBIDDEN: (403, "Not allowed for this role", "当前角色无权访问"),
+    Code.OUTSIDE_AREA: (403, "Outside the caller's area", "超出当前账号的管辖范围"),
     Code.INVALID_PARAMETER: (400, "Invalid parameter", "参数无效"),
     Code.INVALID_PERIOD: (400, "Invalid period", "年度无效"),
     Code.INVALID_LIMIT: (400, "Invalid limit", "limit 取值无效（1–500）"),
