@@ -201,9 +201,11 @@ def ranked(
     `whitelist` reads only listed cards; `stage` one stage's cohort (filters.stage required); `period`
     every card. A page of `wanted` items rarely comes from one city alone: each shard is first asked
     for twice an even share (its first pages all at once, in parallel), and a shard that supplies more
-    is read on, in growing pages, as the merge consumes it. A shard examines at most `wanted` ×
-    `EXAMINED_PER_ITEM` rows for one page: a rare filter value costs a bounded read, and its page may
-    end short (with a token) rather than read the whole period.
+    is read on, in growing pages, as the merge consumes it. Filtered, each shard is read ONCE for a page:
+    one request examining `wanted` × `EXAMINED_PER_ITEM` rows (at most MAX_READ; the rows are ~0.3 KB,
+    the indexes carry no cards), so a page costs one request per shard whatever the filter's share (issue
+    24: at most 2 + shards); a rare filter value's page may end short (with a token) rather than read the
+    whole period.
     """
     shards = shards_for_prefix(filters.region)
     index: GlobalSecondaryIndex[ScoreItem]
@@ -218,7 +220,10 @@ def ranked(
     share = wanted if len(partitions) == 1 else max(MIN_SHARD_PAGE, -(-2 * wanted // len(partitions)))
     size = min(share, wanted)
     # unfiltered, a shard never gives a page more than `wanted` rows: the budget only binds filters
-    budget = wanted * (EXAMINED_PER_ITEM if condition is not None else 1)
+    budget = wanted
+    if condition is not None:  # one request per shard: ask for the whole budget at once
+        budget = min(wanted * EXAMINED_PER_ITEM, MAX_READ)
+        size = budget
     firsts = _POOL.map(lambda p: _fetch(index, p, after, condition, size, attributes, budget), partitions)
     streams = [
         _shard_stream(index, p, first, size, wanted, condition, attributes, budget)
