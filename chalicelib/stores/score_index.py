@@ -189,6 +189,16 @@ class Ranked:
             yield item
 
 
+def _beyond_partition(filters: Filters, index_name: Index) -> Filters:
+    """The filters the partitions read do not already apply: a city's shard holds only that city's
+    codes, a stage partition only that stage (so a city's whitelist reads what it shows, unfiltered)."""
+    region = filters.region
+    if region is not None and len(region) == 4 and shards_for_prefix(region) == (region,):
+        region = None
+    stage = None if index_name == "stage" else filters.stage
+    return replace(filters, region=region, stage=stage)
+
+
 def ranked(
     index_name: Index,
     period: int,
@@ -215,7 +225,7 @@ def ranked(
     else:
         index = ScoreItem.by_whitelist if index_name == "whitelist" else ScoreItem.by_period
         partitions = [period_partition(period, s) for s in shards]
-    condition = _condition(filters)
+    condition = _condition(_beyond_partition(filters, index_name))
     attributes = LIST_ATTRIBUTES
     share = wanted if len(partitions) == 1 else max(MIN_SHARD_PAGE, -(-2 * wanted // len(partitions)))
     size = min(share, wanted)
