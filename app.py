@@ -22,9 +22,16 @@ app.register_middleware(count_requests, "http")  # inside log_metrics: counted, 
 # Handlers import their service lazily: every Lambda loads app.py, and each should pay only for its own.
 @app.on_sqs_message(queue=settings.uploads_queue_name, batch_size=1, name="ingest")
 def ingest(event: SQSEvent) -> dict[str, Any]:
+    from chalicelib.domain.upload_event import QUALIFICATIONS_PREFIX
+    from chalicelib.services import qualifications
     from chalicelib.services.ingest import handle_sqs_event
 
-    return handle_sqs_event(event.to_dict(), event.context)
+    return handle_sqs_event(
+        event.to_dict(),
+        event.context,
+        routes={QUALIFICATIONS_PREFIX: qualifications.handle},
+        followers=(qualifications.follow_new_periods,),
+    )
 
 
 @app.on_sqs_message(queue=settings.rescore_queue_name, batch_size=10, name="rescore")

@@ -32,6 +32,7 @@ from chalicelib.api.schemas import (
     ModelIndicatorOut,
     ModelOut,
     Portrait,
+    QualificationOut,
     RankedEnterprise,
     RankingsPage,
     RankingsParams,
@@ -50,6 +51,7 @@ from chalicelib.domain.scoring.cardcodec import card_from_dict
 from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.domain.validation.report import BatchReport
 from chalicelib.services.card_sentences import card_sentences
+from chalicelib.services.cultivation import HeldOnly, ladder, qualification_fields
 from chalicelib.stores import portrait_reads, score_index, scored_periods, scores
 from chalicelib.stores.batches import BatchesRepository
 from chalicelib.stores.portrait_reads import MasterFields
@@ -134,6 +136,19 @@ def latest_period(now_year: int | None = None) -> int:
     return found if found is not None else year - 1
 
 
+def held_only(stream: score_index.Ranked, qualification: str | None, period: int) -> score_index.Ranked:
+    """`qualification=`: only enterprises holding it for P (contract 17; `services/cultivation.py`)."""
+    if qualification is None:
+        return stream
+    known = ladder()
+    if known.qualification(qualification) is None:
+        ids = ", ".join(q.id for q in known.qualifications)
+        raise ApiProblem(
+            Code.INVALID_PARAMETER, f"qualification: one of {ids}", f"参数 qualification 无效，可选：{ids}"
+        )
+    return HeldOnly(stream, qualification, period)
+
+
 def _take(stream: score_index.Ranked, limit: int) -> tuple[list[Listing], str | None]:
     """The first `limit` items and, when there are more, the rank key the next page resumes after: the
     last item's (reading one item ahead), or where a shard's reading stopped (a short page)."""
@@ -181,15 +196,20 @@ def whitelist(params: WhitelistParams, secret: str) -> WhitelistPage:
     """白名单 for a period: score descending, then credit code; filtered by region, stage, grade."""
     bound_to = pagination.binding(
         "whitelist",
-        {"period": params.period, "region": params.region, "stage": params.stage, "grade": params.grade},
+        {
+            "period": params.period,
+            "region": params.region,
+            "stage": params.stage,
+            "grade": params.grade,
+            "qualification": params.qualification,
+        },
     )
     cursor = _cursor(params.next_token, bound_to, secret)
     period = _period(params.period, cursor)
     filters = Filters(region=params.region, stage=params.stage, grade=params.grade)
     after = cursor.after.get("rank_sk") if cursor else None
-    items, resume = _take(
-        score_index.ranked("whitelist", period, filters, after, params.limit + 1), params.limit
-    )
+    stream = score_index.ranked("whitelist", period, filters, after, params.limit + 1)
+    items, resume = _take(held_only(stream, params.qualification, period), params.limit)
     served = (cursor.rank if cursor else 0) + len(items)
     return WhitelistPage(
         period=period,
@@ -207,6 +227,7 @@ def rankings(params: RankingsParams, secret: str) -> RankingsPage:
             "stage": params.stage,
             "region": params.region,
             "industry": params.industry,
+            "qualification": params.qualification,
         },
     )
     cursor = _cursor(params.next_token, bound_to, secret)
@@ -215,7 +236,8 @@ def rankings(params: RankingsParams, secret: str) -> RankingsPage:
     index: score_index.Index = "stage" if params.stage is not None else "period"
     filters = Filters(region=params.region, industry=params.industry, stage=params.stage)
     after = cursor.after.get("rank_sk") if cursor else None
-    items, resume = _take(score_index.ranked(index, period, filters, after, params.limit + 1), params.limit)
+    stream = score_index.ranked(index, period, filters, after, params.limit + 1)
+    items, resume = _take(held_only(stream, params.qualification, period), params.limit)
     before = cursor.rank if cursor else 0
     ranked = [
         RankedEnterprise.model_validate(
@@ -399,7 +421,14 @@ def portrait(raw_code: str, period: int | None) -> Portrait:
         rank=ranked.rank,
         cohort_size=ranked.cohort_size,
         rank_as_of=ranked.as_of,
+        qualifications=_qualifications(master, card.period),
     )
+
+
+def _qualifications(master: MasterFields | None, period: int) -> list[QualificationOut]:
+    """The portrait's certificates (contract 17), `held` for its period; read with the master record."""
+    records = master.qualifications if master is not None else ()
+    return [QualificationOut.model_validate(qualification_fields(r, period)) for r in records]
 
 
 def history(raw_code: str, params: HistoryParams, secret: str) -> HistoryPage:
@@ -468,7 +497,9 @@ def batches(
     """The batches of one S3 key, newest first (GSI by_key)."""
     mine = principal.department
     if principal.role != ADMIN and (
-        mine is None or mine not in departments or not params.key.startswith(f"incoming/{mine}/")
+        mine is None
+        or mine not in departments
+        or not params.key.startswith((f"incoming/{mine}/", f"qualifications/{mine}/"))  # contract 17
     ):
         raise _forbidden_batch()
     bound_to = pagination.binding("batches", {"key": params.key})

@@ -80,6 +80,7 @@ class Code(StrEnum):
     SUPPORT_NOT_FOUND = "SUPPORT_NOT_FOUND"
     SUPPORT_CONFLICT = "SUPPORT_CONFLICT"
     CONSOLE_FILE_NOT_FOUND = "CONSOLE_FILE_NOT_FOUND"
+    PROGRAM_NOT_FOUND = "PROGRAM_NOT_FOUND"
 
 
 FILE_ERRORS = frozenset(
@@ -156,6 +157,7 @@ PROBLEMS: dict[Code, tuple[int, str, str]] = {
     Code.SUPPORT_NOT_FOUND: (404, "Support record not found", "未找到该支持记录"),
     Code.SUPPORT_CONFLICT: (409, "Support record changed concurrently", "支持记录被并发修改，请重试"),
     Code.CONSOLE_FILE_NOT_FOUND: (404, "No such console file", "控制台文件不存在"),
+    Code.PROGRAM_NOT_FOUND: (404, "Cultivation program not found", "未找到该培育计划"),
 }
 
 MAX_VALUE_CHARS = 100  # a report quotes at most this much of a cell

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 INCOMING = "incoming/"
 SUPPORT_PREFIX = "support/"  # support files of banks and departments: support/<org>/<name> (contract 8)
+QUALIFICATIONS_PREFIX = "qualifications/"  # qualification files: qualifications/<department>/<name> (17)
 
 
 class S3Object(BaseModel):
@@ -71,6 +72,13 @@ class Upload(BaseModel):
         rest = self.key[len(SUPPORT_PREFIX) :] if self.key.startswith(SUPPORT_PREFIX) else ""
         org, sep, name = rest.partition("/")
         return org if sep and org and name and "/" not in name else None
+
+    @property
+    def qualifications_department(self) -> str | None:
+        """`qualifications/<department>/<name>`: a qualification file of that department; else None."""
+        rest = self.key[len(QUALIFICATIONS_PREFIX) :] if self.key.startswith(QUALIFICATIONS_PREFIX) else ""
+        department, sep, name = rest.partition("/")
+        return department if sep and department and name and "/" not in name else None
 
     @property
     def filename(self) -> str:

@@ -14,9 +14,11 @@ A fault of ours marks the batch `failed` and re-raises, so SQS retries the event
 
 from __future__ import annotations
 
+import functools
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -308,8 +310,17 @@ def _process(
                 accepted += len(chunk)
             row_errors = [e.to_dict() for e in validation.row_errors]
     settings = get_settings()
-    affected = affected_pairs(model, store.changes)
-    requests = requests_for(affected, report.batch_id, settings.rescore_chunk_size, store.versions)
+    changes = list(store.changes)
+    followed: list[Change] = []
+    for follow in _FOLLOWERS.get():  # e.g. the qualification flags of a period first seen (contract 19.1)
+        followed += follow(model, store.changes)
+    affected = affected_pairs(model, changes + followed)
+    # a follower wrote those enterprises' facts again after this upload: their pairs go unversioned
+    # (scored as named), or the version this upload wrote would look stale and be left to nobody
+    versions = {
+        code: v for code, v in store.versions.items() if code not in {c.credit_code for c in followed}
+    }
+    requests = requests_for(affected, report.batch_id, settings.rescore_chunk_size, versions)
     send_requests(requests, settings.rescore_delay_s)  # delayed: a burst's files coalesce
     return report.model_copy(
         update={
@@ -353,8 +364,20 @@ def _idempotent_ingest() -> Any:
     return run
 
 
-def _record_handler(record: SQSRecord) -> None:
+UploadRoute = Callable[[Upload], None]
+"""Another use case's files in the same bucket (`qualifications/…`), wired in by app.py by key prefix."""
+ChangeFollower = Callable[[ScoringModel, Sequence[Change]], list[Change]]
+"""Writes what follows from an upload's stored changes (facts of its own, through this same path) and
+returns those changes, rescored with the upload's; wired in by app.py."""
+_FOLLOWERS: ContextVar[tuple[ChangeFollower, ...]] = ContextVar("ingest_followers", default=())
+
+
+def _record_handler(record: SQSRecord, routes: Mapping[str, UploadRoute] | None = None) -> None:
     for upload in uploads_from_body(record.body):
+        route = next((r for prefix, r in (routes or {}).items() if upload.key.startswith(prefix)), None)
+        if route is not None:
+            route(upload)
+            continue
         if upload.support_org is not None:  # support/<org>/…: a bank's or department's support file
             from chalicelib.services import support_files
 
@@ -366,7 +389,12 @@ def _record_handler(record: SQSRecord) -> None:
         _idempotent_ingest()(upload=upload.model_dump())
 
 
-def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+def handle_sqs_event(
+    event: dict[str, Any],
+    context: Any = None,
+    routes: Mapping[str, UploadRoute] | None = None,
+    followers: Sequence[ChangeFollower] = (),
+) -> dict[str, Any]:
     """The uploads queue's Lambda: each SQS record holds one S3 notification.
 
     The Lambda context gives the idempotency record its in-progress expiry (the time this invocation
@@ -376,4 +404,9 @@ def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, An
     if context is not None:
         _idempotency_config().register_lambda_context(context)
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return dict(process_partial_response(event=event, record_handler=_record_handler, processor=processor))
+    handler = functools.partial(_record_handler, routes=routes)
+    token = _FOLLOWERS.set(tuple(followers))
+    try:
+        return dict(process_partial_response(event=event, record_handler=handler, processor=processor))
+    finally:
+        _FOLLOWERS.reset(token)

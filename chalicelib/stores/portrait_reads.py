@@ -15,13 +15,16 @@ portrait shows. Unprocessed keys (throttling) are asked for again, with backoff.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
+from chalicelib.domain.qualifications.records import Qualification
 from chalicelib.stores.facts import FactKey
+from chalicelib.stores.qualifications import QUALIFICATIONS_SK, records_of
 from chalicelib.stores.rank_reads import BuiltMark
 from chalicelib.stores.reports import MARKS, Mark
 from chalicelib.stores.scores import CARD, CurrentCard, card_sk, current_card, enterprise_pk
@@ -32,7 +35,8 @@ CARD_ATTRIBUTES: Final = (
     *("pk", "sk", "kind", "credit_code", "period", "name", "region_code", "industry_code"),
     *("stage", "computed_at", "rank_sk", "card", "version"),
 )
-MASTER_ATTRIBUTES: Final = ("pk", "sk", "name", "established_on", "region_code", "industry_code")
+# `value`: the certificates item's (contract 17, `stores/qualifications.py`); the current item has none
+MASTER_ATTRIBUTES: Final = ("pk", "sk", "name", "established_on", "region_code", "industry_code", "value")
 MARK_ATTRIBUTES: Final = ("pk", "sk", "generation", "as_of", "marked_at", "covered_until")
 MAX_ATTEMPTS: Final = 6  # unprocessed keys are retried with backoff 0.05, 0.1, 0.2 … s
 BACKOFF_S: Final = 0.05
@@ -40,12 +44,13 @@ BACKOFF_S: Final = 0.05
 
 @dataclass(frozen=True, slots=True)
 class MasterFields:
-    """The master data a portrait shows."""
+    """The master data a portrait shows, and the enterprise's certificates (read with it)."""
 
     name: str | None
     established_on: date | None
     region_code: str | None
     industry_code: str | None
+    qualifications: tuple[Qualification, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +107,10 @@ def read(credit_code: str, periods: Iterable[int]) -> PortraitRead:
     reports_table = ReportItem.Meta.table_name
     request = {
         scores_table: {"Keys": [_key(pk, card_sk(p)) for p in wanted], **_projection(CARD_ATTRIBUTES)},
-        facts_table: {"Keys": [_key(master_pk, master_sk)], **_projection(MASTER_ATTRIBUTES)},
+        facts_table: {
+            "Keys": [_key(master_pk, master_sk), _key(master_pk, QUALIFICATIONS_SK)],
+            **_projection(MASTER_ATTRIBUTES),
+        },
         reports_table: {"Keys": [_key(MARKS, str(p)) for p in wanted], **_projection(MARK_ATTRIBUTES)},
     }
     if not wanted:
@@ -114,7 +122,13 @@ def read(credit_code: str, periods: Iterable[int]) -> PortraitRead:
         card = current_card(card_item) if card_item.kind == CARD else None  # a retired card counts as absent
         if card is not None:
             cards[card.period] = card
-    masters = [_master(FactItem.from_raw_data(raw)) for raw in found.get(facts_table, [])]
+    facts_items = [FactItem.from_raw_data(raw) for raw in found.get(facts_table, [])]
+    certificates = next((records_of(i) for i in facts_items if i.sk == QUALIFICATIONS_SK), [])
+    masters = [
+        dataclasses.replace(_master(i), qualifications=tuple(certificates))
+        for i in facts_items
+        if i.sk == master_sk
+    ]
     marks: dict[int, BuiltMark] = {}
     for raw in found.get(reports_table, []):
         item = ReportItem.from_raw_data(raw)

@@ -74,6 +74,9 @@ def _generation_pk(period: int, generation: str) -> str:
     return f"R#{period}#{generation}"
 
 
+generation_pk = _generation_pk  # the key of a generation's items, for their other writers and readers
+
+
 def block_sk(level: str, region_code: str) -> str:
     return f"{BLOCK}#{level}#{region_code}"
 

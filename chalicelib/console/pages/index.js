@@ -10,5 +10,6 @@ import { upload } from "./upload.js";
 import { batch } from "./batch.js";
 import { policies } from "./policies.js";
 import { models } from "./models.js";
+import { cultivation } from "./cultivation.js";
 
-export const PAGES = [dashboard, whitelist, rankings, enterprise, upload, batch, verifications, policies, models];
+export const PAGES = [dashboard, whitelist, rankings, enterprise, cultivation, upload, batch, verifications, policies, models];
