@@ -232,6 +232,12 @@ def report_seed(seed: dict[str, Any]) -> None:
         f"{seed['enterprises_rescored']:,} enterprise rescores, "
         f"{seed['cards_written']:,} cards written, {seed['events_published']:,} whitelist events published"
     )
+    needed = seed.get("cards_needed") or 0
+    print(
+        f"  cards written per card needed: {seed['cards_written'] / max(needed, 1):.2f} "
+        f"({seed['cards_written']:,} for {needed:,}; target ≤ 1.2); DynamoDB requests per enterprise for the "
+        f"season: {seed['dynamodb_requests'] / max(seed['enterprises'], 1):.2f} (target ≤ 4)"
+    )
     print(f"  upload (all files, at once)      → all uploaded          {at('upload_s')}")
     print(f"                                   → last batch report     {at('last_batch_report_s')}")
     print(f"                                   → last card             {at('last_card_s')}")
@@ -239,6 +245,22 @@ def report_seed(seed: dict[str, Any]) -> None:
     print(f"                                   → region report after   {at('last_region_report_s')}")
     print(f"                                   → every queue drained   {at('settled_s')}")
     dynamodb = seed["dynamodb_requests"]
+    ops = sorted(
+        (
+            (op.removeprefix("dynamodb."), v["requests"])
+            for op, v in seed["moto_operations"].items()
+            if op.startswith("dynamodb.")
+        ),
+        key=lambda kv: -kv[1],
+    )
+    print("  DynamoDB requests by operation: " + ", ".join(f"{op} {n:,}" for op, n in ops))
+    workers = seed.get("workers", {})
+    print(
+        "  … by worker: "
+        + ", ".join(f"{role} {v.get('dynamodb_requests', 0):,.0f}" for role, v in workers.items())
+        + f"; the rest ({dynamodb - sum(v.get('dynamodb_requests', 0) for v in workers.values()):,.0f}): "
+        "the stack's relay and report builder"
+    )
     print(
         f"  DynamoDB requests: {dynamodb:,} ({dynamodb / max(seed['rows'], 1):.2f} per row); "
         f"CPU seconds: "

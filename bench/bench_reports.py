@@ -119,7 +119,7 @@ class Calls:
             result = original(client, operation, params)
             if calls.active and client.meta.service_model.service_name == "dynamodb":
                 calls.ops[operation] += 1
-                if operation == "Query" and params.get("IndexName") == "by_period_digest":
+                if operation == "Query" and params.get("IndexName") == "by_period":
                     size = len(json.dumps(result.get("Items", [])))
                     calls.index_bytes += size
                     calls.index_units += max(0.5, -(-size // 4096) / 2)

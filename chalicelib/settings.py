@@ -54,7 +54,14 @@ class Settings(BaseModel):
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     # An XLSX is a zip: cap what it may inflate to, so a zip bomb cannot exhaust the Lambda.
     max_inflated_bytes: int = Field(default=1024 * 1024 * 1024, gt=0)
-    rescore_chunk_size: int = Field(default=50, ge=1, le=1000)  # enterprises per rescore message
+    # (enterprise, period) pairs per rescore message: 200 is ~100 enterprises of two periods, one
+    # BatchGetItem of their facts (most messages of a burst read only that: coalescing)
+    rescore_chunk_size: int = Field(default=200, ge=1, le=1000)
+    # seconds an upload's rescore message waits in the queue, so that a burst's files coalesce into one
+    # rescore per enterprise (domain/scoring/coalesce.py); SQS allows up to 900
+    rescore_delay_s: int = Field(default=30, ge=0, le=900)
+    # days a sent outbox record is kept (DynamoDB TTL) for audit: a year plus the next upload season
+    outbox_retention_days: int = Field(default=400, ge=1)
     # Secret that signs pagination tokens: the API's TOKEN_SECRET, set per stage in AWS (a secret of
     # infra/resources.yaml); only the local stage falls back to a public default (`api_settings`).
     token_secret: str = ""

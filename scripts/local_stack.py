@@ -262,7 +262,8 @@ def main() -> int:
 
 
 class Schedules:
-    """The scheduled Lambdas, in this process: the outbox relay (every 2 s here) and the report builder
+    """The scheduled Lambdas, in this process: the outbox relay (every RELAY_EVERY_S, 10 s here; it only
+    takes records older than 30 s that the rescores' own relay left) and the report builder
     (its schedule, REPORTS_EVERY_S here, and at once when a rescore burst settles, so that reports
     reflect a rescore well within 2 minutes). One invocation at a time, each its own Lambda."""
 
@@ -306,7 +307,8 @@ class Schedules:
         log.append((started, time.time()))
 
     def _relay(self) -> None:
-        while not self.stopping.wait(2):
+        every = float(os.environ.get("RELAY_EVERY_S", "10"))  # AWS: rate(1 minute)
+        while not self.stopping.wait(every):
             self._invoke("relay_outbox", self.relays)
 
     def _build_reports(self) -> None:

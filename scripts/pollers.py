@@ -47,6 +47,7 @@ FIELDS = (
     "RowsRejected",
     "BatchesFailed",
     "EnterprisesRescored",
+    "RescoresCoalesced",  # enterprises of an upload's message left to a later write's message
     "ScoreCardsWritten",
     "WhitelistEvents",
     "ReportsRebuilt",

@@ -109,6 +109,10 @@ def provision(
     policy_topic_arn, delivery_url, delivery_dlq = _policy_delivery(sqs, sns, prefix)
     tables.create_tables()
     ddb = session.client("dynamodb")
+    ddb.update_time_to_live(  # sent outbox records expire (as infra/resources.yaml declares)
+        TableName=settings.outbox_table,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": tables.OUTBOX_TTL_ATTRIBUTE},
+    )
     spec = tables.idempotency_table_spec()
     if spec["TableName"] not in ddb.list_tables()["TableNames"]:
         ddb.create_table(**spec)

@@ -48,6 +48,7 @@ class Watch:
     ) -> None:
         self.s3 = session.client("s3")
         self.sqs = session.client("sqs")
+        self.dynamodb = session.client("dynamodb")
         self.stack, self.files, self.workers, self.schedule = stack, list(files), workers, schedule
         self.moto_pid, self.local, self.enterprises = moto_pid, local, enterprises
         self.every = float(os.environ.get("PROGRESS_EVERY_S", "3"))
@@ -79,9 +80,13 @@ class Watch:
     def _depth(self, url: str) -> int:
         attrs = self.sqs.get_queue_attributes(
             QueueUrl=url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            AttributeNames=[
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed",  # upload rescores wait RESCORE_DELAY_S (coalescing)
+            ],
         )["Attributes"]
-        return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+        return sum(int(attrs.get(name, 0)) for name in attrs)
 
     def _reports(self) -> tuple[int, float]:
         """Batch reports written so far, and the time of the last one."""
@@ -185,6 +190,7 @@ class Watch:
             for field in ("invocations", "handler_s", "aws_requests", "aws_s", "dynamodb_requests"):
                 role[field] = role.get(field, 0.0) + worker.counters.get(field)
         dynamodb = sum(v["requests"] for op, v in operations.items() if op.startswith("dynamodb."))
+        cards_needed = self._cards()  # after the snapshot: these counting queries are not the season's
         figures = {
             "enterprises": self.enterprises,
             "files": len(self.files),
@@ -192,6 +198,8 @@ class Watch:
             "rows_accepted": int(w.total("RowsAccepted")),
             "enterprises_rescored": int(w.total("EnterprisesRescored")),
             "cards_written": int(w.total("ScoreCardsWritten")),
+            "cards_needed": cards_needed,
+            "rescores_coalesced": int(w.total("RescoresCoalesced")),
             "events_written": int(w.total("WhitelistEvents")),
             "events_published": int(w.total("published") + self.schedule.published()),
             "timings_s": {k: round(v, 1) if v is not None else None for k, v in timings.items()},
@@ -199,6 +207,8 @@ class Watch:
             "moto_operations": operations,
             "workers": {k: {f: round(x, 1) for f, x in v.items()} for k, v in roles.items()},
             "dynamodb_requests": dynamodb,
+            "dynamodb_requests_per_enterprise": round(dynamodb / max(self.enterprises, 1), 2),
+            "cards_written_per_card": round(w.total("ScoreCardsWritten") / max(cards_needed, 1), 2),
             "rescore_workers": len([x for x in w.workers if x.name.startswith("rescore")]),
             "report_builds": [
                 round(done - started, 1) for started, done in self.schedule.reports_built if started >= t0
@@ -207,6 +217,25 @@ class Watch:
         self._print(figures)
         (self.local / "seed.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
         return figures
+
+    def _cards(self) -> int:
+        """Current cards of the sample's periods (COUNT queries on by_period, per city shard): each had to
+        be written at least once, on a fresh stack the cards a season needs."""
+        from chalicelib.domain.regions import all_shards, period_partition
+        from chalicelib.settings import get_settings
+
+        total = 0
+        for period in sorted({f.period for f in self.files if getattr(f, "period", None)}):
+            for shard in all_shards():
+                pages = self.dynamodb.get_paginator("query").paginate(
+                    TableName=get_settings().scores_table,
+                    IndexName="by_period",
+                    KeyConditionExpression="gsi_period = :p",
+                    ExpressionAttributeValues={":p": {"S": period_partition(period, shard)}},
+                    Select="COUNT",
+                )
+                total += sum(int(page["Count"]) for page in pages)
+        return total
 
     def _print(self, f: dict[str, Any]) -> None:
         t = f["timings_s"]
@@ -225,8 +254,14 @@ class Watch:
         )
         print(
             f"  {f['rows']:,} rows ({f['rows_accepted']:,} accepted), "
-            f"{f['enterprises_rescored']:,} enterprise rescores, {f['cards_written']:,} cards written, "
+            f"{f['enterprises_rescored']:,} enterprise rescores ({f['rescores_coalesced']:,} left to a later "
+            f"upload's message), {f['cards_written']:,} cards written for {f['cards_needed']:,} cards "
+            f"({f['cards_written_per_card']:.2f} per card; target ≤ 1.2), "
             f"{f['events_published']:,} whitelist events published"
+        )
+        print(
+            f"  DynamoDB requests: {f['dynamodb_requests']:,}, "
+            f"{f['dynamodb_requests_per_enterprise']:.2f} per enterprise for the season (target ≤ 4)"
         )
         cpu = f["cpu_s"]
         print(

@@ -253,9 +253,9 @@ def _discrepancy_out(d: Discrepancy) -> DiscrepancyOut:
 def verifications(params: VerificationsParams, secret: str) -> VerificationsPage:
     """Enterprises of a period whose scored values disagree with `stats` (多源校核), in rank order.
 
-    Reads the period's cards through by_period with a server-side filter: no scan, but it reads the
-    whole period's partitions when discrepancies are rare. A sparse index would read only the cards
-    that hold one (see `score_index.DISCREPANCY_MARKER`).
+    Reads the period's list rows through by_period filtered on the sparse `discrepancy` flag (no scan;
+    rows are ~0.3 KB, but it reads the whole period's partitions when discrepancies are rare), then the
+    page's cards (one BatchGetItem).
     """
     bound_to = pagination.binding("verifications", {"period": params.period})
     cursor = _cursor(params.next_token, bound_to, secret)

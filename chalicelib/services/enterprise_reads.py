@@ -89,14 +89,14 @@ def ranked_page(
 ) -> tuple[list[Listing], str | None]:
     """The first `limit` listings after `after` and, when there are more, the rank key the next page
     resumes after: the last item's (reading one item ahead), or where a shard's reading stopped (a
-    short page). `qualification` keeps only those holding it for the period (contract 17)."""
-    stream: RankedStream = score_index.ranked(index, period, filters, after, limit + 1, with_card=with_card)
+    short page). `qualification` keeps only those holding it for the period (contract 17); `with_card`
+    reads the page's cards (one BatchGetItem: the indexes hold list fields only)."""
+    stream: RankedStream = score_index.ranked(index, period, filters, after, limit + 1)
     if qualification is not None:
         stream = HeldOnly(stream, qualification, period)
     items = list(islice(stream, limit + 1))
-    if len(items) > limit:
-        return items[:limit], items[limit - 1].rank_sk
-    return items, stream.cut
+    page, resume = (items[:limit], items[limit - 1].rank_sk) if len(items) > limit else (items, stream.cut)
+    return (score_index.with_cards(page, period) if with_card else page), resume
 
 
 def portrait_read(code: str, period: int | None) -> tuple[CurrentCard, MasterFields | None, BuiltMark | None]:

@@ -133,6 +133,7 @@ class FactsMerger:
         self.changes: list[Change] = []
         self.warnings: list[dict[str, Any]] = []
         self.enterprises: set[str] = set()
+        self.versions: dict[str, int] = {}  # the facts version this upload wrote last, per enterprise
 
     def _newer(self, stored: Stored | None, same: bool) -> tuple[bool, bool]:
         """(write the current value?, is it a change?) for a new value against the stored one."""
@@ -171,6 +172,9 @@ class FactsMerger:
         if self.memberships:  # each membership's own record (GET /enterprises/{code}/zones)
             write_items([membership_item(m) for m in self.memberships.values()])
             self.memberships.clear()
+        for code, m in merged.items():
+            if m.write or m.changes:
+                self.versions[code] = (m.current.version or 0) + m.write  # commit wrote read + 1
         changes = sorted((c for m in merged.values() for c in m.changes), key=lambda c: c[0])
         warnings = sorted((w for m in merged.values() for w in m.warnings), key=lambda w: w[0])
         self.changes.extend(change for _, change in changes)
@@ -330,10 +334,17 @@ def _process(
             row_errors = [e.to_dict() for e in validation.row_errors]
     settings = get_settings()
     changes = list(merger.changes)
+    followed: list[Change] = []
     for follow in _FOLLOWERS.get():  # e.g. the qualification flags of a period first seen (contract 19.1)
-        changes += follow(model, merger.changes)
-    affected = affected_pairs(model, changes)
-    send_requests(requests_for(affected, report.batch_id, settings.rescore_chunk_size))
+        followed += follow(model, merger.changes)
+    affected = affected_pairs(model, changes + followed)
+    # a follower wrote those enterprises' facts again after this upload: their pairs go unversioned
+    # (scored as named), or the version this upload wrote would look stale and be left to nobody
+    versions = {
+        code: v for code, v in merger.versions.items() if code not in {c.credit_code for c in followed}
+    }
+    requests = requests_for(affected, report.batch_id, settings.rescore_chunk_size, versions)
+    send_requests(requests, settings.rescore_delay_s)  # delayed: a burst's files coalesce
     return report.model_copy(
         update={
             "status": "completed",

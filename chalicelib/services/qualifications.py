@@ -151,7 +151,11 @@ class _Writer:
     def finish(self) -> None:
         settings = get_settings()
         affected = affected_pairs(self.model, self.store.changes)
-        send_requests(requests_for(affected, self.batch_id, settings.rescore_chunk_size))
+        versions = self.store.versions  # the facts versions written: coalesced like an upload's (issue 24)
+        send_requests(
+            requests_for(affected, self.batch_id, settings.rescore_chunk_size, versions),
+            settings.rescore_delay_s,
+        )
         marks = ReportsRepository()
         at = stamp(datetime.now(UTC))
         for period in sorted(self.periods):

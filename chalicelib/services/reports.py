@@ -6,7 +6,7 @@ Freshness, from a rescore to the report:
    event id) and tells `ReportsListener` of every committed card change and retirement
    (`card_listeners()`): the listener marks the period dirty (`marked_at`).
 2. The scheduled builder (`rate(1 minute)`; the local stack also runs it when a rescore burst settles)
-   rebuilds every dirty period from the narrow `by_period_digest` index of its cards (Queries, never a
+   rebuilds every dirty period from the `by_period` index of its cards (their digests; Queries, never a
    Scan), the period's support records and policy matches and its move counters, and writes a new
    generation of report items that readers switch to at once.
 

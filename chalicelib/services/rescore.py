@@ -41,6 +41,7 @@ from chalicelib.domain.china import china_year
 from chalicelib.domain.events import build_event
 from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.records import EnterpriseData, Master, WhitelistChange, WhitelistState
+from chalicelib.domain.scoring.coalesce import settle, versions_of
 from chalicelib.domain.scoring.engine import score_enterprise, score_period
 from chalicelib.domain.scoring.rescore_request import Pair, RescoreRequest
 from chalicelib.domain.scoring.whitelist import LEFT, transition
@@ -208,6 +209,7 @@ class RescoreCounts:
     enterprises: int = 0
     cards_written: int = 0
     events: int = 0
+    left_to_later: int = 0  # enterprises a later upload's message scores (coalescing)
 
 
 def _now() -> datetime:
@@ -255,19 +257,33 @@ class Rescorer:
     def rescore(self, request: RescoreRequest, *, repair: bool = False) -> list[OutboxRecord]:
         """Rescore every pair of a message, each enterprise once; return the outbox records written.
 
+        An upload's enterprise a later write's message stands for is left to it (`coalesce.settle`).
         `repair` (a redelivered message): enterprises found unchanged are handed to the listeners that
-        `Repairs` with their current cards, to finish what a failed earlier delivery left undone.
+        `Repairs` with their current cards, to finish what a failed earlier delivery left undone; such
+        a message leaves nothing to a later one (the later one may find nothing to change).
         """
-        return self.rescore_all(group_pairs(request.pairs), request.batch_id, repair=repair)
+        grouped = group_pairs(request.pairs)
+        sent_for = None if repair else versions_of(request.pairs)
+        return self.rescore_all(grouped, request.batch_id, sent_for=sent_for, repair=repair)
 
     def rescore_all(
-        self, grouped: Mapping[str, frozenset[int] | None], batch_id: str | None, *, repair: bool = False
+        self,
+        grouped: Mapping[str, frozenset[int] | None],
+        batch_id: str | None,
+        *,
+        sent_for: Mapping[str, int] | None = None,
+        repair: bool = False,
     ) -> list[OutboxRecord]:
         """Rescore enterprises (their periods; None: every period), their facts and cards read in bulk.
 
         Raises `ListenersFailedError` at the end when a repairing listener failed for one of them.
         """
-        facts = self.facts.load_many(grouped)
+        currents = self.facts.read_many(grouped)
+        if sent_for:
+            settled = settle(grouped, sent_for, {code: c.version for code, c in currents.items()})
+            grouped = settled.now
+            self.tally.left_to_later += len(settled.left)
+        facts = {code: currents[code].data() for code in grouped}
         keys = [
             (code, period)
             for code, periods in grouped.items()
@@ -398,6 +414,7 @@ def handle_sqs_event(event: dict[str, Any], context: Any = None, *, rescorer: Re
     metrics.add_metric(name="EnterprisesRescored", unit=MetricUnit.Count, value=tally.enterprises)
     metrics.add_metric(name="ScoreCardsWritten", unit=MetricUnit.Count, value=tally.cards_written)
     metrics.add_metric(name="WhitelistEvents", unit=MetricUnit.Count, value=tally.events)
+    metrics.add_metric(name="RescoresCoalesced", unit=MetricUnit.Count, value=tally.left_to_later)
     return response
 
 

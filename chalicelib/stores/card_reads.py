@@ -77,18 +77,17 @@ def _view(item: ScoreItem) -> CardView | None:
 
 
 def period_cards(period: int, page_size: int = BATCH_GET_KEYS) -> Iterator[dict[str, CardView]]:
-    """Every current card of a period, in pages, shard by shard (the by_period index: no scan)."""
-    page: dict[str, CardView] = {}
+    """Every current card of a period, in pages, shard by shard: the keys from the by_period index (no
+    scan; it carries no cards), then each page's cards (BatchGetItem)."""
+    codes: list[str] = []
     for shard in all_shards():
-        for item in ScoreItem.by_period.query(period_partition(period, shard), page_size=page_size):
-            view = _view(item)
-            if view is not None:
-                page[item.credit_code] = view
-            if len(page) == page_size:
-                yield page
-                page = {}
-    if page:
-        yield page
+        for item in ScoreItem.by_period.query(period_partition(period, shard), attributes_to_get=["pk"]):
+            codes.append(item.pk.removeprefix("E#"))
+            if len(codes) == page_size:
+                yield cards_for(codes, period)
+                codes = []
+    if codes:
+        yield cards_for(codes, period)
 
 
 def established_on(codes: Iterable[str]) -> dict[str, date]:

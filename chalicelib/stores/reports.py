@@ -214,13 +214,16 @@ class ReportsRepository:
         ReportItem(MARKS, str(period)).update(actions=[ReportItem.building_until.remove()])
 
     def period_digests(self, period: int) -> Iterator[DigestRow]:
-        """The period's cards from the narrow `by_period_digest` index: one Query per city shard, in
-        parallel, each paged by DynamoDB (1 MB a page)."""
+        """The period's cards from the `by_period` index (list fields and the digest, never the card):
+        one Query per city shard, in parallel, each paged by DynamoDB (1 MB a page)."""
 
         def shard_rows(shard: str) -> list[DigestRow]:
             return [
                 DigestRow(item.credit_code, item.region_code or "", item.report_digest)
-                for item in ScoreItem.by_period_digest.query(period_partition(period, shard))
+                for item in ScoreItem.by_period.query(
+                    period_partition(period, shard),
+                    attributes_to_get=["pk", "credit_code", "region_code", "report_digest"],
+                )
             ]
 
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="digest") as pool:

@@ -79,21 +79,22 @@ class RescoreQueue:
         self._max_attempts = max_attempts
         self._sleep = sleep
 
-    def send(self, requests: Iterable[RescoreRequest]) -> int:
-        """Send every request (streamed: a generator is never held whole); return messages sent."""
+    def send(self, requests: Iterable[RescoreRequest], delay_s: int = 0) -> int:
+        """Send every request (streamed: a generator is never held whole), each invisible for `delay_s`
+        seconds (SQS DelaySeconds); return messages sent."""
         sent = 0
-        for batch in _batches(r.model_dump_json() for r in requests):
-            sent += self._send_batch(batch)
+        for batch in _batches(r.model_dump_json(exclude_none=True) for r in requests):
+            sent += self._send_batch(batch, delay_s)
         return sent
 
-    def _send_batch(self, bodies: list[str]) -> int:
+    def _send_batch(self, bodies: list[str], delay_s: int = 0) -> int:
         pending: dict[str, str] = {str(i): body for i, body in enumerate(bodies)}
         detail = ""
         for attempt in range(self._max_attempts):
             if attempt:
                 self._sleep(BASE_DELAY_S * 2 ** (attempt - 1))
             entries: list[SendMessageBatchRequestEntryTypeDef] = [
-                {"Id": i, "MessageBody": body} for i, body in pending.items()
+                {"Id": i, "MessageBody": body, "DelaySeconds": delay_s} for i, body in pending.items()
             ]
             response: Any = self._client.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
             for ok in response.get("Successful", []):
@@ -110,6 +111,6 @@ class RescoreQueue:
         return len(bodies)
 
 
-def send_requests(requests: Iterable[RescoreRequest]) -> int:
+def send_requests(requests: Iterable[RescoreRequest], delay_s: int = 0) -> int:
     """Send rescore requests to `settings.rescore_queue_url`; return the number of messages sent."""
-    return RescoreQueue().send(requests)
+    return RescoreQueue().send(requests, delay_s)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import reduce
 from typing import Any, Final, Literal
@@ -22,14 +22,12 @@ from pynamodb.indexes import GlobalSecondaryIndex
 from chalicelib.domain.regions import all_shards, period_partition, shards_for_prefix, stage_partition
 from chalicelib.stores.tables import ScoreItem
 
-# Serialised score cards that hold a discrepancy contain this key (a field of records.Discrepancy).
-# Until the scores table has a sparse discrepancy index, /verifications filters on it server-side.
-DISCREPANCY_MARKER: Final = '"stats_batch_id"'
-# What a list item shows (the GSIs project whole items, score cards included: leave those behind).
+# What a list item shows: the indexes project these (tables.LIST_FIELDS), never the card itself.
 LIST_ATTRIBUTES: Final = (
     *("pk", "sk", "rank_sk", "credit_code", "name", "region_code", "industry_code"),
     *("stage", "score", "grade", "whitelisted", "zone_id"),
 )
+BATCH_GET_KEYS: Final = 100
 MIN_SHARD_PAGE: Final = 10  # items a shard is first asked for, however small the page
 MAX_READ: Final = 1000  # items one filtered request may read (DynamoDB stops at 1 MB anyway)
 # rows one shard may examine per item a page asks for: bounds what a rare filter value reads per page
@@ -53,7 +51,7 @@ class Listing:
     grade: str
     whitelisted: bool
     rank_sk: str
-    card: dict[str, Any] | None  # the full card, only when asked for
+    card: dict[str, Any] | None  # the full card, only after `with_cards`
     zone_id: str | None = None  # as stored (merges are followed by the reader: services/zones.py)
 
 
@@ -78,7 +76,7 @@ def _listing(item: ScoreItem) -> Listing:
         grade=item.grade,
         whitelisted=bool(item.whitelisted),
         rank_sk=item.rank_sk or "",
-        card=item.card,
+        card=None,
         zone_id=item.zone_id,
     )
 
@@ -89,7 +87,7 @@ def _condition(filters: Filters) -> Condition | None:
         ScoreItem.industry_code.startswith(filters.industry) if filters.industry else None,
         ScoreItem.stage == filters.stage if filters.stage else None,
         ScoreItem.grade == filters.grade if filters.grade else None,
-        ScoreItem.card.contains({"S": DISCREPANCY_MARKER}) if filters.with_discrepancy else None,
+        ScoreItem.discrepancy.exists() if filters.with_discrepancy else None,
         _zone_condition(filters.zones) if filters.zones is not None else None,
     ]
     conditions: list[Condition] = [c for c in present if c is not None]
@@ -203,23 +201,33 @@ class RankedStream:
             yield item
 
 
+def _beyond_partition(filters: Filters, index_name: Index) -> Filters:
+    """The filters the partitions read do not already apply: a city's shard holds only that city's
+    codes, a stage partition only that stage (so a city's whitelist reads what it shows, unfiltered)."""
+    region = filters.region
+    if region is not None and len(region) == 4 and shards_for_prefix(region) == (region,):
+        region = None
+    stage = None if index_name == "stage" else filters.stage
+    return replace(filters, region=region, stage=stage)
+
+
 def ranked(
     index_name: Index,
     period: int,
     filters: Filters,
     after: str | None,
     wanted: int,
-    *,
-    with_card: bool = False,
 ) -> RankedStream:
     """Every card of `period` passing `filters`, after `after`, in rank order, read lazily.
 
     `whitelist` reads only listed cards; `stage` one stage's cohort (filters.stage required); `period`
     every card. A page of `wanted` items rarely comes from one city alone: each shard is first asked
     for twice an even share (its first pages all at once, in parallel), and a shard that supplies more
-    is read on, in growing pages, as the merge consumes it. A shard examines at most `wanted` ×
-    `EXAMINED_PER_ITEM` rows for one page: a rare filter value costs a bounded read, and its page may
-    end short (with a token) rather than read the whole period.
+    is read on, in growing pages, as the merge consumes it. Filtered, each shard is read ONCE for a page:
+    one request examining `wanted` × `EXAMINED_PER_ITEM` rows (at most MAX_READ; the rows are ~0.3 KB,
+    the indexes carry no cards), so a page costs one request per shard whatever the filter's share (issue
+    24: at most 2 + shards); a rare filter value's page may end short (with a token) rather than read the
+    whole period.
     """
     shards = shards_for_prefix(filters.region)
     index: GlobalSecondaryIndex[ScoreItem]
@@ -229,18 +237,33 @@ def ranked(
     else:
         index = ScoreItem.by_whitelist if index_name == "whitelist" else ScoreItem.by_period
         partitions = [period_partition(period, s) for s in shards]
-    condition = _condition(filters)
-    attributes = None if with_card else LIST_ATTRIBUTES
+    condition = _condition(_beyond_partition(filters, index_name))
+    attributes = LIST_ATTRIBUTES
     share = wanted if len(partitions) == 1 else max(MIN_SHARD_PAGE, -(-2 * wanted // len(partitions)))
     size = min(share, wanted)
     # unfiltered, a shard never gives a page more than `wanted` rows: the budget only binds filters
-    budget = wanted * (EXAMINED_PER_ITEM if condition is not None else 1)
+    budget = wanted
+    if condition is not None:  # one request per shard: ask for the whole budget at once
+        budget = min(wanted * EXAMINED_PER_ITEM, MAX_READ)
+        size = budget
     firsts = _POOL.map(lambda p: _fetch(index, p, after, condition, size, attributes, budget), partitions)
     streams = [
         _shard_stream(index, p, first, size, wanted, condition, attributes, budget)
         for p, first in zip(partitions, firsts, strict=True)
     ]
     return RankedStream(heapq.merge(*streams, key=lambda listing: listing.rank_sk))
+
+
+def with_cards(listings: Sequence[Listing], period: int) -> list[Listing]:
+    """`listings` with their full cards (the indexes do not carry them): BatchGetItem, 100 keys a call."""
+    keys = [(f"E#{item.credit_code}", f"S#{period}") for item in listings]
+    cards: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(keys), BATCH_GET_KEYS):
+        for got in ScoreItem.batch_get(
+            keys[start : start + BATCH_GET_KEYS], attributes_to_get=["pk", "card"]
+        ):
+            cards[got.pk.removeprefix("E#")] = dict(got.card or {})
+    return [replace(item, card=cards.get(item.credit_code)) for item in listings]
 
 
 def any_scored(periods: Iterable[int]) -> int | None:

@@ -226,6 +226,7 @@ def card_item(write: CardWrite) -> ScoreItem:
         gsi_stage=stage_partition(card.period, card.stage, shard),
         gsi_whitelist=period_partition(card.period, shard) if card.whitelisted else None,
         report_digest=zoned_digest(card, write.zone_id),
+        discrepancy="1" if card.discrepancies else None,  # sparse: what /verifications filters on
         **_summary(write),
         **_wl_attributes(write.whitelist),
     )
@@ -348,10 +349,8 @@ def _code_of(write: Write) -> str:
 def scored_enterprises(period: int) -> Iterator[str]:
     """Credit codes with a current card for `period`, shard by shard, from the by_period index."""
     for shard in all_shards():
-        for item in ScoreItem.by_period.query(
-            period_partition(period, shard), attributes_to_get=["credit_code"]
-        ):
-            yield item.credit_code
+        for item in ScoreItem.by_period.query(period_partition(period, shard), attributes_to_get=["pk"]):
+            yield item.pk.removeprefix("E#")  # a key: jobs enumerate keys, never cards
 
 
 @dataclass(frozen=True, slots=True)

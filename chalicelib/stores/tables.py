@@ -15,14 +15,15 @@ scores   pk "E#<credit_code>"
            sk "S#<period>"                   current score card + published whitelist state
            sk "H#<period>#<computed_at>"     score history
          GSIs, all with range key `rank_sk` = "<inverted score>#<credit_code>" (score desc, code asc),
-         partitioned by city (first 4 digits of region_code) so no province sits on one hot key:
+         partitioned by city (first 4 digits of region_code) so no province sits on one hot key, each
+         projecting a list row's fields only (`LIST_FIELDS`; by_period also the report digest):
            by_period      "<period>#<shard>"
            by_stage       "<period>#<stage>#<shard>"
            by_whitelist   "<period>#<shard>"   (sparse: only whitelisted cards carry it)
-           by_period_digest  as by_period, projecting only the report digest (reports read this)
 
 batches  pk batch_id; GSI by_key (key, received_at) for GET /batches?key=
-outbox   pk event id; GSI by_status (status, created_at) for the relay's drain of pending events
+outbox   pk event id; GSI by_pending (pending_shard, created_at), sparse: pending events only, 8 shards,
+         for the relay's drain; sent events expire (TTL `expires_at`) after the audit retention
 api_keys pk key_hash (sha256 of the key); role, label, revoked
 reports  pk/sk: marks, move counters, built report items and snapshots (chalicelib/stores/reports.py)
 policies pk "P#<policy_id>"
@@ -107,10 +108,22 @@ class FactItem(Model):
 # --- scores ----------------------------------------------------------------------------------
 
 
+# What the score indexes carry besides their keys (and the table's pk/sk): a list row's fields, never the
+# ~9 KB card. A card write then pays each index a ~0.3 KB write instead of a whole copy; a list page,
+# job enumeration or a cohort count reads rows of that size.
+LIST_FIELDS: tuple[str, ...] = (
+    *("credit_code", "name", "region_code", "industry_code"),
+    *("stage", "score", "grade", "whitelisted", "discrepancy", "zone_id"),
+)
+
+
 class ByPeriodIndex(GlobalSecondaryIndex["ScoreItem"]):
+    """Every card of (period, city): rankings of all stages, job enumeration, and the report builder,
+    which reads the card's report digest (~0.5 KB) from here."""
+
     class Meta:
         index_name = "by_period"
-        projection = AllProjection()
+        projection = IncludeProjection([*LIST_FIELDS, "report_digest"])
 
     gsi_period = UnicodeAttribute(hash_key=True)
     rank_sk = UnicodeAttribute(range_key=True)
@@ -119,7 +132,7 @@ class ByPeriodIndex(GlobalSecondaryIndex["ScoreItem"]):
 class ByStageIndex(GlobalSecondaryIndex["ScoreItem"]):
     class Meta:
         index_name = "by_stage"
-        projection = AllProjection()
+        projection = IncludeProjection(list(LIST_FIELDS))
 
     gsi_stage = UnicodeAttribute(hash_key=True)
     rank_sk = UnicodeAttribute(range_key=True)
@@ -128,20 +141,9 @@ class ByStageIndex(GlobalSecondaryIndex["ScoreItem"]):
 class ByWhitelistIndex(GlobalSecondaryIndex["ScoreItem"]):
     class Meta:
         index_name = "by_whitelist"
-        projection = AllProjection()
+        projection = IncludeProjection(list(LIST_FIELDS))
 
     gsi_whitelist = UnicodeAttribute(hash_key=True)
-    rank_sk = UnicodeAttribute(range_key=True)
-
-
-class ByPeriodDigestIndex(GlobalSecondaryIndex["ScoreItem"]):
-    """The period's cards, narrow: what a region report reads (a ~0.5 KB digest, not the ~9 KB card)."""
-
-    class Meta:
-        index_name = "by_period_digest"
-        projection = IncludeProjection(["credit_code", "region_code", "report_digest"])
-
-    gsi_period = UnicodeAttribute(hash_key=True)
     rank_sk = UnicodeAttribute(range_key=True)
 
 
@@ -179,11 +181,11 @@ class ScoreItem(Model):
     version = VersionAttribute()  # optimistic locking
     report_digest = UnicodeAttribute(null=True)  # cards only: domain/reports/inputs.py's digest
     zone_id = UnicodeAttribute(null=True)  # the enterprise's zone when the card was written (contract 14)
+    discrepancy = UnicodeAttribute(null=True)  # cards only, sparse: "1" when the card holds a discrepancy
 
     by_period = ByPeriodIndex()
     by_stage = ByStageIndex()
     by_whitelist = ByWhitelistIndex()
-    by_period_digest = ByPeriodDigestIndex()
 
 
 # --- batches ---------------------------------------------------------------------------------
@@ -217,19 +219,25 @@ class BatchItem(Model):
 # --- outbox ----------------------------------------------------------------------------------
 
 
-class ByStatusIndex(GlobalSecondaryIndex["OutboxItem"]):
+OUTBOX_SHARDS = 8  # the pending index's partitions: no constant hash key (one partition's ~1,000 writes/s)
+OUTBOX_TTL_ATTRIBUTE = "expires_at"  # DynamoDB deletes a sent record once this epoch second has passed
+
+
+class ByPendingIndex(GlobalSecondaryIndex["OutboxItem"]):
+    """Sparse: only pending records carry `pending_shard` ("0".."7", from the id); marking a record sent
+    drops it from the index. The drain reads each shard, oldest first."""
+
     class Meta:
-        index_name = "by_status"
+        index_name = "by_pending"
         projection = KeysOnlyProjection()
 
-    status = UnicodeAttribute(hash_key=True)
+    pending_shard = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
 
 
 class OutboxItem(Model):
     class Meta(_Meta):
         table_name = _settings.outbox_table
-        stream_view_type = "NEW_IMAGE"
 
     id = UnicodeAttribute(hash_key=True)
     status = UnicodeAttribute()  # pending | sent
@@ -238,8 +246,10 @@ class OutboxItem(Model):
     body = JSONAttribute()  # the contract 4 message body
     attributes = JSONAttribute()  # the contract 4 message attributes (String values)
     topic = UnicodeAttribute(null=True)  # which topic: absent for whitelist events, "policy" (contract 9)
+    pending_shard = UnicodeAttribute(null=True)  # pending records only (the by_pending index)
+    expires_at = NumberAttribute(null=True)  # sent records only: the TTL (settings.outbox_retention_days)
 
-    by_status = ByStatusIndex()
+    by_pending = ByPendingIndex()
 
 
 # --- api keys --------------------------------------------------------------------------------

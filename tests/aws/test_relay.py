@@ -179,7 +179,7 @@ def test_published_records_are_marked_sent_in_bulk(aws: Resources, monkeypatch: 
             record.created_at,
         )
         assert item.topic is None  # a whitelist record stays without a topic, as the transaction wrote it
-    assert outbox.pending_ids("9999", 100) == []  # gone from the pending side of the by_status index
+    assert outbox.pending_ids("9999", 100) == []  # gone from the sparse by_pending index
 
 
 def test_marking_a_record_another_relay_marked_first_changes_only_sent_at(aws: Resources) -> None:

@@ -18,7 +18,9 @@ def test_the_console_files_are_in_the_deployment_package(packaged: Packaged) -> 
 
 def test_the_upload_bucket_takes_the_consoles_posts_only(packaged: Packaged) -> None:
     bucket = packaged.resources["UploadBucket"]["Properties"]
-    (rule,) = bucket["CorsConfiguration"]["CorsRules"]
+    # one rule, and only when the stage names the console's origin (issue 23: no other host)
+    condition, with_origin, without = bucket["CorsConfiguration"]["Fn::If"]
+    assert (condition, without) == ("HasConsoleOrigin", {"Ref": "AWS::NoValue"})
+    (rule,) = with_origin["CorsRules"]
     assert rule["AllowedMethods"] == ["POST"]
-    (origin,) = rule["AllowedOrigins"]
-    assert "execute-api" in str(origin) and "*" not in str(origin).replace("https://*.", "")
+    assert rule["AllowedOrigins"] == [{"Ref": "ConsoleOrigin"}]

@@ -305,16 +305,50 @@ def test_tables_match_the_pynamodb_models(packaged: Packaged) -> None:
             (a["AttributeName"], a["AttributeType"]) for a in schema["attribute_definitions"]
         }, model
         expected_indexes = {
-            i["index_name"]: (_key_set(i["key_schema"]), i["projection"]["ProjectionType"])
+            i["index_name"]: (
+                _key_set(i["key_schema"]),
+                i["projection"]["ProjectionType"],
+                sorted(i["projection"].get("NonKeyAttributes", [])),
+            )
             for i in schema["global_secondary_indexes"]
         }
         indexes = {
-            i["IndexName"]: (_key_set(i["KeySchema"]), i["Projection"]["ProjectionType"])
+            i["IndexName"]: (
+                _key_set(i["KeySchema"]),
+                i["Projection"]["ProjectionType"],
+                sorted(i["Projection"].get("NonKeyAttributes", [])),
+            )
             for i in table.get("GlobalSecondaryIndexes", [])
         }
         assert indexes == expected_indexes, model
         stream = table.get("StreamSpecification", {}).get("StreamViewType")
         assert stream == getattr(model.Meta, "stream_view_type", None), model
+
+
+def test_score_indexes_carry_list_fields_not_cards(packaged: Packaged) -> None:
+    (scores,) = [
+        t["Properties"]
+        for t in packaged.of_type("AWS::DynamoDB::Table").values()
+        if sub_stage(t["Properties"]["TableName"], "dev") == tables.ScoreItem.Meta.table_name
+    ]
+    for index in scores["GlobalSecondaryIndexes"]:
+        assert index["Projection"]["ProjectionType"] == "INCLUDE", index["IndexName"]
+        assert "card" not in index["Projection"]["NonKeyAttributes"], index["IndexName"]
+
+
+def test_outbox_pending_index_is_sharded_and_sent_records_expire(packaged: Packaged) -> None:
+    (outbox,) = [
+        t["Properties"]
+        for t in packaged.of_type("AWS::DynamoDB::Table").values()
+        if sub_stage(t["Properties"]["TableName"], "dev") == tables.OutboxItem.Meta.table_name
+    ]
+    assert "StreamSpecification" not in outbox  # nothing consumed it
+    (index,) = outbox["GlobalSecondaryIndexes"]
+    assert index["KeySchema"][0] == {"AttributeName": "pending_shard", "KeyType": "HASH"}
+    assert outbox["TimeToLiveSpecification"] == {
+        "AttributeName": tables.OUTBOX_TTL_ATTRIBUTE,
+        "Enabled": True,
+    }
 
 
 def test_idempotency_table_is_what_powertools_expects(packaged: Packaged) -> None:

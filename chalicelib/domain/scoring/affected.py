@@ -6,7 +6,7 @@ a master-data change affects every period of the enterprise (period None).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -46,16 +46,21 @@ def affected_pairs(model: ScoringModel, changes: Iterable[Change]) -> dict[str, 
 
 
 def requests_for(
-    affected: dict[str, set[int] | None], batch_id: str | None, chunk_size: int
+    affected: dict[str, set[int] | None],
+    batch_id: str | None,
+    chunk_size: int,
+    versions: Mapping[str, int] | None = None,
 ) -> Iterator[RescoreRequest]:
-    """Rescore messages of at most `chunk_size` pairs each, one enterprise's pairs kept together."""
+    """Rescore messages of at most `chunk_size` pairs each, one enterprise's pairs kept together;
+    `versions`: the facts version written per enterprise (`Pair.facts_version`, coalescing)."""
     pairs: list[Pair] = []
     for code in sorted(affected):
         periods = affected[code]
+        v = (versions or {}).get(code)
         mine = (
-            [Pair(credit_code=code)]
+            [Pair(credit_code=code, facts_version=v)]
             if periods is None
-            else [Pair(credit_code=code, period=p) for p in sorted(periods)]
+            else [Pair(credit_code=code, period=p, facts_version=v) for p in sorted(periods)]
         )
         if pairs and len(pairs) + len(mine) > chunk_size:
             yield RescoreRequest(reason="upload", batch_id=batch_id, pairs=pairs)

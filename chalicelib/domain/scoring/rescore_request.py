@@ -12,6 +12,9 @@ class Pair(BaseModel):
 
     credit_code: str
     period: int | None = None  # None: every period of the enterprise (master data changed)
+    # the version of the enterprise's current facts item its upload wrote: a later write's message then
+    # stands for this one (`domain/scoring/coalesce.py`); None: scored as named
+    facts_version: int | None = None
 
 
 class RescoreRequest(BaseModel):
