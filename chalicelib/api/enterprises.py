@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from chalicelib.api import queries
-from chalicelib.api.auth import ADMIN, BANK, Principal
+from chalicelib.api.auth import ADMIN, BANK, ENTERPRISE, Principal
+from chalicelib.api.objection_overlay import with_objections
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import HistoryPage, HistoryParams, Portrait, PortraitParams
 from chalicelib.api.support import enterprise_support
@@ -15,7 +16,7 @@ routes = Routes(__name__)
 @routes(
     "/enterprises/{credit_code}",
     "GET",
-    roles=(ADMIN, BANK),
+    roles=(ADMIN, BANK, ENTERPRISE),
     response=Portrait,
     params=PortraitParams,
     not_found=True,
@@ -25,15 +26,17 @@ def enterprise(
     principal: Principal, settings: Settings, params: PortraitParams, credit_code: str
 ) -> Portrait:
     portrait = queries.portrait(credit_code, params.period)
-    # admin sees the totals; a bank the totals and its own records (contract 8)
-    support = enterprise_support(principal, portrait.credit_code, with_items=principal.role == BANK)
-    return portrait.model_copy(update={"support": support})
+    # admin sees the totals; a bank the totals and its own records (contract 8); the enterprise every
+    # record about it (contract 16)
+    with_items = principal.role in (BANK, ENTERPRISE)
+    support = enterprise_support(principal, portrait.credit_code, with_items=with_items)
+    return with_objections(portrait.model_copy(update={"support": support}))
 
 
 @routes(
     "/enterprises/{credit_code}/history",
     "GET",
-    roles=(ADMIN, BANK),
+    roles=(ADMIN, BANK, ENTERPRISE),
     response=HistoryPage,
     params=HistoryParams,
     not_found=True,

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from chalicelib.api import pagination, queries
-from chalicelib.api.auth import ADMIN, ANY_ROLE, BANK, DEPARTMENT, Principal, department_ids
+from chalicelib.api.auth import ADMIN, ANY_ROLE, BANK, DEPARTMENT, ENTERPRISE, Principal, department_ids
 from chalicelib.api.pagination import Cursor
 from chalicelib.api.policy_schemas import (
     CatalogueParams,
@@ -292,7 +292,7 @@ def policy_matches(
 @routes(
     "/enterprises/{credit_code}/policies",
     "GET",
-    roles=(ADMIN, BANK, DEPARTMENT),
+    roles=(ADMIN, BANK, DEPARTMENT, ENTERPRISE),
     response=EnterprisePolicies,
     params=EnterprisePoliciesParams,
     not_found=True,

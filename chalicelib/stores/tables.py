@@ -39,6 +39,13 @@ models   pk "M" (the registry is a few dozen items: one partition, listed by one
            sk version                       a model: status, source (the YAML text)
            sk "@active"                     the pointer to the active version
 support  see chalicelib/stores/support.py (records and their versions, five indexes)
+objections pk "O#<objection_id>"
+           sk "HEAD"                         the objection as it is now (contract 16)
+           sk "V#<version:06d>"              each state it went through, kept
+         pk "L#<credit_code>#<period>#<field>", sk "LOCK": held while an objection on it is open
+         GSIs on heads only, range `opened_sk` = "<opened_at>#<objection_id>" (newest first):
+           by_enterprise (credit_code), by_department (department), by_all ("ALL": objections are
+           few, hundreds a year, so one partition serves admin, city and zone lists with filters)
 """
 
 from __future__ import annotations
@@ -478,9 +485,66 @@ class PolicyMatchItem(Model):
     by_enterprise = MatchByEnterpriseIndex()
 
 
+# --- objections (contract 16; key formats: chalicelib/stores/objections.py) ----------------------
+
+
+class _ObjectionOpenedIndex(GlobalSecondaryIndex["ObjectionItem"]):
+    opened_sk = UnicodeAttribute(range_key=True)
+
+
+class ObjectionByEnterpriseIndex(_ObjectionOpenedIndex):
+    class Meta:
+        index_name = "by_enterprise"
+        projection = AllProjection()
+
+    gsi_enterprise = UnicodeAttribute(hash_key=True)
+
+
+class ObjectionByDepartmentIndex(_ObjectionOpenedIndex):
+    class Meta:
+        index_name = "by_department"
+        projection = AllProjection()
+
+    gsi_department = UnicodeAttribute(hash_key=True)
+
+
+class ObjectionByAllIndex(_ObjectionOpenedIndex):
+    class Meta:
+        index_name = "by_all"
+        projection = AllProjection()
+
+    gsi_all = UnicodeAttribute(hash_key=True)
+
+
+class ObjectionItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.objections_table
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    doc = JSONAttribute(null=True)  # the objection (domain/objections Objection.to_dict)
+    version = NumberAttribute(null=True)
+    objection_id = UnicodeAttribute(null=True)  # on the lock: the open objection holding it
+    # heads only: filters and index keys
+    status = UnicodeAttribute(null=True)
+    period = NumberAttribute(null=True)
+    due_on = UnicodeAttribute(null=True)
+    region_code = UnicodeAttribute(null=True)
+    zone_id = UnicodeAttribute(null=True)
+    opened_sk = UnicodeAttribute(null=True)
+    gsi_enterprise = UnicodeAttribute(null=True)
+    gsi_department = UnicodeAttribute(null=True)
+    gsi_all = UnicodeAttribute(null=True)
+
+    by_enterprise = ObjectionByEnterpriseIndex()
+    by_department = ObjectionByDepartmentIndex()
+    by_all = ObjectionByAllIndex()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     *(FactItem, ScoreItem, BatchItem, OutboxItem, ApiKeyItem),
     *(JobItem, ModelItem, PolicyItem, PolicyMatchItem, SupportItem, ReportItem),
+    ObjectionItem,
 )
 
 
