@@ -317,3 +317,38 @@ def test_the_portrait_shows_open_objections_and_the_enterprise_reads_its_own_fil
     w.post(f"/objections/{on_value['objection_id']}/withdraw", "enterprise", {})
     _, portrait = w.get(f"/enterprises/{w.code}", "admin")
     assert all("objection" not in i for i in portrait["indicators"])
+
+
+def test_the_answer_is_forwarded_to_ganqitong_once_with_its_idempotency_key(
+    aws: Resources, w: World, tmp_path: Any
+) -> None:
+    import os
+
+    from chalicelib.settings import get_settings
+    from scripts.ganqitong_standin import StandIn
+    from tests.aws.test_delivery import run
+
+    receiver = StandIn(tmp_path / "ganqitong.jsonl").start()
+    os.environ |= {"GANQITONG_URL": receiver.url, "GANQITONG_RETRY_BASE_S": "0"}
+    get_settings.cache_clear()
+    try:
+        _, filed = w.file()
+        oid = filed["objection_id"]
+        assert run(aws) == (0, 0)  # objection.opened is not forwarded (the queue's filter)
+        receiver.fail_next(1, status=503)
+        w.post(f"/objections/{oid}/resolve", "tax", {"decision": "rejected", "reason": "原值无误"})
+        assert run(aws) == (1, 1)
+        assert w.get(f"/objections/{oid}", "enterprise")[1]["delivery"] == {
+            "state": "pending",
+            "attempts": 1,
+            "last_status": 503,
+        }
+        assert run(aws) == (1, 0)
+        (line,) = receiver.lines()
+        assert line["body"]["type"] == "objection.resolved" and line["body"]["objection_id"] == oid
+        assert line["headers"]["Idempotency-Key"] == line["body"]["id"]
+        assert w.get(f"/objections/{oid}", "enterprise")[1]["delivery"]["state"] == "delivered"
+    finally:
+        receiver.stop()
+        del os.environ["GANQITONG_URL"], os.environ["GANQITONG_RETRY_BASE_S"]
+        get_settings.cache_clear()
