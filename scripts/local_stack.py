@@ -142,6 +142,7 @@ def main() -> int:
         api_keys = _create_api_keys()
         bank_keys = _create_bank_keys()
         api_keys["bank"] = bank_keys[next(iter(bank_keys))]  # contract 7: api_keys.bank is one of them
+        enterprise_keys = _create_enterprise_keys()  # contract 16, 19.1: fixed codes, with or without SEED
 
         # every environment variable the handlers need is set by now: the workers inherit them
         workers = Workers()
@@ -199,6 +200,7 @@ def main() -> int:
             "whitelist_topic_arn": resources.whitelist_topic_arn,
             "api_keys": api_keys,
             "bank_keys": bank_keys,
+            "enterprise_keys": enterprise_keys,
             "uploads_queue_url": resources.uploads_queue_url,
             "rescore_queue_url": resources.rescore_queue_url,
             "whitelist_subscriber_queue_url": demo_url,
@@ -222,6 +224,7 @@ def main() -> int:
             _seed(session, settings.upload_bucket, enterprises, stack, workers, schedule, moto.pid)
             _publish_sample_policies(stack["api_url"], api_keys, workers, standin)
             _seed_support(stack)
+            _seed_objections(stack)
 
         print("ready. Ctrl-C stops the stack.")
         stop = threading.Event()
@@ -381,6 +384,31 @@ def _create_bank_keys() -> dict[str, str]:
     return {
         org: issue_key("bank", name, departments=departments, org=org) for org, name in DEMO_BANKS.items()
     }
+
+
+def _create_enterprise_keys() -> dict[str, str]:
+    """One key per signed-in sample enterprise (contract 16): their codes are fixed, data or not."""
+    from chalicelib.api.auth import department_ids, issue_key
+    from chalicelib.settings import get_settings
+    from scripts.sample_enterprises import CODES
+
+    departments = department_ids(get_settings().model_version)
+    return {
+        code: issue_key("enterprise", f"企业 {code}", departments=departments, org=code) for code in CODES
+    }
+
+
+def _seed_objections(stack: dict[str, Any]) -> None:
+    """Sample objections (contract 16): one in every status, one overdue, through the API."""
+    from scripts.sample_objections import seed
+
+    try:
+        counts = seed(stack["api_url"], stack["api_keys"], stack["enterprise_keys"])
+    except Exception as exc:  # the stack stays up: sample objections are a nicety, not the service
+        print(f"sample objections failed: {exc}", file=sys.stderr)
+        return
+    if counts:
+        print("sample objections: " + ", ".join(f"{status} {n}" for status, n in counts.items()))
 
 
 def _seed_support(stack: dict[str, Any]) -> None:
