@@ -16,6 +16,7 @@ def register_routes(app: Any) -> None:
         meta,
         models,
         objections,
+        peers,
         policies,
         rankings,
         report_files,
@@ -29,7 +30,17 @@ def register_routes(app: Any) -> None:
 
     resources = (meta, enterprises, rankings, batches, uploads, verifications, rescore, jobs)
     the_model_s_life = (models, what_if)  # contract 11
-    for module in (*resources, *the_model_s_life, policies, support, reports, objections, caller, console):
+    for module in (
+        *resources,
+        *the_model_s_life,
+        policies,
+        support,
+        reports,
+        objections,
+        peers,
+        caller,
+        console,
+    ):
         app.register_blueprint(module.routes.blueprint)
     if report_files.XLSX not in app.api.binary_types:  # workbooks leave base64-encoded through API Gateway
         app.api.binary_types.append(report_files.XLSX)

@@ -35,7 +35,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
@@ -56,13 +56,22 @@ from chalicelib.domain.reports.inputs import (
     card_facts,
     parse_digest,
 )
+from chalicelib.domain.reports.peers import peer_figures
 from chalicelib.domain.reports.ranks import rank_chunks
 from chalicelib.domain.reports.window import CHINA as CHINA_TZ
 from chalicelib.domain.reports.window import count_events, default_since, series_by_region, window
 from chalicelib.domain.scoring.cardcodec import CardDecodeError, card_from_dict
 from chalicelib.domain.timestamps import stamp
 from chalicelib.services.model_registry import active_model, model_by_version
-from chalicelib.stores.reports import BuiltItem, Mark, ReportsRepository, block_sk, ranks_sk, statistics_sk
+from chalicelib.stores.reports import (
+    BuiltItem,
+    Mark,
+    ReportsRepository,
+    block_sk,
+    cohort_sk,
+    ranks_sk,
+    statistics_sk,
+)
 from chalicelib.stores.scores import CardWrite, Retirement
 
 SETTLE_S: Final = 5.0
@@ -239,7 +248,8 @@ class ReportBuilder:
                 missing.append(row.credit_code)
                 continue
             try:
-                out.append(parse_digest(row.credit_code, row.region_code, row.digest))
+                facts = parse_digest(row.credit_code, row.region_code, row.digest)
+                out.append(replace(facts, industry_code=row.industry_code, zone_id=row.zone_id))
             except DigestError:
                 logger.warning(
                     "unreadable card digest, reading the card", extra={"credit_code": row.credit_code}
@@ -283,6 +293,7 @@ class ReportBuilder:
             )
             for c in rank_chunks(cards)
         ]
+        items += [BuiltItem(cohort_sk(kind, key), data) for (kind, key), data in peer_figures(cards).items()]
         generation = self.repository.write_generation(period, items)
         self.repository.publish_generation(
             period,

@@ -17,6 +17,8 @@ Key design of the reports table (`tables.ReportItem`), written here only:
                                sk "K#<stage>#<rank key>" a chunk of a cohort's rank keys, from its first
                                                        (`offset`, `cohort`, `keys`: domain.reports.ranks;
                                                        the cohort's first chunk is "K#<stage>#")
+                               sk "P#<kind>#<key>"    a peers cohort's figure (contract 16; stage,
+                                                       industry, city, zone: domain.reports.peers)
     pk "SNAP#<id>"             sk "SNAP"              a published snapshot, written once, never updated
     pk "SNAPS#<period>"        sk "<published_at>#<id>" the period's snapshots listed (newest last)
 
@@ -47,6 +49,7 @@ SNAPSHOT_SK: Final = "SNAP"
 BLOCK: Final = "B"
 STATISTICS: Final = "S"
 RANKS: Final = "K"
+PEERS: Final = "P"
 _BATCH_GET: Final = 100  # DynamoDB's BatchGetItem limit
 ENTERED_PREFIX: Final = "e#"  # a day's move counter attributes: e#<district>, l#<district>
 LEFT_PREFIX: Final = "l#"
@@ -72,6 +75,15 @@ def _moves_pk(period: int) -> str:
 
 def _generation_pk(period: int, generation: str) -> str:
     return f"R#{period}#{generation}"
+
+
+def cohort_sk(kind: str, key: str) -> str:
+    return f"{PEERS}#{kind}#{key}"
+
+
+def cohort_key(period: int, generation: str, kind: str, key: str) -> tuple[str, str]:
+    """The (pk, sk) of a peers cohort's figure in a built generation."""
+    return _generation_pk(period, generation), cohort_sk(kind, key)
 
 
 def block_sk(level: str, region_code: str) -> str:
@@ -109,6 +121,8 @@ class DigestRow:
     credit_code: str
     region_code: str
     digest: str | None
+    industry_code: str | None = None  # peers' industry cohort (contract 16)
+    zone_id: str | None = None  # peers' zone cohort: on the cards once zones land (issue 19)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +205,13 @@ class ReportsRepository:
 
         def shard_rows(shard: str) -> list[DigestRow]:
             return [
-                DigestRow(item.credit_code, item.region_code or "", item.report_digest)
+                DigestRow(
+                    item.credit_code,
+                    item.region_code or "",
+                    item.report_digest,
+                    item.industry_code,
+                    getattr(item, "zone_id", None),
+                )
                 for item in ScoreItem.by_period_digest.query(period_partition(period, shard))
             ]
 

@@ -136,7 +136,7 @@ class ByPeriodDigestIndex(GlobalSecondaryIndex["ScoreItem"]):
 
     class Meta:
         index_name = "by_period_digest"
-        projection = IncludeProjection(["credit_code", "region_code", "report_digest"])
+        projection = IncludeProjection(["credit_code", "region_code", "industry_code", "report_digest"])
 
     gsi_period = UnicodeAttribute(hash_key=True)
     rank_sk = UnicodeAttribute(range_key=True)

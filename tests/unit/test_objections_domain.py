@@ -190,3 +190,25 @@ def test_overdue_is_open_past_the_due_date() -> None:
     assert not o.overdue(date(2026, 12, 18)) and o.overdue(date(2026, 12, 19))
     assert not _objection(status="rejected").overdue(date(2027, 1, 1))
     assert Decimal(o.claimed_value or "0") == Decimal("1500.5")
+
+
+# --- peers' arithmetic (domain/reports/peers.py) --------------------------------------------------
+
+
+def test_peer_figures_and_percentiles() -> None:
+    from chalicelib.domain.reports.peers import PeerCard, build_figures, cohort_keys, percentile
+
+    zero = (Decimal(0),) * 5
+
+    def card(score: str, stage: str = "growth", zone: str | None = None) -> PeerCard:
+        return PeerCard(Decimal(score), stage, "C39", "360111", zone, zero)
+
+    figures = build_figures([card("500.5"), card("600"), card("700", zone="NCHT"), card("700", "mature")])
+    growth = figures[("stage", "growth")]
+    assert growth["size"] == 3 and growth["scores"] == [50050, 60000, 70000]
+    assert growth["score"] == {"mean": "600.17", "median": "600.00", "p90": "700"}
+    assert figures[("city", "3601")]["size"] == 4 and figures[("zone", "NCHT")]["size"] == 1
+    assert percentile(growth["scores"], Decimal("600")) == Decimal("0.3333")
+    assert percentile(growth["scores"], Decimal("500.5")) == Decimal("0")
+    assert percentile([], Decimal(1)) is None
+    assert cohort_keys("growth", None, "360111", None) == [("stage", "growth"), ("city", "3601")]

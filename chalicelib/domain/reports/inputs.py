@@ -56,6 +56,8 @@ class CardFacts:
     completeness: Decimal
     categories: tuple[Decimal, ...]  # points, in CATEGORIES order
     indicators: tuple[IndicatorFigure, ...]  # the core indicators
+    industry_code: str | None = None  # for the peers' cohorts (contract 16), when the index gives it
+    zone_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
