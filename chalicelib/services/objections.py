@@ -48,13 +48,10 @@ from chalicelib.stores.facts import (
     Current,
     FactKey,
     FactsRepository,
-    enterprise_pk,
     fact_history_item,
-    fact_sk,
-    history_sk,
+    fact_removal_history_item,
     master_history_item,
 )
-from chalicelib.stores.tables import FactItem
 
 MAX_ATTEMPTS: Final = 3  # a correction re-reads the facts this often when an upload raced it
 
@@ -189,19 +186,7 @@ def correction_of(
         current.facts.get(objection.period, {}).pop(ref.name, None)
         if not current.facts.get(objection.period, True):
             del current.facts[objection.period]
-        sk = history_sk(fact_sk(objection.period, ref.name), order)
-        history = FactItem(
-            enterprise_pk(current.credit_code),
-            sk,
-            kind="fact",
-            period=objection.period,
-            indicator=ref.name,
-            value=None,
-            department=objection.department,
-            batch_id=objection.batch_id,
-            received_at=received,
-            order=order,
-        )
+        history = fact_removal_history_item(key, objection.department, objection.batch_id, received, order)
         return store.Correction(current, history)
     fact = FactValue(Decimal(value), objection.department, objection.batch_id, received)
     current.set_fact(key, fact, order)
