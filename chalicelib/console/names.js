@@ -35,7 +35,7 @@ export const STATS_SENDS = ["operating_revenue", "rd_expense"];
 
 export const STAGES = { startup: "初创期", growth: "成长期", mature: "稳定期" };
 export const GRADES = ["A", "B", "C", "D"];
-export const ROLE_NAMES = { admin: "省级管理员", bank: "银行机构" };
+export const ROLE_NAMES = { admin: "省级管理员", bank: "银行机构", enterprise: "企业" };
 
 export const CATEGORY_NAMES = {
   tech_innovation: "技术创新",

@@ -10,5 +10,7 @@ import { upload } from "./upload.js";
 import { batch } from "./batch.js";
 import { policies } from "./policies.js";
 import { models } from "./models.js";
+import { mine } from "./mine.js";
+import { objections } from "./objections.js";
 
-export const PAGES = [dashboard, whitelist, rankings, enterprise, upload, batch, verifications, policies, models];
+export const PAGES = [mine, dashboard, whitelist, rankings, enterprise, upload, batch, verifications, objections, policies, models];
