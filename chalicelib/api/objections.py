@@ -88,6 +88,8 @@ class DeliveryOut(BaseModel):
 class ObjectionOut(BaseModel):
     objection_id: str
     credit_code: str
+    region_code: str | None = None
+    zone_id: str | None = None
     period: int
     field: str
     current_value: Value
@@ -135,6 +137,8 @@ def out(objection: Objection) -> ObjectionOut:
     return ObjectionOut(
         objection_id=objection.objection_id,
         credit_code=objection.credit_code,
+        region_code=objection.region_code,
+        zone_id=objection.zone_id,
         period=objection.period,
         field=objection.field,
         current_value=shown(objection.current_value),

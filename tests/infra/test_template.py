@@ -222,7 +222,12 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
             "",
             {"APIHandler", "BuildReports", "Rescore", "Jobs"},
         ),
-        (["sns:Publish"], "PolicyTopic", "", {"RelayOutbox", "Rescore", "Jobs", "APIHandler"}),  # relay at once
+        (
+            ["sns:Publish"],
+            "PolicyTopic",
+            "",
+            {"RelayOutbox", "Rescore", "Jobs", "APIHandler"},
+        ),  # relay at once
         (["dynamodb:PutItem", "dynamodb:DeleteItem"], "ObjectionsTable", "", {"APIHandler"}),
         (["dynamodb:UpdateItem"], "ObjectionsTable", "", {"DeliverPolicies"}),  # 赣企通 delivery state
         (["dynamodb:Scan"], "ObjectionsTable", "", set()),

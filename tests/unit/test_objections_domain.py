@@ -211,4 +211,6 @@ def test_peer_figures_and_percentiles() -> None:
     assert percentile(growth["scores"], Decimal("600")) == Decimal("0.3333")
     assert percentile(growth["scores"], Decimal("500.5")) == Decimal("0")
     assert percentile([], Decimal(1)) is None
+    # a card raised since the build: its old score is one of the stored, so at most size - 1 are lower
+    assert percentile(growth["scores"], Decimal("900")) == Decimal("0.6667")
     assert cohort_keys("growth", None, "360111", None) == [("stage", "growth"), ("city", "3601")]

@@ -82,10 +82,15 @@ def build_figures(cards: Iterable[PeerCard]) -> dict[tuple[str, str], dict[str, 
 
 
 def percentile(ascending_cents: Sequence[int], score: Decimal) -> Decimal | None:
-    """The share of the cohort with a lower score, 4 decimals half-up (None for an empty cohort)."""
+    """The share of the cohort with a lower score, 4 decimals half-up (None for an empty cohort).
+
+    The cohort is the build's and includes the enterprise: when its card changed since the build, its
+    old score is still among the cohort's until the next build (within a minute). At most size - 1
+    can then be lower (the old entry is the enterprise itself), so a score above every stored one
+    stands at (size - 1) / size, as it will after the next build."""
     if not ascending_cents:
         return None
-    lower = bisect_left(ascending_cents, cents(score))
+    lower = min(bisect_left(ascending_cents, cents(score)), len(ascending_cents) - 1)
     return half_up(Decimal(lower) / Decimal(len(ascending_cents)), BASIS)
 
 
