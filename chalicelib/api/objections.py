@@ -18,7 +18,7 @@ from chalicelib.api.areas import list_scope, require_in_area
 from chalicelib.api.auth import ADMIN, CITY, DEPARTMENT, ENTERPRISE, ZONE, Principal
 from chalicelib.api.pagination import Cursor
 from chalicelib.api.problems import ApiProblem, Code
-from chalicelib.api.routing import Routes
+from chalicelib.api.routing import Routes, json_body
 from chalicelib.api.schemas import NextToken, PageParams, Period
 from chalicelib.api.support import checked_code
 from chalicelib.domain.areas import Location
@@ -351,8 +351,8 @@ def resolve_objection(
 ) -> ObjectionOut:
     if body.decision == REJECTED and body.reason is None:
         raise ApiProblem(Code.INVALID_FIELD, "reason: required to reject", "驳回异议须填写理由（reason）")
-    raw = routes.current_request.json_body or {}
-    value: Any = body.value if "value" in raw else service.UNSET
+    sent = json_body(routes.current_request)  # "value": null (absent) differs from no "value" (the claim)
+    value: Any = body.value if isinstance(sent, dict) and "value" in sent else service.UNSET
     return _moved(
         lambda: service.resolve_objection(
             objection_id,
