@@ -10,8 +10,8 @@ asked before the period's report is built (the rank counted: COUNT queries of th
 after it (rank from one chunk), and after the card changed since the build (its new score placed in
 the build's chunk: one Query still). Peers (contract 16) are asked once the report is built: the card
 and its period's mark in one BatchGetItem, the cohorts' figures in another (target: at most 3 requests).
-A portrait also reads its open objections (one Query of the objections' enterprise index). The API
-key's record is remembered per container
+A portrait's open objections come with its BatchGetItem (the facts table's open-objections item).
+The API key's record is remembered per container
 (`api/key_cache.py`): the counts below are those of a warm container, without the key's GetItem; a
 cold one adds one GetItem to its first request.
 

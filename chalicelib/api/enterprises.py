@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from chalicelib.api import queries
 from chalicelib.api.auth import ADMIN, BANK, ENTERPRISE, Principal
-from chalicelib.api.objection_overlay import with_objections
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import HistoryPage, HistoryParams, Portrait, PortraitParams
 from chalicelib.api.support import enterprise_support
@@ -30,7 +29,7 @@ def enterprise(
     # record about it (contract 16)
     with_items = principal.role in (BANK, ENTERPRISE)
     support = enterprise_support(principal, portrait.credit_code, with_items=with_items)
-    return with_objections(portrait.model_copy(update={"support": support}))
+    return portrait.model_copy(update={"support": support})
 
 
 @routes(

@@ -1,28 +1,31 @@
 """The portrait's open objections (contract 16, 19.1): on an indicator's item, or in the top-level
-`objections` for master fields. One Query of the enterprise's objections index."""
+`objections` for master fields. Read with the portrait's one BatchGetItem (the facts table's
+open-objections item, kept by the objections' transactions): no request of its own."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from chalicelib.api.schemas import MasterObjectionMark, ObjectionMark, Portrait
-from chalicelib.stores import objections as store
 
 
-def with_objections(portrait: Portrait) -> Portrait:
-    found = store.open_of_enterprise(portrait.credit_code)
-    if not found:
+def with_objections(portrait: Portrait, open_objections: Mapping[str, Mapping[str, Any]]) -> Portrait:
+    """`open_objections`: objection_id -> {"field", "period", "status", "due_on"}."""
+    if not open_objections:
         return portrait
     on_indicator: dict[str, ObjectionMark] = {}
     on_master: list[MasterObjectionMark] = []
-    for o in found:
-        if o.field.startswith("master."):
+    for objection_id, o in sorted(open_objections.items(), key=lambda kv: str(kv[1].get("due_on"))):
+        field, status, due_on = str(o.get("field")), str(o.get("status")), str(o.get("due_on"))
+        if field.startswith("master."):
             on_master.append(
-                MasterObjectionMark(
-                    field=o.field, objection_id=o.objection_id, status=o.status, due_on=o.due_on
-                )
+                MasterObjectionMark(field=field, objection_id=objection_id, status=status, due_on=due_on)
             )
-        elif o.period == portrait.period:
-            mark = ObjectionMark(objection_id=o.objection_id, status=o.status, due_on=o.due_on)
-            on_indicator[o.field.removeprefix("indicator.")] = mark
+        elif o.get("period") == portrait.period:
+            on_indicator[field.removeprefix("indicator.")] = ObjectionMark(
+                objection_id=objection_id, status=status, due_on=due_on
+            )
     indicators = [
         i.model_copy(update={"objection": on_indicator[i.id]}) if i.id in on_indicator else i
         for i in portrait.indicators

@@ -218,6 +218,8 @@ def file_objection(principal: Principal, settings: Settings, body: FileBody) -> 
         raise ApiProblem(
             Code.ENTERPRISE_NOT_FOUND, f"no enterprise {code}", f"没有统一社会信用代码为 {code} 的企业"
         ) from exc
+    except service.ObjectionConflictError as exc:
+        raise ApiProblem(Code.OBJECTION_CONFLICT) from exc
     except store.ObjectionOpenError as exc:
         existing = store.open_on(code, body.period, body.field)
         raise ApiProblem(

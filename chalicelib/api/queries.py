@@ -15,6 +15,7 @@ from typing import Any
 
 from chalicelib.api import pagination
 from chalicelib.api.auth import ADMIN, Principal
+from chalicelib.api.objection_overlay import with_objections
 from chalicelib.api.pagination import Cursor
 from chalicelib.api.problems import ApiProblem, Code
 from chalicelib.api.schemas import (
@@ -291,17 +292,21 @@ def _period_not_scored(code: str, period: int) -> ApiProblem:
     )
 
 
+OpenObjections = dict[str, dict[str, Any]]  # the enterprise's open objections (contract 16)
+
+
 def _portrait_read(
     code: str, period: int | None
-) -> tuple[scores.CurrentCard, MasterFields | None, BuiltMark | None]:
-    """The current card of (code, period), or the latest one, with the master data and the period's
-    built mark: one BatchGetItem (without a period: of the last few years' cards, keeping the latest).
-    Retired cards count as absent. Only an enterprise scored in none of those years costs more."""
+) -> tuple[scores.CurrentCard, MasterFields | None, BuiltMark | None, OpenObjections]:
+    """The current card of (code, period), or the latest one, with the master data, the period's
+    built mark and the open objections: one BatchGetItem (without a period: of the last few years'
+    cards, keeping the latest). Retired cards count as absent. Only an enterprise scored in none of
+    those years costs more."""
     if period is not None:
         read = portrait_reads.read(code, [period])
         found = read.cards.get(period)
         if found is not None:
-            return found, read.master, read.marks.get(period)
+            return found, read.master, read.marks.get(period), read.objections
         if scores.latest_card(code) is None:  # the error's wording needs to know: one more read
             raise _not_found(code)
         raise _period_not_scored(code, period)
@@ -310,11 +315,11 @@ def _portrait_read(
     read = portrait_reads.read(code, range(year - PORTRAIT_PROBE_YEARS + 1, year + 2))
     latest = read.latest_card()
     if latest is not None:
-        return latest, read.master, read.marks.get(latest.period)
+        return latest, read.master, read.marks.get(latest.period), read.objections
     latest = scores.latest_card(code)  # last scored longer ago: a Query, then that period's mark
     if latest is None:
         raise _not_found(code)
-    return latest, read.master, BuiltMark.of(ReportsRepository().mark(latest.period))
+    return latest, read.master, BuiltMark.of(ReportsRepository().mark(latest.period)), read.objections
 
 
 def scored_card_fields(
@@ -380,7 +385,7 @@ def portrait(raw_code: str, period: int | None) -> Portrait:
     requests (the BatchGetItem of card, master data and mark; the rank chunk), whatever the cohort,
     once the period has a report build (before it, the rank is counted: `stores/rank_reads.py`)."""
     code = credit_code(raw_code)
-    item, master, built = _portrait_read(code, period)
+    item, master, built, objections = _portrait_read(code, period)
     if item.card is None:
         raise ApiProblem(Code.PERIOD_NOT_SCORED, f"{code} has no score card for {item.period}")
     card = card_from_dict(item.card)
@@ -393,12 +398,13 @@ def portrait(raw_code: str, period: int | None) -> Portrait:
         region_code=item.region_code or (master.region_code if master else None),
         industry_code=item.industry_code or (master.industry_code if master else None),
     )
-    return Portrait(
+    portrait = Portrait(
         **fields,
         rank=ranked.rank,
         cohort_size=ranked.cohort_size,
         rank_as_of=ranked.as_of,
     )
+    return with_objections(portrait, objections)
 
 
 def history(raw_code: str, params: HistoryParams, secret: str) -> HistoryPage:

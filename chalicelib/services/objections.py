@@ -156,7 +156,16 @@ def file_objection(
         updated_at=stamp(moment),
     )
     event = build_event(objection, OPENED, stamp_s(moment))
-    store.file(objection, event, stamp(moment))
+    for _attempt in range(MAX_ATTEMPTS):
+        try:
+            store.file(objection, event, stamp(moment))
+            break
+        except store.ObjectionChangedError:  # another objection of the enterprise committed meanwhile
+            logger.info(
+                "open objections changed meanwhile; filing again", extra={"id": objection.objection_id}
+            )
+    else:
+        raise ObjectionConflictError(objection.objection_id)
     relay([event.id])
     return objection
 

@@ -32,6 +32,7 @@ from chalicelib.domain.records import EnterpriseData, FactValue, Master
 from chalicelib.stores.tables import FactItem
 
 CURRENT_SK: Final = "C"
+OPEN_OBJECTIONS_SK: Final = "O"  # the enterprise's open objections (stores/objections.py keeps it)
 MASTER_SK: Final = CURRENT_SK  # the master record lives on the current item
 MASTER_ATTRIBUTES: Final = ("name", "established_on", "region_code", "industry_code")
 FACTS: Final = "F"

@@ -5,9 +5,10 @@ lock "L#<code>#<period>#<field>"/"LOCK" while an objection on that value is open
 fails inside the filing transaction (409 OBJECTION_OPEN), never by a read-then-write race.
 
 Every change is one TransactWriteItems: the head (conditional on the version read), the new version,
-the lock, the outbox records (events, the rescore request) and, for a correction, the enterprise's
-facts item (conditional on its version) and the value's history item. Nothing is half-written: either
-all of them are there, or none.
+the lock, the enterprise's open-objections item in the facts table (what the portrait reads in its one
+BatchGetItem; conditional on its version), the outbox records (events, the rescore request) and, for a
+correction, the enterprise's facts item (conditional on its version) and the value's history item.
+Nothing is half-written: either all of them are there, or none.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.events import ChangeEvent
 from chalicelib.domain.objections.objection import OPEN, Objection
 from chalicelib.domain.scoring.rescore_request import RescoreRequest
-from chalicelib.stores.facts import Current, current_item
+from chalicelib.stores.facts import OPEN_OBJECTIONS_SK, Current, current_item, enterprise_pk
 from chalicelib.stores.outbox import PENDING, new_item
 from chalicelib.stores.tables import FactItem, ObjectionItem, OutboxItem
 
@@ -125,6 +126,48 @@ class Correction:
     history: FactItem
 
 
+@dataclass(frozen=True, slots=True)
+class OpenMarks:
+    """The enterprise's open objections as the portrait reads them (the facts table's "O" item), with
+    the version read: each transaction rewrites it conditional on that version."""
+
+    marks: dict[str, dict[str, Any]]
+    version: int | None
+
+
+def mark_of(objection: Objection) -> dict[str, Any]:
+    return {
+        "field": objection.field,
+        "period": objection.period,
+        "status": objection.status,
+        "due_on": objection.due_on,
+    }
+
+
+def read_marks(credit_code: str) -> OpenMarks:
+    try:
+        item = FactItem.get(enterprise_pk(credit_code), OPEN_OBJECTIONS_SK, consistent_read=True)
+    except FactItem.DoesNotExist:
+        return OpenMarks({}, None)
+    return OpenMarks(dict(item.open_objections or {}), int(item.version) if item.version is not None else 0)
+
+
+def _save_marks(
+    tx: TransactWrite, credit_code: str, marks: OpenMarks, changed: dict[str, dict[str, Any]]
+) -> None:
+    item = FactItem(
+        enterprise_pk(credit_code),
+        OPEN_OBJECTIONS_SK,
+        kind="objections",
+        open_objections=changed,
+        version=(marks.version or 0) + 1,
+    )
+    if marks.version is None:
+        tx.save(item, condition=FactItem.pk.does_not_exist())
+    else:
+        tx.save(item, condition=FactItem.version == marks.version)
+
+
 def _connection() -> Any:
     return ObjectionItem._get_connection().connection
 
@@ -137,12 +180,15 @@ def file(objection: Objection, event: ChangeEvent, created_at: str) -> None:
     """Write a new objection, its lock, its first version and its `objection.opened` event, together.
 
     ObjectionOpenError when the lock is held (another open objection on that value)."""
+    marks = read_marks(objection.credit_code)
     try:
         with TransactWrite(connection=_connection()) as tx:
             tx.save(_lock(objection), condition=ObjectionItem.pk.does_not_exist())
             tx.save(_head(objection), condition=ObjectionItem.pk.does_not_exist())
             tx.save(_version(objection), condition=ObjectionItem.pk.does_not_exist())
             tx.save(new_item(event, created_at), condition=OutboxItem.id.does_not_exist())
+            changed = {**marks.marks, objection.objection_id: mark_of(objection)}
+            _save_marks(tx, objection.credit_code, marks, changed)
     except TransactWriteError as exc:
         reasons = _reasons(exc)
         if reasons and reasons[0] == "ConditionalCheckFailed":
@@ -165,11 +211,14 @@ def move(
 
     ObjectionChangedError when the head or the facts item changed since read (nothing written)."""
     head_condition: Condition = (ObjectionItem.version == before.version) & (ObjectionItem.status == OPEN)
+    marks = read_marks(before.credit_code)
     try:
         with TransactWrite(connection=_connection()) as tx:
             tx.save(_head(after), condition=head_condition)
             tx.save(_version(after), condition=ObjectionItem.pk.does_not_exist())
             tx.delete(_lock(before), condition=ObjectionItem.objection_id == before.objection_id)
+            remaining = {k: v for k, v in marks.marks.items() if k != before.objection_id}
+            _save_marks(tx, before.credit_code, marks, remaining)
             for event in events:
                 tx.save(new_item(event, created_at), condition=OutboxItem.id.does_not_exist())
             if correction is not None:
@@ -273,12 +322,6 @@ def page(
         limit=limit,
     )
     return [(item.opened_sk or "", of_item(item)) for item in query]
-
-
-def open_of_enterprise(credit_code: str) -> list[Objection]:
-    """Its open objections (the portrait's overlay): one Query on the enterprise index."""
-    query = ObjectionItem.by_enterprise.query(credit_code, filter_condition=ObjectionItem.status == OPEN)
-    return [of_item(item) for item in query]
 
 
 def record_delivery(objection_id: str, delivery: dict[str, Any]) -> None:

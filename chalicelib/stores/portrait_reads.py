@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final
 
-from chalicelib.stores.facts import FactKey
+from chalicelib.stores.facts import OPEN_OBJECTIONS_SK, FactKey
 from chalicelib.stores.rank_reads import BuiltMark
 from chalicelib.stores.reports import MARKS, Mark
 from chalicelib.stores.scores import CARD, CurrentCard, card_sk, current_card, enterprise_pk
@@ -32,7 +32,10 @@ CARD_ATTRIBUTES: Final = (
     *("pk", "sk", "kind", "credit_code", "period", "name", "region_code", "industry_code"),
     *("stage", "computed_at", "rank_sk", "card", "version"),
 )
-MASTER_ATTRIBUTES: Final = ("pk", "sk", "name", "established_on", "region_code", "industry_code")
+MASTER_ATTRIBUTES: Final = (
+    *("pk", "sk", "name", "established_on", "region_code", "industry_code"),
+    "open_objections",  # on the enterprise's open-objections item, asked for beside its current item
+)
 MARK_ATTRIBUTES: Final = ("pk", "sk", "generation", "as_of", "marked_at", "covered_until")
 MAX_ATTEMPTS: Final = 6  # unprocessed keys are retried with backoff 0.05, 0.1, 0.2 … s
 BACKOFF_S: Final = 0.05
@@ -53,6 +56,7 @@ class PortraitRead:
     cards: dict[int, CurrentCard]  # current (not retired) cards of the periods asked for
     master: MasterFields | None
     marks: dict[int, BuiltMark]  # periods asked for that have a built report
+    objections: dict[str, dict[str, Any]] = field(default_factory=dict)  # open objections (contract 16)
 
     def latest_card(self) -> CurrentCard | None:
         return self.cards[max(self.cards)] if self.cards else None
@@ -102,7 +106,10 @@ def read(credit_code: str, periods: Iterable[int]) -> PortraitRead:
     reports_table = ReportItem.Meta.table_name
     request = {
         scores_table: {"Keys": [_key(pk, card_sk(p)) for p in wanted], **_projection(CARD_ATTRIBUTES)},
-        facts_table: {"Keys": [_key(master_pk, master_sk)], **_projection(MASTER_ATTRIBUTES)},
+        facts_table: {
+            "Keys": [_key(master_pk, master_sk), _key(master_pk, OPEN_OBJECTIONS_SK)],
+            **_projection(MASTER_ATTRIBUTES),
+        },
         reports_table: {"Keys": [_key(MARKS, str(p)) for p in wanted], **_projection(MARK_ATTRIBUTES)},
     }
     if not wanted:
@@ -114,7 +121,9 @@ def read(credit_code: str, periods: Iterable[int]) -> PortraitRead:
         card = current_card(card_item) if card_item.kind == CARD else None  # a retired card counts as absent
         if card is not None:
             cards[card.period] = card
-    masters = [_master(FactItem.from_raw_data(raw)) for raw in found.get(facts_table, [])]
+    facts_items = [FactItem.from_raw_data(raw) for raw in found.get(facts_table, [])]
+    masters = [_master(item) for item in facts_items if item.sk == master_sk]
+    objections = next((dict(i.open_objections or {}) for i in facts_items if i.sk == OPEN_OBJECTIONS_SK), {})
     marks: dict[int, BuiltMark] = {}
     for raw in found.get(reports_table, []):
         item = ReportItem.from_raw_data(raw)
@@ -126,4 +135,4 @@ def read(credit_code: str, periods: Iterable[int]) -> PortraitRead:
         built = BuiltMark.of(mark)
         if built is not None:
             marks[period] = built
-    return PortraitRead(cards, masters[0] if masters else None, marks)
+    return PortraitRead(cards, masters[0] if masters else None, marks, objections)

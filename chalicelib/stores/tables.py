@@ -7,6 +7,9 @@ facts    pk "E#<credit_code>"
                                              cross-check (JSON), a version (see stores/facts.py)
            sk "H#M#<order>"                  master history (一企一档)
            sk "H#F#<period>#<indicator>#<order>" / "H#X#…"  fact history, every upload kept
+           sk "O"                            the enterprise's open objections (contract 16), kept by the
+                                             objections' transactions: the portrait reads it with the
+                                             current item, in the same BatchGetItem
          One GetItem (or one BatchGetItem for 100 enterprises) returns everything scoring needs.
          `order` = "<event time>#<sequencer>": later uploads sort later; an older S3 version never wins.
 
@@ -99,6 +102,8 @@ class FactItem(Model):
     # the current item only: every current fact and cross-check, and its optimistic-locking version
     facts = JSONAttribute(null=True)
     version = NumberAttribute(null=True)
+    # the open-objections item only: {objection_id: {"field", "period", "status", "due_on"}}
+    open_objections = JSONAttribute(null=True)
 
 
 # --- scores ----------------------------------------------------------------------------------

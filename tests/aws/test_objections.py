@@ -294,10 +294,16 @@ def test_a_crash_after_the_commit_is_recovered_by_the_drain(aws: Resources, w: W
     assert drain_outbox(min_age_seconds=0) == 0  # once
 
 
-def test_the_portrait_shows_open_objections_and_the_enterprise_reads_its_own_file(w: World) -> None:
+def test_the_portrait_shows_open_objections_and_the_enterprise_reads_its_own_file(
+    w: World, aws_calls: list[Any]
+) -> None:
     _, on_value = w.file()
     _, on_name = w.file(field="master.name", claimed_value="江西更正科技有限公司")
+    w.get(f"/enterprises/{w.code}", "enterprise")  # the key remembered: a warm container
+    aws_calls.clear()
     status, portrait = w.get(f"/enterprises/{w.code}", "enterprise")
+    objection_reads = [c for c in aws_calls if "objections" in str(c[2].get("TableName", ""))]
+    assert objection_reads == []  # the open objections come with the portrait's one BatchGetItem
     assert status == 200, portrait
     marks = {i["id"]: i.get("objection") for i in portrait["indicators"]}
     assert marks["rd_expense"] == {
