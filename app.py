@@ -22,23 +22,23 @@ app.register_middleware(count_requests, "http")  # inside log_metrics: counted, 
 # Handlers import their service lazily: every Lambda loads app.py, and each should pay only for its own.
 @app.on_sqs_message(queue=settings.uploads_queue_name, batch_size=1, name="ingest")
 def ingest(event: SQSEvent) -> dict[str, Any]:
-    from chalicelib.services.ingest import handle_sqs_event
+    from chalicelib.wiring import handle_ingest_event
 
-    return handle_sqs_event(event.to_dict(), event.context)
+    return handle_ingest_event(event.to_dict(), event.context)
 
 
 @app.on_sqs_message(queue=settings.rescore_queue_name, batch_size=10, name="rescore")
 def rescore(event: SQSEvent) -> dict[str, Any]:
-    from chalicelib.services.rescore import handle_sqs_event
+    from chalicelib.wiring import handle_rescore_event
 
-    return handle_sqs_event(event.to_dict())
+    return handle_rescore_event(event.to_dict())
 
 
 @app.on_sqs_message(queue=settings.jobs_queue_name, batch_size=1, name="jobs")
 def jobs(event: SQSEvent) -> dict[str, Any]:
-    from chalicelib.services.jobs import handle_sqs_event
+    from chalicelib.wiring import handle_jobs_event
 
-    return handle_sqs_event(event.to_dict())
+    return handle_jobs_event(event.to_dict())
 
 
 @app.schedule("rate(1 minute)", name="relay_outbox")

@@ -1,4 +1,4 @@
-"""The API in process for benchmarks: every resource's routes on a Chalice app, requests as JSON.
+"""The API in process for benchmarks: app.py's app, requests as JSON.
 
 Requests run on a worker thread with a shallow stack: deep in a caller's stack CPython 3.11 maps and
 unmaps frame chunks on every call of moto's recursive serialiser (a 15x slowdown; see
@@ -14,15 +14,14 @@ from typing import Any
 from chalice.app import Chalice
 from chalice.test import Client
 
-from chalicelib.api import register_routes
-
 WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bench-api")
 
 
 def api_app() -> Chalice:
-    app = Chalice(app_name="innovation-points-bench")
-    register_routes(app)
-    return app
+    """app.py's app: the routes serve that one app (`chalicelib.api.register_routes`)."""
+    import app
+
+    return app.app
 
 
 def _answer(response: Any) -> tuple[int, Any]:

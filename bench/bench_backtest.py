@@ -5,10 +5,8 @@
 Defaults 100,000 and 10,000 (env BENCH_BACKTEST, BENCH_ACTIVATION).
 
 1. Backtest, pure: the enterprise-periods of a synthetic province (bench_scoring's generator), each
-   scored under the active model and the draft and compared (contract 11's aggregates), with
-   (a) the engine building whole cards, as a portrait needs them, and (b) the summary scorer the
-   backtest job uses (score, grade and whitelist from integer ratios; its tests hold it equal to the
-   engine). Target: >= 50,000 enterprise-periods/s; a float script without explanations does ~600,000/s.
+   scored under the active model and the draft by the production engine (whole cards, as the backtest
+   job scores them) and compared (contract 11's aggregates).
 2. Activation: N enterprises seeded and scored under the active model, then `activate(draft)` and the
    jobs queue driven to the end through the real jobs handler (plan step, chunks of 200, relay), in one
    process over moto with the local stack's speedups. Wall time from the request to the job's end.
@@ -35,7 +33,6 @@ from bench.bench_scoring import Clock, _enterprises  # noqa: E402
 from chalicelib.domain.model.schema import load_model  # noqa: E402
 from chalicelib.domain.scoring.backtest import Comparison, compare, merge  # noqa: E402
 from chalicelib.domain.scoring.engine import score_period  # noqa: E402
-from chalicelib.domain.scoring.summary import compile_model, prepare, summarize  # noqa: E402
 from scripts.moto_speedups import cheapen_moto_transactions, index_moto_queries, plain_moto_responses  # noqa: E402
 
 ACTIVE = "jx-2025.1-provisional"
@@ -46,9 +43,8 @@ CHUNK = 200  # as a backtest job's chunk
 
 def bench_pure(n: int) -> None:
     active, draft = load_model(ACTIVE), load_model(DRAFT)
-    compiled_active, compiled_draft = compile_model(active), compile_model(draft)
-    engine, fast = Clock(), Clock()
-    results: dict[str, list[dict[str, Any]]] = {"engine": [], "summary": []}
+    engine = Clock()
+    results: list[dict[str, Any]] = []
     compared = 0
     for chunk in _enterprises(active, n, seed=2026):
         gc.freeze()  # the generated province is not the job's garbage
@@ -59,33 +55,16 @@ def bench_pure(n: int) -> None:
                     Comparison(d.credit_code, "360100", score_period(active, d, P), score_period(draft, d, P))
                     for d in part
                 ]
-                results["engine"].append(compare(cards))
-            with fast:
-                summaries = []
-                for d in part:
-                    prepared = prepare(d, P)
-                    if prepared is not None:
-                        summaries.append(
-                            Comparison(
-                                d.credit_code,
-                                "360100",
-                                summarize(compiled_active, prepared),
-                                summarize(compiled_draft, prepared),
-                            )
-                        )
-                results["summary"].append(compare(summaries))
+                results.append(compare(cards))
             compared += len(part)
     gc.unfreeze()
-    by_engine, by_summary = merge(results["engine"]), merge(results["summary"])
-    same = {k: v for k, v in by_engine.items() if by_summary.get(k) != v}
+    result = merge(results)
     print(f"backtest, pure: {compared:,} enterprise-periods of {P}, active vs draft, chunks of {CHUNK}")
-    print(f"  engine (whole cards):   {engine.rate(compared)} enterprise-periods")
-    print(f"  summary (as the job):   {fast.rate(compared)} enterprise-periods (target >= 50,000/s)")
-    print(f"  each enterprise-period is scored twice: {2 * compared / fast.cpu:,.0f} scores/s CPU")
+    print(f"  engine (as the job, whole cards): {engine.rate(compared)} enterprise-periods")
+    print(f"  each enterprise-period is scored twice: {2 * compared / engine.cpu:,.0f} scores/s CPU")
     print(
-        f"  result: {by_summary['entered_count']:,} would enter, {by_summary['left_count']:,} leave, "
-        f"{by_summary['changed']:,} change score, mean delta {by_summary['score_delta']['mean']}; "
-        f"engine and summary agree: {'yes' if not same else f'NO: {sorted(same)}'}"
+        f"  result: {result['entered_count']:,} would enter, {result['left_count']:,} leave, "
+        f"{result['changed']:,} change score, mean delta {result['score_delta']['mean']}"
     )
 
 
@@ -104,7 +83,7 @@ def bench_activation(n: int) -> None:
         get_settings.cache_clear()
 
         from bench.bench_rescore import Calls, install_counter, run_queue, seed, upload_requests
-        from chalicelib.services import model_registry
+        from chalicelib.services import activation
         from chalicelib.stores import jobs
         from chalicelib.stores.rescore_queue import send_requests
         from chalicelib.stores.tables import OutboxItem
@@ -120,7 +99,7 @@ def bench_activation(n: int) -> None:
 
         calls.reset()
         started = time.perf_counter()
-        job_id = model_registry.activate(DRAFT)
+        job_id = activation.activate(DRAFT)
         invocations = drain_jobs(resources, max_rounds=n)  # one per chunk, plus the plan step
         seconds = time.perf_counter() - started
         job = jobs.get(job_id)

@@ -270,8 +270,9 @@ def bench_publish(enterprises: int, policies: int) -> None:
             }
         )
         get_settings.cache_clear()
+        from chalicelib import wiring
         from chalicelib.domain.policies.policy import PolicyFields
-        from chalicelib.services import delivery, jobs
+        from chalicelib.services import delivery
         from chalicelib.services import policies as service
 
         started = time.perf_counter()
@@ -294,7 +295,7 @@ def bench_publish(enterprises: int, policies: int) -> None:
                 service.publish(draft.policy_id)
             job_calls = delivery_calls = 0
             while True:  # one job step, then what it pushed: queues stay shallow, as Lambda keeps them
-                ran = _drain(resources.jobs_queue_url, jobs.handle_sqs_event, batch=1, limit=1)
+                ran = _drain(resources.jobs_queue_url, wiring.handle_jobs_event, batch=1, limit=1)
                 delivered = _drain(resources.policy_delivery_queue_url, delivery.handle_sqs_event, batch=10)
                 job_calls += ran
                 delivery_calls += delivered

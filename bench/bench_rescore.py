@@ -206,7 +206,7 @@ def run_queue(queue_url: str, calls: Calls) -> list[list[int]]:
     """
     import boto3
 
-    from chalicelib.services.rescore import handle_sqs_event
+    from chalicelib.wiring import handle_rescore_event as handle_sqs_event
 
     sqs = boto3.client("sqs")
     arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

@@ -224,6 +224,7 @@ def main() -> int:
             _seed(session, settings.upload_bucket, enterprises, stack, workers, schedule, moto.pid)
             _publish_sample_policies(stack["api_url"], api_keys, workers, standin)
             _seed_support(stack)
+            _seed_qualifications(session, settings.upload_bucket, stack, workers)
             _seed_objections(stack)
 
         print("ready. Ctrl-C stops the stack.")
@@ -429,6 +430,29 @@ def _seed_support(stack: dict[str, Any]) -> None:
         f"sample support records written through POST /support ({written}) "
         f"in {time.monotonic() - started:.0f} s"
     )
+
+
+def _seed_qualifications(session: Any, bucket: str, stack: dict[str, Any], workers: Any) -> None:
+    """Near-miss enterprises and sci's and miit's qualification files (contract 17), through S3."""
+    from datetime import UTC, datetime
+
+    from scripts.sample_qualifications import seed
+
+    started = time.monotonic()
+    try:
+        found = seed(
+            session,
+            bucket,
+            stack["api_url"],
+            stack["api_keys"]["admin"],
+            workers,
+            LOCAL / "sample" / "qualifications",
+            datetime.now(UTC).date(),
+        )
+    except Exception as exc:  # the stack stays up: sample qualifications are a nicety, not the service
+        print(f"sample qualifications failed: {exc}", file=sys.stderr)
+        return
+    print(f"sample qualifications uploaded ({time.monotonic() - started:.0f} s): {found}")
 
 
 def _wait_for_api(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:

@@ -4,13 +4,58 @@ moto answers a Query by sorting the whole table, serialises every response throu
 model-driven serializer, and deep-copies whole tables per transaction. These patches change none of
 the answers or request counts, only the cost. Applied by `bench/bench_rescore.py` and by
 `scripts/local_stack.py` (whose moto server runs in the same process).
+
+They replace moto's private functions, so each is guarded by moto's version: on any version other than
+`SUPPORTED_MOTO` (the one pinned in requirements-dev.txt, which `tests/aws/test_moto_speedups.py`
+checks every patch against, plain moto beside it) a patch is skipped with a `MotoVersionWarning`, and
+moto runs as it is, slower but right.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
+import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
+
+SUPPORTED_MOTO: Final = "5.2.5"
+
+
+class MotoVersionWarning(UserWarning):
+    """moto is not the version the speedups were written for: they are skipped."""
+
+
+def moto_version() -> str:
+    import moto
+
+    return str(moto.__version__)
+
+
+def _skipped(what: str) -> bool:
+    found = moto_version()
+    if found == SUPPORTED_MOTO:
+        return False
+    warnings.warn(
+        f"moto {found} is not {SUPPORTED_MOTO}: {what} skipped, moto runs unpatched (slower, same answers)",
+        MotoVersionWarning,
+        stacklevel=3,
+    )
+    return True
+
+
+def for_supported_moto(patch: Callable[[], None]) -> Callable[[], bool]:
+    """A patch that runs only on `SUPPORTED_MOTO` (else a warning); it returns whether it was applied."""
+
+    @functools.wraps(patch)
+    def guarded() -> bool:
+        if _skipped(patch.__name__):
+            return False
+        patch()
+        return True
+
+    return guarded
+
 
 # The items one Query of this thread may see, in place of moto's sorted copy of the whole table. Per
 # thread: the moto server answers requests on several threads at once, and a table is shared by all.
@@ -40,7 +85,21 @@ def _with_items(table: Any, items: list[Any], call: Callable[[], Any]) -> Any:
         _SCOPE.value = previous
 
 
-def apply_all() -> None:
+PATCHES: Final = (
+    "index_moto_queries",
+    "plain_moto_responses",
+    "cheapen_moto_transactions",
+    "sort_moto_index_queries",
+    "list_moto_modules_once",
+    "size_moto_items_once",
+    "read_the_clock_once_per_queue",
+)
+
+
+def apply_all() -> bool:
+    """Every patch, or (on another moto version) none, with one warning; returns whether applied."""
+    if _skipped("every speedup"):
+        return False
     index_moto_queries()
     plain_moto_responses()
     cheapen_moto_transactions()
@@ -48,8 +107,10 @@ def apply_all() -> None:
     list_moto_modules_once()
     size_moto_items_once()
     read_the_clock_once_per_queue()
+    return True
 
 
+@for_supported_moto
 def read_the_clock_once_per_queue() -> None:
     """moto's SQS lists a queue's visible messages on every receive and attribute request by asking each
     message whether it is visible and not delayed, each asking for the time anew (two datetime
@@ -65,6 +126,7 @@ def read_the_clock_once_per_queue() -> None:
     Queue.messages = property(messages)  # type: ignore[method-assign,assignment]
 
 
+@for_supported_moto
 def list_moto_modules_once() -> None:
     """moto's server lists its own package folder (`os.listdir` + a `stat` per entry) twice per request
     to route it: ~0.8 ms of every request. The folder does not change while it runs: list it once."""
@@ -74,6 +136,7 @@ def list_moto_modules_once() -> None:
     backends.list_of_moto_modules = lambda: modules
 
 
+@for_supported_moto
 def size_moto_items_once() -> None:
     """moto builds every stored item attribute by attribute, re-adding the sizes of all attributes so far
     at each one (to refuse items over 400 KB): O(attributes²) per item written. Sizes are never negative,
@@ -108,6 +171,7 @@ def _selected(partition: list[Any], comparison: str, objs: list[Any]) -> list[An
     return ordered[max(hits[0] - 1, 0) : hits[-1] + 2] if hits else []
 
 
+@for_supported_moto
 def index_moto_queries() -> None:
     """Make moto's base-table Query read the items its key condition selects, instead of sorting the
     whole table.
@@ -143,6 +207,7 @@ def index_moto_queries() -> None:
     Table.query = query  # type: ignore[method-assign]
 
 
+@for_supported_moto
 def plain_moto_responses() -> None:
     """moto 5.2 walks every DynamoDB response through a generic, model-driven serializer (~45 ms for
     a 20-item Query). Its results are already in DynamoDB's wire shape: send them as JSON."""
@@ -161,6 +226,7 @@ def plain_moto_responses() -> None:
     DynamoResult.execute_result = execute_result  # type: ignore[method-assign,assignment]
 
 
+@for_supported_moto
 def cheapen_moto_transactions() -> None:
     """moto snapshots every table a transaction touches with a deepcopy, to roll back on failure: O(table)
     per transaction, and every copy stays registered in moto's instance tracker (24 GB at 10,000
@@ -208,6 +274,7 @@ def cheapen_moto_transactions() -> None:
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
+@for_supported_moto
 def sort_moto_index_queries() -> None:
     """moto answers a GSI Query by sorting the whole table by its own keys (comparing DynamoType objects,
     each comparison casting both values again), then sorting the matching items by the index keys the

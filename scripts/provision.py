@@ -16,7 +16,7 @@ from chalicelib.settings import Settings
 from chalicelib.stores import tables
 
 MAX_RECEIVE_COUNT = 5
-UPLOAD_PREFIXES = ("incoming/", "support/")  # department data files; support files (contract 8)
+UPLOAD_PREFIXES = ("incoming/", "support/", "qualifications/")  # data; support (8); qualifications (17)
 
 
 @dataclass(frozen=True)

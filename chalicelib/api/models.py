@@ -14,6 +14,7 @@ from chalicelib.api.routing import Routes, invalid, json_body
 from chalicelib.api.schemas import ModelOut, NoParams, Period
 from chalicelib.domain.model.change import ModelChange
 from chalicelib.domain.model.faults import Fault
+from chalicelib.services import activation
 from chalicelib.services import model_registry as registry
 from chalicelib.settings import Settings
 from chalicelib.stores.model_registry import ActivationConflictError, DuplicateVersionError, RegisteredModel
@@ -229,10 +230,10 @@ def backtest(principal: Principal, settings: Settings, body: BacktestBody, versi
 )
 def activate(principal: Principal, settings: Settings, params: NoParams, version: str) -> JobAccepted:
     try:
-        return JobAccepted(job_id=registry.activate(version))
+        return JobAccepted(job_id=activation.activate(version))
     except registry.UnknownModelError as exc:
         raise _not_found(version) from exc
-    except registry.ModelAlreadyActiveError as exc:
+    except activation.ModelAlreadyActiveError as exc:
         raise ApiProblem(
             Code.MODEL_ALREADY_ACTIVE,
             f"{version} is already the active model",

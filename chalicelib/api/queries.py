@@ -1,7 +1,7 @@
-"""Query functions behind the API routes: reads through the stores (Queries and GetItems, never a Scan).
+"""Query functions behind the API routes: parse, authorise and shape around the reads of
+`services/enterprise_reads.py` (Queries and GetItems through the stores, never a Scan).
 
-Province-wide lists come from `stores/score_index.py` (the city-sharded indexes merged in rank order);
-a page's token carries the last `rank_sk` it served (or, for a page a rare filter cut short, the last
+A page's token carries the last `rank_sk` it served (or, for a page a rare filter cut short, the last
 one it examined). No Chalice here: plain functions that return the
 response models of `chalicelib.api.schemas` or raise `ApiProblem`.
 """
@@ -9,8 +9,6 @@ response models of `chalicelib.api.schemas` or raise `ApiProblem`.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import UTC, datetime
-from itertools import islice
 from typing import Any
 
 from chalicelib.api import pagination
@@ -33,6 +31,7 @@ from chalicelib.api.schemas import (
     ModelIndicatorOut,
     ModelOut,
     Portrait,
+    QualificationOut,
     RankedEnterprise,
     RankingsPage,
     RankingsParams,
@@ -48,20 +47,13 @@ from chalicelib.domain import creditcode
 from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.records import Discrepancy, Master, ScoreCard
 from chalicelib.domain.scoring.cardcodec import card_from_dict
-from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.domain.validation.report import BatchReport
+from chalicelib.services import enterprise_reads as reads
 from chalicelib.services.card_sentences import card_sentences
-from chalicelib.stores import portrait_reads, score_index, scored_periods, scores
-from chalicelib.stores.batches import BatchesRepository
-from chalicelib.stores.portrait_reads import MasterFields
-from chalicelib.stores.rank_reads import BuiltMark, CohortRank, RankReader
-from chalicelib.stores.reports import ReportsRepository
-from chalicelib.stores.score_index import Filters, Listing
+from chalicelib.services.cultivation import ladder, qualification_fields
+from chalicelib.services.enterprise_reads import Filters, Index, Listing, MasterFields, rank_of
+from chalicelib.services.enterprise_reads import latest_period as latest_period  # moved, still found here
 
-# How many years back from the current one a request without `period` looks for scores.
-DEFAULT_PERIOD_PROBE_YEARS = 3
-# Years a portrait without `period` asks for at once (this year and the two before): its one BatchGetItem.
-PORTRAIT_PROBE_YEARS = 3
 MAX_BATCH_ID_CHARS = 256
 
 # --- the model -------------------------------------------------------------------------------
@@ -124,24 +116,17 @@ def credit_code(raw: str) -> str:
     return code
 
 
-def latest_period(now_year: int | None = None) -> int:
-    """The latest period with any score: its recorded item (one Query), or for data from before those
-    items a probe of recent years (a Limit-1 Query per shard and year); the previous year when none."""
-    recorded = scored_periods.latest()
-    if recorded is not None:
-        return recorded
-    year = now_year if now_year is not None else datetime.now(UTC).year
-    found = score_index.any_scored(range(year, year - DEFAULT_PERIOD_PROBE_YEARS, -1))
-    return found if found is not None else year - 1
-
-
-def _take(stream: score_index.Ranked, limit: int) -> tuple[list[Listing], str | None]:
-    """The first `limit` items and, when there are more, the rank key the next page resumes after: the
-    last item's (reading one item ahead), or where a shard's reading stopped (a short page)."""
-    items = list(islice(stream, limit + 1))
-    if len(items) > limit:
-        return items[:limit], items[limit - 1].rank_sk
-    return items, stream.cut
+def _qualification(asked: str | None) -> str | None:
+    """`qualification=`: a known qualification id (contract 17), else 400."""
+    if asked is None:
+        return None
+    known = ladder()
+    if known.qualification(asked) is None:
+        ids = ", ".join(q.id for q in known.qualifications)
+        raise ApiProblem(
+            Code.INVALID_PARAMETER, f"qualification: one of {ids}", f"参数 qualification 无效，可选：{ids}"
+        )
+    return asked
 
 
 def _cursor(token: str | None, bound_to: bytes, secret: str) -> Cursor | None:
@@ -182,14 +167,20 @@ def whitelist(params: WhitelistParams, secret: str) -> WhitelistPage:
     """白名单 for a period: score descending, then credit code; filtered by region, stage, grade."""
     bound_to = pagination.binding(
         "whitelist",
-        {"period": params.period, "region": params.region, "stage": params.stage, "grade": params.grade},
+        {
+            "period": params.period,
+            "region": params.region,
+            "stage": params.stage,
+            "grade": params.grade,
+            "qualification": params.qualification,
+        },
     )
     cursor = _cursor(params.next_token, bound_to, secret)
     period = _period(params.period, cursor)
     filters = Filters(region=params.region, stage=params.stage, grade=params.grade)
     after = cursor.after.get("rank_sk") if cursor else None
-    items, resume = _take(
-        score_index.ranked("whitelist", period, filters, after, params.limit + 1), params.limit
+    items, resume = reads.ranked_page(
+        "whitelist", period, filters, after, params.limit, qualification=_qualification(params.qualification)
     )
     served = (cursor.rank if cursor else 0) + len(items)
     return WhitelistPage(
@@ -208,15 +199,18 @@ def rankings(params: RankingsParams, secret: str) -> RankingsPage:
             "stage": params.stage,
             "region": params.region,
             "industry": params.industry,
+            "qualification": params.qualification,
         },
     )
     cursor = _cursor(params.next_token, bound_to, secret)
     period = _period(params.period, cursor)
     # one stage: its cohort's index, already that stage alone; all stages: the period's index
-    index: score_index.Index = "stage" if params.stage is not None else "period"
+    index: Index = "stage" if params.stage is not None else "period"
     filters = Filters(region=params.region, industry=params.industry, stage=params.stage)
     after = cursor.after.get("rank_sk") if cursor else None
-    items, resume = _take(score_index.ranked(index, period, filters, after, params.limit + 1), params.limit)
+    items, resume = reads.ranked_page(
+        index, period, filters, after, params.limit, qualification=_qualification(params.qualification)
+    )
     before = cursor.rank if cursor else 0
     ranked = [
         RankedEnterprise.model_validate(
@@ -255,9 +249,7 @@ def verifications(params: VerificationsParams, secret: str) -> VerificationsPage
     period = _period(params.period, cursor)
     after = cursor.after.get("rank_sk") if cursor else None
     filters = Filters(with_discrepancy=True)
-    items, resume = _take(
-        score_index.ranked("period", period, filters, after, params.limit + 1, with_card=True), params.limit
-    )
+    items, resume = reads.ranked_page("period", period, filters, after, params.limit, with_card=True)
     entries = []
     for item in items:
         card = card_from_dict(item.card or {})
@@ -292,34 +284,15 @@ def _period_not_scored(code: str, period: int) -> ApiProblem:
     )
 
 
-OpenObjections = dict[str, dict[str, Any]]  # the enterprise's open objections (contract 16)
-
-
 def _portrait_read(
     code: str, period: int | None
-) -> tuple[scores.CurrentCard, MasterFields | None, BuiltMark | None, OpenObjections]:
-    """The current card of (code, period), or the latest one, with the master data, the period's
-    built mark and the open objections: one BatchGetItem (without a period: of the last few years'
-    cards, keeping the latest). Retired cards count as absent. Only an enterprise scored in none of
-    those years costs more."""
-    if period is not None:
-        read = portrait_reads.read(code, [period])
-        found = read.cards.get(period)
-        if found is not None:
-            return found, read.master, read.marks.get(period), read.objections
-        if scores.latest_card(code) is None:  # the error's wording needs to know: one more read
-            raise _not_found(code)
-        raise _period_not_scored(code, period)
-    year = datetime.now(UTC).year
-    # periods are years up to this one (+1: the year already turned in China, UTC+8)
-    read = portrait_reads.read(code, range(year - PORTRAIT_PROBE_YEARS + 1, year + 2))
-    latest = read.latest_card()
-    if latest is not None:
-        return latest, read.master, read.marks.get(latest.period), read.objections
-    latest = scores.latest_card(code)  # last scored longer ago: a Query, then that period's mark
-    if latest is None:
-        raise _not_found(code)
-    return latest, read.master, BuiltMark.of(ReportsRepository().mark(latest.period)), read.objections
+) -> tuple[reads.CurrentCard, MasterFields | None, reads.BuiltMark | None]:
+    try:
+        return reads.portrait_read(code, period)
+    except reads.PeriodNotScoredError as exc:
+        raise _period_not_scored(code, exc.period) from exc
+    except reads.EnterpriseNotScoredError as exc:
+        raise _not_found(code) from exc
 
 
 def scored_card_fields(
@@ -370,22 +343,12 @@ def scored_card_fields(
     }
 
 
-def rank_of(item: scores.CurrentCard, card: ScoreCard, built: BuiltMark | None) -> CohortRank:
-    """Rank and cohort size within (period, stage): from the period's last build (one Query of its rank
-    chunk, whatever the cohort's size; a card changed since is placed among the build's keys with its
-    current score), counted only when the period has no build yet (`stores/rank_reads.py`)."""
-    key = item.rank_sk or rank_key(card.score, card.credit_code)
-    return RankReader(item.period, built).rank(
-        item.stage, key, card.credit_code, first_card=item.version == 1
-    )
-
-
 def portrait(raw_code: str, period: int | None) -> Portrait:
     """The portrait (画像) of one enterprise for `period` (default: its latest scored period): two
     requests (the BatchGetItem of card, master data and mark; the rank chunk), whatever the cohort,
     once the period has a report build (before it, the rank is counted: `stores/rank_reads.py`)."""
     code = credit_code(raw_code)
-    item, master, built, objections = _portrait_read(code, period)
+    item, master, built = _portrait_read(code, period)
     if item.card is None:
         raise ApiProblem(Code.PERIOD_NOT_SCORED, f"{code} has no score card for {item.period}")
     card = card_from_dict(item.card)
@@ -403,8 +366,15 @@ def portrait(raw_code: str, period: int | None) -> Portrait:
         rank=ranked.rank,
         cohort_size=ranked.cohort_size,
         rank_as_of=ranked.as_of,
+        qualifications=_qualifications(master, card.period),
     )
-    return with_objections(portrait, objections)
+    return with_objections(portrait, master.objections if master else {})  # read with the master data
+
+
+def _qualifications(master: MasterFields | None, period: int) -> list[QualificationOut]:
+    """The portrait's certificates (contract 17), `held` for its period; read with the master record."""
+    records = master.qualifications if master is not None else ()
+    return [QualificationOut.model_validate(qualification_fields(r, period)) for r in records]
 
 
 def history(raw_code: str, params: HistoryParams, secret: str) -> HistoryPage:
@@ -412,7 +382,7 @@ def history(raw_code: str, params: HistoryParams, secret: str) -> HistoryPage:
     code = credit_code(raw_code)
     bound_to = pagination.binding("history", {"credit_code": code})
     cursor = _cursor(params.next_token, bound_to, secret)
-    items, more = scores.history_page(code, cursor.after.get("sk", "") if cursor else None, params.limit)
+    items, more = reads.history_page(code, cursor.after.get("sk", "") if cursor else None, params.limit)
     if cursor is None and not items:
         raise _not_found(code)
     token = None
@@ -459,7 +429,7 @@ def batch(batch_id: str, principal: Principal, departments: Collection[str]) -> 
     missing = ApiProblem(Code.BATCH_NOT_FOUND, f"no batch {batch_id!r}", f"未找到批次 {batch_id}")
     if not batch_id or len(batch_id) > MAX_BATCH_ID_CHARS:
         raise missing
-    item = BatchesRepository().find(batch_id)
+    item = reads.batch_item(batch_id)
     if item is None:
         raise missing
     if not _may_read_batch(principal, item.department, departments):
@@ -473,7 +443,9 @@ def batches(
     """The batches of one S3 key, newest first (GSI by_key)."""
     mine = principal.department
     if principal.role != ADMIN and (
-        mine is None or mine not in departments or not params.key.startswith(f"incoming/{mine}/")
+        mine is None
+        or mine not in departments
+        or not params.key.startswith((f"incoming/{mine}/", f"qualifications/{mine}/"))  # contract 17
     ):
         raise _forbidden_batch()
     bound_to = pagination.binding("batches", {"key": params.key})
@@ -484,7 +456,7 @@ def batches(
         if set(after) != {"batch_id", "received_at"}:
             raise ApiProblem(Code.INVALID_TOKEN, "next_token: not issued for this query")
         start = (after["batch_id"], after["received_at"])
-    items, more = BatchesRepository().page_for_key(params.key, start, params.limit)
+    items, more = reads.batches_of_key(params.key, start, params.limit)
     token = None
     if more:
         last = items[-1]

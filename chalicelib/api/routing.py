@@ -1,5 +1,8 @@
 """How a route is declared: one `Routes` (a Chalice Blueprint) per resource module of `api/`.
 
+The blueprints are registered on one app, app.py's (`chalicelib.api.register_routes`); tests serve that
+app with `chalice.test.Client`. Only Chalice's public API is used here (`Blueprint.route`).
+
 Each handler is thin: the `Routes` decorator authenticates the caller, checks the role, checks that a
 `{credit_code}` in the path lies in the caller's area (`areas.py`), validates the query string and
 body with the route's pydantic models, calls the handler and writes the response model as JSON (a
@@ -10,11 +13,8 @@ GET /openapi.json is generated.
 
 from __future__ import annotations
 
-import copy
-import functools
 import json
 from collections.abc import Callable, Collection, Mapping
-from contextvars import ContextVar
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
@@ -28,9 +28,6 @@ from chalicelib.api.problems import ApiProblem, Code, problem_response
 from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 
-# The app serving the current request: a Blueprint may be registered on more than one app.
-_SERVING_APP: ContextVar[Any] = ContextVar("serving_app")
-
 OPERATIONS: list[Operation] = []
 
 H = TypeVar("H", bound=Callable[..., Any])
@@ -40,50 +37,6 @@ _FIELD_CODES = {
     "next_token": Code.INVALID_TOKEN,
     "filename": Code.INVALID_FILENAME,
 }
-
-
-class _Blueprint(Blueprint):
-    """A Blueprint that can be registered on more than one app (app.py's, and a test's).
-
-    Chalice pops the route options (methods, content types) out of a deferred registration as it
-    registers it, so a second registration silently made every route GET-only; and its
-    `current_request` follows the last app registered, not the one serving the request. Here each
-    registration gets the options as declared, and each route knows the app it was registered on.
-    """
-
-    def _register_handler(
-        self,
-        handler_type: str,
-        name: str,
-        user_handler: Any,
-        wrapped_handler: Any,
-        kwargs: dict[str, Any],
-        options: dict[str, Any] | None = None,
-    ) -> None:
-        if handler_type != "route":
-            super()._register_handler(handler_type, name, user_handler, wrapped_handler, kwargs, options)
-            return
-        declared = copy.deepcopy(kwargs)
-
-        def register(app: Any, app_options: dict[str, Any]) -> None:
-            @functools.wraps(user_handler)
-            def served_by_app(*args: Any, **kw: Any) -> Any:
-                token = _SERVING_APP.set(app)
-                try:
-                    return user_handler(*args, **kw)
-                finally:
-                    _SERVING_APP.reset(token)
-
-            app._register_handler(
-                handler_type, name, served_by_app, served_by_app, copy.deepcopy(declared), app_options
-            )
-
-        self._deferred_registrations.append(register)
-
-    @property
-    def current_request(self) -> Request:
-        app = _SERVING_APP.get(None)
-        return app.current_request if app is not None else super().current_request
 
 
 def invalid(exc: ValidationError, fallback: Code) -> ApiProblem:
@@ -139,7 +92,7 @@ class Routes:
     """The routes of one resource: `routes = Routes(__name__)`, then `@routes(path, method, ...)`."""
 
     def __init__(self, import_name: str) -> None:
-        self.blueprint = _Blueprint(import_name)
+        self.blueprint = Blueprint(import_name)
 
     @property
     def current_request(self) -> Request:

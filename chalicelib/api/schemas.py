@@ -82,11 +82,17 @@ class HistoryParams(PageParams):
     pass
 
 
+Qualification = Annotated[
+    str, Field(pattern=r"^[a-z][a-z0-9_]{1,39}$", description="a qualification id (contract 17), held for P")
+]
+
+
 class WhitelistParams(PageParams):
     period: Period | None = None
     region: Region | None = None
     stage: Stage | None = None
     grade: Grade | None = None
+    qualification: Qualification | None = None
 
 
 class RankingsParams(PageParams):
@@ -94,6 +100,7 @@ class RankingsParams(PageParams):
     stage: Stage | None = None
     region: Region | None = None
     industry: Industry | None = None
+    qualification: Qualification | None = None
 
 
 class BatchesParams(PageParams):
@@ -127,8 +134,10 @@ class UploadBody(BaseModel):
     filename: Annotated[
         str, Field(min_length=1, max_length=MAX_FILENAME_CHARS), AfterValidator(_upload_filename)
     ]
-    kind: Literal["data", "support"] = Field(
-        default="data", description="data: a department's indicators; support: support records (contract 8)"
+    kind: Literal["data", "support", "qualifications"] = Field(
+        default="data",
+        description="data: a department's indicators; support: support records (contract 8); "
+        "qualifications: sci's and miit's certificates (contract 17)",
     )
 
 
@@ -260,8 +269,23 @@ class ScoredCard(_Out):
     discrepancies: list[DiscrepancyOut]
 
 
+class QualificationOut(_Out):
+    """One certificate of the enterprise (contract 17); `held`: on 31 December of the portrait's period."""
+
+    qualification: str
+    name_zh: str
+    certificate_no: str
+    valid_from: str
+    valid_to: str
+    held: bool
+
+
 class Portrait(ScoredCard):
     """The enterprise's portrait (画像) for one period."""
+
+    qualifications: list[QualificationOut] | None = Field(
+        default=None, exclude_if=_absent_if_none, description="its certificates (contract 17)"
+    )
 
     rank: int | None = Field(
         description="within (period, stage), province-wide: score descending, then credit_code; as of "

@@ -28,9 +28,8 @@ from chalicelib.domain.support.summary import EnterpriseSupport, days_waiting, s
 from chalicelib.domain.upload_event import SUPPORT_PREFIX, Upload
 from chalicelib.domain.validation.report import BatchReport
 from chalicelib.services import support as service
+from chalicelib.services import support_reads as reads
 from chalicelib.settings import Settings
-from chalicelib.stores import objects
-from chalicelib.stores import support as store
 
 routes = Routes(__name__)
 
@@ -344,7 +343,7 @@ def list_support(principal: Principal, settings: Settings, params: SupportListPa
     if mine is not None and params.org is not None and params.org != mine:
         return SupportPage(items=[])  # another institution's records are never listed
     code = checked_code(params.credit_code) if params.credit_code is not None else None
-    filters = store.Filters(
+    filters = reads.Filters(
         period=params.period,
         status=params.status,
         kind=params.kind,
@@ -354,14 +353,14 @@ def list_support(principal: Principal, settings: Settings, params: SupportListPa
     )
     bound_to = pagination.binding("support", _filters_dict(filters))
     after = _cursor(params.next_token, bound_to, settings.token_secret)
-    found = store.recent(filters, after, params.limit)
+    found = reads.recent(filters, after, params.limit)
     return SupportPage(
         items=[stored.record for _, stored in found[: params.limit]],
         next_token=_token(found, params.limit, bound_to, settings.token_secret),
     )
 
 
-def _filters_dict(filters: store.Filters) -> dict[str, object]:
+def _filters_dict(filters: reads.Filters) -> dict[str, object]:
     return {
         "period": filters.period,
         "status": filters.status,
@@ -388,7 +387,7 @@ def overdue(principal: Principal, settings: Settings, params: OverdueParams) -> 
         "support/overdue", {"org": mine, "days": params.days, "region": params.region, "on": str(today)}
     )
     after = _cursor(params.next_token, bound_to, settings.token_secret)
-    found = store.pending(cutoff, mine, params.region, after, params.limit)
+    found = reads.pending(cutoff, mine, params.region, after, params.limit)
     items = [
         OverdueEntry(
             credit_code=stored.record.credit_code,
@@ -509,7 +508,7 @@ def support_file_report(principal: Principal, settings: Settings, params: Suppor
     org = upload.support_org
     if org is None or (mine is not None and org != mine):
         raise missing  # another institution's file: as if it did not exist
-    report = objects.get_report(settings.upload_bucket, upload.report_key)
+    report = reads.file_report(settings.upload_bucket, upload.report_key)
     if report is None:
         raise missing
     return BatchReport.model_validate(report)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.api.auth import BANK, DEPARTMENT, Principal, department_ids
+from chalicelib.api.cultivation import qualification_upload_key
 from chalicelib.api.problems import ApiProblem, Code
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import UploadBody, UploadTicket
@@ -21,12 +22,14 @@ routes = Routes(__name__)
     response=UploadTicket,
     body=UploadBody,
     summary="A presigned POST for the caller's folder (kind data: incoming/<department>/; "
-    "kind support: support/<org>/), size-capped",
+    "kind support: support/<org>/; kind qualifications: qualifications/<department>/), size-capped",
 )
 def upload(principal: Principal, settings: Settings, body: UploadBody) -> UploadTicket:
     # `filename` has been checked (no separators, an accepted extension) by `schemas.UploadBody`.
     if body.kind == "support":
         key = support_upload_key(principal, body.filename)
+    elif body.kind == "qualifications":
+        key = qualification_upload_key(principal, body.filename)
     else:
         department = principal.department
         if department is None or department not in department_ids(active_version()):

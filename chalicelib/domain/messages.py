@@ -85,6 +85,7 @@ class Code(StrEnum):
     OBJECTION_OPEN = "OBJECTION_OPEN"
     OBJECTION_NOT_FOUND = "OBJECTION_NOT_FOUND"
     OBJECTION_CONFLICT = "OBJECTION_CONFLICT"
+    PROGRAM_NOT_FOUND = "PROGRAM_NOT_FOUND"
 
 
 FILE_ERRORS = frozenset(
@@ -169,6 +170,7 @@ PROBLEMS: dict[Code, tuple[int, str, str]] = {
     Code.OBJECTION_OPEN: (409, "An objection on this value is open", "该数据已有未办结的异议"),
     Code.OBJECTION_NOT_FOUND: (404, "Objection not found", "未找到该异议"),
     Code.OBJECTION_CONFLICT: (409, "The objection changed concurrently", "异议被并发修改，请重试"),
+    Code.PROGRAM_NOT_FOUND: (404, "Cultivation program not found", "未找到该培育计划"),
 }
 
 MAX_VALUE_CHARS = 100  # a report quotes at most this much of a cell

@@ -7,6 +7,7 @@ URL-encodes keys (moto encodes the `/` too), so keys are always `unquote_plus`-e
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -14,6 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 INCOMING = "incoming/"
 SUPPORT_PREFIX = "support/"  # support files of banks and departments: support/<org>/<name> (contract 8)
+QUALIFICATIONS_PREFIX = "qualifications/"  # qualification files: qualifications/<department>/<name> (17)
+
+
+def batch_id_for(bucket: str, key: str, version_id: str) -> str:
+    """Deterministic: one upload (key + version) is one batch, however often it is delivered."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"s3://{bucket}/{key}?versionId={version_id}"))
 
 
 class S3Object(BaseModel):
@@ -71,6 +78,13 @@ class Upload(BaseModel):
         rest = self.key[len(SUPPORT_PREFIX) :] if self.key.startswith(SUPPORT_PREFIX) else ""
         org, sep, name = rest.partition("/")
         return org if sep and org and name and "/" not in name else None
+
+    @property
+    def qualifications_department(self) -> str | None:
+        """`qualifications/<department>/<name>`: a qualification file of that department; else None."""
+        rest = self.key[len(QUALIFICATIONS_PREFIX) :] if self.key.startswith(QUALIFICATIONS_PREFIX) else ""
+        department, sep, name = rest.partition("/")
+        return department if sep and department and name and "/" not in name else None
 
     @property
     def filename(self) -> str:

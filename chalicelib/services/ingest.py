@@ -14,9 +14,10 @@ A fault of ours marks the batch `failed` and re-raises, so SQS retries the event
 
 from __future__ import annotations
 
+import functools
 import tempfile
-import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -38,7 +39,7 @@ from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.records import FactValue, Master
 from chalicelib.domain.scoring.affected import Change, affected_pairs, requests_for
 from chalicelib.domain.timestamps import now, stamp_ms
-from chalicelib.domain.upload_event import Upload, uploads_from_body
+from chalicelib.domain.upload_event import Upload, batch_id_for, uploads_from_body
 from chalicelib.domain.validation.report import BatchReport, RowCounts, receipt
 from chalicelib.domain.validation.rows import FactRow, MasterRow
 from chalicelib.domain.validation.upload import validate_upload
@@ -64,11 +65,6 @@ CHUNK_ROWS = 100  # rows merged and written together: one BatchGetItem and one t
 MAX_ATTEMPTS = 5  # rounds of re-reading enterprises another upload changed meanwhile
 IDEMPOTENCY_SECONDS = 7 * 24 * 3600
 T = TypeVar("T")
-
-
-def batch_id_for(bucket: str, key: str, version_id: str) -> str:
-    """Deterministic: one upload (key + version) is one batch, however often it is delivered."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"s3://{bucket}/{key}?versionId={version_id}"))
 
 
 def _now() -> str:
@@ -104,7 +100,7 @@ class _Merged:
     warnings: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
-class _Store:
+class FactsMerger:
     """Merges a chunk of accepted rows into the enterprises' current items and writes what is new.
 
     Per chunk: history items (BatchWriteItem, 25 a call), the current items of the chunk's enterprises
@@ -141,7 +137,7 @@ class _Store:
             return False, True  # our own earlier attempt wrote it: still announce the change
         return (not same), (not same)
 
-    def store(self, rows: list[FactRow | MasterRow]) -> None:
+    def merge(self, rows: list[FactRow | MasterRow]) -> None:
         by_code: dict[str, list[FactRow | MasterRow]] = {}
         for row in rows:
             code = row.master.credit_code if isinstance(row, MasterRow) else row.credit_code
@@ -297,14 +293,17 @@ def _process(
             if validation.file_errors:
                 return _rejected(report, [e.to_dict() for e in validation.file_errors])
             assert upload.department is not None  # validation rejects unknown departments
-            store = _Store(model, upload, upload.department, report.batch_id)
+            merger = FactsMerger(model, upload, upload.department, report.batch_id)
             accepted = 0
             for chunk in _chunks(validation.records(), CHUNK_ROWS):
-                store.store(chunk)
+                merger.merge(chunk)
                 accepted += len(chunk)
             row_errors = [e.to_dict() for e in validation.row_errors]
     settings = get_settings()
-    affected = affected_pairs(model, store.changes)
+    changes = list(merger.changes)
+    for follow in _FOLLOWERS.get():  # e.g. the qualification flags of a period first seen (contract 19.1)
+        changes += follow(model, merger.changes)
+    affected = affected_pairs(model, changes)
     send_requests(requests_for(affected, report.batch_id, settings.rescore_chunk_size))
     return report.model_copy(
         update={
@@ -314,11 +313,11 @@ def _process(
                 total=validation.total,
                 accepted=accepted,
                 rejected=validation.rejected,
-                warnings=len(store.warnings),
+                warnings=len(merger.warnings),
             ),
             "row_errors": row_errors,
-            "warnings": store.warnings,
-            "enterprises_affected": len(store.enterprises),
+            "warnings": merger.warnings,
+            "enterprises_affected": len(merger.enterprises),
         }
     )
 
@@ -348,8 +347,20 @@ def _idempotent_ingest() -> Any:
     return run
 
 
-def _record_handler(record: SQSRecord) -> None:
+UploadRoute = Callable[[Upload], None]
+"""Another use case's files in the same bucket (`qualifications/…`), wired in by app.py by key prefix."""
+ChangeFollower = Callable[[ScoringModel, Sequence[Change]], list[Change]]
+"""Writes what follows from an upload's stored changes (facts of its own, through this same path) and
+returns those changes, rescored with the upload's; wired in by app.py."""
+_FOLLOWERS: ContextVar[tuple[ChangeFollower, ...]] = ContextVar("ingest_followers", default=())
+
+
+def _record_handler(record: SQSRecord, routes: Mapping[str, UploadRoute] | None = None) -> None:
     for upload in uploads_from_body(record.body):
+        route = next((r for prefix, r in (routes or {}).items() if upload.key.startswith(prefix)), None)
+        if route is not None:
+            route(upload)
+            continue
         if upload.support_org is not None:  # support/<org>/…: a bank's or department's support file
             from chalicelib.services import support_files
 
@@ -361,7 +372,12 @@ def _record_handler(record: SQSRecord) -> None:
         _idempotent_ingest()(upload=upload.model_dump())
 
 
-def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+def handle_sqs_event(
+    event: dict[str, Any],
+    context: Any = None,
+    routes: Mapping[str, UploadRoute] | None = None,
+    followers: Sequence[ChangeFollower] = (),
+) -> dict[str, Any]:
     """The uploads queue's Lambda: each SQS record holds one S3 notification.
 
     The Lambda context gives the idempotency record its in-progress expiry (the time this invocation
@@ -371,4 +387,9 @@ def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, An
     if context is not None:
         _idempotency_config().register_lambda_context(context)
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return dict(process_partial_response(event=event, record_handler=_record_handler, processor=processor))
+    handler = functools.partial(_record_handler, routes=routes)
+    token = _FOLLOWERS.set(tuple(followers))
+    try:
+        return dict(process_partial_response(event=event, record_handler=handler, processor=processor))
+    finally:
+        _FOLLOWERS.reset(token)

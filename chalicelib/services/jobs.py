@@ -11,11 +11,13 @@ be safe to run again after a crash, as `run_chunk` must be safe to run again on 
 A use case becomes a job kind with one line in `KINDS`: a module with
 `run_chunk(job, codes) -> dict | None` and `finish(job, partials) -> dict | None`, and optionally
 `enterprises(job) -> Iterable[str]` when its enterprises are not the scored ones of the job's period.
+The jobs Lambda is handed the kinds by the composition root (`wiring.job_kinds()`), which imports each
+module named here, or builds an object in its place when the kind needs collaborators (the rescore's
+listeners); this module imports none of them.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol, cast
@@ -30,7 +32,8 @@ from chalicelib.stores import jobs
 from chalicelib.stores.jobs import FAILED, RUNNING, SUCCEEDED, Job
 from chalicelib.stores.jobs_queue import send_job_messages
 
-# The kinds of job, each the module of its use case (imported only by the Lambda that runs it).
+# The kinds of job, each the module of its use case (imported only by the Lambda that runs it, through
+# the composition root: `wiring.job_kinds()`).
 KINDS: Final[Mapping[str, str]] = {
     "rescore": "chalicelib.services.rescore_job",
     "backtest": "chalicelib.services.backtest",
@@ -54,10 +57,13 @@ class UnknownJobKindError(ValueError):
     code = "UNKNOWN_JOB_KIND"
 
 
-def kind_module(kind: str) -> JobKind:
-    if kind not in KINDS:
+Kinds = Mapping[str, JobKind]
+
+
+def kind_module(kind: str, kinds: Kinds) -> JobKind:
+    if kind not in KINDS or kind not in kinds:
         raise UnknownJobKindError(f"unknown job kind {kind!r} / 未知的任务类型 {kind!r}")
-    return cast(JobKind, importlib.import_module(KINDS[kind]))
+    return kinds[kind]
 
 
 def start_job(kind: str, params: dict[str, Any], period: int | None) -> str:
@@ -89,15 +95,15 @@ def _enterprises(job: Job, module: JobKind) -> Iterable[str]:
     return scored_codes(job.period)
 
 
-def plan(message: JobMessage) -> None:
+def plan(message: JobMessage, kinds: Kinds) -> None:
     job = jobs.get(message.job_id)
     if job is None:
         logger.warning("plan step of an unknown job: dropped", extra={"job_id": message.job_id})
         return
     if job.planned or job.status != RUNNING:  # a redelivered plan step
-        _maybe_finish(job)
+        _maybe_finish(job, kinds)
         return
-    module = kind_module(job.kind)
+    module = kind_module(job.kind, kinds)
     chunks = list(cut(_enterprises(job, module), get_settings().job_chunk_size))
     send_job_messages(
         JobMessage(job_id=job.job_id, kind=job.kind, step="chunk", chunk=n, codes=codes, period=job.period)
@@ -106,10 +112,10 @@ def plan(message: JobMessage) -> None:
     planned = jobs.set_plan(job.job_id, len(chunks), sum(len(c) for c in chunks))
     logger.info("job planned", extra={"job_id": job.job_id, "kind": job.kind, "chunks": len(chunks)})
     if planned is not None:
-        _maybe_finish(planned)
+        _maybe_finish(planned, kinds)
 
 
-def run_chunk(message: JobMessage) -> None:
+def run_chunk(message: JobMessage, kinds: Kinds) -> None:
     assert message.chunk is not None
     job = jobs.get(message.job_id)
     if job is None:
@@ -117,36 +123,38 @@ def run_chunk(message: JobMessage) -> None:
         return
     if job.status != RUNNING:  # failed (or finished): no more work for it
         return
-    partial = kind_module(job.kind).run_chunk(job, message.codes)
+    partial = kind_module(job.kind, kinds).run_chunk(job, message.codes)
     if partial is not None:
         jobs.save_partial(job.job_id, job.kind, message.chunk, partial)
     after, _ = jobs.count_chunk(job.job_id, message.chunk, len(message.codes))
-    _maybe_finish(after)
+    _maybe_finish(after, kinds)
 
 
-def _maybe_finish(job: Job) -> None:
+def _maybe_finish(job: Job, kinds: Kinds) -> None:
     if job.status != RUNNING or not job.all_counted:
         return
-    result = kind_module(job.kind).finish(job, jobs.partials(job.job_id))
+    result = kind_module(job.kind, kinds).finish(job, jobs.partials(job.job_id))
     if jobs.finish(job.job_id, SUCCEEDED, result=result):
         logger.info("job succeeded", extra={"job_id": job.job_id, "kind": job.kind})
 
 
-def handle_message(message: JobMessage) -> None:
+def handle_message(message: JobMessage, kinds: Kinds) -> None:
     if message.step == "plan":
-        plan(message)
+        plan(message, kinds)
     else:
-        run_chunk(message)
+        run_chunk(message, kinds)
 
 
-def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    """The jobs Lambda: one record = one plan or chunk step; a failed record is reported and retried."""
+def handle_sqs_event(event: dict[str, Any], context: Any = None, *, kinds: Kinds) -> dict[str, Any]:
+    """The jobs Lambda: one record = one plan or chunk step; a failed record is reported and retried.
+
+    `kinds` are the job kinds as the composition root built them (`wiring.job_kinds()`)."""
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
     def record_handler(record: SQSRecord) -> None:
         message = JobMessage.model_validate_json(record.body)
         try:
-            handle_message(message)
+            handle_message(message, kinds)
         except Exception as exc:
             receives = int(record.attributes.approximate_receive_count or 1)
             if receives >= MAX_RECEIVE_COUNT:  # the last try: say so on the job before the DLQ takes it

@@ -188,7 +188,9 @@ def reasons_now(compiled: Compiled, view: CardView) -> list[dict[str, Any]]:
 
 
 @dataclass
-class Tally:
+class MatchCounts:
+    """What a matching run did: enterprises evaluated, matched, unmatched, and the outbox records."""
+
     evaluated: int = 0
     matched: int = 0
     unmatched: int = 0
@@ -208,7 +210,7 @@ class Matcher:
     def __init__(self, clock: Callable[[], datetime] = _now, vocab: Vocabulary | None = None) -> None:
         self._clock = clock
         self.vocab = vocab or vocabulary()
-        self.tally = Tally()
+        self.tally = MatchCounts()
 
     def run(
         self,

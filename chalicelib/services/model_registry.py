@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import threading
 import time
-from datetime import UTC, datetime
 from typing import Final
 
 import yaml
@@ -29,7 +28,6 @@ from chalicelib.domain.model.schema import (
 )
 from chalicelib.settings import get_settings
 from chalicelib.stores import model_registry
-from chalicelib.stores.jobs import Job
 from chalicelib.stores.model_registry import DuplicateVersionError, RegisteredModel
 
 _lock = threading.Lock()
@@ -187,60 +185,3 @@ def _version_line(text: str) -> int | None:
         if line.startswith("version:"):
             return number
     return None
-
-
-# --- activation ---------------------------------------------------------------------------------
-
-PLAN_GRACE_S: Final = 120.0  # a plan step not started by then was never queued
-
-
-def _never_planned(job_id: str | None) -> Job | None:
-    """The activation's job if its plan step never ran (nothing counted, long after it was written)."""
-    from chalicelib.stores import jobs
-
-    job = jobs.get(job_id) if job_id else None
-    if job is None or job.planned or job.status != jobs.RUNNING:
-        return None
-    created = datetime.strptime(job.created_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    return job if (datetime.now(UTC) - created).total_seconds() > PLAN_GRACE_S else None
-
-
-class ModelAlreadyActiveError(RuntimeError):
-    code = "MODEL_ALREADY_ACTIVE"
-
-
-def activate(version: str) -> str:
-    """Make `version` active and start the full rescore under it; return the job id.
-
-    One transaction switches the pointer, the statuses and writes the job (a concurrent activation
-    loses with `ActivationConflictError`); then the job's plan step is queued. Should that send fail
-    after the switch, activating the same version again queues it (instead of 409) once the plan step
-    is clearly overdue.
-    """
-    from chalicelib.services.jobs import queue_plan
-    from chalicelib.stores import jobs
-
-    registered_models()  # seeds the registry on first use
-    target = model_registry.get(version)
-    if target is None and version not in available_versions():
-        raise UnknownModelError(version)
-    pointer = model_registry.pointer()
-    assert pointer is not None
-    if pointer.active_version == version:
-        stuck = _never_planned(pointer.activation_job_id)
-        if stuck is not None:  # switched, but the plan step was never queued (a crash right after)
-            queue_plan(stuck)
-            return stuck.job_id
-        raise ModelAlreadyActiveError(version)
-    model_by_version(version)  # it parses (a registered model always does; this fails loudly if not)
-    job_id = model_registry.activate(
-        version,
-        pointer.active_version,
-        "activate",
-        {"model_version": version, "previous": pointer.active_version},
-    )
-    forget_cache()
-    job = jobs.get(job_id)
-    assert job is not None
-    queue_plan(job)
-    return job_id

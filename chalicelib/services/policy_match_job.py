@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from chalicelib.services.matching import match_chunk
 from chalicelib.stores.jobs import Job
 
 COUNTS = ("evaluated", "matched", "unmatched")
 
 
 def run_chunk(job: Job, codes: Sequence[str]) -> dict[str, Any] | None:
-    from chalicelib.services.matching import match_chunk
-
     result = match_chunk(str(job.params["policy_id"]), codes)
     return {"evaluated": result.evaluated, "matched": result.matched, "unmatched": result.unmatched}
 

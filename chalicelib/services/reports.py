@@ -88,6 +88,8 @@ SupportSource = Callable[[int], Iterable[SupportFact]]
 """The current support records of a period (contract 8, 13); the support store provides it."""
 MatchSource = Callable[[int], Iterable[MatchFact]]
 """The current matches of a period's published policies (contract 9); the policies store provides it."""
+ExtraItems = Callable[[ScoringModel, int, Sequence[CardFacts]], list[BuiltItem]]
+"""More items built from a period's cards into its generation (cultivation candidates, contract 17)."""
 
 
 def no_support(period: int) -> Iterable[SupportFact]:
@@ -216,11 +218,13 @@ class ReportBuilder:
         support: SupportSource = no_support,
         matches: MatchSource = no_matches,
         clock: Callable[[], datetime] = _current,
+        extra: Sequence[ExtraItems] = (),
     ) -> None:
         self.repository = repository or ReportsRepository()
         self.model = model or active_model()
         self.support = support
         self.matches = matches
+        self.extra = extra
         self._clock = clock
 
     def build_dirty(self) -> list[Built]:
@@ -294,6 +298,8 @@ class ReportBuilder:
             for c in rank_chunks(cards)
         ]
         items += [BuiltItem(cohort_sk(kind, key), data) for (kind, key), data in peer_figures(cards).items()]
+        for build in self.extra:
+            items += build(self.model, period, cards)
         generation = self.repository.write_generation(period, items)
         self.repository.publish_generation(
             period,
@@ -350,8 +356,10 @@ def report_sources() -> tuple[SupportSource, MatchSource]:
 
 def handle_schedule() -> list[Built]:
     """The scheduled builder Lambda."""
+    from chalicelib.services.cultivation_build import cultivation_items
+
     support, matches = report_sources()
-    built = ReportBuilder(support=support, matches=matches).build_dirty()
+    built = ReportBuilder(support=support, matches=matches, extra=(cultivation_items,)).build_dirty()
     metrics.add_metric(name="ReportsRebuilt", unit=MetricUnit.Count, value=len(built))
     return built
 

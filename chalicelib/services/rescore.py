@@ -111,7 +111,7 @@ def _retirement(model: ScoringModel, previous: StoredCard, batch_id: str | None,
     return Retirement(previous, new_state, event, stamp(now))
 
 
-def plan(
+def writes_for(
     model: ScoringModel,
     data: EnterpriseData,
     stored: Mapping[int, StoredCard],
@@ -173,17 +173,10 @@ class Buffering(Protocol):
     def flush(self) -> None: ...
 
 
-def card_listeners() -> list[CardListener]:
-    """What follows every committed card change, in the rescore Lambda."""
-    from chalicelib.services.matching import PolicyRematcher
-    from chalicelib.services.reports import ReportsListener  # region reports: moves and dirty marks
-    from chalicelib.services.scored_periods import ScoredPeriodsListener  # lists' default period
-
-    return [PolicyRematcher(), ReportsListener(), ScoredPeriodsListener()]
-
-
 @dataclass
-class Tally:
+class RescoreCounts:
+    """What a rescorer did: enterprises rescored, cards written, whitelist events written."""
+
     enterprises: int = 0
     cards_written: int = 0
     events: int = 0
@@ -213,7 +206,7 @@ class Rescorer:
         self._max_attempts = max_attempts
         self._listeners = tuple(listeners)
         self._model_checked = False
-        self.tally = Tally()
+        self.tally = RescoreCounts()
 
     def _follow_active(self, stored: Mapping[int, StoredCard]) -> None:
         """A stored card of another version may mean a model was activated since this rescorer read the
@@ -268,7 +261,7 @@ class Rescorer:
             else:
                 data, stored = self.facts.load(credit_code), self.scores.load(credit_code)
             self._follow_active(stored)
-            writes = plan(self.model, data, stored, periods, batch_id=batch_id, now=self._clock())
+            writes = writes_for(self.model, data, stored, periods, batch_id=batch_id, now=self._clock())
             if not writes:
                 return []
             try:
@@ -298,16 +291,16 @@ class Rescorer:
                 listener.flush()
 
 
-def handle_sqs_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+def handle_sqs_event(event: dict[str, Any], context: Any = None, *, rescorer: Rescorer) -> dict[str, Any]:
     """The rescore Lambda: one record = one RescoreRequest; failed records are reported, not raised.
 
-    After the batch, what was committed is relayed to SNS at once; what fails there stays pending in
-    the outbox for the scheduled drain.
+    `rescorer` comes with its listeners from the composition root (`chalicelib/wiring.py`). After the
+    batch, what was committed is relayed to SNS at once; what fails there stays pending in the outbox
+    for the scheduled drain.
     """
     from chalicelib.services.relay import relay_items
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    rescorer = Rescorer(listeners=card_listeners())
     outbox: list[OutboxRecord] = []
 
     def record_handler(record: SQSRecord) -> None:

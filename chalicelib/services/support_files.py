@@ -27,7 +27,7 @@ from chalicelib.domain.model.schema import load_model
 from chalicelib.domain.support.fields import SupportProblem
 from chalicelib.domain.support.file_rows import ORG_COLUMNS, Row, read_support_file, row_error
 from chalicelib.domain.timestamps import now, stamp_ms
-from chalicelib.domain.upload_event import Upload
+from chalicelib.domain.upload_event import Upload, batch_id_for
 from chalicelib.domain.validation.report import BatchReport, RowCounts, receipt
 from chalicelib.observability import logger, metrics
 from chalicelib.services import support
@@ -81,8 +81,6 @@ def _errors_of(rows: list[Row], results: list[support.Result]) -> list[dict[str,
 
 def ingest_support_file(upload: Upload) -> dict[str, Any]:
     """Process one support file end to end; returns its report."""
-    from chalicelib.services.ingest import batch_id_for
-
     settings = get_settings()
     org = upload.support_org
     assert org is not None, upload.key

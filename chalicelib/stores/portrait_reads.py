@@ -15,13 +15,16 @@ portrait shows. Unprocessed keys (throttling) are asked for again, with backoff.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final
 
+from chalicelib.domain.qualifications.records import Qualification
 from chalicelib.stores.facts import OPEN_OBJECTIONS_SK, FactKey
+from chalicelib.stores.qualifications import QUALIFICATIONS_SK, records_of
 from chalicelib.stores.rank_reads import BuiltMark
 from chalicelib.stores.reports import MARKS, Mark
 from chalicelib.stores.scores import CARD, CurrentCard, card_sk, current_card, enterprise_pk
@@ -32,9 +35,11 @@ CARD_ATTRIBUTES: Final = (
     *("pk", "sk", "kind", "credit_code", "period", "name", "region_code", "industry_code"),
     *("stage", "computed_at", "rank_sk", "card", "version"),
 )
+# `value`: the certificates item's (contract 17, `stores/qualifications.py`); the current item has none;
+# `open_objections`: the enterprise's open-objections item's (contract 16, `stores/objections.py`)
 MASTER_ATTRIBUTES: Final = (
-    *("pk", "sk", "name", "established_on", "region_code", "industry_code"),
-    "open_objections",  # on the enterprise's open-objections item, asked for beside its current item
+    *("pk", "sk", "name", "established_on", "region_code", "industry_code", "value"),
+    "open_objections",
 )
 MARK_ATTRIBUTES: Final = ("pk", "sk", "generation", "as_of", "marked_at", "covered_until")
 MAX_ATTEMPTS: Final = 6  # unprocessed keys are retried with backoff 0.05, 0.1, 0.2 … s
@@ -43,12 +48,14 @@ BACKOFF_S: Final = 0.05
 
 @dataclass(frozen=True, slots=True)
 class MasterFields:
-    """The master data a portrait shows."""
+    """The master data a portrait shows, and the enterprise's certificates (read with it)."""
 
     name: str | None
     established_on: date | None
     region_code: str | None
     industry_code: str | None
+    qualifications: tuple[Qualification, ...] = ()
+    objections: dict[str, dict[str, Any]] = field(default_factory=dict)  # open ones (contract 16)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +114,11 @@ def read(credit_code: str, periods: Iterable[int]) -> PortraitRead:
     request = {
         scores_table: {"Keys": [_key(pk, card_sk(p)) for p in wanted], **_projection(CARD_ATTRIBUTES)},
         facts_table: {
-            "Keys": [_key(master_pk, master_sk), _key(master_pk, OPEN_OBJECTIONS_SK)],
+            "Keys": [
+                _key(master_pk, master_sk),
+                _key(master_pk, QUALIFICATIONS_SK),
+                _key(master_pk, OPEN_OBJECTIONS_SK),
+            ],
             **_projection(MASTER_ATTRIBUTES),
         },
         reports_table: {"Keys": [_key(MARKS, str(p)) for p in wanted], **_projection(MARK_ATTRIBUTES)},
@@ -122,8 +133,13 @@ def read(credit_code: str, periods: Iterable[int]) -> PortraitRead:
         if card is not None:
             cards[card.period] = card
     facts_items = [FactItem.from_raw_data(raw) for raw in found.get(facts_table, [])]
-    masters = [_master(item) for item in facts_items if item.sk == master_sk]
+    certificates = next((records_of(i) for i in facts_items if i.sk == QUALIFICATIONS_SK), [])
     objections = next((dict(i.open_objections or {}) for i in facts_items if i.sk == OPEN_OBJECTIONS_SK), {})
+    masters = [
+        dataclasses.replace(_master(i), qualifications=tuple(certificates), objections=objections)
+        for i in facts_items
+        if i.sk == master_sk
+    ]
     marks: dict[int, BuiltMark] = {}
     for raw in found.get(reports_table, []):
         item = ReportItem.from_raw_data(raw)

@@ -86,6 +86,9 @@ def cohort_key(period: int, generation: str, kind: str, key: str) -> tuple[str, 
     return _generation_pk(period, generation), cohort_sk(kind, key)
 
 
+generation_pk = _generation_pk  # the key of a generation's items, for their other writers and readers
+
+
 def block_sk(level: str, region_code: str) -> str:
     return f"{BLOCK}#{level}#{region_code}"
 

@@ -175,7 +175,7 @@ def _shard_stream(
         left -= fetched.examined
 
 
-class Ranked:
+class RankedStream:
     """A page's merged stream of listings in rank order; `cut` is set when it ended at a `Cut` (a shard's
     budget ran out before the page was full): the page then ends there and the next resumes after it."""
 
@@ -199,7 +199,7 @@ def ranked(
     wanted: int,
     *,
     with_card: bool = False,
-) -> Ranked:
+) -> RankedStream:
     """Every card of `period` passing `filters`, after `after`, in rank order, read lazily.
 
     `whitelist` reads only listed cards; `stage` one stage's cohort (filters.stage required); `period`
@@ -228,7 +228,7 @@ def ranked(
         _shard_stream(index, p, first, size, wanted, condition, attributes, budget)
         for p, first in zip(partitions, firsts, strict=True)
     ]
-    return Ranked(heapq.merge(*streams, key=lambda listing: listing.rank_sk))
+    return RankedStream(heapq.merge(*streams, key=lambda listing: listing.rank_sk))
 
 
 def any_scored(periods: Iterable[int]) -> int | None:

@@ -14,7 +14,6 @@ from typing import Any
 from chalice.app import Chalice
 from chalice.test import Client
 
-from chalicelib.api import register_routes
 from chalicelib.domain.model.schema import Stage
 from chalicelib.domain.records import Discrepancy
 from chalicelib.stores.scores import Retirement, ScoresRepository, card_item
@@ -88,9 +87,10 @@ def put_batch(
 
 
 def api_app() -> Chalice:
-    app = Chalice(app_name="innovation-points-api-test")
-    register_routes(app)
-    return app
+    """app.py's app: the routes serve that one app (`chalicelib.api.register_routes`)."""
+    import app
+
+    return app.app
 
 
 # Requests run on a worker thread, whose call stack starts shallow. CPython 3.11 grows each thread's

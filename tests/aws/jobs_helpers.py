@@ -7,7 +7,7 @@ from typing import Any
 
 import boto3
 
-from chalicelib.services.jobs import handle_sqs_event
+from chalicelib.wiring import handle_jobs_event as handle_sqs_event
 from scripts.provision import Resources
 
 

@@ -18,9 +18,9 @@ import boto3
 from chalicelib.domain.model.schema import load_model
 from chalicelib.domain.records import FactValue, Master
 from chalicelib.domain.scoring.rescore_request import Pair, RescoreRequest
-from chalicelib.services.rescore import handle_sqs_event
 from chalicelib.settings import get_settings
 from chalicelib.stores.facts import FactKey, FactsRepository, seed_current
+from chalicelib.wiring import handle_rescore_event as handle_sqs_event
 from scripts.provision import Resources
 from scripts.synthetic import credit_code
 from tests.aws.ingest_helpers import sqs_record

@@ -12,11 +12,12 @@ import pytest
 from botocore.client import BaseClient
 
 from chalicelib.services.reports import ReportsListener
-from chalicelib.services.rescore import Rescorer, handle_sqs_event
-from chalicelib.services.rescore_job import rescore_chunk
+from chalicelib.services.rescore import Rescorer
 from chalicelib.stores import policies as store
 from chalicelib.stores.reports import ReportsRepository
 from chalicelib.stores.tables import OutboxItem
+from chalicelib.wiring import handle_rescore_event as handle_sqs_event
+from chalicelib.wiring import rescore_chunk
 from scripts.provision import Resources
 from tests.aws.ingest_helpers import sqs_record
 from tests.aws.jobs_helpers import drain_jobs

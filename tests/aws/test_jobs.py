@@ -106,9 +106,10 @@ def test_a_redelivered_last_chunk_finishes_nothing_twice(
 
     # SQS delivers the last chunk again, and the plan step too
     from chalicelib.domain.jobs import JobMessage
+    from chalicelib.wiring import handle_job_message
 
-    jobs_service.handle_message(JobMessage(job_id=job_id, kind="rescore", chunk=1, codes=["x"], period=P))
-    jobs_service.handle_message(JobMessage(job_id=job_id, kind="rescore", step="plan", period=P))
+    handle_job_message(JobMessage(job_id=job_id, kind="rescore", chunk=1, codes=["x"], period=P))
+    handle_job_message(JobMessage(job_id=job_id, kind="rescore", step="plan", period=P))
 
     again = jobs.get(job_id)
     assert finished == [job_id]
@@ -141,7 +142,7 @@ def test_a_chunk_failing_on_its_last_delivery_fails_the_job(
     scored(1)
     from chalicelib.services import rescore_job
 
-    def broken(job: jobs.Job, codes: Any) -> dict[str, Any]:
+    def broken(job: jobs.Job, codes: Any, **collaborators: Any) -> dict[str, Any]:
         raise RuntimeError("facts table unavailable")
 
     monkeypatch.setattr(rescore_job, "run_chunk", broken)
@@ -160,9 +161,10 @@ def test_chunk_messages_carry_the_contracted_fields(aws: Resources, small_chunks
     job_id = jobs_service.start_job("rescore", {}, P)
     from chalicelib.domain.jobs import JobMessage
     from chalicelib.services.jobs import plan
+    from chalicelib.wiring import job_kinds
 
     (plan_body,) = queued_bodies(aws)
-    plan(JobMessage.model_validate(plan_body))
+    plan(JobMessage.model_validate(plan_body), job_kinds())
     bodies = [b for b in queued_bodies(aws) if b["step"] == "chunk"]
     assert sorted(c for b in bodies for c in b["codes"]) == sorted(codes)
     assert {b["job_id"] for b in bodies} == {job_id}

@@ -196,8 +196,8 @@ def test_an_activation_whose_plan_step_was_never_queued_is_resumed_by_asking_aga
     api: Api, aws: Resources, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     province = seed_province(inventors=1, traders=1, steady=0)
+    from chalicelib.services import activation
     from chalicelib.services import jobs as jobs_service
-    from chalicelib.services import model_registry as registry
 
     def unavailable(job: Any) -> None:
         raise RuntimeError("SQS unavailable")
@@ -211,7 +211,7 @@ def test_an_activation_whose_plan_step_was_never_queued_is_resumed_by_asking_aga
 
     status, problem = api.post(f"/models/{DRAFT}/activate", {})
     assert (status, problem["code"]) == (409, "MODEL_ALREADY_ACTIVE")  # it may still be on its way
-    monkeypatch.setattr(registry, "PLAN_GRACE_S", 0.0)
+    monkeypatch.setattr(activation, "PLAN_GRACE_S", 0.0)
     status, accepted = api.post(f"/models/{DRAFT}/activate", {})
     assert status == 202 and accepted["job_id"] == pointer.activation_job_id
     drain_jobs(aws)

@@ -1,5 +1,7 @@
 """The speedups the local stack applies to moto's server answer exactly as moto does: items stored or
-refused, and Query pages (key conditions, limits, both directions).
+refused, Query pages (key conditions, limits, both directions), batch reads, transactions committed or
+rolled back, queue counts. Each patch alone and all together, against plain moto in the same child.
+On another moto version every patch is skipped with a warning.
 
 Each check runs in a child process: the patches are for good (they replace moto's functions), and the
 tests of this package run against an unpatched moto.
@@ -12,6 +14,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts.moto_speedups import PATCHES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -125,40 +132,119 @@ def outcomes():
         rest = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
         bodies = sorted(m["Body"] for m in rest)
         seen.append(["sqs", [m["Body"] for m in got], [counts[n] for n in names], bodies])
+        keys = [{"pk": {"S": "small"}}, {"pk": {"S": "absent"}}, {"pk": {"S": "numbers and a map"}}]
+        got = ddb.batch_get_item(RequestItems={"t": {"Keys": keys}})
+        seen.append(["batch get", sorted(json.dumps(i, sort_keys=True) for i in got["Responses"]["t"])])
+        seen.append(["describe", ddb.describe_table(TableName="r")["Table"]["KeySchema"]])
+        put = lambda pk, sk: {"Put": {"TableName": "r", "Item": {"pk": {"S": pk}, "sk": {"S": sk}}}}
+        ddb.transact_write_items(TransactItems=[put("T#1", "a"), put("T#2", "a")])
+        try:
+            ddb.transact_write_items(
+                TransactItems=[
+                    put("T#1", "b"),
+                    put("E#9", "new"),
+                    {"Delete": {"TableName": "r", "Key": {"pk": {"S": "T#2"}, "sk": {"S": "a"}}}},
+                    {
+                        "ConditionCheck": {
+                            "TableName": "r",
+                            "Key": {"pk": {"S": "E#1"}, "sk": {"S": "X"}},
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                ]
+            )
+            seen.append(["transaction", "committed"])
+        except ddb.exceptions.ClientError as exc:
+            seen.append(["transaction", exc.response["Error"]["Code"]])
+        for pk in ("T#1", "T#2", "E#9", "E#1"):
+            got = ddb.query(
+                TableName="r",
+                KeyConditionExpression="pk = :p",
+                ExpressionAttributeValues={":p": {"S": pk}},
+            )
+            seen.append(["after the transaction", pk, [i["sk"]["S"] for i in got["Items"]]])
         return seen
 
 plain = outcomes()
-from scripts.moto_speedups import (
-    index_moto_queries, list_moto_modules_once, read_the_clock_once_per_queue, size_moto_items_once,
-    sort_moto_index_queries,
-)
-index_moto_queries()
-sort_moto_index_queries()
-read_the_clock_once_per_queue()
-list_moto_modules_once()
-size_moto_items_once()
-print(json.dumps({"plain": plain, "patched": outcomes()}))
+import scripts.moto_speedups as speedups
+wanted = os.environ["SPEEDUPS"]
+applied = speedups.apply_all() if wanted == "all" else getattr(speedups, wanted)()
+print(json.dumps({"plain": plain, "patched": outcomes(), "applied": applied}))
+"""
+
+# On another moto version: every patch and apply_all skip with a warning, and moto's functions stay.
+OTHER_VERSION = r"""
+import json, warnings
+import moto
+from moto.dynamodb.models.table import Table
+import scripts.moto_speedups as speedups
+moto.__version__ = "5.3.0"
+query = Table.query
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    applied = [speedups.apply_all()] + [getattr(speedups, name)() for name in speedups.PATCHES]
+print(json.dumps({
+    "applied": applied,
+    "warnings": [(w.category.__name__, str(w.message)) for w in caught],
+    "query_kept": Table.query is query,
+}))
 """
 
 
-def test_items_are_refused_and_stored_exactly_as_moto_does() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+def _child(code: str, **env: str) -> dict[str, Any]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
     out = subprocess.run(
-        [sys.executable, "-c", CHILD], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+        [sys.executable, "-c", code], cwd=ROOT, env=clean | env, check=True, capture_output=True, text=True
     ).stdout
-    result = json.loads(out.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+@pytest.mark.parametrize("patch", PATCHES)
+def test_each_patch_alone_answers_as_plain_moto(patch: str) -> None:
+    result = _child(CHILD, SPEEDUPS=patch)
+    assert result["applied"] is True
+    assert result["patched"] == result["plain"]
+
+
+def test_the_speedups_are_skipped_with_a_warning_on_another_moto_version() -> None:
+    result = _child(OTHER_VERSION)
+    assert result["applied"] == [False] * (1 + len(PATCHES))
+    assert len(result["warnings"]) == 1 + len(PATCHES)
+    assert all(category == "MotoVersionWarning" for category, _ in result["warnings"])
+    assert all("moto 5.3.0 is not 5.2.5" in message for _, message in result["warnings"])
+    assert result["query_kept"] is True
+
+
+def test_items_are_refused_and_stored_exactly_as_moto_does() -> None:
+    result = _child(CHILD, SPEEDUPS="all")
+    assert result["applied"] is True
     assert result["patched"] == result["plain"]
     outcome = {row[0]: row[1] for row in result["plain"] if isinstance(row[1], str)}
     assert outcome["small"] == "stored" and outcome["numbers and a map"] == "stored"
     assert outcome["300,000 bytes"] == "stored"
     assert outcome["over 405,000 bytes"] == "ValidationException"
     assert all(row[2] is True for row in result["patched"] if row[1] == "stored")
-    sqs = result["plain"][-1]
+    sqs = next(row for row in result["plain"] if row[0] == "sqs")
     assert sqs == ["sqs", ["0"], ["2", "1", "1"], ["1", "2"]]  # one in flight, one delayed, two visible
-    queries = [tuple(row[:3]) for row in result["plain"][:-1] if not isinstance(row[1], (str, bool))]
+    queries = [
+        tuple(row) for row in result["plain"] if len(row) == 3 and not isinstance(row[1], (str, bool, list))
+    ]
     index = {(row[0], row[1]): row[2] for row in result["plain"] if isinstance(row[1], bool)}
     assert sum(len(page) for page in index[("index 2025#a", True)]) == 4  # 2024#a, 2025#a of both
     assert index[("index 2025#c", True)] == [[]]
     current = ["E#1C#F#2024#a", "E#1C#F#2025#a", "E#1C#F#2025#b", "E#1C#M"]
     assert queries[0] == ("begins_with(sk, :a)", None, [current])  # not the history items beside them
     assert queries[1][2] == [current[::-1][:2], current[::-1][2:]]  # in twos, last key first
+    transaction = [row for row in result["plain"] if row[0] in ("transaction", "after the transaction")]
+    assert transaction == [
+        ["transaction", "TransactionCanceledException"],
+        ["after the transaction", "T#1", ["a"]],  # rolled back: no "b"
+        ["after the transaction", "T#2", ["a"]],  # the delete undone
+        ["after the transaction", "E#9", []],  # the new partition gone again
+        [
+            "after the transaction",
+            "E#1",
+            ["C#F#2024#a", "C#F#2025#a", "C#F#2025#b", "C#M", "H#F#2025#a#1", "H#F#2025#a#2", "X"],
+        ],
+    ]

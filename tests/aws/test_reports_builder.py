@@ -215,7 +215,7 @@ def test_the_listener_marks_a_period_once_a_second(aws: Resources) -> None:
 
 
 def _writes_for(code: str) -> Any:
-    from chalicelib.services.rescore import plan
+    from chalicelib.services.rescore import writes_for as plan
     from chalicelib.stores.facts import FactsRepository
     from tests.aws.rescore_helpers import MODEL
 

@@ -16,7 +16,8 @@ from chalicelib.domain.records import EnterpriseData
 from chalicelib.domain.regions import shard_for
 from chalicelib.domain.scoring.engine import score_period
 from chalicelib.services import relay
-from chalicelib.services.rescore import Rescorer, plan
+from chalicelib.services.rescore import Rescorer
+from chalicelib.services.rescore import writes_for as plan
 from chalicelib.stores.facts import FactsRepository
 from chalicelib.stores.scores import ScoresRepository, StoredCard, card_sk, enterprise_pk
 from chalicelib.stores.tables import OutboxItem, ScoreItem
@@ -134,7 +135,7 @@ def test_messages_out_of_order_end_in_the_newest_state(aws: Resources) -> None:
     write_facts(code, P - 1, GROWTH_BASE, batch_id="b-2")
     second = request_body([(code, P - 1), (code, P)], batch_id="b-2")  # queued by the second
 
-    from chalicelib.services.rescore import handle_sqs_event
+    from chalicelib.wiring import handle_rescore_event as handle_sqs_event
 
     handle_sqs_event({"Records": [sqs_record(second, "m-2")]})
     handle_sqs_event({"Records": [sqs_record(first, "m-1")]})  # late, stale: changes nothing
@@ -327,7 +328,7 @@ def test_region_filter_policy_selects_one_city(aws: Resources) -> None:
 
 
 def test_a_bad_message_fails_alone(aws: Resources) -> None:
-    from chalicelib.services.rescore import handle_sqs_event
+    from chalicelib.wiring import handle_rescore_event as handle_sqs_event
 
     code = enterprise(22, MID)
     response = handle_sqs_event(

@@ -125,7 +125,7 @@ def test_a_conflict_rereads_that_enterprise_alone(
 
 
 def test_a_rescore_job_chunk_reads_in_bulk_too(aws: Resources, aws_calls: list[Call]) -> None:
-    from chalicelib.services.rescore_job import rescore_chunk
+    from chalicelib.wiring import rescore_chunk
 
     codes = _province(120)
     aws_calls.clear()

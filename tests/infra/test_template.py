@@ -184,6 +184,14 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
         (["dynamodb:PutItem"], "SupportTable", "", {"APIHandler", "Ingest"}),  # POST /support, files
         (["s3:GetObject"], "UploadBucket", "/support/", {"Ingest"}),
         (["s3:PutObject"], "UploadBucket", "/support/", {"APIHandler"}),
+        (["s3:GetObject"], "UploadBucket", "/qualifications/", {"Ingest"}),  # contract 17
+        (["s3:PutObject"], "UploadBucket", "/qualifications/", {"APIHandler"}),
+        (
+            ["dynamodb:BatchGetItem"],
+            "FactsTable",
+            "",
+            {"Ingest", "Rescore", "APIHandler", "BuildReports", "Jobs"},
+        ),
         (["dynamodb:Scan", "dynamodb:DeleteItem"], "SupportTable", "", set()),
         (["dynamodb:PutItem"], "OutboxTable", "", {"Rescore", "Jobs", "APIHandler"}),  # objections' events
         (
@@ -383,13 +391,13 @@ def test_uploads_notify_the_uploads_queue(packaged: Packaged) -> None:
     bucket = packaged.resources["UploadBucket"]
     notifications = bucket["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
     prefixes = []
-    for notification in notifications:  # department files (incoming/) and support files (support/)
+    for notification in notifications:  # department files (incoming/), support and qualification files
         assert notification["Event"] == "s3:ObjectCreated:*"
         (rule,) = notification["Filter"]["S3Key"]["Rules"]
         assert rule["Name"] == "prefix"
         prefixes.append(rule["Value"])
         assert queue_of(packaged, notification["Queue"]) == "UploadsQueue"
-    assert prefixes == ["incoming/", "support/"]
+    assert prefixes == ["incoming/", "support/", "qualifications/"]
     assert bucket["DependsOn"] == "UploadsQueuePolicy"  # S3 tests the permission when configured
     (allow,) = [
         s

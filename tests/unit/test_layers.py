@@ -73,7 +73,7 @@ def test_the_layers_are_there() -> None:
     assert not [
         p.name
         for p in CHALICELIB.glob("*.py")
-        if p.name not in {"__init__.py", "settings.py", "observability.py"}
+        if p.name not in {"__init__.py", "settings.py", "observability.py", "wiring.py"}
     ]
 
 
@@ -112,3 +112,13 @@ def test_a_stray_import_is_caught(relative: str, source: str) -> None:
 )
 def test_what_each_layer_may_import_passes(relative: str, source: str) -> None:
     assert violations(relative, source) == []
+
+
+READS_THROUGH_SERVICES = ("chalicelib/api/queries.py", "chalicelib/api/support.py")
+
+
+@pytest.mark.parametrize("relative", READS_THROUGH_SERVICES)
+def test_the_api_read_modules_read_through_services(relative: str) -> None:
+    """They parse, authorise and shape: what they read comes from `services/` (ARCHITECTURE.md)."""
+    names = imported((ROOT / relative).read_text(encoding="utf-8"))
+    assert [n for n in names if _within(n, ("chalicelib.stores",))] == []

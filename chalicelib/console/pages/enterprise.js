@@ -9,6 +9,7 @@ import {
 } from "../names.js";
 import { activeModel as model } from "../model.js";
 import { can } from "../session.js";
+import { qualificationsPanel, standingPanel } from "./cultivation.js";
 
 
 function searchForm(code, period, go) {
@@ -218,6 +219,8 @@ export const enterprise = {
           table("五类指标得分", [["类别", (c) => CATEGORY_NAMES[c.id] || c.id], ["得分", (c) => show(c.points), "num"], ["满分", (c) => show(c.max), "num"]], p.categories))),
       h("div", { class: "panel" }, h("h2", {}, "指标明细"), indicatorTable(p, units)),
       discrepancyTable(p, Object.fromEntries(m.indicators.map((i) => [i.id, i.name_zh]))),
+      p.qualifications ? qualificationsPanel(p.qualifications) : null,
+      can("GET /enterprises/{credit_code}/cultivation") ? await standingPanel(p.credit_code, p.period) : null,
       h("div", { class: "panel" }, h("h2", {}, "积分历史"), historyChart,
         table("每一次积分变化", [
           ["年度", (e) => e.period], ["积分", (e) => e.score, "num"], ["等级", (e) => e.grade], ["阶段", (e) => STAGES[e.stage] || e.stage],

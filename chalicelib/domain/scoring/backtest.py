@@ -1,8 +1,7 @@
 """A backtest's arithmetic: who would enter or leave the whitelist, and how scores would move.
 
 Each chunk of enterprises gives a partial (plain JSON, exact decimals as text); partials merge into the
-result of contract 11. Pure: the scores come from the engine (or its summary, `summary.py`), under both
-models from the same facts.
+result of contract 11. Pure: the scores come from the engine, under both models from the same facts.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from typing import Any, Final, Protocol
 
 
 class Scored(Protocol):
-    """What a backtest compares: a card (`ScoreCard`) or its summary (`summary.Summary`)."""
+    """What a backtest compares: a card (`ScoreCard`) as the engine scores it."""
 
     @property
     def score(self) -> Decimal: ...
