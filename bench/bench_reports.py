@@ -9,7 +9,10 @@
    writes them (the ~9 KB card JSON itself is left out: moto keeps tables in memory, and the narrow index
    the builder reads never projects it), then one rebuild of the period: wall time and DynamoDB requests
    by operation, the bytes the index Queries returned and the read units they would cost on DynamoDB
-   (eventually consistent: 4 KB per 0.5 unit, summed per page), then one report request.
+   (eventually consistent: 4 KB per 0.5 unit, summed per page), then one report request, the zone report
+   (`GET /reports/zones`) and coverage at both levels (`GET /coverage`); the seeded cards lie in the zones
+   of `scripts/sample_zones.py` (a third national, 45 % provincial), so the rebuild also builds the zones'
+   blocks, statistics and coverage tallies.
 """
 
 from __future__ import annotations
@@ -125,6 +128,14 @@ class Calls:
         BaseClient._make_api_call = counting  # type: ignore[attr-defined]
 
 
+def zoned(digest: str, code: str, reg: str) -> str:
+    """The digest as the rescore writes it for an enterprise of the sample province's zones (issue 19)."""
+    from scripts.sample_zones import zone_of
+
+    zone = zone_of(code, reg)
+    return f"{digest}{f'|z={zone}' if zone else ''}|d=hrss,sci,tax"
+
+
 def seed(n: int, digests: list[str], rng: random.Random) -> None:
     from chalicelib.domain.regions import period_partition, shard_for
     from chalicelib.domain.scoring.ranking import rank_key
@@ -134,7 +145,7 @@ def seed(n: int, digests: list[str], rng: random.Random) -> None:
         for i in range(n):
             code = f"91{region(rng)}{i:09d}X"
             reg = code[2:8]
-            digest = rng.choice(digests)
+            digest = zoned(rng.choice(digests), code, reg)
             score = Decimal(digest.split("|")[3])
             batch.save(
                 ScoreItem(
@@ -149,7 +160,9 @@ def seed(n: int, digests: list[str], rng: random.Random) -> None:
 
 
 def rebuild(n: int, digests: list[str], calls: Calls, rng: random.Random) -> None:
+    from chalicelib.domain.areas import PROVINCE
     from chalicelib.services.reports import ReportBuilder, ReportReader
+    from chalicelib.services.zone_reports import coverage, zone_report
     from chalicelib.stores import tables
     from chalicelib.stores.reports import ReportsRepository
     from scripts.provision import provision
@@ -185,6 +198,23 @@ def rebuild(n: int, digests: list[str], calls: Calls, rng: random.Random) -> Non
             f"  GET /reports/regions?level=district: {1000 * (time.perf_counter() - t0):.0f} ms, "
             f"{sum(calls.ops.values())} DynamoDB requests"
         )
+        calls.ops = Counter()
+        t0 = time.perf_counter()
+        found = zone_report(P, MODEL)
+        assert found is not None
+        print(
+            f"  GET /reports/zones ({len(found[0].items)} zones): "
+            f"{1000 * (time.perf_counter() - t0):.0f} ms, {sum(calls.ops.values())} DynamoDB requests"
+        )
+        departments = [d.id for d in MODEL.departments]
+        for level in ("city", "zone"):
+            calls.ops = Counter()
+            t0 = time.perf_counter()
+            rows = coverage(P, level, PROVINCE, departments)
+            print(
+                f"  GET /coverage?level={level} ({len(rows.items)} rows): "
+                f"{1000 * (time.perf_counter() - t0):.0f} ms, {sum(calls.ops.values())} DynamoDB requests"
+            )
         calls.active = False
 
 

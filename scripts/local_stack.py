@@ -143,6 +143,8 @@ def main() -> int:
         bank_keys = _create_bank_keys()
         api_keys["bank"] = bank_keys[next(iter(bank_keys))]  # contract 7: api_keys.bank is one of them
         enterprise_keys = _create_enterprise_keys()  # contract 16, 19.1: fixed codes, with or without SEED
+        city_keys, zone_keys = _create_area_keys()  # contract 15, 19.1: with SEED=0 too
+        _merge_sample_zone()  # issue 19: one merged zone (before any ingest reads the catalogue)
 
         # every environment variable the handlers need is set by now: the workers inherit them
         workers = Workers()
@@ -201,6 +203,8 @@ def main() -> int:
             "api_keys": api_keys,
             "bank_keys": bank_keys,
             "enterprise_keys": enterprise_keys,
+            "city_keys": city_keys,
+            "zone_keys": zone_keys,
             "uploads_queue_url": resources.uploads_queue_url,
             "rescore_queue_url": resources.rescore_queue_url,
             "whitelist_subscriber_queue_url": demo_url,
@@ -412,6 +416,39 @@ def _seed_objections(stack: dict[str, Any]) -> None:
         print("sample objections: " + ", ".join(f"{status} {n}" for status, n in counts.items()))
 
 
+def _create_area_keys() -> tuple[dict[str, str], dict[str, str]]:
+    """Keys of two cities' science bureaus and two zones' committees (contract 15)."""
+    from chalicelib.api.auth import department_ids, issue_key
+    from chalicelib.domain.regions import CITIES
+    from chalicelib.services.zones import catalogue
+    from chalicelib.settings import get_settings
+    from scripts.sample_zones import CITY_KEYS, ZONE_KEYS
+
+    departments = department_ids(get_settings().model_version)
+    cities = {c: issue_key("city", f"{CITIES[c]}科技局", departments=departments, org=c) for c in CITY_KEYS}
+    names = catalogue().zones
+    zones = {
+        z: issue_key("zone", f"{names[z].name_zh}管委会", departments=departments, org=z) for z in ZONE_KEYS
+    }
+    return cities, zones
+
+
+def _merge_sample_zone() -> None:
+    """The sample province's merged zone: 吉安河东经开区 into 井冈山经开区 (as PUT /zones/{id} would)."""
+    from chalicelib.services.zones import catalogue, put_zone
+    from scripts.sample_zones import MERGED
+
+    merged, into = MERGED
+    zone = catalogue().zones[merged]
+    body = {
+        "name_zh": zone.name_zh,
+        "level": zone.level,
+        "type": zone.type,
+        "city_codes": list(zone.city_codes),
+    }
+    put_zone(merged, body | {"status": "merged", "merged_into": into})
+
+
 def _seed_support(stack: dict[str, Any]) -> None:
     """Support records from both demo banks and the science department, through the API as they would."""
     from datetime import UTC, datetime
@@ -484,7 +521,7 @@ def _seed(
     from scripts.stack_progress import Watch
 
     out = LOCAL / "sample"
-    files = generate(out, enterprises=enterprises)
+    files = generate(out, enterprises=enterprises, zone_rolls=True)
     watch = Watch(session, stack, files, workers, schedule, moto_pid, LOCAL, enterprises)
     watch.upload(bucket)
     try:

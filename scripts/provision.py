@@ -16,7 +16,8 @@ from chalicelib.settings import Settings
 from chalicelib.stores import tables
 
 MAX_RECEIVE_COUNT = 5
-UPLOAD_PREFIXES = ("incoming/", "support/", "qualifications/")  # data; support (8); qualifications (17)
+# department files; support files (8); qualification files (17); zones' unit lists (15)
+UPLOAD_PREFIXES = ("incoming/", "support/", "qualifications/", "zones/")
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,10 @@ from openpyxl.cell import WriteOnlyCell
 from chalicelib.domain import regions
 from chalicelib.domain.creditcode import ALPHABET, complete
 from chalicelib.domain.model.schema import IndicatorDef, ScoringModel, Stage, load_model
+from chalicelib.domain.validation.rows import ZONE_COLUMN_ZH
 from scripts.sample_enterprises import CODES as SIGN_IN_CODES
 from scripts.sample_enterprises import PROFILES as SIGN_IN
+from scripts.sample_zones import registry_cell, write_rolls
 
 DEFAULT_MODEL_VERSION = "jx-2025.1-provisional"
 
@@ -549,6 +551,7 @@ class _Renderer:
 def _header_names(model: ScoringModel, columns: Sequence[str]) -> dict[str, str]:
     names = {c.id: c.name_zh for c in model.columns}
     names.update({i.id: i.name_zh for i in model.indicators})
+    names.setdefault("zone", ZONE_COLUMN_ZH)
     return {c: names[c] for c in columns}
 
 
@@ -637,7 +640,7 @@ MASTER_COLUMNS = ("credit_code", "name", "established_on", "region_code", "indus
 
 
 def _master_table(ents: Iterable[_Enterprise]) -> _Table:
-    table = _Table(list(MASTER_COLUMNS), [])
+    table = _Table([*MASTER_COLUMNS, "zone"], [])  # zone: the optional 所属园区 (scripts/sample_zones.py)
     for e in ents:
         if e.anchor:
             table.protected.add(len(table.rows))
@@ -648,6 +651,7 @@ def _master_table(ents: Iterable[_Enterprise]) -> _Table:
                 "established_on": e.established_on,
                 "region_code": e.region_code,
                 "industry_code": e.industry_code,
+                "zone": registry_cell(e.credit_code, e.region_code),
             }
         )
     return table
@@ -708,12 +712,14 @@ def generate(
     years: tuple[int, int] = (2024, 2025),
     invalid_share: float = 0.01,
     model_version: str = DEFAULT_MODEL_VERSION,
+    zone_rolls: bool = False,
 ) -> list[SampleFile]:
     """Write a sample province under `out_dir` (one folder per department) and list the files.
 
     `years` is the first and last year, both included. The list is in upload order: master data
     first, then each year's indicator files. `invalid_share` is the share of rows made invalid on
-    purpose in each file (at least one row per file when it is above 0).
+    purpose in each file (at least one row per file when it is above 0). With `zone_rolls`, the unit
+    lists of two zones follow the master data (`zones/<zone_id>/…`, scripts/sample_zones.py).
     """
     first, last = years
     if first > last or enterprises < 1 or not 0 <= invalid_share < 0.5:
@@ -751,6 +757,22 @@ def generate(
             new = [e for e in existing if e.established_on.year == year]
             if new:
                 emit(department, _NEW_REGISTRATIONS, year, _master_table(new), True)
+    rolls = (
+        write_rolls(out_dir, ((e.credit_code, e.region_code) for e in province), last) if zone_rolls else []
+    )
+    for roll in rolls:
+        files.append(
+            SampleFile(
+                department="zone_members",
+                path=roll.path,
+                key=roll.key,
+                format="csv",
+                rows=roll.rows,
+                invalid_rows=0,
+                period=last,
+                encoding="utf-8-sig",
+            )
+        )
     for year in range(first, last + 1):
         for dept in model.departments:
             if dept.master_data:

@@ -113,10 +113,12 @@ def discrepancy(period: int) -> Discrepancy:
     )
 
 
-def card_write(card: ScoreCard, *, name: str, region_code: str, industry_code: str) -> CardWrite:
+def card_write(
+    card: ScoreCard, *, name: str, region_code: str, industry_code: str, zone_id: str | None = None
+) -> CardWrite:
     """The write the rescore would make of `card` (first version, no whitelist state published yet)."""
     master = Master(card.credit_code, name, date(2015, 1, 1), region_code, industry_code, "b-1", COMPUTED_AT)
-    return CardWrite(card, master, None, None, None, "b-1", COMPUTED_AT)
+    return CardWrite(card, master, None, None, None, "b-1", COMPUTED_AT, zone_id)
 
 
 def seeded(card: ScoreCard, name: str, region_code: str, industry_code: str) -> Seeded:

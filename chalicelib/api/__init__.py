@@ -38,6 +38,8 @@ def register_routes(app: Any) -> None:
         uploads,
         verifications,
         what_if,
+        zone_reports,
+        zones,
     )
 
     resources = (meta, enterprises, rankings, batches, uploads, verifications, rescore, jobs)
@@ -52,6 +54,8 @@ def register_routes(app: Any) -> None:
         peers,
         caller,
         console,
+        zones,
+        zone_reports,
         cultivation,
     ):
         app.register_blueprint(module.routes.blueprint)

@@ -26,6 +26,7 @@ from chalicelib.domain.numbers import Num
 from chalicelib.domain.qualifications.records import Qualification
 from chalicelib.services import cultivation
 from chalicelib.services.model_registry import active_model
+from chalicelib.services.zones import zone_cities
 from chalicelib.settings import Settings
 from chalicelib.stores.cultivation import Entry
 
@@ -339,7 +340,7 @@ def programs(principal: Principal, settings: Settings) -> ProgramsOut:
 def candidates(principal: Principal, settings: Settings, params: CandidatesParams, program: str) -> Response:
     as_csv = program.endswith(CSV_SUFFIX)
     found = _program(cultivation.ladder(), program.removesuffix(CSV_SUFFIX))
-    scope = list_scope(principal, params.region, params.zone)
+    scope = list_scope(principal, params.region, params.zone, zone_cities)  # a city key: its city's zones
     bound_to = pagination.binding(
         "cultivation",
         {

@@ -13,7 +13,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from chalicelib.api import pagination, queries
-from chalicelib.api.auth import ADMIN, ANY_ROLE, BANK, DEPARTMENT, ENTERPRISE, Principal, department_ids
+from chalicelib.api.auth import (
+    ADMIN,
+    ANY_ROLE,
+    BANK,
+    CITY,
+    DEPARTMENT,
+    ENTERPRISE,
+    ZONE,
+    Principal,
+    department_ids,
+)
 from chalicelib.api.pagination import Cursor
 from chalicelib.api.policy_schemas import (
     CatalogueParams,
@@ -75,6 +85,13 @@ def _viewer(principal: Principal) -> str | None:
     """None for admin (sees every draft); otherwise the issuer whose drafts the caller may see."""
     if principal.role == ADMIN:
         return None
+    return _own_issuer(principal)
+
+
+def _own_issuer(principal: Principal) -> str:
+    """The issuer a non-admin caller acts as: its department, or a city's or zone's org (contract 15)."""
+    if principal.role in (CITY, ZONE):
+        return principal.org or ""
     return principal.department or ""
 
 
@@ -90,7 +107,7 @@ def _visible(policy_id: str, principal: Principal) -> Policy:
 def _managed(policy_id: str, principal: Principal) -> Policy:
     """A policy the caller may manage: admin, or the issuing department (403 for another one)."""
     policy = _visible(policy_id, principal)
-    if principal.role != ADMIN and policy.issuer != principal.department:
+    if principal.role != ADMIN and policy.issuer != _own_issuer(principal):
         raise ApiProblem(
             Code.FORBIDDEN,
             f"policy {policy_id} was issued by {policy.issuer}",
@@ -109,7 +126,7 @@ def _issuer(principal: Principal, settings: Settings, asked: str | None) -> str:
                 f"issuer：{issuer} 不是部门代码，也不是 admin",
             )
         return issuer
-    department = principal.department or ""
+    department = _own_issuer(principal)
     if asked is not None and asked != department:
         raise ApiProblem(
             Code.FORBIDDEN,
@@ -122,7 +139,7 @@ def _issuer(principal: Principal, settings: Settings, asked: str | None) -> str:
 @routes(
     "/policies",
     "POST",
-    roles=(ADMIN, DEPARTMENT),
+    roles=(ADMIN, DEPARTMENT, CITY, ZONE),
     response=Policy,
     body=PolicyFields,
     status=201,
@@ -137,7 +154,7 @@ def create_policy(principal: Principal, settings: Settings, body: PolicyFields) 
 @routes(
     "/policies/{policy_id}",
     "PUT",
-    roles=(ADMIN, DEPARTMENT),
+    roles=(ADMIN, DEPARTMENT, CITY, ZONE),
     response=Policy,
     body=PolicyFields,
     not_found=True,
@@ -154,7 +171,7 @@ def edit_policy(principal: Principal, settings: Settings, body: PolicyFields, po
 @routes(
     "/policies/{policy_id}/preview",
     "POST",
-    roles=(ADMIN, DEPARTMENT),
+    roles=(ADMIN, DEPARTMENT, CITY, ZONE),
     response=PreviewOut,
     params=NoParams,
     not_found=True,
@@ -172,7 +189,7 @@ def preview_policy(principal: Principal, settings: Settings, params: NoParams, p
 @routes(
     "/policies/{policy_id}/publish",
     "POST",
-    roles=(ADMIN, DEPARTMENT),
+    roles=(ADMIN, DEPARTMENT, CITY, ZONE),
     response=Published,
     params=NoParams,
     status=202,
@@ -189,7 +206,7 @@ def publish_policy(principal: Principal, settings: Settings, params: NoParams, p
 @routes(
     "/policies/{policy_id}/withdraw",
     "POST",
-    roles=(ADMIN, DEPARTMENT),
+    roles=(ADMIN, DEPARTMENT, CITY, ZONE),
     response=Policy,
     params=NoParams,
     not_found=True,
@@ -260,7 +277,7 @@ def _match_out(state: MatchState) -> MatchOut:
 @routes(
     "/policies/{policy_id}/matches",
     "GET",
-    roles=(ADMIN, DEPARTMENT),
+    roles=(ADMIN, DEPARTMENT, CITY, ZONE),
     response=MatchPage,
     params=MatchesParams,
     not_found=True,
@@ -292,7 +309,7 @@ def policy_matches(
 @routes(
     "/enterprises/{credit_code}/policies",
     "GET",
-    roles=(ADMIN, BANK, DEPARTMENT, ENTERPRISE),
+    roles=(ADMIN, BANK, DEPARTMENT, ENTERPRISE, CITY, ZONE),
     response=EnterprisePolicies,
     params=EnterprisePoliciesParams,
     not_found=True,

@@ -49,6 +49,7 @@ from chalicelib.domain.records import Discrepancy, Master, ScoreCard
 from chalicelib.domain.scoring.cardcodec import card_from_dict
 from chalicelib.domain.validation.report import BatchReport
 from chalicelib.services import enterprise_reads as reads
+from chalicelib.services import zones
 from chalicelib.services.card_sentences import card_sentences
 from chalicelib.services.cultivation import ladder, qualification_fields
 from chalicelib.services.enterprise_reads import Filters, Index, Listing, MasterFields, rank_of
@@ -157,7 +158,16 @@ def _listed(item: Listing) -> dict[str, Any]:
         "stage": item.stage,
         "score": item.score,
         "grade": item.grade,
+        "zone_id": zones.resolved(item.zone_id),
     }
+
+
+def _zone_binding(params: WhitelistParams | RankingsParams) -> dict[str, Any]:
+    return {"zone": params.zone, "zone_type": params.zone_type, "zone_level": params.zone_level}
+
+
+def _zones(params: WhitelistParams | RankingsParams) -> frozenset[str] | None:
+    return zones.selected(params.zone, params.zone_type, params.zone_level)
 
 
 # --- lists -----------------------------------------------------------------------------------
@@ -172,12 +182,13 @@ def whitelist(params: WhitelistParams, secret: str) -> WhitelistPage:
             "region": params.region,
             "stage": params.stage,
             "grade": params.grade,
+            **_zone_binding(params),
             "qualification": params.qualification,
         },
     )
     cursor = _cursor(params.next_token, bound_to, secret)
     period = _period(params.period, cursor)
-    filters = Filters(region=params.region, stage=params.stage, grade=params.grade)
+    filters = Filters(region=params.region, stage=params.stage, grade=params.grade, zones=_zones(params))
     after = cursor.after.get("rank_sk") if cursor else None
     items, resume = reads.ranked_page(
         "whitelist", period, filters, after, params.limit, qualification=_qualification(params.qualification)
@@ -199,6 +210,7 @@ def rankings(params: RankingsParams, secret: str) -> RankingsPage:
             "stage": params.stage,
             "region": params.region,
             "industry": params.industry,
+            **_zone_binding(params),
             "qualification": params.qualification,
         },
     )
@@ -206,7 +218,9 @@ def rankings(params: RankingsParams, secret: str) -> RankingsPage:
     period = _period(params.period, cursor)
     # one stage: its cohort's index, already that stage alone; all stages: the period's index
     index: Index = "stage" if params.stage is not None else "period"
-    filters = Filters(region=params.region, industry=params.industry, stage=params.stage)
+    filters = Filters(
+        region=params.region, industry=params.industry, stage=params.stage, zones=_zones(params)
+    )
     after = cursor.after.get("rank_sk") if cursor else None
     items, resume = reads.ranked_page(
         index, period, filters, after, params.limit, qualification=_qualification(params.qualification)
@@ -366,6 +380,7 @@ def portrait(raw_code: str, period: int | None) -> Portrait:
         rank=ranked.rank,
         cohort_size=ranked.cohort_size,
         rank_as_of=ranked.as_of,
+        zone=zones.zone_brief(item.zone_id),
         qualifications=_qualifications(master, card.period),
     )
     return with_objections(portrait, master.objections if master else {})  # read with the master data

@@ -26,7 +26,7 @@ from chalicelib.services.reports import RegionReport, Snapshot
 XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV: Final = "text/csv; charset=utf-8"
 BOM: Final = "\ufeff"
-LEVEL_NAMES: Final = {"city": "设区市", "district": "县（市、区）"}
+LEVEL_NAMES: Final = {"city": "设区市", "district": "县（市、区）", "zone": "开发区（园区）"}
 COUNT, MEAN, SHARE, TEXT = "#,##0", "#,##0.00", "0.00%", "@"
 
 

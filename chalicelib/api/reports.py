@@ -16,13 +16,16 @@ from chalice.app import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.api import pagination
-from chalicelib.api.auth import ADMIN, DEPARTMENT, Principal
+from chalicelib.api.areas import list_scope
+from chalicelib.api.auth import ADMIN, CITY, DEPARTMENT, ZONE, Principal
 from chalicelib.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_TOKEN_CHARS, MIN_LIMIT
 from chalicelib.api.problems import ApiProblem, Code
 from chalicelib.api.report_files import CSV, XLSX, filename, headers, to_csv, to_xlsx
 from chalicelib.api.routing import Routes
-from chalicelib.api.schemas import NextToken, Period
+from chalicelib.api.schemas import NextToken, Period, ZoneId
+from chalicelib.api.zone_reports import frozen_zones
 from chalicelib.domain.model.schema import ScoringModel, Stage
+from chalicelib.domain.zones.reports import zone_stats_region
 from chalicelib.services.model_registry import model_by_version
 from chalicelib.services.reports import (
     IndicatorStatistics,
@@ -31,10 +34,11 @@ from chalicelib.services.reports import (
     Snapshot,
     SnapshotLine,
 )
+from chalicelib.services.zones import zone_cities
 from chalicelib.settings import Settings
 
 routes = Routes(__name__)
-READERS = (ADMIN, DEPARTMENT)
+READERS = (ADMIN, DEPARTMENT, CITY, ZONE)  # 通报 are read whole (contract 15)
 XLSX_SUFFIX = ".xlsx"
 
 
@@ -60,6 +64,7 @@ class StatisticsParams(_Params):
     period: Period | None = None
     region: str = Field(default="36", description="36 (province), a city (3601) or a district (360111)")
     stage: Stage | None = None
+    zone: ZoneId | None = Field(default=None, description="one zone's enterprises (contract 14)")
 
     @field_validator("region")
     @classmethod
@@ -161,7 +166,8 @@ def region_report_xlsx(principal: Principal, settings: Settings, params: ReportP
     summary="Freeze the current region report as an immutable snapshot",
 )
 def publish(principal: Principal, settings: Settings, body: PublishBody) -> Snapshot:
-    snapshot = _reader().publish(body.period, body.level, body.since, by=principal.label or principal.role)
+    by = principal.label or principal.role
+    snapshot = _reader().publish(body.period, body.level, body.since, by=by, zones=frozen_zones)
     if snapshot is None:
         raise _not_ready(body.period)
     return snapshot
@@ -238,7 +244,17 @@ def indicator_statistics(
 ) -> IndicatorStatistics:
     reader = _reader()
     period = _period(reader, params.period)
-    found = reader.indicator_statistics(period, params.region, params.stage)
+    # a city's or zone's key reads its own area (contract 15); a zone's figures are kept per zone
+    scope = list_scope(principal, None if params.region == "36" else params.region, params.zone, zone_cities)
+    region = scope.region or "36"
+    if scope.zone is not None and len(region) > 4:
+        raise ApiProblem(
+            Code.INVALID_PARAMETER,
+            "region: a zone's statistics narrow to a city at most (36 or 4 digits)",
+            "参数 region 无效：园区的指标统计最多细分到设区市",
+        )
+    group = zone_stats_region(scope.zone, region) if scope.zone is not None else region
+    found = reader.indicator_statistics(period, group, params.stage)
     if found is None:
         raise _not_ready(period)
-    return found
+    return found.model_copy(update={"region": region})

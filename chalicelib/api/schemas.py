@@ -82,12 +82,25 @@ class HistoryParams(PageParams):
     pass
 
 
+ZoneId = Annotated[str, Field(pattern=r"^[A-Z0-9-]{3,24}$", description="a zone id (contract 14)")]
+ZoneType = Literal["hitech", "econ", "new_area", "park"]
+ZoneLevel = Literal["national", "provincial"]
+
+
+class ZoneFilterParams(_Params):
+    """Contract 14's zone filters: one zone (its merged zones included), a type, a level."""
+
+    zone: ZoneId | None = None
+    zone_type: ZoneType | None = None
+    zone_level: ZoneLevel | None = None
+
+
 Qualification = Annotated[
     str, Field(pattern=r"^[a-z][a-z0-9_]{1,39}$", description="a qualification id (contract 17), held for P")
 ]
 
 
-class WhitelistParams(PageParams):
+class WhitelistParams(PageParams, ZoneFilterParams):
     period: Period | None = None
     region: Region | None = None
     stage: Stage | None = None
@@ -95,7 +108,7 @@ class WhitelistParams(PageParams):
     qualification: Qualification | None = None
 
 
-class RankingsParams(PageParams):
+class RankingsParams(PageParams, ZoneFilterParams):
     period: Period | None = None
     stage: Stage | None = None
     region: Region | None = None
@@ -134,10 +147,14 @@ class UploadBody(BaseModel):
     filename: Annotated[
         str, Field(min_length=1, max_length=MAX_FILENAME_CHARS), AfterValidator(_upload_filename)
     ]
-    kind: Literal["data", "support", "qualifications"] = Field(
+    kind: Literal["data", "support", "qualifications", "zone_members"] = Field(
         default="data",
         description="data: a department's indicators; support: support records (contract 8); "
-        "qualifications: sci's and miit's certificates (contract 17)",
+        "qualifications: sci's and miit's certificates (contract 17); "
+        "zone_members: a zone's unit list 入统企业名录 (contract 15)",
+    )
+    zone_id: ZoneId | None = Field(
+        default=None, description="zone_members only: the zone (a zone key may omit it; admin must name one)"
     )
 
 
@@ -269,6 +286,13 @@ class ScoredCard(_Out):
     discrepancies: list[DiscrepancyOut]
 
 
+class ZoneBrief(_Out):
+    zone_id: str
+    name_zh: str
+    level: ZoneLevel
+    type: ZoneType
+
+
 class QualificationOut(_Out):
     """One certificate of the enterprise (contract 17); `held`: on 31 December of the portrait's period."""
 
@@ -283,6 +307,7 @@ class QualificationOut(_Out):
 class Portrait(ScoredCard):
     """The enterprise's portrait (画像) for one period."""
 
+    zone: ZoneBrief | None = Field(default=None, description="the enterprise's zone today (contract 14)")
     qualifications: list[QualificationOut] | None = Field(
         default=None, exclude_if=_absent_if_none, description="its certificates (contract 17)"
     )
@@ -339,6 +364,7 @@ class ListedEnterprise(_Out):
     stage: Stage
     score: Num
     grade: str
+    zone_id: str | None = Field(default=None, description="the enterprise's zone today (contract 14)")
 
 
 class WhitelistPage(_Out):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from chalicelib.api.auth import BANK, DEPARTMENT, Principal, department_ids
+from chalicelib.api.auth import ADMIN, BANK, DEPARTMENT, ZONE, Principal, department_ids
 from chalicelib.api.cultivation import qualification_upload_key
 from chalicelib.api.problems import ApiProblem, Code
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import UploadBody, UploadTicket
 from chalicelib.api.support import support_upload_key
+from chalicelib.api.zone_uploads import zone_members_key
 from chalicelib.services.model_registry import active_version
 from chalicelib.settings import Settings
 from chalicelib.stores import objects
@@ -18,15 +19,22 @@ routes = Routes(__name__)
 @routes(
     "/uploads",
     "POST",
-    roles=(DEPARTMENT, BANK),
+    roles=(DEPARTMENT, BANK, ZONE, ADMIN),
     response=UploadTicket,
     body=UploadBody,
     summary="A presigned POST for the caller's folder (kind data: incoming/<department>/; "
-    "kind support: support/<org>/; kind qualifications: qualifications/<department>/), size-capped",
+    "kind support: support/<org>/; kind qualifications: qualifications/<department>/; "
+    "kind zone_members: zones/<zone_id>/), size-capped",
 )
 def upload(principal: Principal, settings: Settings, body: UploadBody) -> UploadTicket:
     # `filename` has been checked (no separators, an accepted extension) by `schemas.UploadBody`.
-    if body.kind == "support":
+    if body.kind == "zone_members":
+        key = zone_members_key(principal, body.zone_id, body.filename)
+    elif principal.role in (ZONE, ADMIN):
+        raise ApiProblem(
+            Code.FORBIDDEN, "this key uploads zone unit lists only", "该账号只能上传园区入统企业名录"
+        )
+    elif body.kind == "support":
         key = support_upload_key(principal, body.filename)
     elif body.kind == "qualifications":
         key = qualification_upload_key(principal, body.filename)

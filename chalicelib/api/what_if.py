@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from chalicelib.api import queries
 from chalicelib.api.areas import require_in_area
-from chalicelib.api.auth import ADMIN, BANK, ENTERPRISE, Principal
+from chalicelib.api.auth import ADMIN, BANK, CITY, ENTERPRISE, ZONE, Principal
 from chalicelib.api.problems import ApiProblem, Code, problem_response_with
 from chalicelib.api.routing import Routes, invalid, json_body
 from chalicelib.api.schemas import Period, ScoredCard
@@ -126,7 +126,7 @@ def _model(version: str | None) -> ScoringModel:
 @routes(
     "/what-if",
     "POST",
-    roles=(ADMIN, BANK, ENTERPRISE),
+    roles=(ADMIN, BANK, ENTERPRISE, CITY, ZONE),
     response=WhatIfOut,
     raw=True,
     summary="The card an enterprise would get with changed values (nothing is written)",
@@ -156,6 +156,7 @@ def what_if_card(principal: Principal, settings: Settings) -> Response:
     else:
         assert body.credit_code is not None
         code = queries.credit_code(body.credit_code)
+        require_in_area(principal, code)  # contract 15: a city's or zone's key, its own area (404 outside)
         changes, problems = what_if.parse_values(model, body.changes, "changes")
         if problems:
             return _faulty(problems)

@@ -35,7 +35,9 @@ export const STATS_SENDS = ["operating_revenue", "rd_expense"];
 
 export const STAGES = { startup: "初创期", growth: "成长期", mature: "稳定期" };
 export const GRADES = ["A", "B", "C", "D"];
-export const ROLE_NAMES = { admin: "省级管理员", bank: "银行机构", enterprise: "企业" };
+export const ROLE_NAMES = { admin: "省级管理员", bank: "银行机构", city: "设区市科技局", zone: "园区管委会", enterprise: "企业", investor: "投资机构" };
+export const ZONE_TYPES = { hitech: "高新区", econ: "经开区", new_area: "国家级新区", park: "其他开发区（园区）" };
+export const ZONE_LEVELS = { national: "国家级", provincial: "省级" };
 
 export const CATEGORY_NAMES = {
   tech_innovation: "技术创新",

@@ -38,8 +38,10 @@ class Code(StrEnum):
     INVALID_INDUSTRY = "INVALID_INDUSTRY"
     DUPLICATE_ROW = "DUPLICATE_ROW"
     INVALID_ROW = "INVALID_ROW"
+    OUTSIDE_ZONE_CITY = "OUTSIDE_ZONE_CITY"  # a zone's unit list (contract 15)
     # warnings: the row is kept
     ENTERPRISE_NOT_REGISTERED = "ENTERPRISE_NOT_REGISTERED"
+    UNKNOWN_ZONE = "UNKNOWN_ZONE"  # the registry's zone column (contract 14, 19.1)
     # API problems (INVALID_CREDIT_CODE and CREDIT_CODE_CHECKSUM serve there too)
     MISSING_CREDENTIALS = "MISSING_CREDENTIALS"
     INVALID_API_KEY = "INVALID_API_KEY"
@@ -85,6 +87,7 @@ class Code(StrEnum):
     OBJECTION_OPEN = "OBJECTION_OPEN"
     OBJECTION_NOT_FOUND = "OBJECTION_NOT_FOUND"
     OBJECTION_CONFLICT = "OBJECTION_CONFLICT"
+    ZONE_NOT_FOUND = "ZONE_NOT_FOUND"
     PROGRAM_NOT_FOUND = "PROGRAM_NOT_FOUND"
 
 
@@ -101,7 +104,7 @@ FILE_ERRORS = frozenset(
         Code.UNKNOWN_DEPARTMENT,
     }
 )
-WARNINGS = frozenset({Code.ENTERPRISE_NOT_REGISTERED})
+WARNINGS = frozenset({Code.ENTERPRISE_NOT_REGISTERED, Code.UNKNOWN_ZONE})
 ROW_ERRORS = frozenset(
     {
         Code.INVALID_CREDIT_CODE,
@@ -115,6 +118,7 @@ ROW_ERRORS = frozenset(
         Code.INVALID_INDUSTRY,
         Code.DUPLICATE_ROW,
         Code.INVALID_ROW,
+        Code.OUTSIDE_ZONE_CITY,
     }
 )
 
@@ -170,6 +174,7 @@ PROBLEMS: dict[Code, tuple[int, str, str]] = {
     Code.OBJECTION_OPEN: (409, "An objection on this value is open", "该数据已有未办结的异议"),
     Code.OBJECTION_NOT_FOUND: (404, "Objection not found", "未找到该异议"),
     Code.OBJECTION_CONFLICT: (409, "The objection changed concurrently", "异议被并发修改，请重试"),
+    Code.ZONE_NOT_FOUND: (404, "Zone not found", "未找到该开发区"),
     Code.PROGRAM_NOT_FOUND: (404, "Cultivation program not found", "未找到该培育计划"),
 }
 
@@ -373,6 +378,20 @@ TEMPLATES: dict[tuple[Code, str | None], tuple[str, str]] = {
     (Code.INVALID_DATE, "missing"): (
         "“{column_zh}”为空，请填写，格式为 " + _DATE_FORMS + "。",
         "{column} is empty. Fill it in as 2019-03-05, 2019/3/5 or 2019年3月5日.",
+    ),
+    (Code.INVALID_DATE, "before_start"): (
+        "“{column_zh}”的值“{value}”早于起始日期，请核对。",
+        "“{value}” in {column} lies before the start date. Check it.",
+    ),
+    (Code.OUTSIDE_ZONE_CITY, None): (
+        "企业 {value} 登记在 {city}，不在本园区所在的设区市（{cities}）内，这一行没有入库。请核对名录。",
+        "Enterprise {value} is registered in {city}, outside the zone's cities ({cities}); the row was not "
+        "stored. Check the roll.",
+    ),
+    (Code.UNKNOWN_ZONE, None): (
+        "“{column_zh}”的值“{value}”不是已知的开发区（可填编号、名称或曾用名），所属园区未更新，该行其余信息已入库。",
+        "“{value}” in {column} is not a known zone (an id, its name or a former name); the zone was not "
+        "changed, the rest of the row was stored.",
     ),
     (Code.INVALID_REGION, None): (
         "“{column_zh}”的值“{value}”不是江西省的行政区划代码："

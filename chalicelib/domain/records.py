@@ -50,6 +50,9 @@ class EnterpriseData:
     master: Master | None
     facts: Mapping[int, Mapping[str, FactValue]] = field(default_factory=dict)
     cross_checks: Mapping[int, Mapping[str, FactValue]] = field(default_factory=dict)
+    zone_id: str | None = (
+        None  # the zone of its membership valid today, merges not yet followed (contract 14)
+    )
 
 
 class IndicatorScore(NamedTuple):

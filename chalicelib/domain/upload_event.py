@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 INCOMING = "incoming/"
 SUPPORT_PREFIX = "support/"  # support files of banks and departments: support/<org>/<name> (contract 8)
+ZONES_PREFIX = "zones/"  # a zone's unit list: zones/<zone_id>/<name> (contract 15)
 QUALIFICATIONS_PREFIX = "qualifications/"  # qualification files: qualifications/<department>/<name> (17)
 
 
@@ -78,6 +79,13 @@ class Upload(BaseModel):
         rest = self.key[len(SUPPORT_PREFIX) :] if self.key.startswith(SUPPORT_PREFIX) else ""
         org, sep, name = rest.partition("/")
         return org if sep and org and name and "/" not in name else None
+
+    @property
+    def zone_id(self) -> str | None:
+        """`zones/<zone_id>/<name>`: a zone's unit list (入统企业名录); None for any other key."""
+        rest = self.key[len(ZONES_PREFIX) :] if self.key.startswith(ZONES_PREFIX) else ""
+        zone, sep, name = rest.partition("/")
+        return zone if sep and zone and name and "/" not in name else None
 
     @property
     def qualifications_department(self) -> str | None:

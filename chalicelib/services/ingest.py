@@ -34,17 +34,19 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
-from chalicelib.domain.messages import enterprise_not_registered, file_too_large
+from chalicelib.domain.messages import Code, enterprise_not_registered, file_too_large, issue
 from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.domain.records import FactValue, Master
 from chalicelib.domain.scoring.affected import Change, affected_pairs, requests_for
 from chalicelib.domain.timestamps import now, stamp_ms
 from chalicelib.domain.upload_event import Upload, batch_id_for, uploads_from_body
 from chalicelib.domain.validation.report import BatchReport, RowCounts, receipt
-from chalicelib.domain.validation.rows import FactRow, MasterRow
+from chalicelib.domain.validation.rows import ZONE_COLUMN, ZONE_COLUMN_ZH, FactRow, MasterRow
 from chalicelib.domain.validation.upload import validate_upload
+from chalicelib.domain.zones.membership import Membership, china_date
 from chalicelib.observability import logger, metrics
 from chalicelib.services.model_registry import active_model
+from chalicelib.services.zones import registry_zone
 from chalicelib.settings import get_settings
 from chalicelib.stores import objects
 from chalicelib.stores.batches import BatchesRepository
@@ -60,6 +62,7 @@ from chalicelib.stores.facts import (
     write_items,
 )
 from chalicelib.stores.rescore_queue import send_requests
+from chalicelib.stores.zones import Placement, count_registered, membership_item, placement
 
 CHUNK_ROWS = 100  # rows merged and written together: one BatchGetItem and one transaction a chunk
 MAX_ATTEMPTS = 5  # rounds of re-reading enterprises another upload changed meanwhile
@@ -95,6 +98,7 @@ class _Merged:
     """One enterprise's rows merged into its current item: whether to write it, and what it changes."""
 
     current: Current
+    before: Placement = (None, None)  # where it counted as registered before this upload (coverage)
     write: bool = False
     changes: list[tuple[int, Change]] = field(default_factory=list)  # (row number, change)
     warnings: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
@@ -121,6 +125,9 @@ class FactsMerger:
         self.department = department
         self.batch_id = batch_id
         self.received_at = upload.event_time
+        self.key = upload.key
+        self.today = china_date(upload.event_time)
+        self.memberships: dict[str, Membership] = {}  # recorded from the registry's zone column
         self.cross_check = department == model.cross_check.department
         self.facts = facts or FactsRepository()
         self.changes: list[Change] = []
@@ -159,6 +166,11 @@ class FactsMerger:
             pending = [code for code in conflicted if merged[code].write]
         else:
             raise IngestConflictError(conflicted, MAX_ATTEMPTS)
+        moved = [(m.before, placement(m.current, self.today)) for m in merged.values() if m.write]
+        count_registered(m for m in moved if m[0] != m[1])  # registered per city and zone (coverage)
+        if self.memberships:  # each membership's own record (GET /enterprises/{code}/zones)
+            write_items([membership_item(m) for m in self.memberships.values()])
+            self.memberships.clear()
         changes = sorted((c for m in merged.values() for c in m.changes), key=lambda c: c[0])
         warnings = sorted((w for m in merged.values() for w in m.warnings), key=lambda w: w[0])
         self.changes.extend(change for _, change in changes)
@@ -192,7 +204,7 @@ class FactsMerger:
 
     def _merge(self, current: Current, rows: list[FactRow | MasterRow]) -> _Merged:
         """The rows of one enterprise merged into its current item (the newer order wins per value)."""
-        merged = _Merged(current)
+        merged = _Merged(current, placement(current, self.today))
         registered = current.master is not None
         for row in rows:
             if isinstance(row, MasterRow):
@@ -212,8 +224,25 @@ class FactsMerger:
         if write:
             merged.current.set_master(master, self.department, self.order)
             merged.write = True
+        if row.zone is not None and self._merge_zone(merged, row, row.zone):
+            merged.write = changed = True  # a new zone: every card of the enterprise carries it
         if changed:
             merged.changes.append((row.row, Change(master.credit_code, None)))
+
+    def _merge_zone(self, merged: _Merged, row: MasterRow, cell: str) -> bool:
+        """The registry's zone cell (contract 14): a membership from the upload's China date when the
+        enterprise's zone today differs; UNKNOWN_ZONE (the rest of the row kept) for an unknown zone."""
+        found = registry_zone(merged.current, cell, self.key, self.batch_id, self.received_at)
+        if not found.known:
+            warning = issue(
+                Code.UNKNOWN_ZONE, row=row.row, column=ZONE_COLUMN, column_zh=ZONE_COLUMN_ZH, value=cell
+            )
+            merged.warnings.append((row.row, warning.to_dict()))
+            return False
+        if found.added is None:
+            return False
+        self.memberships[found.added.credit_code] = found.added
+        return True
 
     def _merge_facts(self, merged: _Merged, row: FactRow) -> None:
         code = row.credit_code
@@ -365,6 +394,11 @@ def _record_handler(record: SQSRecord, routes: Mapping[str, UploadRoute] | None 
             from chalicelib.services import support_files
 
             support_files.handle(upload)
+            continue
+        if upload.zone_id is not None:  # zones/<zone_id>/…: a zone's unit list (contract 15)
+            from chalicelib.services import zone_members
+
+            zone_members.handle(upload)
             continue
         if upload.version_id is None:  # key the idempotency record on the real version
             version = objects.resolve_version(upload.bucket, upload.key)

@@ -37,6 +37,7 @@ from chalicelib.domain.policies.vocabulary import Vocabulary, vocabulary_of
 from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.domain.timestamps import stamp
 from chalicelib.observability import metrics
+from chalicelib.services import zones
 from chalicelib.settings import get_settings
 from chalicelib.stores import policies as store
 from chalicelib.stores.card_reads import CardView, cards_for, established_on, rank_in_stage, rank_readers
@@ -97,8 +98,10 @@ def decide(
         industry_code=view.industry_code,
         established_on=founded,
         rank=rank,
+        zone=zones.criteria_fields(view.zone_id),
     )
-    matched = compiled.criteria.matches(subject)
+    # a local policy (a city's or a zone's) reaches only its issuer's area, whatever its criteria say
+    matched = compiled.criteria.matches(subject) and zones.within_issuer(compiled.policy.issuer, view)
     was = existing is not None and existing.matched
     if matched == was:
         return None
@@ -183,6 +186,7 @@ def reasons_now(compiled: Compiled, view: CardView) -> list[dict[str, Any]]:
         industry_code=view.industry_code,
         established_on=founded,
         rank=rank,
+        zone=zones.criteria_fields(view.zone_id),
     )
     return [r.as_json() for r in compiled.criteria.explain(subject)[1]]
 
@@ -402,7 +406,9 @@ class PolicyRematcher:
         for write in writes:
             card, master = write.card, write.master
             rank_sk = rank_key(card.score, card.credit_code)
-            view = CardView(card, master.name, master.region_code, master.industry_code, rank_sk)
+            view = CardView(
+                card, master.name, master.region_code, master.industry_code, rank_sk, zone_id=write.zone_id
+            )
             by_period.setdefault(card.period, {})[card.credit_code] = view
             founded[card.credit_code] = master.established_on
         matcher: Matcher | None = None

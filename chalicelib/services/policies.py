@@ -33,6 +33,7 @@ from chalicelib.domain.policies.policy import (
 from chalicelib.domain.policies.subject import subject_of
 from chalicelib.domain.regions import CITIES
 from chalicelib.domain.timestamps import stamp
+from chalicelib.services import zones
 from chalicelib.services.matching import ChunkResult, compile_policy, match_all, reasons_now, vocabulary
 from chalicelib.stores import policies as store
 from chalicelib.stores.card_reads import cards_for, established_on, period_cards, rank_in_stage, rank_readers
@@ -198,8 +199,9 @@ def preview(policy_id: str) -> Preview:
                 industry_code=view.industry_code,
                 established_on=founded.get(code),
                 rank=rank,
+                zone=zones.criteria_fields(view.zone_id),
             )
-            if criteria.matches(subject):
+            if criteria.matches(subject) and zones.within_issuer(policy.issuer, view):
                 by_region[view.region_code[:4]] += 1
                 by_stage[view.card.stage] += 1
                 if len(sample) < SAMPLE_SIZE:

@@ -59,9 +59,17 @@ from chalicelib.domain.reports.inputs import (
 from chalicelib.domain.reports.peers import peer_figures
 from chalicelib.domain.reports.ranks import rank_chunks
 from chalicelib.domain.reports.window import CHINA as CHINA_TZ
-from chalicelib.domain.reports.window import count_events, default_since, series_by_region, window
+from chalicelib.domain.reports.window import (
+    count_events,
+    default_since,
+    series_by_region,
+    window,
+    zone_moves_key,
+)
 from chalicelib.domain.scoring.cardcodec import CardDecodeError, card_from_dict
 from chalicelib.domain.timestamps import stamp
+from chalicelib.domain.zones.reports import coverage_tallies, zone_blocks, zone_statistics, zones_total
+from chalicelib.services import zones
 from chalicelib.services.model_registry import active_model, model_by_version
 from chalicelib.stores.reports import (
     BuiltItem,
@@ -80,6 +88,9 @@ LEASE_S: Final = 600.0  # longer than any rebuild; a crashed builder's lease exp
 # Support records and policy matches change without a card changing: a report older than this is
 # rebuilt anyway (their writers may also call `mark_period_changed` for a faster refresh).
 REFRESH_S: Final = 900.0
+ZONE_LEVEL: Final = "zone"  # zone blocks beside the city and district ones (contract 14)
+ZONE_TOTAL_LEVEL: Final = "zonetotal"  # every zone together: a zone report's total row
+COVERAGE_LEVEL: Final = "coverage"  # the coverage tallies of every city and zone, one item
 
 logger = Logger(child=True)
 metrics = Metrics()
@@ -133,13 +144,21 @@ class ReportsListener:
         self._moves: list[Mapping[str, object]] = []  # event bodies not yet counted
 
     def __call__(self, writes: Sequence[CardWrite]) -> None:
+        self._zone_moves([(w.event, w.zone_id) for w in writes])
         self._safely(lambda: self._follow([w.event for w in writes], [w.card.period for w in writes]))
 
     def retired(self, retirements: Sequence[Retirement]) -> None:
         """A retired card leaves the period's figures (and, if it was listed, counts as a move)."""
+        self._zone_moves([(r.event, r.previous.zone_id) for r in retirements])
         self._safely(
             lambda: self._follow([r.event for r in retirements], [r.previous.period for r in retirements])
         )
+
+    def _zone_moves(self, events: Sequence[tuple[ChangeEvent | None, str | None]]) -> None:
+        """A move of an enterprise in a zone counts for the zone too (zone reports, contract 14)."""
+        for event, zone_id in events:
+            if event is not None and zone_id:
+                self._moves.append({**event.body, "region_code": zone_moves_key(zone_id)})
 
     def _safely(self, follow: Callable[[], None]) -> None:
         # The cards are committed: failing the message would only retry a rescore that finds nothing
@@ -253,7 +272,9 @@ class ReportBuilder:
                 continue
             try:
                 facts = parse_digest(row.credit_code, row.region_code, row.digest)
-                out.append(replace(facts, industry_code=row.industry_code, zone_id=row.zone_id))
+                out.append(
+                    replace(facts, industry_code=row.industry_code, zone_id=facts.zone_id or row.zone_id)
+                )
             except DigestError:
                 logger.warning(
                     "unreadable card digest, reading the card", extra={"credit_code": row.credit_code}
@@ -272,9 +293,8 @@ class ReportBuilder:
         cards, full = self.cards(period)
         stages = [s.id for s in self.model.stages]
         grades = [g.grade for g in self.model.grades]
-        figures = build_blocks(
-            cards, stages=stages, grades=grades, support=self.support(period), matches=self.matches(period)
-        )
+        support, matches = list(self.support(period)), list(self.matches(period))
+        figures = build_blocks(cards, stages=stages, grades=grades, support=support, matches=matches)
         series = series_by_region(self.repository.moves(period))
         items = [
             BuiltItem(
@@ -298,6 +318,7 @@ class ReportBuilder:
             for c in rank_chunks(cards)
         ]
         items += [BuiltItem(cohort_sk(kind, key), data) for (kind, key), data in peer_figures(cards).items()]
+        items += zone_items(self.model, cards, support, matches, series)
         for build in self.extra:
             items += build(self.model, period, cards)
         generation = self.repository.write_generation(period, items)
@@ -322,6 +343,37 @@ class ReportBuilder:
             },
         )
         return built
+
+
+def zone_items(
+    model: ScoringModel,
+    cards: Sequence[CardFacts],
+    support: Sequence[SupportFact],
+    matches: Sequence[MatchFact],
+    series: Mapping[str, Any],
+) -> list[BuiltItem]:
+    """A build's zone items (contract 14): each active zone's block with its moves, each zone's indicator
+    statistics, and the coverage tallies of every city and zone."""
+    catalogue = zones.catalogue()
+    stages = [s.id for s in model.stages]
+    grades = [g.grade for g in model.grades]
+    blocks = zone_blocks(cards, catalogue, stages=stages, grades=grades, support=support, matches=matches)
+    items = [
+        BuiltItem(
+            block_sk(ZONE_LEVEL, zone_id), _plain(block.model_dump()), series.get(zone_moves_key(zone_id), {})
+        )
+        for zone_id, block in blocks.items()
+    ]
+    for (group, stage), by_indicator in zone_statistics(cards, catalogue, core_indicators(model)).items():
+        items.append(
+            BuiltItem(
+                statistics_sk(group, stage), _plain({k: v.model_dump() for k, v in by_indicator.items()})
+            )
+        )
+    total = zones_total(cards, catalogue, stages=stages, grades=grades, support=support, matches=matches)
+    items.append(BuiltItem(block_sk(ZONE_TOTAL_LEVEL, PROVINCE), _plain(total.model_dump())))
+    items.append(BuiltItem(block_sk(COVERAGE_LEVEL, PROVINCE), coverage_tallies(cards, catalogue)))
+    return items
 
 
 def _older_than(mark: Mark, now: datetime, seconds: float) -> bool:
@@ -394,6 +446,7 @@ class Snapshot(RegionReport):
     snapshot_id: str
     published_at: str
     published_by: str | None
+    zones: list[dict[str, Any]] | None = None  # the zone report frozen with it (contract 14)
 
 
 class SnapshotLine(_Out):
@@ -477,7 +530,13 @@ class ReportReader:
         )
 
     def publish(
-        self, period: int, level: str = "city", since: date | None = None, *, by: str | None = None
+        self,
+        period: int,
+        level: str = "city",
+        since: date | None = None,
+        *,
+        by: str | None = None,
+        zones: Callable[[int, date], list[dict[str, Any]]] | None = None,
     ) -> Snapshot | None:
         """Freeze the current report as a snapshot that never changes; None when none was built yet."""
         report = self.region_report(period, level, since)
@@ -486,7 +545,11 @@ class ReportReader:
         published = _now()
         snapshot_id = f"{period}-{published.astimezone(CHINA_TZ):%Y%m%d}-{uuid.uuid4().hex[:8]}"
         snapshot = Snapshot(
-            **report.model_dump(), snapshot_id=snapshot_id, published_at=stamp(published), published_by=by
+            **report.model_dump(),
+            snapshot_id=snapshot_id,
+            published_at=stamp(published),
+            published_by=by,
+            zones=zones(period, report.since) if zones is not None else None,
         )
         summary = SnapshotLine(
             snapshot_id=snapshot_id,

@@ -141,13 +141,13 @@ def writes_for(
             continue
         master = data.master
         assert master is not None  # a card exists only with master data
-        if not needs_write(previous, card, master):
+        if not needs_write(previous, card, master, data.zone_id):
             continue
         before = previous.whitelist if previous is not None else None
         change = transition(model, before, card)
         event = build_event(change, card, master, batch_id=batch_id, time=now) if change else None
         state = change.state if change is not None else before
-        writes.append(CardWrite(card, master, previous, state, event, batch_id, computed_at))
+        writes.append(CardWrite(card, master, previous, state, event, batch_id, computed_at, data.zone_id))
     return writes
 
 

@@ -37,6 +37,7 @@ class CardView:
     industry_code: str
     rank_sk: str | None
     version: int = 0  # 1: the first card of (enterprise, period) ever written
+    zone_id: str | None = None  # the enterprise's zone when the card was written (contract 14)
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -71,6 +72,7 @@ def _view(item: ScoreItem) -> CardView | None:
         item.industry_code or "",
         item.rank_sk,
         int(item.version or 0),
+        item.zone_id,
     )
 
 

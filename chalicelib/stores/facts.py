@@ -29,6 +29,8 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.records import EnterpriseData, FactValue, Master
+from chalicelib.domain.values import today_in_china
+from chalicelib.domain.zones.membership import decoded, zone_today
 from chalicelib.stores.tables import FactItem
 
 CURRENT_SK: Final = "C"
@@ -131,6 +133,7 @@ class Current:
     facts: dict[int, dict[str, StoredFact]] = field(default_factory=dict)
     checks: dict[int, dict[str, StoredFact]] = field(default_factory=dict)
     version: int | None = None
+    zones: list[list[str | None]] = field(default_factory=list)  # memberships, compact (domain/zones)
 
     def get(self, key: FactKey) -> Stored | None:
         if key.period is None or key.indicator is None:
@@ -157,7 +160,8 @@ class Current:
             return {p: {i: f.value for i, f in ind.items()} for p, ind in by_period.items()}
 
         master = self.master.master if self.master is not None else None
-        return EnterpriseData(self.credit_code, master, values(self.facts), values(self.checks))
+        zone = zone_today([decoded(self.credit_code, z) for z in self.zones], today_in_china())
+        return EnterpriseData(self.credit_code, master, values(self.facts), values(self.checks), zone)
 
 
 # --- the current item's stored form --------------------------------------------------------------
@@ -191,6 +195,7 @@ def current_item(current: Current) -> FactItem:
         raise FactsItemTooLargeError(current.credit_code, size)
     item = FactItem(enterprise_pk(current.credit_code), CURRENT_SK, kind="current", facts=facts)
     item.version = current.version
+    item.zones = current.zones or None
     if current.master is not None:
         m = current.master.master
         item.name, item.established_on = m.name, m.established_on.isoformat()
@@ -224,6 +229,7 @@ def _current_of(item: FactItem) -> Current:
         facts=_decode_values(facts.get(FACTS, {})),
         checks=_decode_values(facts.get(CHECKS, {})),
         version=_version(item) or 0,
+        zones=list(item.zones or []),
     )
 
 

@@ -33,7 +33,7 @@ from chalicelib.stores.tables import FactItem, ReportItem, ScoreItem
 # What each table's item contributes (no version, whitelist bookkeeping or digests).
 CARD_ATTRIBUTES: Final = (
     *("pk", "sk", "kind", "credit_code", "period", "name", "region_code", "industry_code"),
-    *("stage", "computed_at", "rank_sk", "card", "version"),
+    *("stage", "computed_at", "rank_sk", "card", "version", "zone_id"),
 )
 # `value`: the certificates item's (contract 17, `stores/qualifications.py`); the current item has none;
 # `open_objections`: the enterprise's open-objections item's (contract 16, `stores/objections.py`)

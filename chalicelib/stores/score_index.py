@@ -28,7 +28,7 @@ DISCREPANCY_MARKER: Final = '"stats_batch_id"'
 # What a list item shows (the GSIs project whole items, score cards included: leave those behind).
 LIST_ATTRIBUTES: Final = (
     *("pk", "sk", "rank_sk", "credit_code", "name", "region_code", "industry_code"),
-    *("stage", "score", "grade", "whitelisted"),
+    *("stage", "score", "grade", "whitelisted", "zone_id"),
 )
 MIN_SHARD_PAGE: Final = 10  # items a shard is first asked for, however small the page
 MAX_READ: Final = 1000  # items one filtered request may read (DynamoDB stops at 1 MB anyway)
@@ -54,6 +54,7 @@ class Listing:
     whitelisted: bool
     rank_sk: str
     card: dict[str, Any] | None  # the full card, only when asked for
+    zone_id: str | None = None  # as stored (merges are followed by the reader: services/zones.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ class Filters:
     stage: str | None = None
     grade: str | None = None
     with_discrepancy: bool = False
+    zones: frozenset[str] | None = None  # zone ids (contract 14's zone filters, merged zones included)
 
 
 def _listing(item: ScoreItem) -> Listing:
@@ -77,6 +79,7 @@ def _listing(item: ScoreItem) -> Listing:
         whitelisted=bool(item.whitelisted),
         rank_sk=item.rank_sk or "",
         card=item.card,
+        zone_id=item.zone_id,
     )
 
 
@@ -87,9 +90,18 @@ def _condition(filters: Filters) -> Condition | None:
         ScoreItem.stage == filters.stage if filters.stage else None,
         ScoreItem.grade == filters.grade if filters.grade else None,
         ScoreItem.card.contains({"S": DISCREPANCY_MARKER}) if filters.with_discrepancy else None,
+        _zone_condition(filters.zones) if filters.zones is not None else None,
     ]
     conditions: list[Condition] = [c for c in present if c is not None]
     return reduce(lambda a, b: a & b, conditions) if conditions else None
+
+
+NO_ZONE: Final = "-"  # no zone id looks like this ([A-Z0-9-]{3,24}): a filter no card passes
+
+
+def _zone_condition(zones: frozenset[str]) -> Condition:
+    wanted = sorted(zones) or [NO_ZONE]
+    return ScoreItem.zone_id.is_in(*wanted)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.events import ChangeEvent
 from chalicelib.domain.records import Master, ScoreCard, WhitelistState
 from chalicelib.domain.regions import all_shards, period_partition, shard_for, stage_partition
-from chalicelib.domain.reports.inputs import card_digest
+from chalicelib.domain.reports.inputs import zoned_digest
 from chalicelib.domain.scoring.cardcodec import card_from_dict, card_to_dict, same_card
 from chalicelib.domain.scoring.ranking import rank_key
 from chalicelib.stores import outbox
@@ -82,6 +82,7 @@ class StoredCard:
     industry_code: str
     whitelist: WhitelistState | None  # None: nothing ever committed for publication
     version: int
+    zone_id: str | None = None
 
     def card(self) -> ScoreCard | None:
         """The stored card, or None when it cannot be decoded (then it is simply rewritten)."""
@@ -106,6 +107,7 @@ class CardWrite:
     event: ChangeEvent | None
     batch_id: str | None
     computed_at: str
+    zone_id: str | None = None  # the enterprise's zone today (contract 14)
 
     @property
     def size(self) -> int:
@@ -129,7 +131,9 @@ class Retirement:
 Write = CardWrite | Retirement
 
 
-def needs_write(stored: StoredCard | None, card: ScoreCard, master: Master) -> bool:
+def needs_write(
+    stored: StoredCard | None, card: ScoreCard, master: Master, zone_id: str | None = None
+) -> bool:
     """Whether a freshly computed card differs from the stored one (card or listing fields).
 
     A card stored in an earlier form is compared on its numbers (`same_card`): a new stored form alone
@@ -141,6 +145,7 @@ def needs_write(stored: StoredCard | None, card: ScoreCard, master: Master) -> b
         or stored.name != master.name
         or stored.region_code != master.region_code
         or stored.industry_code != master.industry_code
+        or stored.zone_id != zone_id
     )
 
 
@@ -167,6 +172,7 @@ def _stored(item: ScoreItem) -> StoredCard:
         industry_code=item.industry_code or "",
         whitelist=_whitelist_of(item),
         version=int(item.version or 0),
+        zone_id=item.zone_id,
     )
 
 
@@ -202,6 +208,7 @@ def _summary(write: CardWrite) -> dict[str, Any]:
         "model_version": card.model_version,
         "computed_at": write.computed_at,
         "batch_id": write.batch_id,
+        "zone_id": write.zone_id,
     }
 
 
@@ -217,7 +224,7 @@ def card_item(write: CardWrite) -> ScoreItem:
         gsi_period=period_partition(card.period, shard),
         gsi_stage=stage_partition(card.period, card.stage, shard),
         gsi_whitelist=period_partition(card.period, shard) if card.whitelisted else None,
-        report_digest=card_digest(card),
+        report_digest=zoned_digest(card, write.zone_id),
         **_summary(write),
         **_wl_attributes(write.whitelist),
     )
@@ -356,6 +363,7 @@ class CurrentCard:
     rank_sk: str | None
     card: dict[str, Any] | None
     version: int = 0  # 1: the first card of (enterprise, period) ever written (ranks: a newcomer)
+    zone_id: str | None = None  # the enterprise's zone when the card was written (contract 14)
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,6 +391,7 @@ def current_card(item: ScoreItem) -> CurrentCard:
         rank_sk=item.rank_sk,
         card=item.card,
         version=int(item.version or 0),
+        zone_id=item.zone_id,
     )
 
 

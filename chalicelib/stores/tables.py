@@ -10,6 +10,7 @@ facts    pk "E#<credit_code>"
            sk "O"                            the enterprise's open objections (contract 16), kept by the
                                              objections' transactions: the portrait reads it with the
                                              current item, in the same BatchGetItem
+           sk "Z#<recorded_at>#<batch_id>"   a zone membership record (contract 14), every one kept
          One GetItem (or one BatchGetItem for 100 enterprises) returns everything scoring needs.
          `order` = "<event time>#<sequencer>": later uploads sort later; an older S3 version never wins.
 
@@ -41,6 +42,8 @@ jobs     pk job_id; sk "JOB" (the job: status, counters, set of counted chunks, 
 models   pk "M" (the registry is a few dozen items: one partition, listed by one Query)
            sk version                       a model: status, source (the YAML text)
            sk "@active"                     the pointer to the active version
+         pk "Z" (zone catalogue edits of PUT /zones, contract 14: a few dozen, one Query)
+           sk zone_id                       the zone as edited (JSON in `source`) over the shipped file
 support  see chalicelib/stores/support.py (records and their versions, five indexes)
 objections pk "O#<objection_id>"
            sk "HEAD"                         the objection as it is now (contract 16)
@@ -104,6 +107,9 @@ class FactItem(Model):
     version = NumberAttribute(null=True)
     # the open-objections item only: {objection_id: {"field", "period", "status", "due_on"}}
     open_objections = JSONAttribute(null=True)
+    # the current item only: the enterprise's zone memberships, compact (contract 14; stores/zones.py);
+    # a membership's own history item (sk "Z#<recorded_at>#<batch_id>") holds it as JSON in `value`
+    zones = JSONAttribute(null=True)
 
 
 # --- scores ----------------------------------------------------------------------------------
@@ -180,6 +186,7 @@ class ScoreItem(Model):
     gsi_whitelist = UnicodeAttribute(null=True)
     version = VersionAttribute()  # optimistic locking
     report_digest = UnicodeAttribute(null=True)  # cards only: domain/reports/inputs.py's digest
+    zone_id = UnicodeAttribute(null=True)  # the enterprise's zone when the card was written (contract 14)
 
     by_period = ByPeriodIndex()
     by_stage = ByStageIndex()

@@ -36,10 +36,12 @@ def put_card(
     veto: bool = False,
     discrepancies: Sequence[Discrepancy] = (),
     kind: str = "card",
+    zone_id: str | None = None,
 ) -> Seeded:
     """A card written as the rescore writes it; `kind="retired"` then retires it as the rescore would."""
     card = build_card(code, period, Decimal(score), stage, veto=veto, discrepancies=discrepancies)
-    card_item(card_write(card, name=name, region_code=region_code, industry_code=industry_code)).save()
+    write = card_write(card, name=name, region_code=region_code, industry_code=industry_code, zone_id=zone_id)
+    card_item(write).save()
     if kind == "retired":
         scores = ScoresRepository()
         stored = scores.load(code)[period]

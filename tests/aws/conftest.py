@@ -53,6 +53,9 @@ def _empty(resources: Resources) -> None:
     from chalicelib.services.model_registry import forget_cache
 
     forget_cache()  # the active model version this container remembers
+    from chalicelib.services.zones import forget_cache as forget_zones
+
+    forget_zones()  # the zone catalogue's edits this container remembers
     session = boto3.session.Session(region_name=resources.region)
     ddb = session.client("dynamodb")
     for name in ddb.list_tables()["TableNames"]:

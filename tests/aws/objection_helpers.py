@@ -11,8 +11,8 @@ import boto3
 from chalice.test import Client
 
 from chalicelib.api.auth import department_ids, issue_key
-from chalicelib.wiring import handle_rescore_event as handle_sqs_event
 from chalicelib.settings import get_settings
+from chalicelib.wiring import handle_rescore_event as handle_sqs_event
 from scripts.provision import Resources
 from tests.aws.api_helpers import api_app, get_json, post_json
 from tests.aws.ingest_helpers import sqs_record

@@ -49,7 +49,17 @@ def test_whitelist_pages(stack: Stack, query: str, keep: Filter, limit: int) -> 
     assert expected and _got(items) == expected
     assert count == max(1, -(-len(expected) // limit))  # a page exactly full still gets a token
     assert all(
-        set(i) == {"credit_code", "name", "region_code", "industry_code", "stage", "score", "grade"}
+        set(i)
+        == {
+            "credit_code",
+            "name",
+            "region_code",
+            "industry_code",
+            "stage",
+            "score",
+            "grade",
+            "zone_id",
+        }  # zone_id: contract 14
         for i in items
     )
     assert all(i["score"] >= 600 for i in items)

@@ -53,7 +53,8 @@ def test_a_wrong_key_is_a_message_not_a_blank_page(console: Console) -> None:
 @pytest.mark.parametrize(
     ("role", "shown", "hidden"),
     [
-        ("admin", {"白名单", "积分排名", "企业画像", "批次报告", "多源校核"}, {"数据上报"}),
+        # 数据上报: admin uploads zones' unit lists (contract 15)
+        ("admin", {"白名单", "积分排名", "企业画像", "批次报告", "多源校核", "数据上报"}, set()),
         ("bank", {"白名单", "积分排名", "企业画像"}, {"多源校核", "省级看板"}),
         ("department:tax", {"数据上报", "批次报告"}, {"白名单", "积分排名", "企业画像", "多源校核"}),
     ],

@@ -184,6 +184,8 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
         (["dynamodb:PutItem"], "SupportTable", "", {"APIHandler", "Ingest"}),  # POST /support, files
         (["s3:GetObject"], "UploadBucket", "/support/", {"Ingest"}),
         (["s3:PutObject"], "UploadBucket", "/support/", {"APIHandler"}),
+        (["s3:GetObject"], "UploadBucket", "/zones/", {"Ingest"}),  # zones' unit lists (contract 15)
+        (["s3:PutObject"], "UploadBucket", "/zones/", {"APIHandler"}),
         (["s3:GetObject"], "UploadBucket", "/qualifications/", {"Ingest"}),  # contract 17
         (["s3:PutObject"], "UploadBucket", "/qualifications/", {"APIHandler"}),
         (
@@ -397,7 +399,8 @@ def test_uploads_notify_the_uploads_queue(packaged: Packaged) -> None:
         assert rule["Name"] == "prefix"
         prefixes.append(rule["Value"])
         assert queue_of(packaged, notification["Queue"]) == "UploadsQueue"
-    assert prefixes == ["incoming/", "support/", "qualifications/"]
+    # zones/: unit lists (contract 15)
+    assert prefixes == ["incoming/", "support/", "qualifications/", "zones/"]
     assert bucket["DependsOn"] == "UploadsQueuePolicy"  # S3 tests the permission when configured
     (allow,) = [
         s

@@ -31,12 +31,14 @@ YEARS = (2024, 2025)
 N = 50
 SHARE = 0.08  # above the default, so that a 50-row file gets several kinds of fault, duplicates included
 MASTER_DEPARTMENTS = {d.id for d in MODEL.departments if d.master_data}
-MASTER_COLUMNS = {"credit_code", "name", "established_on", "region_code", "industry_code"}
+# zone: the registry's optional 所属园区 (contract 14; scripts/sample_zones.py)
+MASTER_COLUMNS = {"credit_code", "name", "established_on", "region_code", "industry_code", "zone"}
 HEADER_IDS = (
     {c.id: c.id for c in MODEL.columns}
     | {c.name_zh: c.id for c in MODEL.columns}
     | {i.id: i.id for i in MODEL.indicators}
     | {i.name_zh: i.id for i in MODEL.indicators}
+    | {"zone": "zone", "所属园区": "zone"}
 )
 FLAG_WORDS = {"1", "0", "是", "否", "y", "n", "true", "false", "yes", "no"}
 JIANGXI_CITIES = {f"36{n:02d}" for n in range(1, 12)}
@@ -170,6 +172,24 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def sample(out: Path) -> list[SampleFile]:
     return generate(out, enterprises=N, seed=7, years=YEARS, invalid_share=SHARE)
+
+
+def test_zones_come_through_the_registry_column_and_two_unit_lists(tmp_path: Path) -> None:
+    from chalicelib.domain.zones.catalogue import shipped
+    from scripts.sample_zones import UNIT_LIST_ZONES
+
+    generated = generate(tmp_path, enterprises=N, seed=7, years=YEARS, invalid_share=SHARE, zone_rolls=True)
+    rolls = [f for f in generated if f.department == "zone_members"]
+    assert [f.key.split("/")[1] for f in rolls] == list(UNIT_LIST_ZONES)
+    for roll in rolls:
+        rows = list(csv.reader(io.StringIO(roll.path.read_text(encoding="utf-8-sig"))))
+        assert rows[0] == ["统一社会信用代码", "起始日期", "截止日期"] and len(rows) - 1 == roll.rows
+        assert roll.key == f"zones/{roll.key.split('/')[1]}/{roll.path.name}"
+    registry = next(f for f in generated if f.department == "registry" and f.format == "csv")
+    cells = [r["zone"] for r in read(registry) if r.get("zone")]
+    catalogue = shipped()
+    assert cells and all(catalogue.find(c) is not None for c in cells)
+    assert not {catalogue.find(c) for c in cells} & set(UNIT_LIST_ZONES)
 
 
 @pytest.fixture(scope="module")

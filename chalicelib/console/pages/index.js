@@ -12,6 +12,8 @@ import { policies } from "./policies.js";
 import { models } from "./models.js";
 import { mine } from "./mine.js";
 import { objections } from "./objections.js";
+import { zones } from "./zones.js";
+import { coverage } from "./coverage.js";
 import { cultivation } from "./cultivation.js";
 
-export const PAGES = [mine, dashboard, whitelist, rankings, enterprise, cultivation, upload, batch, verifications, objections, policies, models];
+export const PAGES = [mine, dashboard, zones, coverage, whitelist, rankings, enterprise, cultivation, upload, batch, verifications, objections, policies, models];

@@ -6,6 +6,7 @@ import { REGISTRY_COLUMNS, STATS_SENDS, departmentName } from "../names.js";
 import { activeModel } from "../model.js";
 import { bodyHas, can, department, role } from "../session.js";
 import { reportView } from "./batch.js";
+import { zoneChoices } from "../zones.js";
 
 const POLL_MS = 1500;
 const GIVE_UP_MS = 10 * 60 * 1000;
@@ -26,6 +27,9 @@ const SUPPORT_HELP = "支持信息文件每行一条记录，表头用字段名�
 
 // Where each kind of upload reports (contract 2.4 and 8): a department's data file becomes batches of
 // its key; a support file has one report at GET /support/files.
+const ROLL_HELP = "入统企业名录每行一家企业，表头：统一社会信用代码（credit_code）、起始日期（valid_from，可空：上传当日）、" +
+  "截止日期（valid_to，可空：长期有效）。园区账号只能上传本园区的名录。";
+
 const REPORTS = {
   data: {
     async seen(key) {
@@ -58,6 +62,7 @@ const REPORTS = {
     },
   },
 };
+REPORTS.zone_members = REPORTS.data; // a unit list's report is a batch of its key (GET /batches?key=)
 
 async function sendToBucket(ticket, file) {
   const form = new FormData();
@@ -120,8 +125,12 @@ export const upload = {
     const dept = department();
     // Support records (contract 8) are uploaded the same way, with `kind: "support"`, where the API takes it.
     const kinds = [];
+    const zoneRoll = ["zone", "admin"].includes(role()) && bodyHas("POST /uploads", "zone_id");
     if (dept && can("GET /batches")) kinds.push(["data", "指标数据"]);
-    if (bodyHas("POST /uploads", "kind") && can("GET /support/files")) kinds.push(["support", "支持信息（贷款、担保、补贴等）"]);
+    if (zoneRoll) kinds.push(["zone_members", "园区入统企业名录"]);
+    else if (bodyHas("POST /uploads", "kind") && can("GET /support/files")) kinds.push(["support", "支持信息（贷款、担保、补贴等）"]);
+    // admin names the zone of a roll; a zone key uploads its own
+    const zoneChoice = role() === "admin" && zoneRoll ? select("zone_id", await zoneChoices(), "") : null;
     if (!kinds.length) return clear(main, h("h1", {}, "数据上报"), message("error", "当前密钥的角色没有可上报的数据类型。"));
     const kind = select("kind", kinds, kinds[0][0]);
     const file = h("input", { type: "file", name: "file", accept: ".csv,.xlsx,.jsonl", required: true, "aria-describedby": "file-help" });
@@ -136,7 +145,9 @@ export const upload = {
       clear(out);
       try {
         clear(status, message("info", "正在申请上传地址…"));
-        const ticket = await post("/uploads", kind.value === "support" ? { filename: chosen.name, kind: "support" } : { filename: chosen.name });
+        const body = kind.value === "data" ? { filename: chosen.name } : { filename: chosen.name, kind: kind.value };
+        if (zoneChoice) body.zone_id = zoneChoice.value;
+        const ticket = await post("/uploads", body);
         if (chosen.size > ticket.max_bytes) throw new Error(`文件超过 ${Math.round(ticket.max_bytes / 1048576)} MB 上限，请拆分后上传。`);
         const reports = REPORTS[kind.value];
         const seen = await reports.seen(ticket.key);
@@ -153,10 +164,12 @@ export const upload = {
       h("p", { id: "file-help", class: "muted" }, "支持 CSV（UTF-8 或 GBK）、XLSX（第一个工作表，第一行为表头）和 JSON Lines。",
         dept ? "同一企业同一年度以最近一次上传为准，历史数据全部保留。" : "同一业务编号（external_ref）再次上传即更新该记录，历次版本全部保留。",
         "有错误的行会被拒收，其余行照常入库。"),
-      h("div", { class: "row" }, kinds.length > 1 ? field("数据类型", kind) : null, filePicker(file), button),
+      h("div", { class: "row" }, kinds.length > 1 ? field("数据类型", kind) : null,
+        zoneChoice ? field("园区", zoneChoice) : null, filePicker(file), button),
       status);
     clear(main, h("h1", {}, "数据上报"), form, h("div", { class: "panel" }, h("h2", {}, "批次报告"), out),
       h("div", { class: "panel" }, h("h2", {}, "文件格式"), dept ? await columnsHelp(dept) : null,
-        kinds.some(([k]) => k === "support") ? h("p", {}, SUPPORT_HELP) : null));
+        kinds.some(([k]) => k === "support") ? h("p", {}, SUPPORT_HELP) : null,
+        zoneRoll ? h("p", {}, ROLL_HELP) : null));
   },
 };

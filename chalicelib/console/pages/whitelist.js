@@ -2,21 +2,26 @@
 
 import { get } from "../api.js";
 import { clear, csv, download, field, h, message, select, show, table } from "../dom.js";
-import { CITIES, GRADES, STAGES, regionLabel } from "../names.js";
+import { GRADES, STAGES, regionLabel } from "../names.js";
+import { regionChoices, zoneCatalogue, zoneChoices, zoneFields } from "../zones.js";
+
+let zoneNames = {};
+const zoneName = (id) => (id ? zoneNames[id] || id : "—");
 
 const PAGE_SIZE = 50;
 const EXPORT_LIMIT = 20000; // rows: a province's whitelist is a few thousand
 
-function filterForm(query, onSubmit) {
+function filterForm(query, onSubmit, zoneChoiceList = []) {
   const period = h("input", { type: "number", name: "period", min: 2000, max: 2100, value: query.period || "", placeholder: "最近年度" });
-  const region = select("region", [["", "全省"], ...Object.entries(CITIES).map(([c, n]) => [c, `${n}（${c}）`])], query.region);
+  const region = select("region", regionChoices(), query.region);
+  const zone = zoneFields(zoneChoiceList, query);
   const stage = select("stage", [["", "全部阶段"], ...Object.entries(STAGES)], query.stage);
   const grade = select("grade", [["", "全部等级"], ...GRADES.map((g) => [g, `${g} 级`])], query.grade);
   return h("form", { class: "filters", role: "search", "aria-label": "白名单筛选", onsubmit: (e) => {
     e.preventDefault();
-    onSubmit({ period: period.value, region: region.value, stage: stage.value, grade: grade.value });
+    onSubmit({ period: period.value, region: region.value, stage: stage.value, grade: grade.value, ...zone.values() });
   } },
-    field("年度", period), field("地区", region), field("发展阶段", stage), field("等级", grade),
+    field("年度", period), field("地区", region), ...zone.fields, field("发展阶段", stage), field("等级", grade),
     h("button", { type: "submit" }, "查询"));
 }
 
@@ -25,6 +30,7 @@ export const COLUMNS = [
   ["统一社会信用代码", (r) => h("a", { href: `#/enterprise/${r.credit_code}?period=${r._period}` }, r.credit_code)],
   ["企业名称", (r) => show(r.name)],
   ["地区", (r) => regionLabel(r.region_code)],
+  ["所属园区", (r) => zoneName(r.zone_id)],
   ["行业代码", (r) => show(r.industry_code)],
   ["发展阶段", (r) => STAGES[r.stage] || r.stage],
   ["积分", (r) => show(r.score), "num"],
@@ -54,7 +60,10 @@ export const whitelist = {
   menu: true,
   needs: ["GET /whitelist"],
   async render(main, { query, go }) {
-    const filters = { period: query.period, region: query.region, stage: query.stage, grade: query.grade };
+    const filters = { period: query.period, region: query.region, stage: query.stage, grade: query.grade,
+      zone: query.zone, zone_type: query.zone_type };
+    const zoneChoiceList = await zoneChoices();
+    zoneNames = Object.fromEntries((await zoneCatalogue()).map((z) => [z.zone_id, z.name_zh]));
     const tokens = query.next_token ? query.tokens ? query.tokens.split(",") : [] : [];
     const size = Number(query.limit) || PAGE_SIZE;
     if (query.limit) filters.limit = query.limit;
@@ -83,7 +92,7 @@ export const whitelist = {
     clear(main,
       h("h1", {}, `白名单（${page.period} 年度）`),
       h("div", { class: "panel" },
-        filterForm(filters, (f) => go("whitelist", [], f)),
+        filterForm(filters, (f) => go("whitelist", [], f), zoneChoiceList),
         h("div", { class: "row" }, exportButton, status),
         table(`${page.period} 年度白名单企业，按积分从高到低`, COLUMNS, rows, "没有符合条件的企业"),
         h("div", { class: "pager", role: "navigation", "aria-label": "分页" }, prev,

@@ -36,7 +36,10 @@ class PolicyFields(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
     title: str = Field(min_length=1, max_length=200)
-    issuer: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,39}$")
+    # a department id or admin; a city's code or a zone's id for local policies (contract 15)
+    issuer: str | None = Field(
+        default=None, pattern=r"^([a-z][a-z0-9_-]{0,39}|36(0[1-9]|1[01])|[A-Z0-9-]{3,24})$"
+    )
     kind: PolicyKind
     summary: Text = ""
     url: str | None = Field(default=None, max_length=1000, pattern=r"^https?://\S+$")

@@ -7,6 +7,7 @@ name it); otherwise it is missing. Flag indicators are true/false, other values 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ def subject_of(
     industry_code: str | None,
     established_on: date | None,
     rank: int | None = None,
+    zone: Mapping[str, str] | None = None,
 ) -> dict[str, Actual]:
     subject: dict[str, Actual] = {
         "score": card.score,
@@ -36,6 +38,7 @@ def subject_of(
         "industry_code": industry_code or None,
         "age": Decimal(card.period - established_on.year) if established_on is not None else None,
     }
+    subject.update(zone or {})  # zone_id, zone_type, zone_level (contract 14); absent without a zone
     for category in card.categories:
         subject[CATEGORY_PREFIX + category.id] = category.points
     for indicator in card.indicators:

@@ -29,6 +29,9 @@ BASE_FIELDS: Final[Mapping[str, FieldKind]] = MappingProxyType(
         "region_code": "text",
         "industry_code": "text",
         "age": "number",
+        "zone_id": "text",  # contract 14: missing when the enterprise is in no zone
+        "zone_type": "text",
+        "zone_level": "text",
     }
 )
 INDICATOR_PREFIX: Final = "indicator."

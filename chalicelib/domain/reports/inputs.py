@@ -6,6 +6,8 @@ table, so a rebuild reads the digests of a period, not the cards. The digest is 
 
     v1|<stage>|<grade>|<score>|<whitelisted 0/1>|<completeness>|<points of the five categories>|<core>
 
+optionally followed by `|z=<zone id>` (the enterprise's zone when the card was written, contract 14) and
+`|d=<department ids, comma-separated>` (the departments with a value on the card: coverage, contract 14),
 where `<core>` is `id=value:full` for each core indicator, `;`-separated: an empty value is missing,
 `full` is 1 when the indicator's points equal its maximum at the enterprise's stage (contract 13's
 `at_full`). Core indicators are those of the contract's three core categories (contract 6 fixes the
@@ -57,7 +59,8 @@ class CardFacts:
     categories: tuple[Decimal, ...]  # points, in CATEGORIES order
     indicators: tuple[IndicatorFigure, ...]  # the core indicators
     industry_code: str | None = None  # for the peers' cohorts (contract 16), when the index gives it
-    zone_id: str | None = None
+    zone_id: str | None = None  # as stored (merges are followed by the builder)
+    departments: frozenset[str] = frozenset()  # departments with a value on the card
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,16 @@ class MoveCount:
 
 def _text(value: Decimal | None) -> str:
     return "" if value is None else str(value)
+
+
+def zoned_digest(card: ScoreCard, zone_id: str | None) -> str:
+    """The digest with the enterprise's zone and the departments that sent the card's values."""
+    departments = sorted(
+        {i.source_department for i in card.indicators if i.value is not None and i.source_department}
+        - {"derived"}
+    )
+    zone = f"|z={zone_id}" if zone_id else ""
+    return f"{card_digest(card)}{zone}|d={','.join(departments)}"
 
 
 def card_digest(card: ScoreCard) -> str:
@@ -134,7 +147,8 @@ def _figure(entry: str) -> IndicatorFigure:
 def parse_digest(credit_code: str, region_code: str, digest: str) -> CardFacts:
     """The CardFacts of a v1 digest; DigestError when it is not one."""
     try:
-        version, stage, grade, score, listed, completeness, categories, core = digest.split("|")
+        version, stage, grade, score, listed, completeness, categories, core, *extra = digest.split("|")
+        tags = dict(part.split("=", 1) for part in extra)
         if version != DIGEST_VERSION:
             raise DigestError(f"{credit_code}: digest version {version!r} / 摘要版本未知")
         indicators: list[IndicatorFigure] = []
@@ -153,6 +167,8 @@ def parse_digest(credit_code: str, region_code: str, digest: str) -> CardFacts:
             completeness=Decimal(completeness),
             categories=tuple(Decimal(p) for p in categories.split(",")),
             indicators=tuple(indicators),
+            zone_id=tags.get("z") or None,
+            departments=frozenset(d for d in tags.get("d", "").split(",") if d),
         )
     except (ValueError, InvalidOperation) as exc:
         if isinstance(exc, DigestError):

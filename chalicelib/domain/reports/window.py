@@ -20,6 +20,11 @@ from chalicelib.domain.scoring.whitelist import ENTERED, LEFT
 CHINA: Final = timezone(timedelta(hours=8), "CST")
 
 Series = dict[str, list[int]]  # ISO day -> [entered, left]
+ZONE_MOVES: Final = "Z:"  # counters of a zone's moves are kept beside the districts' as "Z:<zone id>"
+
+
+def zone_moves_key(zone_id: str) -> str:
+    return f"{ZONE_MOVES}{zone_id}"
 
 
 def china_day(moment: datetime) -> date:
@@ -36,6 +41,11 @@ def series_by_region(moves: Iterable[MoveCount]) -> dict[str, Series]:
     out: dict[str, Series] = {}
     for move in moves:
         day = move.day.isoformat()
+        if move.region_code.startswith(ZONE_MOVES):  # a zone's own series (contract 14): nothing else
+            counts = out.setdefault(move.region_code, {}).setdefault(day, [0, 0])
+            counts[0] += move.entered
+            counts[1] += move.left
+            continue
         city = move.region_code[:4]
         keys = (PROVINCE, city, move.region_code) if city in CITIES else (PROVINCE, move.region_code)
         for key in keys:

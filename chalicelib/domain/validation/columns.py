@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from chalicelib.domain.creditcode import fold_width
 from chalicelib.domain.messages import Code, Issue, issue
 from chalicelib.domain.model.schema import IndicatorDef, ScoringModel
-from chalicelib.domain.validation.rows import KEY_COLUMNS, MASTER_COLUMNS
+from chalicelib.domain.validation.rows import KEY_COLUMNS, MASTER_COLUMNS, ZONE_COLUMN, ZONE_COLUMN_ZH
 
 
 # --- the columns a department may send ------------------------------------------------------
@@ -58,6 +58,7 @@ class Catalogue:
     @classmethod
     def of(cls, model: ScoringModel) -> Catalogue:
         by_id = {c.id: Column(c.id, c.name_zh) for c in model.columns}
+        by_id.setdefault(ZONE_COLUMN, Column(ZONE_COLUMN, ZONE_COLUMN_ZH))  # the registry's optional zone
         by_id.update({i.id: Column(i.id, i.name_zh, i) for i in model.indicators})
         by_alias: dict[str, Column] = {}
         for col in by_id.values():
@@ -74,7 +75,8 @@ class Catalogue:
         if dept is None:
             return None
         required: tuple[str, ...] = MASTER_COLUMNS if dept.master_data else KEY_COLUMNS
-        ids = required + tuple(i.id for i in self.model.owned_by(dept.id))
+        optional = (ZONE_COLUMN,) if dept.master_data else ()
+        ids = required + optional + tuple(i.id for i in self.model.owned_by(dept.id))
         columns = tuple(self.by_id[i] for i in ids)
         return Department(dept.id, dept.name_zh, dept.master_data, columns, required)
 

@@ -74,7 +74,16 @@ def _date(raw: Any, info: ValidationInfo) -> date:
         raise _error(problem) from None
 
 
+def _zone_cell(raw: Any) -> str | None:
+    """The registry's zone cell as text (resolved against the catalogue by ingest: UNKNOWN_ZONE there)."""
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    return text or None
+
+
 _KEY_VALIDATORS: dict[str, PlainValidator] = {
+    "zone": PlainValidator(_zone_cell),
     "credit_code": _plain_validator(values.parse_credit_code),
     "period": PlainValidator(_period),
     "name": _plain_validator(values.parse_name),

@@ -10,6 +10,8 @@ from chalicelib.domain.records import Master
 
 KEY_COLUMNS: Final = ("credit_code", "period")
 MASTER_COLUMNS: Final = ("credit_code", "name", "established_on", "region_code", "industry_code")
+ZONE_COLUMN: Final = "zone"  # the registry's optional 所属园区 (contract 14): a zone id, name or former name
+ZONE_COLUMN_ZH: Final = "所属园区"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,7 @@ class MasterRow:
 
     row: int
     master: Master
+    zone: str | None = None  # the optional zone column 所属园区 as sent (contract 14), resolved by ingest
 
 
 Record = FactRow | MasterRow

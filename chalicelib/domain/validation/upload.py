@@ -127,8 +127,9 @@ class Validation:
         if isinstance(payload, str):
             payload = self._texts_of(payload.split(SEP))
         if self._master_data:
-            name, established, region, industry = payload
-            return MasterRow(row, Master(code, name, date.fromisoformat(established), region, industry))
+            name, established, region, industry, zone = payload
+            master = Master(code, name, date.fromisoformat(established), region, industry)
+            return MasterRow(row, master, zone or None)
         return FactRow(row, code, period, sent_values(self._ids, payload))
 
     def records(self) -> Iterator[Record]:
@@ -296,6 +297,7 @@ class _Pass:
                 clean["established_on"].isoformat(),
                 clean["region_code"],
                 clean["industry_code"],
+                clean.get("zone") or "",
             )
             self.spill.add((row, code, 0, payload, h))
         else:
