@@ -8,7 +8,10 @@ client, counting every DynamoDB call at botocore's entry point with the items it
 examined (`ScannedCount`: what a filter read and dropped, which is what DynamoDB bills). Portraits are
 asked before the period's report is built (the rank counted: COUNT queries of the cohort, per shard),
 after it (rank from one chunk), and after the card changed since the build (its new score placed in
-the build's chunk: one Query still). The API key's record is remembered per container
+the build's chunk: one Query still). Peers (contract 16) are asked once the report is built: the card
+and its period's mark in one BatchGetItem, the cohorts' figures in another (target: at most 3 requests).
+A portrait's open objections come with its BatchGetItem (the facts table's open-objections item).
+The API key's record is remembered per container
 (`api/key_cache.py`): the counts below are those of a warm container, without the key's GetItem; a
 cold one adds one GetItem to its first request.
 
@@ -147,6 +150,8 @@ def main(cards: int, repeats: int) -> None:
                 print(f"(report of {cards} cards built in {time.perf_counter() - started:.1f} s)")
                 measure("portrait, period, report built", f"/enterprises/{code}?period={PERIOD}", 3)
                 measure("portrait, no period, report built", f"/enterprises/{code}", 3)
+                measure("peers, period", f"/enterprises/{code}/peers?period={PERIOD}", 3)
+                measure("peers, no period", f"/enterprises/{code}/peers", 3)
                 mine = next(s for s in seeded if s.code == code)
                 rescored = build_card(
                     code, PERIOD, Decimal("999.99"), mine.stage
@@ -170,6 +175,7 @@ def main(cards: int, repeats: int) -> None:
                 step = max(1, len(codes) // repeats)
                 timed("portrait, period", lambda n: f"/enterprises/{codes[n * step]}?period={PERIOD}")
                 timed("portrait, no period", lambda n: f"/enterprises/{codes[n * step]}")
+                timed("peers, period", lambda n: f"/enterprises/{codes[n * step]}/peers?period={PERIOD}")
         finally:
             BaseClient._make_api_call = original  # type: ignore[attr-defined]
 

@@ -46,6 +46,7 @@ class Settings(BaseModel):
     idempotency_table: str = "innovation-points-dev-idempotency"
     api_keys_table: str = "innovation-points-dev-api-keys"
     support_table: str = "innovation-points-dev-support"
+    objections_table: str = "innovation-points-dev-objections"  # contract 16
     uploads_queue_name: str = "innovation-points-dev-uploads"
     rescore_queue_name: str = "innovation-points-dev-rescore"
     rescore_queue_url: str = ""

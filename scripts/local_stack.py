@@ -143,6 +143,7 @@ def main() -> int:
         api_keys = _create_api_keys()
         bank_keys = _create_bank_keys()
         api_keys["bank"] = bank_keys[next(iter(bank_keys))]  # contract 7: api_keys.bank is one of them
+        enterprise_keys = _create_enterprise_keys()  # contract 16, 19.1: fixed codes, with or without SEED
         city_keys, zone_keys = _create_area_keys()  # contract 15, 19.1: with SEED=0 too
         _merge_sample_zone()  # issue 19: one merged zone (before any ingest reads the catalogue)
         investor_keys = _create_investor_keys()  # contract 18
@@ -203,6 +204,7 @@ def main() -> int:
             "whitelist_topic_arn": resources.whitelist_topic_arn,
             "api_keys": api_keys,
             "bank_keys": bank_keys,
+            "enterprise_keys": enterprise_keys,
             "city_keys": city_keys,
             "zone_keys": zone_keys,
             "investor_keys": investor_keys,
@@ -231,6 +233,7 @@ def main() -> int:
             products = _publish_sample_products(stack["api_url"], bank_keys, workers)
             _seed_support(stack, products)
             _seed_qualifications(session, settings.upload_bucket, stack, workers)
+            _seed_objections(stack)
 
         restarted = ", ".join(f"{name} {n}x" for name, n in workers.restarts().items())
         print("ready. Ctrl-C stops the stack." + (f" (workers restarted: {restarted})" if restarted else ""))
@@ -393,6 +396,31 @@ def _create_bank_keys() -> dict[str, str]:
     return {
         org: issue_key("bank", name, departments=departments, org=org) for org, name in DEMO_BANKS.items()
     }
+
+
+def _create_enterprise_keys() -> dict[str, str]:
+    """One key per signed-in sample enterprise (contract 16): their codes are fixed, data or not."""
+    from chalicelib.api.auth import department_ids, issue_key
+    from chalicelib.settings import get_settings
+    from scripts.sample_enterprises import CODES
+
+    departments = department_ids(get_settings().model_version)
+    return {
+        code: issue_key("enterprise", f"企业 {code}", departments=departments, org=code) for code in CODES
+    }
+
+
+def _seed_objections(stack: dict[str, Any]) -> None:
+    """Sample objections (contract 16): one in every status, one overdue, through the API."""
+    from scripts.sample_objections import seed
+
+    try:
+        counts = seed(stack["api_url"], stack["api_keys"], stack["enterprise_keys"])
+    except Exception as exc:  # the stack stays up: sample objections are a nicety, not the service
+        print(f"sample objections failed: {exc}", file=sys.stderr)
+        return
+    if counts:
+        print("sample objections: " + ", ".join(f"{status} {n}" for status, n in counts.items()))
 
 
 def _create_area_keys() -> tuple[dict[str, str], dict[str, str]]:

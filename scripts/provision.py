@@ -141,6 +141,9 @@ def _policy_delivery(sqs: Any, sns: Any, prefix: str) -> tuple[str, str, str]:
         TopicArn=topic_arn,
         Protocol="sqs",
         Endpoint=arn,
-        Attributes={"RawMessageDelivery": "true", "FilterPolicy": '{"type": ["policy.matched"]}'},
+        Attributes={
+            "RawMessageDelivery": "true",
+            "FilterPolicy": '{"type": ["policy.matched", "objection.resolved"]}',
+        },
     )
     return topic_arn, url, dlq_url

@@ -46,6 +46,8 @@ from chalicelib.domain import regions
 from chalicelib.domain.creditcode import ALPHABET, complete
 from chalicelib.domain.model.schema import IndicatorDef, ScoringModel, Stage, load_model
 from chalicelib.domain.validation.rows import ZONE_COLUMN_ZH
+from scripts.sample_enterprises import CODES as SIGN_IN_CODES
+from scripts.sample_enterprises import PROFILES as SIGN_IN
 from scripts.sample_zones import registry_cell, write_rolls
 
 DEFAULT_MODEL_VERSION = "jx-2025.1-provisional"
@@ -211,14 +213,22 @@ def _province(rng: random.Random, n: int, first: int, last: int) -> list[_Enterp
             strength = rng.betavariate(*_STRENGTH[stage])
         if i == 3:
             strength = 0.9  # the strong enterprise that a veto keeps off the whitelist
+        fixed = SIGN_IN.get(i)  # an enterprise that signs in itself: its code is fixed (contract 19.1)
+        if fixed is not None:
+            city = next(c for c in CITIES if fixed[1] in c.districts)
+            region, strength, stage = fixed[1], fixed[2], "growth"
+            year, revenue = first - 5, 6000.0 * rng.uniform(0.9, 1.1)
         last_month = 9 if year == last else 12
         established = date(year, rng.randint(1, last_month), rng.randint(1, 28))
-        while True:
+        while fixed is None:
             first17 = "91" + region + _org_code(rng, established)
             code = complete(first17)
-            if code not in codes:
+            if code not in codes and code not in SIGN_IN_CODES:
                 codes.add(code)
                 break
+        else:
+            code = fixed[0]
+            codes.add(code)
         for attempt in range(1_000_000):
             suffix = "股份有限公司" if stage == "mature" and rng.random() < 0.4 else "有限公司"
             trade = "".join(rng.sample(_TRADE_CHARS, 2 if attempt < 20 else 3))
@@ -234,7 +244,8 @@ def _province(rng: random.Random, n: int, first: int, last: int) -> list[_Enterp
             if industry.classes and roll < 0.4
             else industry.division
         )
-        ent = _Enterprise(i, code, name, established, region, industry_code, strength, stage, anchor)
+        kept = anchor or fixed is not None  # no planted fault: the signed-in enterprises stay as described
+        ent = _Enterprise(i, code, name, established, region, industry_code, strength, stage, kept)
         _fill_values(rng, ent, industry, revenue, first, last)
         out.append(ent)
     return out

@@ -27,6 +27,8 @@ def register_routes(app: Any) -> None:
         jobs,
         meta,
         models,
+        objections,
+        peers,
         policies,
         products,
         rankings,
@@ -43,7 +45,7 @@ def register_routes(app: Any) -> None:
 
     resources = (meta, enterprises, rankings, batches, uploads, verifications, rescore, jobs)
     the_model_s_life = (models, what_if)  # contract 11
-    v3 = (zones, zone_reports, cultivation, products)  # contract 14, 17, 18
+    v3 = (zones, zone_reports, objections, peers, cultivation, products)  # contract 14, 16, 17, 18
     for module in (*resources, *the_model_s_life, policies, support, reports, caller, console, *v3):
         app.register_blueprint(module.routes.blueprint)
     if report_files.XLSX not in app.api.binary_types:  # workbooks leave base64-encoded through API Gateway

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.api import queries
-from chalicelib.api.auth import ADMIN, BANK, CITY, INVESTOR, ZONE, Principal
+from chalicelib.api.auth import ADMIN, BANK, CITY, ENTERPRISE, INVESTOR, ZONE, Principal
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import HistoryPage, HistoryParams, Portrait, PortraitParams
 from chalicelib.api.support import enterprise_support
@@ -15,7 +15,7 @@ routes = Routes(__name__)
 @routes(
     "/enterprises/{credit_code}",
     "GET",
-    roles=(ADMIN, BANK, INVESTOR, CITY, ZONE),
+    roles=(ADMIN, BANK, INVESTOR, CITY, ZONE, ENTERPRISE),
     response=Portrait,
     params=PortraitParams,
     not_found=True,
@@ -25,8 +25,9 @@ def enterprise(
     principal: Principal, settings: Settings, params: PortraitParams, credit_code: str
 ) -> Portrait:
     portrait = queries.portrait(credit_code, params.period)
-    # admin sees the totals; a bank the totals and its own records (contract 8)
-    with_items = principal.role in (BANK, INVESTOR)
+    # admin sees the totals; a bank or investor the totals and its own records (contract 8); the
+    # enterprise every record about it (contract 16)
+    with_items = principal.role in (BANK, INVESTOR, ENTERPRISE)
     support = enterprise_support(principal, portrait.credit_code, with_items=with_items)
     return portrait.model_copy(update={"support": support})
 
@@ -34,7 +35,7 @@ def enterprise(
 @routes(
     "/enterprises/{credit_code}/history",
     "GET",
-    roles=(ADMIN, BANK, INVESTOR, CITY, ZONE),
+    roles=(ADMIN, BANK, INVESTOR, CITY, ZONE, ENTERPRISE),
     response=HistoryPage,
     params=HistoryParams,
     not_found=True,

@@ -19,6 +19,7 @@ from chalicelib.api.auth import (
     BANK,
     CITY,
     DEPARTMENT,
+    ENTERPRISE,
     INVESTOR,
     ZONE,
     Principal,
@@ -321,7 +322,7 @@ def policy_matches(
 @routes(
     "/enterprises/{credit_code}/policies",
     "GET",
-    roles=(ADMIN, BANK, INVESTOR, DEPARTMENT, CITY, ZONE),
+    roles=(ADMIN, BANK, INVESTOR, DEPARTMENT, CITY, ZONE, ENTERPRISE),
     response=EnterprisePolicies,
     params=EnterprisePoliciesParams,
     not_found=True,

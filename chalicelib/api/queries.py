@@ -13,6 +13,7 @@ from typing import Any
 
 from chalicelib.api import pagination
 from chalicelib.api.auth import ADMIN, Principal
+from chalicelib.api.objection_overlay import with_objections
 from chalicelib.api.pagination import Cursor
 from chalicelib.api.problems import ApiProblem, Code
 from chalicelib.api.schemas import (
@@ -374,7 +375,7 @@ def portrait(raw_code: str, period: int | None) -> Portrait:
         region_code=item.region_code or (master.region_code if master else None),
         industry_code=item.industry_code or (master.industry_code if master else None),
     )
-    return Portrait(
+    portrait = Portrait(
         **fields,
         rank=ranked.rank,
         cohort_size=ranked.cohort_size,
@@ -382,6 +383,7 @@ def portrait(raw_code: str, period: int | None) -> Portrait:
         zone=zones.zone_brief(item.zone_id),
         qualifications=_qualifications(master, card.period),
     )
+    return with_objections(portrait, master.objections if master else {})  # read with the master data
 
 
 def _qualifications(master: MasterFields | None, period: int) -> list[QualificationOut]:

@@ -242,6 +242,18 @@ class CategoryOut(_Out):
     max: Num
 
 
+class ObjectionMark(_Out):
+    """An open objection (contract 16) on a value the portrait shows."""
+
+    objection_id: str
+    status: str
+    due_on: str
+
+
+class MasterObjectionMark(ObjectionMark):
+    field: str
+
+
 class IndicatorOut(_Out):
     id: str
     name_zh: str
@@ -252,6 +264,9 @@ class IndicatorOut(_Out):
     source_department: str | None
     batch_id: str | None
     explanation: str
+    objection: ObjectionMark | None = Field(
+        default=None, exclude_if=_absent_if_none, description="an open objection on this value (contract 16)"
+    )
 
 
 class DiscrepancyOut(_Out):
@@ -329,6 +344,9 @@ class Portrait(ScoredCard):
         description="support information (contract 8): totals for admin, plus its own records for a bank",
     )
     # ranks are derived data (issue 15): the report builder refreshes them within a minute of a change
+    objections: list[MasterObjectionMark] = Field(
+        default_factory=list, description="open objections on master data fields (contract 16)"
+    )
     rank_as_of: str | None = Field(
         default=None,
         description="when the report build that gave `rank` and `cohort_size` ran (UTC); null when they "

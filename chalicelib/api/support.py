@@ -13,7 +13,18 @@ from chalice.app import Response
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from chalicelib.api import pagination
-from chalicelib.api.auth import ADMIN, BANK, CITY, DEPARTMENT, INVESTOR, ORG, ZONE, Principal, department_ids
+from chalicelib.api.auth import (
+    ADMIN,
+    BANK,
+    CITY,
+    DEPARTMENT,
+    ENTERPRISE,
+    INVESTOR,
+    ORG,
+    ZONE,
+    Principal,
+    department_ids,
+)
 from chalicelib.api.known import require_seen
 from chalicelib.api.pagination import Cursor
 from chalicelib.api.problems import ApiProblem, Code, problem_response, status_of
@@ -462,7 +473,7 @@ def support_versions(
 def enterprise_support(principal: Principal, code: str, *, with_items: bool = True) -> EnterpriseSupport:
     """Totals over every institution; the records the caller may see (admin: all) when asked."""
     records = service.of_enterprise(code)
-    mine = _own_org(principal)
+    mine = None if principal.role == ENTERPRISE else _own_org(principal)  # an enterprise: every record on it
     items = [r for r in records if service.visible(r, mine)] if with_items else None
     return EnterpriseSupport(credit_code=code, summary=summarise(records), items=items)
 
@@ -470,7 +481,7 @@ def enterprise_support(principal: Principal, code: str, *, with_items: bool = Tr
 @routes(
     "/enterprises/{credit_code}/support",
     "GET",
-    roles=(ADMIN, BANK, INVESTOR, CITY, ZONE),
+    roles=(ADMIN, BANK, INVESTOR, CITY, ZONE, ENTERPRISE),
     response=EnterpriseSupport,
     params=NoParams,
     summary="An enterprise's support: totals over every institution, the caller's visible records",

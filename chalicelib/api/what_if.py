@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from chalicelib.api import queries
 from chalicelib.api.areas import require_in_area
-from chalicelib.api.auth import ADMIN, BANK, CITY, INVESTOR, ZONE, Principal
+from chalicelib.api.auth import ADMIN, BANK, CITY, ENTERPRISE, INVESTOR, ZONE, Principal
 from chalicelib.api.problems import ApiProblem, Code, problem_response_with
 from chalicelib.api.routing import Routes, invalid, json_body
 from chalicelib.api.schemas import Period, ScoredCard
@@ -126,7 +126,7 @@ def _model(version: str | None) -> ScoringModel:
 @routes(
     "/what-if",
     "POST",
-    roles=(ADMIN, BANK, INVESTOR, CITY, ZONE),
+    roles=(ADMIN, BANK, INVESTOR, CITY, ZONE, ENTERPRISE),
     response=WhatIfOut,
     raw=True,
     summary="The card an enterprise would get with changed values (nothing is written)",
@@ -139,6 +139,14 @@ def what_if_card(principal: Principal, settings: Settings) -> Response:
         body = WhatIfBody.model_validate(data)
     except ValidationError as exc:
         raise invalid(exc, Code.INVALID_BODY) from exc
+    if body.credit_code is not None:
+        require_in_area(principal, body.credit_code)  # the body names the enterprise: 404 outside the area
+    elif principal.role == ENTERPRISE:
+        raise ApiProblem(
+            Code.FORBIDDEN,
+            "an enterprise key asks what-if of itself only",
+            "企业账号只能对本企业进行模拟测算",
+        )
     model = _model(body.model_version)
     if body.master is not None:
         enterprise, problems = what_if.hypothetical(model, body.master, body.facts or {})

@@ -26,7 +26,8 @@ export function go(page, args = [], query = {}) {
   else location.hash = target;
 }
 
-const visiblePages = () => PAGES.filter((p) => p.menu && canAll(p.needs));
+// `roles`: a page for some roles only (an enterprise's own page), whatever else the API allows them
+const visiblePages = () => PAGES.filter((p) => p.menu && canAll(p.needs) && (!p.roles || p.roles.includes(session.caller?.role)));
 
 function renderMenu(current) {
   const pages = visiblePages();

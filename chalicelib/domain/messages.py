@@ -82,6 +82,11 @@ class Code(StrEnum):
     SUPPORT_NOT_FOUND = "SUPPORT_NOT_FOUND"
     SUPPORT_CONFLICT = "SUPPORT_CONFLICT"
     CONSOLE_FILE_NOT_FOUND = "CONSOLE_FILE_NOT_FOUND"
+    # objections (contract 16)
+    NOT_OBJECTABLE = "NOT_OBJECTABLE"
+    OBJECTION_OPEN = "OBJECTION_OPEN"
+    OBJECTION_NOT_FOUND = "OBJECTION_NOT_FOUND"
+    OBJECTION_CONFLICT = "OBJECTION_CONFLICT"
     ZONE_NOT_FOUND = "ZONE_NOT_FOUND"
     PROGRAM_NOT_FOUND = "PROGRAM_NOT_FOUND"
     # banks' products (contract 18)
@@ -164,6 +169,14 @@ PROBLEMS: dict[Code, tuple[int, str, str]] = {
     Code.SUPPORT_NOT_FOUND: (404, "Support record not found", "未找到该支持记录"),
     Code.SUPPORT_CONFLICT: (409, "Support record changed concurrently", "支持记录被并发修改，请重试"),
     Code.CONSOLE_FILE_NOT_FOUND: (404, "No such console file", "控制台文件不存在"),
+    Code.NOT_OBJECTABLE: (
+        400,
+        "A derived value: object to its inputs",
+        "该指标由其他指标计算得出，请对其输入指标提出异议",
+    ),
+    Code.OBJECTION_OPEN: (409, "An objection on this value is open", "该数据已有未办结的异议"),
+    Code.OBJECTION_NOT_FOUND: (404, "Objection not found", "未找到该异议"),
+    Code.OBJECTION_CONFLICT: (409, "The objection changed concurrently", "异议被并发修改，请重试"),
     Code.ZONE_NOT_FOUND: (404, "Zone not found", "未找到该开发区"),
     Code.PROGRAM_NOT_FOUND: (404, "Cultivation program not found", "未找到该培育计划"),
     Code.INVALID_TERMS: (400, "Invalid product terms", "产品条件无效"),

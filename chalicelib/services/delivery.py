@@ -6,6 +6,9 @@ attempt, backs the message off (base x 2^(attempt-1) seconds, through its visibi
 failed, so SQS delivers it again; the 5th failure records `failed` and SQS moves the message to the DLQ
 (maxReceiveCount 5), whence `make replay-dlq QUEUE=policy-delivery` sends it again once 赣企通 is back.
 
+`objection.resolved` (contract 16) is forwarded the same way, so the enterprise hears the answer; its
+delivery state is recorded on the objection.
+
 Nothing is pushed twice on our side: a match already delivered, one that has moved on (a later
 sequence) or a policy no longer in force is acknowledged without a POST. 赣企通 drops any repeat that
 still slips through (a crash between its answer and our record) by the Idempotency-Key.
@@ -24,12 +27,14 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from chalicelib.domain.objections.objection import RESOLVED
 from chalicelib.domain.policies.events import MATCHED
 from chalicelib.domain.policies.policy import Policy, policy_day
 from chalicelib.domain.timestamps import stamp
 from chalicelib.observability import metrics
 from chalicelib.settings import Settings, get_settings
 from chalicelib.stores import ganqitong
+from chalicelib.stores import objections as objection_store
 from chalicelib.stores import policies as store
 from chalicelib.stores.delivery_queue import retry_after
 from chalicelib.stores.parameters import secure_parameter
@@ -118,6 +123,8 @@ class Deliverer:
 
         Raises DeliveryFailedError (the message is retried) when 赣企通 did not take it.
         """
+        if body.get("type") == RESOLVED:
+            return self._deliver_objection(body, receive_count, receipt_handle)
         if body.get("type") != MATCHED:
             return False  # policy.unmatched is not pushed
         try:
@@ -167,6 +174,38 @@ class Deliverer:
         if not final and receipt_handle:
             retry_after(receipt_handle, backoff_s(receive_count, self.settings.ganqitong_retry_base_s))
         raise DeliveryFailedError(event.id, outcome, receive_count)
+
+    def _deliver_objection(
+        self, body: dict[str, Any], receive_count: int, receipt_handle: str | None
+    ) -> bool:
+        """Forward an `objection.resolved` (contract 16) as a `policy.matched` is forwarded."""
+        event_id = str(body.get("id") or "")
+        objection = objection_store.get(str(body.get("objection_id") or ""))
+        if objection is None or not event_id:
+            logger.error("objection event without its objection; dropped", extra={"body": body})
+            return False
+        before = objection.delivery or {}
+        if before.get("state") == store.DELIVERED:
+            return False  # a duplicate of a delivered event
+        outcome = self._post(
+            self.settings.ganqitong_url,
+            body,
+            event_id,
+            token=self._token(),
+            timeout_s=self.settings.ganqitong_timeout_s,
+        )
+        attempts = int(before.get("attempts") or 0) + 1
+        final = receive_count >= MAX_RECEIVES
+        state = store.DELIVERED if outcome.ok else (store.FAILED if final else store.PENDING)
+        delivery = {"state": state, "attempts": attempts, "last_status": outcome.status}
+        objection_store.record_delivery(objection.objection_id, delivery)
+        if outcome.ok:
+            self.delivered += 1
+            return True
+        self.failed += 1
+        if not final and receipt_handle:
+            retry_after(receipt_handle, backoff_s(receive_count, self.settings.ganqitong_retry_base_s))
+        raise DeliveryFailedError(event_id, outcome, receive_count)
 
 
 def handle_sqs_event(

@@ -2,6 +2,8 @@
 
 Two topics share the one outbox: whitelist events (contract 4), ordered per (enterprise, period), and
 policy match events (contract 9), ordered per (policy, enterprise). A record names its topic.
+Objection events (contract 16, ordered per objection) go to the policy topic too, and the rescore
+requests of objection corrections (topic `rescore`) to the rescore queue instead of SNS.
 
 Two paths use it: the rescore handler relays what it just committed (`relay_items`, no extra read),
 and a scheduled drain (`drain_outbox`) recovers whatever a crash, a timeout or an SNS failure left
@@ -24,20 +26,23 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Final, Protocol
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit
 
 from chalicelib.domain.events import WHITELIST_TOPIC, event_id
+from chalicelib.domain.objections.objection import OBJECTION_TOPIC, objection_event_id
 from chalicelib.domain.policies.events import TOPIC as POLICY_TOPIC
 from chalicelib.domain.policies.events import policy_event_id
 from chalicelib.domain.timestamps import stamp
 from chalicelib.observability import metrics
 from chalicelib.settings import get_settings
 from chalicelib.stores import outbox
+from chalicelib.stores.objections import RESCORE_TOPIC
 from chalicelib.stores.outbox import PENDING, OutboxRecord
 from chalicelib.stores.publisher import MAX_ENTRIES, OutgoingMessage, SnsPublisher
+from chalicelib.stores.rescore_queue import OutboxRescoreSender
 
 # The drain leaves fresh records to the immediate relay of the invocation that wrote them.
 DRAIN_MIN_AGE_S: Final = 30.0
@@ -47,11 +52,18 @@ MARK_BATCH: Final = 25  # BatchWriteItem's limit: marks are written once this ma
 logger = Logger(child=True)
 
 Key = tuple[str, str, str | int]  # (topic, credit_code, period) or (topic, policy_id, credit_code)
+_PER_OBJECTION: Final = (OBJECTION_TOPIC, RESCORE_TOPIC)  # ordered per objection
+
+
+class Publisher(Protocol):
+    def publish(self, messages: Sequence[OutgoingMessage]) -> set[str]: ...
 
 
 def _key(item: OutboxRecord) -> Key:
     if item.topic == POLICY_TOPIC:
         return item.topic, str(item.body["policy_id"]), str(item.body["credit_code"])
+    if item.topic in _PER_OBJECTION:
+        return item.topic, str(item.body["objection_id"]), 0
     return item.topic, str(item.body["credit_code"]), int(item.body["period"])
 
 
@@ -60,6 +72,8 @@ def _predecessor_id(item: OutboxRecord) -> str:
     sequence = _sequence(item) - 1
     if item.topic == POLICY_TOPIC:
         return policy_event_id(str(item.body["policy_id"]), str(item.body["credit_code"]), sequence)
+    if item.topic == OBJECTION_TOPIC:
+        return objection_event_id(str(item.body["objection_id"]), sequence)
     return event_id(str(item.body["credit_code"]), int(item.body["period"]), sequence)
 
 
@@ -107,7 +121,11 @@ def _pending_predecessors(items: Sequence[OutboxRecord]) -> set[str]:
 
 def _topic_arn(topic: str) -> str:
     settings = get_settings()
-    arn = settings.policy_topic_arn if topic == POLICY_TOPIC else settings.whitelist_topic_arn
+    arn = (
+        settings.policy_topic_arn
+        if topic in (POLICY_TOPIC, OBJECTION_TOPIC)
+        else settings.whitelist_topic_arn
+    )
     if not arn:
         raise RuntimeError(f"no topic ARN configured for {topic!r} events / 未配置 {topic} 事件的 SNS 主题")
     return arn
@@ -128,7 +146,7 @@ def relay_items(
     if not pending:
         return 0
     held_ids = _pending_predecessors(pending)
-    chosen = dict(publishers or {})
+    chosen: dict[str, Publisher] = dict(publishers or {})
     if publisher is not None:
         chosen.setdefault(WHITELIST_TOPIC, publisher)
     blocked: set[Key] = {_key(i) for i in pending if i.id in held_ids}
@@ -137,7 +155,9 @@ def relay_items(
     try:
         for topic in dict.fromkeys(i.topic for i in pending):
             if topic not in chosen:
-                chosen[topic] = SnsPublisher(_topic_arn(topic))
+                chosen[topic] = (
+                    OutboxRescoreSender() if topic == RESCORE_TOPIC else SnsPublisher(_topic_arn(topic))
+                )
             sent += _relay_topic([i for i in pending if i.topic == topic], chosen[topic], blocked, marks)
     finally:
         marks.flush()  # what went out is marked even when a later publish raised
@@ -164,7 +184,7 @@ class _Marks:
 
 
 def _relay_topic(
-    pending: Sequence[OutboxRecord], publisher: SnsPublisher, blocked: set[Key], marks: _Marks
+    pending: Sequence[OutboxRecord], publisher: Publisher, blocked: set[Key], marks: _Marks
 ) -> int:
     queue = in_order(pending)
     sent = 0

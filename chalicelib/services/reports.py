@@ -34,7 +34,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
@@ -55,6 +55,7 @@ from chalicelib.domain.reports.inputs import (
     card_facts,
     parse_digest,
 )
+from chalicelib.domain.reports.peers import peer_figures
 from chalicelib.domain.reports.ranks import rank_chunks
 from chalicelib.domain.reports.window import default_since, series_by_region, window, zone_moves_key
 from chalicelib.domain.scoring.cardcodec import CardDecodeError, card_from_dict
@@ -62,7 +63,15 @@ from chalicelib.domain.timestamps import stamp
 from chalicelib.domain.zones.reports import coverage_tallies, zone_blocks, zone_statistics, zones_total
 from chalicelib.services import zones
 from chalicelib.services.model_registry import active_model, model_by_version
-from chalicelib.stores.reports import BuiltItem, Mark, ReportsRepository, block_sk, ranks_sk, statistics_sk
+from chalicelib.stores.reports import (
+    BuiltItem,
+    Mark,
+    ReportsRepository,
+    block_sk,
+    cohort_sk,
+    ranks_sk,
+    statistics_sk,
+)
 from chalicelib.stores.scores import CardWrite, Retirement
 
 SETTLE_S: Final = 5.0
@@ -216,7 +225,10 @@ class ReportBuilder:
                 missing.append(row.credit_code)
                 continue
             try:
-                out.append(parse_digest(row.credit_code, row.region_code, row.digest))
+                facts = parse_digest(row.credit_code, row.region_code, row.digest)
+                out.append(
+                    replace(facts, industry_code=row.industry_code, zone_id=facts.zone_id or row.zone_id)
+                )
             except DigestError:
                 logger.warning(
                     "unreadable card digest, reading the card", extra={"credit_code": row.credit_code}
@@ -259,6 +271,7 @@ class ReportBuilder:
             )
             for c in rank_chunks(cards)
         ]
+        items += [BuiltItem(cohort_sk(kind, key), data) for (kind, key), data in peer_figures(cards).items()]
         items += zone_items(self.model, cards, support, matches, series)
         for build in self.extra:
             items += build(self.model, period, cards)

@@ -34,6 +34,7 @@ from chalicelib.domain.zones.membership import decoded, zone_today
 from chalicelib.stores.tables import FactItem
 
 CURRENT_SK: Final = "C"
+OPEN_OBJECTIONS_SK: Final = "O"  # the enterprise's open objections (stores/objections.py keeps it)
 MASTER_SK: Final = CURRENT_SK  # the master record lives on the current item
 MASTER_ATTRIBUTES: Final = ("name", "established_on", "region_code", "industry_code")
 FACTS: Final = "F"
@@ -267,6 +268,26 @@ def fact_history_item(key: FactKey, value: FactValue, order: str) -> FactItem:
         department=value.department,
         batch_id=value.batch_id,
         received_at=value.received_at,
+        order=order,
+    )
+
+
+def fact_removal_history_item(
+    key: FactKey, department: str, batch_id: str, received_at: str, order: str
+) -> FactItem:
+    """The history record of a value taken out of the current file (an objection's "should be absent"):
+    no value, with who removed it and why (its batch)."""
+    assert key.period is not None and key.indicator is not None
+    return FactItem(
+        enterprise_pk(key.credit_code),
+        history_sk(fact_sk(key.period, key.indicator, cross_check=key.cross_check), order),
+        kind="cross_check" if key.cross_check else "fact",
+        period=key.period,
+        indicator=key.indicator,
+        value=None,
+        department=department,
+        batch_id=batch_id,
+        received_at=received_at,
         order=order,
     )
 

@@ -18,12 +18,12 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final
 
 from chalicelib.domain.qualifications.records import Qualification
-from chalicelib.stores.facts import FactKey
+from chalicelib.stores.facts import OPEN_OBJECTIONS_SK, FactKey
 from chalicelib.stores.qualifications import QUALIFICATIONS_SK, records_of
 from chalicelib.stores.rank_reads import BuiltMark
 from chalicelib.stores.reports import MARKS, Mark
@@ -35,8 +35,12 @@ CARD_ATTRIBUTES: Final = (
     *("pk", "sk", "kind", "credit_code", "period", "name", "region_code", "industry_code"),
     *("stage", "computed_at", "rank_sk", "card", "version", "zone_id"),
 )
-# `value`: the certificates item's (contract 17, `stores/qualifications.py`); the current item has none
-MASTER_ATTRIBUTES: Final = ("pk", "sk", "name", "established_on", "region_code", "industry_code", "value")
+# `value`: the certificates item's (contract 17, `stores/qualifications.py`); the current item has none;
+# `open_objections`: the enterprise's open-objections item's (contract 16, `stores/objections.py`)
+MASTER_ATTRIBUTES: Final = (
+    *("pk", "sk", "name", "established_on", "region_code", "industry_code", "value"),
+    "open_objections",
+)
 MARK_ATTRIBUTES: Final = ("pk", "sk", "generation", "as_of", "marked_at", "covered_until")
 MAX_ATTEMPTS: Final = 6  # unprocessed keys are retried with backoff 0.05, 0.1, 0.2 … s
 BACKOFF_S: Final = 0.05
@@ -51,6 +55,7 @@ class MasterFields:
     region_code: str | None
     industry_code: str | None
     qualifications: tuple[Qualification, ...] = ()
+    objections: dict[str, dict[str, Any]] = field(default_factory=dict)  # open ones (contract 16)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +63,7 @@ class PortraitRead:
     cards: dict[int, CurrentCard]  # current (not retired) cards of the periods asked for
     master: MasterFields | None
     marks: dict[int, BuiltMark]  # periods asked for that have a built report
+    objections: dict[str, dict[str, Any]] = field(default_factory=dict)  # open objections (contract 16)
 
     def latest_card(self) -> CurrentCard | None:
         return self.cards[max(self.cards)] if self.cards else None
@@ -108,7 +114,11 @@ def read(credit_code: str, periods: Iterable[int]) -> PortraitRead:
     request = {
         scores_table: {"Keys": [_key(pk, card_sk(p)) for p in wanted], **_projection(CARD_ATTRIBUTES)},
         facts_table: {
-            "Keys": [_key(master_pk, master_sk), _key(master_pk, QUALIFICATIONS_SK)],
+            "Keys": [
+                _key(master_pk, master_sk),
+                _key(master_pk, QUALIFICATIONS_SK),
+                _key(master_pk, OPEN_OBJECTIONS_SK),
+            ],
             **_projection(MASTER_ATTRIBUTES),
         },
         reports_table: {"Keys": [_key(MARKS, str(p)) for p in wanted], **_projection(MARK_ATTRIBUTES)},
@@ -124,8 +134,9 @@ def read(credit_code: str, periods: Iterable[int]) -> PortraitRead:
             cards[card.period] = card
     facts_items = [FactItem.from_raw_data(raw) for raw in found.get(facts_table, [])]
     certificates = next((records_of(i) for i in facts_items if i.sk == QUALIFICATIONS_SK), [])
+    objections = next((dict(i.open_objections or {}) for i in facts_items if i.sk == OPEN_OBJECTIONS_SK), {})
     masters = [
-        dataclasses.replace(_master(i), qualifications=tuple(certificates))
+        dataclasses.replace(_master(i), qualifications=tuple(certificates), objections=objections)
         for i in facts_items
         if i.sk == master_sk
     ]
@@ -140,4 +151,4 @@ def read(credit_code: str, periods: Iterable[int]) -> PortraitRead:
         built = BuiltMark.of(mark)
         if built is not None:
             marks[period] = built
-    return PortraitRead(cards, masters[0] if masters else None, marks)
+    return PortraitRead(cards, masters[0] if masters else None, marks, objections)

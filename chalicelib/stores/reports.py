@@ -19,6 +19,8 @@ Key design of the reports table (`tables.ReportItem`), written here only:
                                sk "K#<stage>#<rank key>" a chunk of a cohort's rank keys, from its first
                                                        (`offset`, `cohort`, `keys`: domain.reports.ranks;
                                                        the cohort's first chunk is "K#<stage>#")
+                               sk "P#<kind>#<key>"    a peers cohort's figure (contract 16; stage,
+                                                       industry, city, zone: domain.reports.peers)
     pk "SNAP#<id>"             sk "SNAP"              a published snapshot, written once, never updated
     pk "SNAPS#<period>"        sk "<published_at>#<id>" the period's snapshots listed (newest last)
 
@@ -52,6 +54,7 @@ SNAPSHOT_SK: Final = "SNAP"
 BLOCK: Final = "B"
 STATISTICS: Final = "S"
 RANKS: Final = "K"
+PEERS: Final = "P"
 _BATCH_GET: Final = 100  # DynamoDB's BatchGetItem limit
 ENTERED_PREFIX: Final = "e#"  # a day's move counter attributes: e#<district>, l#<district>
 LEFT_PREFIX: Final = "l#"
@@ -99,6 +102,15 @@ def _generation_pk(period: int, generation: str) -> str:
     return f"R#{period}#{generation}"
 
 
+def cohort_sk(kind: str, key: str) -> str:
+    return f"{PEERS}#{kind}#{key}"
+
+
+def cohort_key(period: int, generation: str, kind: str, key: str) -> tuple[str, str]:
+    """The (pk, sk) of a peers cohort's figure in a built generation."""
+    return _generation_pk(period, generation), cohort_sk(kind, key)
+
+
 generation_pk = _generation_pk  # the key of a generation's items, for their other writers and readers
 
 
@@ -137,6 +149,8 @@ class DigestRow:
     credit_code: str
     region_code: str
     digest: str | None
+    industry_code: str | None = None  # peers' industry cohort (contract 16)
+    zone_id: str | None = None  # peers' zone cohort: on the cards once zones land (issue 19)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,10 +233,18 @@ class ReportsRepository:
 
         def shard_rows(shard: str) -> list[DigestRow]:
             return [
-                DigestRow(item.credit_code, item.region_code or "", item.report_digest)
+                DigestRow(
+                    item.credit_code,
+                    item.region_code or "",
+                    item.report_digest,
+                    item.industry_code,
+                    item.zone_id,
+                )
                 for item in ScoreItem.by_period.query(
                     period_partition(period, shard),
-                    attributes_to_get=["pk", "credit_code", "region_code", "report_digest"],
+                    attributes_to_get=[
+                        *("pk", "credit_code", "region_code", "industry_code", "zone_id", "report_digest")
+                    ],
                 )
             ]
 

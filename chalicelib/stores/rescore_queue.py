@@ -8,7 +8,7 @@ fails raises, so that the caller (ingest, POST /rescore) fails and is retried as
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +16,7 @@ import boto3
 
 from chalicelib.domain.scoring.rescore_request import RescoreRequest
 from chalicelib.settings import get_settings
+from chalicelib.stores.publisher import OutgoingMessage
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
@@ -114,3 +115,22 @@ class RescoreQueue:
 def send_requests(requests: Iterable[RescoreRequest], delay_s: int = 0) -> int:
     """Send rescore requests to `settings.rescore_queue_url`; return the number of messages sent."""
     return RescoreQueue().send(requests, delay_s)
+
+
+class OutboxRescoreSender:
+    """The outbox relay's "publisher" of rescore requests committed in a transaction (objection
+    corrections, contract 16): each record's `request` goes to the rescore queue; returns the ids sent."""
+
+    def __init__(self, queue: RescoreQueue | None = None) -> None:
+        self._queue = queue
+
+    def publish(self, messages: Sequence[OutgoingMessage]) -> set[str]:
+        queue = self._queue or RescoreQueue()
+        sent: set[str] = set()
+        for message in messages:
+            try:
+                queue.send([RescoreRequest.model_validate(message.body["request"])])
+            except RescoreQueueError:
+                continue  # left pending: a later drain sends it
+            sent.add(message.id)
+        return sent

@@ -7,6 +7,9 @@ facts    pk "E#<credit_code>"
                                              cross-check (JSON), a version (see stores/facts.py)
            sk "H#M#<order>"                  master history (一企一档)
            sk "H#F#<period>#<indicator>#<order>" / "H#X#…"  fact history, every upload kept
+           sk "O"                            the enterprise's open objections (contract 16), kept by the
+                                             objections' transactions: the portrait reads it with the
+                                             current item, in the same BatchGetItem
            sk "Z#<recorded_at>#<batch_id>"   a zone membership record (contract 14), every one kept
          One GetItem (or one BatchGetItem for 100 enterprises) returns everything scoring needs.
          `order` = "<event time>#<sequencer>": later uploads sort later; an older S3 version never wins.
@@ -47,6 +50,13 @@ models   pk "M" (the registry is a few dozen items: one partition, listed by one
          pk "Z" (zone catalogue edits of PUT /zones, contract 14: a few dozen, one Query)
            sk zone_id                       the zone as edited (JSON in `source`) over the shipped file
 support  see chalicelib/stores/support.py (records and their versions, five indexes)
+objections pk "O#<objection_id>"
+           sk "HEAD"                         the objection as it is now (contract 16)
+           sk "V#<version:06d>"              each state it went through, kept
+         pk "L#<credit_code>#<period>#<field>", sk "LOCK": held while an objection on it is open
+         GSIs on heads only, range `opened_sk` = "<opened_at>#<objection_id>" (newest first):
+           by_enterprise (credit_code), by_department (department), by_all ("ALL": objections are
+           few, hundreds a year, so one partition serves admin, city and zone lists with filters)
 """
 
 from __future__ import annotations
@@ -100,6 +110,8 @@ class FactItem(Model):
     # the current item only: every current fact and cross-check, and its optimistic-locking version
     facts = JSONAttribute(null=True)
     version = NumberAttribute(null=True)
+    # the open-objections item only: {objection_id: {"field", "period", "status", "due_on"}}
+    open_objections = JSONAttribute(null=True)
     # the current item only: the enterprise's zone memberships, compact (contract 14; stores/zones.py);
     # a membership's own history item (sk "Z#<recorded_at>#<batch_id>") holds it as JSON in `value`
     zones = JSONAttribute(null=True)
@@ -520,9 +532,66 @@ class PolicyMatchItem(Model):
     by_shard = MatchByShardIndex()
 
 
+# --- objections (contract 16; key formats: chalicelib/stores/objections.py) ----------------------
+
+
+class _ObjectionOpenedIndex(GlobalSecondaryIndex["ObjectionItem"]):
+    opened_sk = UnicodeAttribute(range_key=True)
+
+
+class ObjectionByEnterpriseIndex(_ObjectionOpenedIndex):
+    class Meta:
+        index_name = "by_enterprise"
+        projection = AllProjection()
+
+    gsi_enterprise = UnicodeAttribute(hash_key=True)
+
+
+class ObjectionByDepartmentIndex(_ObjectionOpenedIndex):
+    class Meta:
+        index_name = "by_department"
+        projection = AllProjection()
+
+    gsi_department = UnicodeAttribute(hash_key=True)
+
+
+class ObjectionByAllIndex(_ObjectionOpenedIndex):
+    class Meta:
+        index_name = "by_all"
+        projection = AllProjection()
+
+    gsi_all = UnicodeAttribute(hash_key=True)
+
+
+class ObjectionItem(Model):
+    class Meta(_Meta):
+        table_name = _settings.objections_table
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    doc = JSONAttribute(null=True)  # the objection (domain/objections Objection.to_dict)
+    version = NumberAttribute(null=True)
+    objection_id = UnicodeAttribute(null=True)  # on the lock: the open objection holding it
+    # heads only: filters and index keys
+    status = UnicodeAttribute(null=True)
+    period = NumberAttribute(null=True)
+    due_on = UnicodeAttribute(null=True)
+    region_code = UnicodeAttribute(null=True)
+    zone_id = UnicodeAttribute(null=True)
+    opened_sk = UnicodeAttribute(null=True)
+    gsi_enterprise = UnicodeAttribute(null=True)
+    gsi_department = UnicodeAttribute(null=True)
+    gsi_all = UnicodeAttribute(null=True)
+
+    by_enterprise = ObjectionByEnterpriseIndex()
+    by_department = ObjectionByDepartmentIndex()
+    by_all = ObjectionByAllIndex()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     *(FactItem, ScoreItem, BatchItem, OutboxItem, ApiKeyItem),
     *(JobItem, ModelItem, PolicyItem, PolicyMatchItem, SupportItem, ReportItem),
+    ObjectionItem,
 )
 
 

@@ -47,13 +47,21 @@ AREA = {
 }
 # every enterprise-level route (a {credit_code} in its path) and the keys it admits
 ROUTES = {
-    "/enterprises/{c}": {"admin", "bank", "investor", "city-3601", "zone-NC-HTZ"},
-    "/enterprises/{c}/history": {"admin", "bank", "investor", "city-3601", "zone-NC-HTZ"},
+    "/enterprises/{c}": {"admin", "bank", "investor", "city-3601", "zone-NC-HTZ", "enterprise-E1"},
+    "/enterprises/{c}/history": {"admin", "bank", "investor", "city-3601", "zone-NC-HTZ", "enterprise-E1"},
     "/enterprises/{c}/zones": {
         *("admin", "bank", "investor", "department", "city-3601", "zone-NC-HTZ", "enterprise-E1")
     },
-    "/enterprises/{c}/support": {"admin", "bank", "investor", "city-3601", "zone-NC-HTZ"},
-    "/enterprises/{c}/policies": {"admin", "bank", "investor", "department", "city-3601", "zone-NC-HTZ"},
+    "/enterprises/{c}/support": {"admin", "bank", "investor", "city-3601", "zone-NC-HTZ", "enterprise-E1"},
+    "/enterprises/{c}/policies": {
+        "admin",
+        "bank",
+        "investor",
+        "department",
+        "city-3601",
+        "zone-NC-HTZ",
+        "enterprise-E1",
+    },
     "/enterprises/{c}/offers": {"admin", "bank", "investor", "city-3601", "zone-NC-HTZ", "enterprise-E1"},
     "/enterprises/{c}/cultivation": {"admin", "city-3601", "zone-NC-HTZ", "enterprise-E1"},
 }

@@ -171,8 +171,10 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
         (["s3:PutObject"], "UploadBucket", "/reports/", {"Ingest"}),
         (["sqs:ReceiveMessage", "sqs:DeleteMessage"], "UploadsQueue", "", {"Ingest"}),
         (["sqs:ReceiveMessage", "sqs:DeleteMessage"], "RescoreQueue", "", {"Rescore"}),
-        (["sqs:SendMessage"], "RescoreQueue", "", {"Ingest"}),  # the API never requests rescores (jobs do)
-        (["dynamodb:PutItem", "dynamodb:BatchWriteItem"], "FactsTable", "", {"Ingest"}),
+        # the API never requests rescores (jobs do; the relay sends those objection corrections commit)
+        (["sqs:SendMessage"], "RescoreQueue", "", {"Ingest", "RelayOutbox"}),
+        (["dynamodb:PutItem"], "FactsTable", "", {"Ingest", "APIHandler"}),  # uploads; corrections
+        (["dynamodb:BatchWriteItem"], "FactsTable", "", {"Ingest"}),
         (
             ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
             "ScoresTable",
@@ -193,8 +195,13 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
             {"Ingest", "Rescore", "APIHandler", "BuildReports", "Jobs"},
         ),
         (["dynamodb:Scan", "dynamodb:DeleteItem"], "SupportTable", "", set()),
-        (["dynamodb:PutItem"], "OutboxTable", "", {"Rescore", "Jobs"}),
-        (["dynamodb:UpdateItem"], "OutboxTable", "", {"RelayOutbox", "Rescore", "Jobs"}),  # marks events sent
+        (["dynamodb:PutItem"], "OutboxTable", "", {"Rescore", "Jobs", "APIHandler"}),  # objections' events
+        (
+            ["dynamodb:UpdateItem"],
+            "OutboxTable",
+            "",
+            {"RelayOutbox", "Rescore", "Jobs", "APIHandler"},
+        ),  # marks events sent
         (["sqs:ReceiveMessage", "sqs:DeleteMessage"], "JobsQueue", "", {"Jobs"}),
         (["sqs:SendMessage"], "JobsQueue", "", {"APIHandler", "Jobs"}),  # a job's plan step sends its chunks
         (["dynamodb:UpdateItem"], "JobsTable", "", {"Jobs"}),
@@ -225,7 +232,15 @@ def test_each_function_has_its_own_inline_role(packaged: Packaged) -> None:
             "",
             {"APIHandler", "BuildReports", "Rescore", "Jobs"},
         ),
-        (["sns:Publish"], "PolicyTopic", "", {"RelayOutbox", "Rescore", "Jobs"}),  # relay at once
+        (
+            ["sns:Publish"],
+            "PolicyTopic",
+            "",
+            {"RelayOutbox", "Rescore", "Jobs", "APIHandler"},
+        ),  # relay at once
+        (["dynamodb:PutItem", "dynamodb:DeleteItem"], "ObjectionsTable", "", {"APIHandler"}),
+        (["dynamodb:UpdateItem"], "ObjectionsTable", "", {"DeliverPolicies"}),  # 赣企通 delivery state
+        (["dynamodb:Scan"], "ObjectionsTable", "", set()),
         (
             ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
             "PolicyDeliveryQueue",
@@ -557,6 +572,7 @@ RESOURCE_ENV = {
     "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"},
     "API_KEYS_TABLE": {"Ref": "ApiKeysTable"},
     "SUPPORT_TABLE": {"Ref": "SupportTable"},
+    "OBJECTIONS_TABLE": {"Ref": "ObjectionsTable"},
     "UPLOADS_QUEUE_NAME": {"Fn::GetAtt": ["UploadsQueue", "QueueName"]},
     "RESCORE_QUEUE_NAME": {"Fn::GetAtt": ["RescoreQueue", "QueueName"]},
     "RESCORE_QUEUE_URL": {"Ref": "RescoreQueue"},  # Ref of a queue is its URL

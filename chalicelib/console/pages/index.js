@@ -11,8 +11,10 @@ import { batch } from "./batch.js";
 import { policies } from "./policies.js";
 import { products } from "./products.js";
 import { models } from "./models.js";
+import { mine } from "./mine.js";
+import { objections } from "./objections.js";
 import { zones } from "./zones.js";
 import { coverage } from "./coverage.js";
 import { cultivation } from "./cultivation.js";
 
-export const PAGES = [dashboard, zones, coverage, whitelist, rankings, enterprise, cultivation, upload, batch, verifications, policies, products, models];
+export const PAGES = [mine, dashboard, zones, coverage, whitelist, rankings, enterprise, cultivation, upload, batch, verifications, objections, policies, products, models];

@@ -58,6 +58,7 @@ class CardFacts:
     completeness: Decimal
     categories: tuple[Decimal, ...]  # points, in CATEGORIES order
     indicators: tuple[IndicatorFigure, ...]  # the core indicators
+    industry_code: str | None = None  # for the peers' cohorts (contract 16), when the index gives it
     zone_id: str | None = None  # as stored (merges are followed by the builder)
     departments: frozenset[str] = frozenset()  # departments with a value on the card
 
