@@ -22,7 +22,7 @@ from typing import Any, Final
 from chalicelib.domain.creditcode import fold_width
 from chalicelib.domain.cultivation.programs import CultivationFile
 from chalicelib.domain.messages import Code, Issue, issue, show
-from chalicelib.domain.validation.columns import fold_header
+from chalicelib.domain.validation.columns import fold_header, named_columns
 from chalicelib.domain.validation.readers import FileProblem, blank_to_none, format_of, open_jsonl, open_table
 from chalicelib.domain.values import ValueProblem, parse_credit_code, parse_date
 
@@ -175,38 +175,7 @@ def check_row(
 
 
 def _columns(header: list[object], department: str) -> tuple[list[str | None], list[Issue]]:
-    found: list[str | None] = []
-    problems: list[Issue] = []
-    seen: dict[str, list[str]] = {}
-    for cell in header:
-        text = "" if blank_to_none(cell) is None else str(cell)
-        if not text:
-            found.append(None)
-            continue
-        name = _BY_HEADER.get(fold_header(text))
-        if name is None:
-            problems.append(
-                issue(
-                    Code.UNKNOWN_COLUMN,
-                    value=text,
-                    department=department,
-                    department_zh=department,
-                    allowed=", ".join(COLUMNS),
-                    allowed_zh="、".join(COLUMNS.values()),
-                )
-            )
-        else:
-            seen.setdefault(name, []).append(text)
-        found.append(name)
-    for name, headers in seen.items():
-        if len(headers) > 1:
-            problems.append(
-                issue(Code.DUPLICATE_COLUMN, column=name, column_zh=COLUMNS[name], headers="、".join(headers))
-            )
-    for name in COLUMNS:
-        if name not in seen:
-            problems.append(issue(Code.MISSING_COLUMN, column=name, column_zh=COLUMNS[name]))
-    return found, problems
+    return named_columns(header, _BY_HEADER, COLUMNS, department, COLUMNS)
 
 
 def _duplicates(result: QualificationFile) -> None:

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from chalicelib.domain.messages import Code, Issue, issue, show
 from chalicelib.domain.support.fields import FIELD_ZH, SupportInput
-from chalicelib.domain.validation.columns import fold_header
+from chalicelib.domain.validation.columns import fold_header, named_columns
 from chalicelib.domain.validation.readers import (
     FileProblem,
     blank_to_none,
@@ -69,43 +69,7 @@ def row_error(number: int, column: str | None, value: object, code: str, zh: str
 
 def _columns(header: list[object], org: str) -> tuple[list[str | None], list[Issue]]:
     """The field of each header cell (None for a blank one), or the header's faults."""
-    found: list[str | None] = []
-    problems: list[Issue] = []
-    seen: dict[str, list[str]] = {}
-    for cell in header:
-        text = "" if blank_to_none(cell) is None else str(cell)
-        if not text:
-            found.append(None)
-            continue
-        name = _BY_HEADER.get(fold_header(text))
-        if name is None:
-            problems.append(
-                issue(
-                    Code.UNKNOWN_COLUMN,
-                    value=text,
-                    department=org,
-                    department_zh=org,
-                    allowed=", ".join(FIELDS),
-                    allowed_zh="、".join(FIELD_ZH.values()),
-                )
-            )
-        else:
-            seen.setdefault(name, []).append(text)
-        found.append(name)
-    for name, headers in seen.items():
-        if len(headers) > 1:
-            problems.append(
-                issue(
-                    Code.DUPLICATE_COLUMN,
-                    column=name,
-                    column_zh=FIELD_ZH.get(name, name),
-                    headers="、".join(headers),
-                )
-            )
-    for name in REQUIRED:
-        if name not in seen:
-            problems.append(issue(Code.MISSING_COLUMN, column=name, column_zh=FIELD_ZH.get(name, name)))
-    return found, problems
+    return named_columns(header, _BY_HEADER, FIELD_ZH, org, REQUIRED, allowed=FIELDS)
 
 
 def _table_rows(rows: Iterator[tuple[int, Any]], columns: list[str | None]) -> Iterator[Row]:

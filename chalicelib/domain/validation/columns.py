@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from chalicelib.domain.creditcode import fold_width
 from chalicelib.domain.messages import Code, Issue, issue
 from chalicelib.domain.model.schema import IndicatorDef, ScoringModel
+from chalicelib.domain.validation.readers import blank_to_none
 from chalicelib.domain.validation.rows import KEY_COLUMNS, MASTER_COLUMNS, ZONE_COLUMN, ZONE_COLUMN_ZH
 
 
@@ -128,3 +130,54 @@ def catalogue(model: ScoringModel) -> Catalogue:
     if cached is None or cached[0] is not model:
         cached = _CATALOGUES[id(model)] = (model, Catalogue.of(model))
     return cached[1]
+
+
+def named_columns(
+    header: list[object],
+    by_header: Mapping[str, str],
+    names_zh: Mapping[str, str],
+    owner: str,
+    required: Iterable[str],
+    allowed: Sequence[str] | None = None,
+) -> tuple[list[str | None], list[Issue]]:
+    """The field of each header cell of a file of named fields (support records, qualifications): None
+    for a blank cell; the header's faults (an unknown, repeated or missing column) beside them.
+    `by_header` maps a folded header (id or Chinese name) to its field, `names_zh` each field's name;
+    `allowed` the ids an unknown column's message lists (default: those of `names_zh`)."""
+    found: list[str | None] = []
+    problems: list[Issue] = []
+    seen: dict[str, list[str]] = {}
+    for cell in header:
+        text = "" if blank_to_none(cell) is None else str(cell)
+        if not text:
+            found.append(None)
+            continue
+        name = by_header.get(fold_header(text))
+        if name is None:
+            problems.append(
+                issue(
+                    Code.UNKNOWN_COLUMN,
+                    value=text,
+                    department=owner,
+                    department_zh=owner,
+                    allowed=", ".join(allowed if allowed is not None else names_zh),
+                    allowed_zh="、".join(names_zh.values()),
+                )
+            )
+        else:
+            seen.setdefault(name, []).append(text)
+        found.append(name)
+    for name, headers in seen.items():
+        if len(headers) > 1:
+            problems.append(
+                issue(
+                    Code.DUPLICATE_COLUMN,
+                    column=name,
+                    column_zh=names_zh.get(name, name),
+                    headers="、".join(headers),
+                )
+            )
+    for name in required:
+        if name not in seen:
+            problems.append(issue(Code.MISSING_COLUMN, column=name, column_zh=names_zh.get(name, name)))
+    return found, problems
