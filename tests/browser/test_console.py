@@ -254,8 +254,8 @@ def test_rankings_rank_within_the_filtered_set(console: Console) -> None:
     rows = console.page.locator("main table tbody tr")
     assert rows.count() == min(len(expected["items"]), 50)
     first = rows.first.locator("td").all_inner_texts()
-    assert first[0] == "1" and first[1] == expected["items"][0]["credit_code"] and first[5] == "成长期"
-    assert set(console.page.locator("main table tbody tr td:nth-child(6)").all_inner_texts()) == {"成长期"}
+    assert first[0] == "1" and first[1] == expected["items"][0]["credit_code"] and first[6] == "成长期"
+    assert set(console.page.locator("main table tbody tr td:nth-child(7)").all_inner_texts()) == {"成长期"}
     console.screenshot("rankings")
     assert console.accessibility_faults() == []
 

@@ -100,9 +100,10 @@ def _figures(stack: dict[str, Any], local: Path) -> dict[str, Any]:
         for c in _scan(stack, "scores")
         if str(c["sk"]).startswith("S#")
     )  # fmt: skip
+    # events carry a type; an objection correction's rescore request (contract 16) does not
     outbox = [json.loads(o["body"]) for o in _scan(stack, "outbox")]
-    whitelist = [b for b in outbox if str(b["type"]).startswith("whitelist.")]
-    policy = [b for b in outbox if str(b["type"]).startswith("policy.")]
+    whitelist = [b for b in outbox if str(b.get("type", "")).startswith("whitelist.")]
+    policy = [b for b in outbox if str(b.get("type", "")).startswith("policy.")]
     wl_final = _chains(whitelist, lambda b: (b["credit_code"], b["period"]), "whitelist.entered")
     policy_final = _chains(policy, lambda b: (titles[b["policy_id"]], b["credit_code"]), "policy.matched")
     received = set()
@@ -126,14 +127,18 @@ def _figures(stack: dict[str, Any], local: Path) -> dict[str, Any]:
     for title, code, matched, sequence, delivery in matches:  # each current match pushed, as its event
         assert policy_final[(title, code)] == (sequence, matched)  # the item agrees with its events
         pushed = {
-            (p["sequence"]) for p in pushes if titles[p["policy_id"]] == title and p["credit_code"] == code
+            (p["sequence"])
+            for p in pushes  # policy pushes (赣企通 also hears objection.resolved, contract 16)
+            if "policy_id" in p and titles[p["policy_id"]] == title and p["credit_code"] == code
         }
         assert (sequence in pushed and delivery == "delivered") if matched else delivery is None
     report = _get(stack, f"/reports/regions?period={PERIOD}&level=district")
     return {  # how many moves each made depends on the interleaving: where each ended does not
         "cards": cards,
-        "whitelist": {k: listed for k, (_, listed) in wl_final.items()},
-        "policy": {k: matched for k, (_, matched) in policy_final.items()},
+        # where each ended: listed (matched) at the end, or not; an enterprise that entered and left
+        # inside one run's interleaving ends where one that never moved does (outside)
+        "whitelist": sorted(k for k, (_, listed) in wl_final.items() if listed),
+        "policy": sorted(k for k, (_, matched) in policy_final.items() if matched),
         "matches": [(t, c, m, d) for t, c, m, _, d in matches],
         "report": _net(report),
     }
@@ -148,7 +153,15 @@ def _chains(events: list[dict[str, Any]], key: Any, on: str) -> dict[Any, tuple[
     for k, chain in by_key.items():
         chain.sort(key=lambda b: b["sequence"])
         assert [b["sequence"] for b in chain] == list(range(1, len(chain) + 1)), (k, chain)
-        moves = [b["type"] == on for b in chain if not str(b["type"]).endswith("grade_changed")]
+        # a product's enterprise moved onto other terms is offered again (contract 18): no move
+        kept = [b for b in chain if not str(b["type"]).endswith("grade_changed")]
+        moves = [
+            b["type"] == on
+            for n, b in enumerate(kept)
+            if not (
+                n and b["type"] == kept[n - 1]["type"] == on and b.get("terms") != kept[n - 1].get("terms")
+            )
+        ]
         assert all(a != b for a, b in pairwise(moves)), (k, chain)
         final[k] = (len(chain), moves[-1] if moves else False)
     return {k: v for k, v in sorted(final.items(), key=lambda kv: str(kv[0]))}
