@@ -1,9 +1,10 @@
 """Ingest: one department upload in, facts stored, a batch report out, affected pairs queued.
 
 Flow per upload: size cap (from the event, before any download) → download to a temporary file →
-validate (domain.validation, pure) → for each chunk of accepted rows, compare with the stored
-current values and write the changes plus history in batches of 25 → report to S3 and the batches
-table → affected (enterprise, period) pairs to the rescore queue.
+validate (domain.validation, pure) → for each chunk of accepted rows, write their history (one item
+per row: the upload's values of that enterprise and period; 25 a BatchWriteItem), compare with the
+stored current values and write the changes → report to S3 and the batches table → affected
+(enterprise, period) pairs to the rescore queue.
 
 Latest upload wins per (enterprise, period, indicator) by the upload's `order` (event time, then S3's
 sequencer): an older version processed late adds history but never overwrites a newer value.
@@ -56,9 +57,9 @@ from chalicelib.stores.facts import (
     FactsRepository,
     HistoryItem,
     Stored,
-    fact_history_item,
     master_history_item,
     master_value,
+    upload_history_item,
     write_items,
 )
 from chalicelib.stores.rescore_queue import send_requests
@@ -107,9 +108,10 @@ class _Merged:
 class FactsMerger:
     """Merges a chunk of accepted rows into the enterprises' current items and writes what is new.
 
-    Per chunk: history items (BatchWriteItem, 25 a call), the current items of the chunk's enterprises
-    (BatchGetItem, 100 a call), the merge, and the changed items in version-conditional transactions
-    (100 a call). An enterprise another upload changed in between is re-read and merged again.
+    Per chunk: history items (one per row, BatchWriteItem, 25 a call), the current items of the
+    chunk's enterprises (BatchGetItem, 100 a call), the merge, and the changed items in
+    version-conditional transactions (100 a call). An enterprise another upload changed in between
+    is re-read and merged again.
     """
 
     def __init__(
@@ -181,14 +183,33 @@ class FactsMerger:
         self.warnings.extend(warning for _, warning in warnings)
 
     def _history(self, rows: list[FactRow | MasterRow]) -> list[HistoryItem]:
+        """One item per master record, and ONE per (enterprise, period) holding all of this upload's
+        values of it (issue 24: a row of v values costs one item, not v). A file has one row per
+        (enterprise, period) (duplicates are rejected); rows written together here (a follower's, one
+        value each) share the item, the first value of an indicator kept, as the current item keeps it."""
         items: list[HistoryItem] = []
+        values: dict[tuple[str, int], dict[str, Decimal]] = {}
         for row in rows:
             if isinstance(row, MasterRow):
                 items.append(master_history_item(self._master(row), self.department, self.order))
                 continue
-            for ind, value in row.values.items():
-                key = FactKey(row.credit_code, row.period, ind, self.cross_check)
-                items.append(fact_history_item(key, self._value(value), self.order))
+            if row.values:
+                found = values.setdefault((row.credit_code, row.period), {})
+                for ind, value in row.values.items():
+                    found.setdefault(ind, value)
+        for (code, period), by_indicator in values.items():
+            items.append(
+                upload_history_item(
+                    code,
+                    period,
+                    by_indicator,
+                    cross_check=self.cross_check,
+                    department=self.department,
+                    batch_id=self.batch_id,
+                    received_at=self.received_at,
+                    order=self.order,
+                )
+            )
         return items
 
     def _master(self, row: MasterRow) -> Master:

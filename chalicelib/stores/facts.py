@@ -3,8 +3,10 @@
 Per enterprise (pk "E#<code>"), ONE current item (sk "C") holds the master record (as top-level
 attributes, so a portrait reads it with a projection) and every current fact and cross-check with
 its provenance and `order`, plus a `version`: one GetItem gives scoring everything, one BatchGetItem
-gives it for 100 enterprises. Every upload's value also goes into a history item "H#…" of its own,
-never overwritten. See `tables.py` for the key design.
+gives it for 100 enterprises. Every upload's values also go into history, never overwritten: ONE item
+per (enterprise, period, upload) holding that upload's values of the enterprise for the period
+("H#U#<period>#<order>", issue 24; before it, one item per value, "H#F#…"/"H#X#…", still read), and
+one per master record ("H#M#<order>"). See `tables.py` for the key design.
 
 Writers (ingest, the migration) read the current items, merge, and write them back in transactions
 of version-conditional Puts: two uploads touching one enterprise at the same moment cannot lose an
@@ -71,8 +73,18 @@ def fact_sk(period: int, indicator: str, *, cross_check: bool = False) -> str:
 
 
 def history_sk(current_sk: str, order: str) -> str:
-    """History key of a current value's name: "C#F#2025#rd_expense" -> "H#F#2025#rd_expense#<order>"."""
+    """History key of a current value's name: "C#F#2025#rd_expense" -> "H#F#2025#rd_expense#<order>"
+    (a master record's, and a value's as `history` returns it; values are stored per upload)."""
     return f"H#{current_sk[2:]}#{order}"
+
+
+HISTORY_PREFIX: Final = "H#"
+UPLOAD_HISTORY_PREFIX: Final = "H#U#"  # an upload's values of one period (issue 24)
+
+
+def upload_history_sk(period: int, order: str) -> str:
+    """Key of the history item of one upload's values of one enterprise and period: "H#U#2025#<order>"."""
+    return f"{UPLOAD_HISTORY_PREFIX}{period}#{order}"
 
 
 HistoryItem = FactItem  # what the history builders return, named for the services that batch them
@@ -254,17 +266,45 @@ def master_history_item(master: Master, department: str | None, order: str) -> F
     )
 
 
-def fact_history_item(key: FactKey, value: FactValue, order: str) -> FactItem:
-    """The history copy of an uploaded fact or cross-check value."""
-    assert key.period is not None and key.indicator is not None
-    sk = fact_sk(key.period, key.indicator, cross_check=key.cross_check)
+def upload_history_item(
+    credit_code: str,
+    period: int,
+    values: Mapping[str, Decimal | None],
+    *,
+    cross_check: bool,
+    department: str,
+    batch_id: str,
+    received_at: str,
+    order: str,
+) -> FactItem:
+    """The history item of one upload's values of an enterprise for a period (all its indicators: a
+    row of a department's file, an objection's corrected value): `facts` {"F"|"X": {indicator: value
+    as text, or None for a value taken out of the current file}}, the upload's provenance once.
+
+    One upload writes it once per (enterprise, period): its key is the upload's `order`, so a retry of
+    the same upload rewrites the same item. ~40 bytes a value: a row of 30 values is ~1.5 KB."""
+    encoded = {ind: (None if v is None else str(v)) for ind, v in sorted(values.items())}
     return FactItem(
-        enterprise_pk(key.credit_code),
-        history_sk(sk, order),
-        kind="cross_check" if key.cross_check else "fact",
-        period=key.period,
-        indicator=key.indicator,
-        value=str(value.value),
+        enterprise_pk(credit_code),
+        upload_history_sk(period, order),
+        kind="upload",
+        period=period,
+        facts={CHECKS if cross_check else FACTS: encoded},
+        department=department,
+        batch_id=batch_id,
+        received_at=received_at,
+        order=order,
+    )
+
+
+def fact_history_item(key: FactKey, value: FactValue, order: str) -> FactItem:
+    """The history item of one uploaded fact or cross-check value (an objection's correction)."""
+    assert key.period is not None and key.indicator is not None
+    return upload_history_item(
+        key.credit_code,
+        key.period,
+        {key.indicator: value.value},
+        cross_check=key.cross_check,
         department=value.department,
         batch_id=value.batch_id,
         received_at=value.received_at,
@@ -278,18 +318,47 @@ def fact_removal_history_item(
     """The history record of a value taken out of the current file (an objection's "should be absent"):
     no value, with who removed it and why (its batch)."""
     assert key.period is not None and key.indicator is not None
-    return FactItem(
-        enterprise_pk(key.credit_code),
-        history_sk(fact_sk(key.period, key.indicator, cross_check=key.cross_check), order),
-        kind="cross_check" if key.cross_check else "fact",
-        period=key.period,
-        indicator=key.indicator,
-        value=None,
+    return upload_history_item(
+        key.credit_code,
+        key.period,
+        {key.indicator: None},
+        cross_check=key.cross_check,
         department=department,
         batch_id=batch_id,
         received_at=received_at,
         order=order,
     )
+
+
+def history_values(item: FactItem) -> list[FactItem]:
+    """A stored history item as one record per value, each shaped as the per-value items written before
+    issue 24 (kind "fact"/"cross_check", period, indicator, value, provenance, key "H#F#…#<order>"): an
+    upload's item expands into its values; a master record's or an old per-value item is returned as is.
+    The records are views, never written."""
+    if not item.sk.startswith(UPLOAD_HISTORY_PREFIX):
+        return [item]
+    assert item.period is not None
+    period = int(item.period)
+    order = item.order or ""
+    records: list[FactItem] = []
+    encoded: dict[str, Any] = item.facts or {}
+    for part, cross_check in ((FACTS, False), (CHECKS, True)):
+        for indicator, value in sorted(encoded.get(part, {}).items()):
+            records.append(
+                FactItem(
+                    item.pk,
+                    history_sk(fact_sk(period, indicator, cross_check=cross_check), order),
+                    kind="cross_check" if cross_check else "fact",
+                    period=period,
+                    indicator=indicator,
+                    value=value,
+                    department=item.department,
+                    batch_id=item.batch_id,
+                    received_at=item.received_at,
+                    order=order,
+                )
+            )
+    return records
 
 
 # --- the repository ------------------------------------------------------------------------------
@@ -366,7 +435,15 @@ class FactsRepository:
         return found
 
     def history(self, credit_code: str) -> Iterator[FactItem]:
-        return FactItem.query(enterprise_pk(credit_code), FactItem.sk.startswith("H#"))
+        """Every uploaded value of the enterprise's file (一企一档), one record per value or master record
+        (`history_values`), by key: per value name, oldest upload first. Reads both layouts, per upload
+        and the per-value items written before it; a value in both (an upload half ingested before the
+        change and retried after it) is returned once."""
+        records: dict[str, FactItem] = {}
+        for item in FactItem.query(enterprise_pk(credit_code), FactItem.sk.startswith(HISTORY_PREFIX)):
+            for record in history_values(item):
+                records[record.sk] = record
+        return iter([records[sk] for sk in sorted(records)])
 
     def periods(self, credit_code: str) -> list[int]:
         """Periods with any current fact (for a master-data change, which affects them all)."""

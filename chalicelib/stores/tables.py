@@ -6,7 +6,11 @@ facts    pk "E#<credit_code>"
            sk "C"                            current item: master record, every current fact and
                                              cross-check (JSON), a version (see stores/facts.py)
            sk "H#M#<order>"                  master history (一企一档)
-           sk "H#F#<period>#<indicator>#<order>" / "H#X#…"  fact history, every upload kept
+           sk "H#U#<period>#<order>"         fact history: ONE item per upload (or objection
+                                             correction) and period, holding all its values of the
+                                             enterprise for that period (JSON `facts`, "F" or "X")
+           sk "H#F#<period>#<indicator>#<order>" / "H#X#…"  fact history written before issue 24, one
+                                             item per value: still read (`FactsRepository.history`)
            sk "O"                            the enterprise's open objections (contract 16), kept by the
                                              objections' transactions: the portrait reads it with the
                                              current item, in the same BatchGetItem
@@ -93,7 +97,7 @@ class FactItem(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    kind = UnicodeAttribute()  # master | fact | cross_check (history) | current
+    kind = UnicodeAttribute()  # master | upload (fact history) | fact | cross_check (older history) | current
     period = NumberAttribute(null=True)
     indicator = UnicodeAttribute(null=True)
     value = UnicodeAttribute(null=True)  # Decimal as text: no float drift
@@ -107,7 +111,8 @@ class FactItem(Model):
     established_on = UnicodeAttribute(null=True)  # ISO date
     region_code = UnicodeAttribute(null=True)
     industry_code = UnicodeAttribute(null=True)
-    # the current item only: every current fact and cross-check, and its optimistic-locking version
+    # the current item: every current fact and cross-check, and its optimistic-locking version;
+    # an upload's history item: its values of the period ({"F"|"X": {indicator: value text or null}})
     facts = JSONAttribute(null=True)
     version = NumberAttribute(null=True)
     # the open-objections item only: {objection_id: {"field", "period", "status", "due_on"}}

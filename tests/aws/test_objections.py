@@ -14,7 +14,7 @@ from chalicelib.services import objections as service
 from chalicelib.services.relay import drain_outbox
 from chalicelib.stores import objections as store
 from chalicelib.stores.facts import FactsRepository
-from chalicelib.stores.tables import FactItem, OutboxItem
+from chalicelib.stores.tables import OutboxItem
 from scripts.provision import Resources
 from tests.aws.objection_helpers import World, run_rescores, world
 from tests.aws.policy_helpers import drain, policy_queue
@@ -116,7 +116,11 @@ def test_a_correction_writes_the_fact_requests_the_rescore_and_publishes_once(
     fact = _fact(w.code, "rd_expense")
     assert fact.value.value == Decimal(1500)
     assert fact.value.batch_id == f"objection:{oid}" and fact.value.department == "tax"
-    history = [i for i in FactItem.query(f"E#{w.code}", FactItem.sk.startswith("H#F#2025#rd_expense#"))]
+    history = [
+        i
+        for i in FactsRepository().history(w.code)
+        if (i.kind, i.period, i.indicator) == ("fact", 2025, "rd_expense")
+    ]
     assert [i.batch_id for i in history] == [f"objection:{oid}"]
     resolved = drain(events)
     assert [e["type"] for e in resolved] == ["objection.resolved"]
