@@ -20,8 +20,9 @@ test: $(STAMP)
 	$(PY) -m pytest --durations=25
 
 # the unit and moto layers only (no local stack, no browser): the loop while editing, under 2 minutes
+# on two cores (pytest-xdist: one worker a core, a test file stays on one worker for its module fixtures)
 test-fast: $(STAMP)
-	$(PY) -m pytest tests/unit tests/aws -m "not slow and not browser" --durations=25
+	$(PY) -m pytest tests/unit tests/aws -m "not slow and not browser" -n 2 --dist loadfile --durations=25
 
 # the web console in headless Chromium (also part of `make test`); screenshots in test-output/console/
 test-browser: $(STAMP)
