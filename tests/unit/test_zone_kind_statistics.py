@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from chalicelib.domain.reports.indicators import ALL_STAGES
+from chalicelib.domain.reports.indicators import ALL_STAGES, IndicatorStats
 from chalicelib.domain.reports.inputs import CardFacts, IndicatorFigure
 from chalicelib.domain.zones.catalogue import shipped
 from chalicelib.domain.zones.reports import (
@@ -33,9 +33,9 @@ CARDS = [
 ]
 
 
-def present(groups: dict[tuple[str, str], dict[str, object]], group: str) -> list[D]:
+def present(groups: dict[tuple[str, str], dict[str, IndicatorStats]], group: str) -> list[D | None]:
     stats = groups[(group, ALL_STAGES)]["rd_expense"]
-    return [stats.min, stats.max, D(stats.present)]  # type: ignore[attr-defined]
+    return [stats.min, stats.max, D(stats.present)]
 
 
 def test_a_build_keeps_each_zone_type_and_level_alone_and_together_over_the_province_and_cities() -> None:
