@@ -80,12 +80,16 @@ def _body(code: str, ref: str, writer: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def world(client: Client, api_aws: Resources) -> dict[str, str]:
     departments = department_ids(get_settings().model_version)
-    keys = {name: issue_key(role, name, departments=departments, org=org) for name, (role, org) in KEYS.items()}
+    keys = {
+        name: issue_key(role, name, departments=departments, org=org) for name, (role, org) in KEYS.items()
+    }
     for code, (region, zone) in PLACES.items():
         place(code, region, zone)
         put_card(code, PERIOD, "860", region_code=region, zone_id=zone)
     for writer in ("bank", "sci"):
-        items = [_body(c, ref, w) for ref, (c, w) in RECORDS.items() if w == writer and not ref.startswith("M-")]
+        items = [
+            _body(c, ref, w) for ref, (c, w) in RECORDS.items() if w == writer and not ref.startswith("M-")
+        ]
         status, body = post_json(client, "/support", keys[writer], {"items": items})
         assert status == 200 and all(i["status"] == 201 for i in body["items"]), body
     many = [_body(c, ref, w) for ref, (c, w) in RECORDS.items() if ref.startswith("M-")]
@@ -253,7 +257,8 @@ def test_a_zone_key_s_pages_examine_a_bounded_number_of_rows(
 
 
 def test_requests_per_page(client: Client, world: dict[str, str], aws_calls: list[Call]) -> None:
-    """DynamoDB requests of one page of 5 (the key's check and the catalogue are cached after a first call)."""
+    """DynamoDB requests of one page of 5 (the key's check and the catalogue are cached after a first
+    call)."""
     counts: dict[str, dict[str, int]] = {}
     for who, query in (
         ("admin", ""),
