@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-browser bench lint typecheck check package replay-dlq migrate-facts migrate-policy-matches clean
+.PHONY: run test test-fast test-browser bench lint typecheck check package replay-dlq migrate-facts migrate-policy-matches recount-registered clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -54,6 +54,10 @@ migrate-facts: $(STAMP)
 
 migrate-policy-matches: $(STAMP)
 	POLICY_MATCHES_TABLE=innovation-points-$(STAGE)-policy-matches $(PY) -m scripts.migrate_policy_matches
+
+recount-registered: $(STAMP)
+	FACTS_TABLE=innovation-points-$(STAGE)-facts REPORTS_TABLE=innovation-points-$(STAGE)-reports \
+	  $(PY) -m scripts.recount_registered $(if $(DRY_RUN),--dry-run)
 
 clean:
 	rm -rf $(VENV) .local test-output .pytest_cache .mypy_cache .ruff_cache .hypothesis
