@@ -480,7 +480,10 @@ def support_versions(
 def enterprise_support(principal: Principal, code: str, *, with_items: bool = True) -> EnterpriseSupport:
     """Totals over every institution; the records the caller may see (admin: all) when asked."""
     records = service.of_enterprise(code)
-    mine = None if principal.role == ENTERPRISE else _own_org(principal)  # an enterprise: every record on it
+    # an enterprise (its own file), a city or a zone (an enterprise of its area, as /support lists it):
+    # every institution's records on it; a bank or department its own org's
+    every = principal.role in (ENTERPRISE, CITY, ZONE)
+    mine = None if every else _own_org(principal)
     items = [r for r in records if service.visible(r, mine)] if with_items else None
     return EnterpriseSupport(credit_code=code, summary=summarise(records), items=items)
 
@@ -496,9 +499,7 @@ def enterprise_support(principal: Principal, code: str, *, with_items: bool = Tr
 def support_of_enterprise(
     principal: Principal, settings: Settings, params: NoParams, credit_code: str
 ) -> EnterpriseSupport:
-    # a city or zone sees the totals (contract 15), as admin does on the portrait
-    local = principal.role in (CITY, ZONE)
-    return enterprise_support(principal, require_seen(checked_code(credit_code)), with_items=not local)
+    return enterprise_support(principal, require_seen(checked_code(credit_code)))
 
 
 def support_upload_key(principal: Principal, filename: str) -> str:

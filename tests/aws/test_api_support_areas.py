@@ -281,3 +281,18 @@ def test_requests_per_page(client: Client, world: dict[str, str], aws_calls: lis
     assert total["city-3601?"] <= total["admin?"], counts  # one city's partition, not twelve
     assert total["zone-NC-HTZ?"] <= total["admin?"], counts
     assert not any("Scan" in ops for ops in counts.values()), counts
+
+
+def test_an_enterprise_s_support_lists_to_city_and_zone_keys_what_their_support_list_does(
+    client: Client, world: dict[str, str]
+) -> None:
+    """`/enterprises/{code}/support` answers "the caller's visible records": for a city or zone key, every
+    institution's records on an enterprise of its area, as `/support?credit_code=` lists them."""
+    for who in ("city-3601", "zone-NC-HTZ"):
+        status, body = get_json(client, f"/enterprises/{E1}/support", world[who])
+        assert status == 200, body
+        refs = sorted(i["external_ref"] for i in body["items"])
+        assert refs == ["A-1", "S-1"] == sorted(walk(client, f"/support?credit_code={E1}", world[who]))
+        assert body["summary"]["records"] == 2 and body["summary"]["institutions"] == 2
+    status, body = get_json(client, f"/enterprises/{E1}/support", world["bank"])
+    assert [i["external_ref"] for i in body["items"]] == ["A-1"]  # a bank: its own org's
