@@ -91,7 +91,9 @@ class Kind(Generic[F]):
     department: Callable[[str], str]  # the report's `department`, from the owner
     plan: Callable[[Upload, str, str], Plan[F]]  # (upload, owner, batch id)
     in_batches_table: bool = True  # else the report in S3 is the only one (marked processing there)
-    records_failure: bool = False  # a failure (then retried) leaves `failed` in the batches table
+    # a failure (then retried) leaves `failed` in the batches table; else the batch stays `processing`
+    # until a retry ends it (unit lists, as before the kinds shared this use case)
+    records_failure: bool = False
     max_listed_errors: int | None = None  # a report lists this many row errors; all are counted
     metric_prefix: str | None = None  # `<prefix>RowsAccepted` and `<prefix>RowsRejected`, when given
 

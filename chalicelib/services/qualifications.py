@@ -14,6 +14,8 @@ hands `qualifications/…` keys here). The department comes from the key. Per fi
 4. mark the periods for the report builder (candidates depend on held qualifications too);
 5. the report, in the batch report's shape, at `reports/qualifications/<department>/<name>.report.json`
    and in the batches table (`GET /batches?key=`).
+
+Steps 1 and 5 (and the batch's life) are those every named-field upload shares (`services.named_upload`).
 """
 
 from __future__ import annotations

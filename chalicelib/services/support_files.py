@@ -5,6 +5,8 @@ The same path as department files (S3 notification → uploads queue → ingest 
 as a record posted to the API would be (`services.support.write_many`, in chunks of 500): a bad row
 is reported with its code, the valid ones are kept. The report, in the batch report's shape, goes
 to `reports/support/<org>/<name>.report.json`. One upload (key and version) is processed once.
+The steps every named-field upload shares are `services.named_upload`'s; here is what support files
+add: their rows, read as they go, written as records (`_SupportFile`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ which hands `zones/…` keys here. The zone comes from the key, never from the f
 Rows: `INVALID_CREDIT_CODE`, `CREDIT_CODE_CHECKSUM`, `INVALID_DATE` (`valid_to` before `valid_from` too) and
 `OUTSIDE_ZONE_CITY` (a registered enterprise whose city is not among the zone's). A membership change
 requests a rescore of the enterprise (every period): its cards then carry the zone, and its published
-policies are matched again (contract 14).
+policies are matched again (contract 14). The steps every named-field upload shares are
+`services.named_upload`'s; here is what a unit list adds: its zone checked, its rows become memberships.
 """
 
 from __future__ import annotations
