@@ -20,7 +20,8 @@ routes = Routes(__name__)
     summary="Rescore every enterprise (of one period, or of all)",
 )
 def request_rescore(principal: Principal, settings: Settings, body: RescoreBody) -> RescoreAccepted:
-    from chalicelib.services.jobs import start_job  # the jobs service loads only when used
+    from chalicelib.services.jobs import rescore_size, start_job  # the jobs service loads only when used
 
+    queued = rescore_size(body.period)  # counted before the job exists: a failed count starts nothing
     job_id = start_job("rescore", {}, body.period, principal.key_id)
-    return RescoreAccepted(period=body.period, queued=0, job_id=job_id)
+    return RescoreAccepted(period=body.period, queued=queued, job_id=job_id)

@@ -426,8 +426,9 @@ class VerificationsPage(_Out):
 class RescoreAccepted(_Out):
     status: Literal["accepted"] = "accepted"
     period: int | None
-    # The job's plan step enumerates the enterprises after the answer: see GET /jobs/{job_id} `total`.
-    queued: int = Field(description="0: the job counts the enterprises (GET /jobs/{job_id})")
+    # Counted when the request is accepted; the job's plan enumerates them again (GET /jobs/{job_id}
+    # `total`), which differs only if enterprises were scored in between.
+    queued: int = Field(ge=0, description="the enterprises the job will rescore, each once")
     job_id: str | None = None
 
 

@@ -94,6 +94,16 @@ def queue_plan(job: Job) -> None:
     send_job_messages([JobMessage(job_id=job.job_id, kind=job.kind, step="plan", period=job.period)])
 
 
+def rescore_size(period: int | None) -> int:
+    """How many enterprises a `rescore` job of `period` covers, each once (its plan's `total` when nothing
+    is scored meanwhile): one counting Query per shard for a period; every period's keys otherwise."""
+    from chalicelib.stores.scores import count_scored_enterprises
+
+    if period is not None:
+        return count_scored_enterprises(period)
+    return len(set(scored_codes(None)))
+
+
 def scored_codes(period: int | None) -> Iterator[str]:
     """The scored enterprises of `period`, or of every period (each once, in any order)."""
     from chalicelib.services.rescore import full_rescore_pairs

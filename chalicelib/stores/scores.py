@@ -353,6 +353,12 @@ def scored_enterprises(period: int) -> Iterator[str]:
             yield item.pk.removeprefix("E#")  # a key: jobs enumerate keys, never cards
 
 
+def count_scored_enterprises(period: int) -> int:
+    """How many enterprises have a current card for `period`: a counting Query per shard (no items read
+    back), what `scored_enterprises` would yield."""
+    return sum(ScoreItem.by_period.count(period_partition(period, shard)) for shard in all_shards())
+
+
 @dataclass(frozen=True, slots=True)
 class CurrentCard:
     """A current card item as the API shows it (no versioning or whitelist bookkeeping)."""

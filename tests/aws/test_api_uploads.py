@@ -11,7 +11,7 @@ import requests
 from chalice.test import Client
 
 from chalicelib.settings import get_settings
-from tests.aws.api_helpers import get_json, post_json
+from tests.aws.api_helpers import get_json, post_json, put_card
 
 
 def test_a_department_gets_a_capped_post_for_its_own_folder(
@@ -63,7 +63,7 @@ def test_extensions_are_case_insensitive(client: Client, keys: dict[str, str], a
 def test_rescore_is_accepted_as_a_job(client: Client, keys: dict[str, str], api_aws: Any) -> None:
     status, body = post_json(client, "/rescore", keys["admin"], {"period": 2024})
     assert status == 202
-    assert (body["status"], body["period"], body["queued"]) == ("accepted", 2024, 0)
+    assert (body["status"], body["period"], body["queued"]) == ("accepted", 2024, 0)  # nothing scored yet
     status, job = get_json(client, f"/jobs/{body['job_id']}", keys["admin"])
     assert status == 200
     assert (job["kind"], job["period"], job["status"], job["planned"]) == ("rescore", 2024, "running", False)
@@ -73,3 +73,21 @@ def test_rescore_is_accepted_as_a_job(client: Client, keys: dict[str, str], api_
     assert get_json(client, f"/jobs/{body['job_id']}", keys["bank"])[0] == 403
     status, problem = post_json(client, "/rescore", keys["admin"], {"period": 1990})
     assert (status, problem["code"]) == (400, "INVALID_PERIOD")
+
+
+def test_rescore_answers_how_many_enterprises_it_queued(
+    client: Client, keys: dict[str, str], api_aws: Any
+) -> None:
+    # two enterprises scored for 2024, one of them and a third for 2023: a retired card is not scored
+    for code, period in (
+        ("91360100MA35F0001F", 2024),
+        ("91360100MA35F0002J", 2024),
+        ("91360100MA35F0001F", 2023),
+        ("91360100MA35F0003M", 2023),
+    ):
+        put_card(code, period, "500")
+    put_card("91360100MA35F0004Q", 2024, "500", kind="retired")
+    status, body = post_json(client, "/rescore", keys["admin"], {"period": 2024})
+    assert (status, body["queued"]) == (202, 2)
+    assert post_json(client, "/rescore", keys["admin"], {"period": 2022})[1]["queued"] == 0
+    assert post_json(client, "/rescore", keys["admin"], {})[1]["queued"] == 3  # each enterprise once
