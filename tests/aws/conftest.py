@@ -33,9 +33,9 @@ def _provisioned() -> Iterator[Resources]:
     os.environ["MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR"] = "false"  # purge between tests
     with moto.mock_aws():
         from chalicelib.stores import tables
-        from tests.aws.moto_memory import snapshot_tables_once
+        from tests.aws.moto_memory import snapshot_touched_partitions
 
-        snapshot_tables_once()  # moto's transactions copied every table per item, kept for the package
+        snapshot_touched_partitions()  # moto's transactions copied every table per item, kept for the package
 
         for model in tables.ALL_MODELS:  # pynamodb caches its connection on the class
             model._connection = None
