@@ -9,6 +9,7 @@ read only what each writes under its own codes, periods and ids.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -149,6 +150,22 @@ def aws_calls(monkeypatch: pytest.MonkeyPatch) -> list[Call]:
 
     monkeypatch.setattr(BaseClient, "_make_api_call", recording)
     return calls
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Every AWS API call made through botocore, counted by operation name."""
+    from botocore.client import BaseClient
+
+    counter: Counter[str] = Counter()
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]  # botocore's one entry point
+
+    def counting(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
+        counter[operation_name] += 1
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
+    return counter
 
 
 @pytest.fixture
