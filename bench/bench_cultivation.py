@@ -23,10 +23,10 @@ from collections import Counter  # noqa: E402
 from datetime import UTC, date, datetime, timedelta  # noqa: E402
 from typing import Any  # noqa: E402
 
-import moto  # noqa: E402
 from botocore.client import BaseClient  # noqa: E402
 
 from bench.bench_reports import P, region, seed, templates  # noqa: E402
+from bench.moto_stack import provisioned_moto  # noqa: E402
 from chalicelib.domain.cultivation.programs import load_programs  # noqa: E402
 from chalicelib.domain.model.schema import load_model  # noqa: E402
 from chalicelib.domain.qualifications.records import Qualification  # noqa: E402
@@ -113,15 +113,10 @@ def over_moto(n: int, digests: list[str], calls: Calls, rng: random.Random) -> N
     from chalicelib.services.cultivation import candidates, ladder
     from chalicelib.services.cultivation_build import cultivation_items
     from chalicelib.services.reports import ReportBuilder
-    from chalicelib.stores import tables
     from chalicelib.stores.reports import ReportsRepository
     from chalicelib.stores.tables import ScoreItem
-    from scripts.provision import provision
 
-    with moto.mock_aws():
-        for model in tables.ALL_MODELS:
-            model._connection = None
-        provision(get_settings())
+    with provisioned_moto():
         t0 = time.perf_counter()
         seed(n, digests, rng)
         codes = [item.credit_code for item in ScoreItem.scan(attributes_to_get=["credit_code"])]

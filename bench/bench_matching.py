@@ -44,9 +44,9 @@ from decimal import Decimal  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-import moto  # noqa: E402
 from botocore.client import BaseClient  # noqa: E402
 
+from bench.moto_stack import provisioned_moto  # noqa: E402
 from chalicelib.domain.model.schema import STAGES, load_model  # noqa: E402
 from chalicelib.domain.policies.criteria import parse_criteria  # noqa: E402
 from chalicelib.domain.policies.evaluation import Criteria, Subject  # noqa: E402
@@ -255,15 +255,10 @@ def bench_publish(enterprises: int, policies: int) -> None:
     index_moto_queries()
     plain_moto_responses()
     cheapen_moto_transactions()
-    with moto.mock_aws(), tempfile.TemporaryDirectory() as tmp:
+    with provisioned_moto() as resources, tempfile.TemporaryDirectory() as tmp:
         from chalicelib.settings import get_settings
-        from chalicelib.stores import tables
         from scripts.ganqitong_standin import StandIn
-        from scripts.provision import provision
 
-        for model in tables.ALL_MODELS:
-            model._connection = None
-        resources = provision(get_settings())
         standin = StandIn(Path(tmp) / "ganqitong.jsonl").start()
         os.environ.update(
             {
@@ -378,14 +373,9 @@ def bench_products(enterprises: int, products: int, burst: int = 100) -> None:
     index_moto_queries()
     plain_moto_responses()
     cheapen_moto_transactions()
-    with moto.mock_aws():
+    with provisioned_moto() as resources:
         from chalicelib.settings import get_settings
-        from chalicelib.stores import tables
-        from scripts.provision import provision
 
-        for model in tables.ALL_MODELS:
-            model._connection = None
-        resources = provision(get_settings())
         os.environ.update(
             {
                 "POLICY_TOPIC_ARN": resources.policy_topic_arn,

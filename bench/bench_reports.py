@@ -31,9 +31,9 @@ from datetime import UTC, date, datetime, timedelta  # noqa: E402
 from decimal import Decimal  # noqa: E402
 from typing import Any  # noqa: E402
 
-import moto  # noqa: E402
 from botocore.client import BaseClient  # noqa: E402
 
+from bench.moto_stack import provisioned_moto  # noqa: E402
 from chalicelib.domain import regions  # noqa: E402
 from chalicelib.domain.model.schema import STAGES, load_model  # noqa: E402
 from chalicelib.domain.records import EnterpriseData, FactValue, Master, ScoreCard  # noqa: E402
@@ -163,14 +163,9 @@ def rebuild(n: int, digests: list[str], calls: Calls, rng: random.Random) -> Non
     from chalicelib.domain.areas import PROVINCE
     from chalicelib.services.reports import ReportBuilder, ReportReader
     from chalicelib.services.zone_reports import coverage, zone_report
-    from chalicelib.stores import tables
     from chalicelib.stores.reports import ReportsRepository
-    from scripts.provision import provision
 
-    with moto.mock_aws():
-        for model in tables.ALL_MODELS:
-            model._connection = None
-        provision(get_settings())
+    with provisioned_moto():
         t0 = time.perf_counter()
         seed(n, digests, rng)
         print(f"\n== rebuild over moto, {n:,} enterprises (seeded in {time.perf_counter() - t0:.1f} s)")

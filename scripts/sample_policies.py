@@ -99,7 +99,11 @@ def publish_samples(api_url: str, api_keys: dict[str, str], period: int) -> list
     year = datetime.now(UTC).year
     published = []
     for role, body in sample_policies(period, year):
-        key = api_keys[role]
-        draft = _post(f"{api_url}/policies", key, body)
-        published.append(_post(f"{api_url}/policies/{draft['policy_id']}/publish", key))
+        published.append(publish_policy(api_url, api_keys[role], body))
     return published
+
+
+def publish_policy(api_url: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Create a policy (a bank's product too) as `key` and publish it; the published record."""
+    draft = _post(f"{api_url}/policies", key, body)
+    return _post(f"{api_url}/policies/{draft['policy_id']}/publish", key)

@@ -10,12 +10,12 @@ Deterministic for a given list of enterprises, day and seed.
 
 from __future__ import annotations
 
-import json
 import random
-import urllib.request
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, Final
+
+from scripts.sample_policies import publish_policy
 
 # The demo investor of the local stack (contract 18): org -> name.
 DEMO_INVESTORS: Final[Mapping[str, str]] = {"jx-demo-fund": "江西省科技创新投资基金"}
@@ -63,18 +63,6 @@ def sample_products(org: str, period: int, year: int) -> list[dict[str, Any]]:
     ]
 
 
-def _post(url: str, key: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body or {}, ensure_ascii=False).encode(),
-        headers={"Content-Type": "application/json", "X-API-Key": key},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=600) as response:
-        answer: dict[str, Any] = json.loads(response.read())
-        return answer
-
-
 def publish_products(
     api_url: str, bank_keys: Mapping[str, str], period: int, year: int
 ) -> dict[str, list[dict[str, Any]]]:
@@ -82,10 +70,7 @@ def publish_products(
     published: dict[str, list[dict[str, Any]]] = {}
     for org, key in bank_keys.items():
         for body in sample_products(org, period, year):
-            draft = _post(f"{api_url}/policies", key, body)
-            published.setdefault(org, []).append(
-                _post(f"{api_url}/policies/{draft['policy_id']}/publish", key)
-            )
+            published.setdefault(org, []).append(publish_policy(api_url, key, body))
     return published
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from chalicelib.api import queries
 from chalicelib.api.auth import ADMIN, BANK, CITY, ENTERPRISE, INVESTOR, ZONE, Principal
 from chalicelib.api.problems import ApiProblem, Code
+from chalicelib.api.report_period import report_period
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import Period
 from chalicelib.domain.numbers import Num
@@ -20,7 +21,6 @@ from chalicelib.domain.policies.policy import PolicyFields
 from chalicelib.domain.products.funnel import TermsHonoured
 from chalicelib.domain.products.terms import PRODUCT_KIND
 from chalicelib.services import products as service
-from chalicelib.services.reports import ReportReader
 from chalicelib.settings import Settings
 from chalicelib.stores.card_reads import latest_period_of
 
@@ -174,11 +174,7 @@ class ProductsReport(_Out):
     summary="The product funnel: support records naming each product, by status, amounts, rates, terms kept",
 )
 def products_report(principal: Principal, settings: Settings, params: FunnelParams) -> ProductsReport:
-    period = params.period
-    if period is None:
-        period = ReportReader().latest_period()
-        if period is None:
-            raise ApiProblem(Code.REPORT_NOT_READY, "no report has been built yet", "尚未生成任何通报")
+    period = report_period(params.period)
     issuer = None if principal.role == ADMIN else (principal.org or "")
     items = [
         ProductFunnelOut(

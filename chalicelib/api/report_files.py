@@ -14,8 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import quote
+
+from chalice.app import Response
 
 from chalicelib.api.csv_cells import csv_cell
 from chalicelib.domain.model.schema import ScoringModel
@@ -180,6 +182,22 @@ def to_xlsx(report: RegionReport, model: ScoringModel, snapshot: Snapshot | None
 
 def headers(content_type: str, name: str) -> dict[str, str | list[str]]:
     return {"Content-Type": content_type, "Content-Disposition": disposition(name)}
+
+
+def file_answer(
+    report: RegionReport,
+    model: ScoringModel,
+    extension: Literal["csv", "xlsx"],
+    snapshot: Snapshot | None = None,
+) -> Response:
+    """The answer that downloads a report: CSV (UTF-8 with BOM, Chinese headers) or an Excel workbook."""
+    if extension == "csv":
+        body: str | bytes = to_csv(report, model)
+        content_type = CSV
+    else:
+        body = to_xlsx(report, model, snapshot=snapshot)
+        content_type = XLSX
+    return Response(body=body, status_code=200, headers=headers(content_type, filename(report, extension)))
 
 
 def column_headers(model: ScoringModel) -> Sequence[str]:

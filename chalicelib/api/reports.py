@@ -21,10 +21,19 @@ from chalicelib.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_TOKEN_CHARS,
 from chalicelib.api.problems import ApiProblem, Code
 from chalicelib.api.report_files import CSV, XLSX, filename, headers, to_csv, to_xlsx
 from chalicelib.api.routing import Routes
-from chalicelib.api.schemas import TOKEN_PATTERN, TOKEN_TEXT, Day, NextToken, Period, ZoneId
+from chalicelib.api.schemas import (
+    TOKEN_PATTERN,
+    TOKEN_TEXT,
+    Day,
+    NextToken,
+    Period,
+    ZoneId,
+    ZoneLevel,
+    ZoneType,
+)
 from chalicelib.api.zone_reports import frozen_zones
 from chalicelib.domain.model.schema import ScoringModel, Stage
-from chalicelib.domain.zones.reports import zone_stats_region
+from chalicelib.domain.zones.reports import statistics_group
 from chalicelib.services.model_registry import model_by_version
 from chalicelib.services.reports import (
     IndicatorStatistics,
@@ -33,7 +42,7 @@ from chalicelib.services.reports import (
     Snapshot,
     SnapshotLine,
 )
-from chalicelib.services.zones import zone_cities
+from chalicelib.services.zones import catalogue, zone_cities
 from chalicelib.settings import Settings
 
 routes = Routes(__name__)
@@ -68,6 +77,8 @@ class StatisticsParams(_Params):
     )
     stage: Stage | None = None
     zone: ZoneId | None = Field(default=None, description="one zone's enterprises (contract 14)")
+    zone_type: ZoneType | None = Field(default=None, description="the enterprises in zones of this type")
+    zone_level: ZoneLevel | None = Field(default=None, description="the enterprises in zones of this level")
 
     @field_validator("region")
     @classmethod
@@ -255,13 +266,14 @@ def indicator_statistics(
     # a city's or zone's key reads its own area (contract 15); a zone's figures are kept per zone
     scope = list_scope(principal, None if params.region == "36" else params.region, params.zone, zone_cities)
     region = scope.region or "36"
-    if scope.zone is not None and len(region) > 4:
+    zoned = scope.zone is not None or params.zone_type is not None or params.zone_level is not None
+    if zoned and len(region) > 4:
         raise ApiProblem(
             Code.INVALID_PARAMETER,
-            "region: a zone's statistics narrow to a city at most (36 or 4 digits)",
-            "参数 region 无效：园区的指标统计最多细分到设区市",
+            "region: statistics by zone narrow to a city at most (36 or 4 digits)",
+            "参数 region 无效：按园区的指标统计最多细分到设区市",
         )
-    group = zone_stats_region(scope.zone, region) if scope.zone is not None else region
+    group = statistics_group(catalogue(), region, scope.zone, params.zone_type, params.zone_level)
     found = reader.indicator_statistics(period, group, params.stage)
     if found is None:
         raise _not_ready(period)

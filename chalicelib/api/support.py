@@ -29,7 +29,8 @@ from chalicelib.api.known import require_seen
 from chalicelib.api.pagination import Cursor
 from chalicelib.api.problems import ApiProblem, Code, problem_response, status_of
 from chalicelib.api.routing import Routes, parse_json
-from chalicelib.api.schemas import NextToken, NoParams, PageParams, Period, Region
+from chalicelib.api.schemas import NextToken, NoParams, PageParams, Period, Region, ZoneFilterParams
+from chalicelib.api.zone_filters import scoped
 from chalicelib.domain import creditcode
 from chalicelib.domain.china import today_in_china
 from chalicelib.domain.numbers import Num
@@ -40,12 +41,14 @@ from chalicelib.domain.upload_event import SUPPORT_PREFIX, Upload
 from chalicelib.domain.validation.report import BatchReport
 from chalicelib.services import support as service
 from chalicelib.services import support_reads as reads
+from chalicelib.services import zones
 from chalicelib.settings import Settings
 
 routes = Routes(__name__)
 
 MAX_BODY_BYTES: Final = 1024 * 1024  # 500 records take about 300 KB; more is not a batch of records
 WRITERS: Final = (ADMIN, BANK, DEPARTMENT, INVESTOR)  # an investor writes equity records only
+LIST_READERS: Final = (*WRITERS, CITY, ZONE)  # a city or zone: every institution's, in its area (15)
 JSON: Final = "application/json"
 
 
@@ -69,7 +72,7 @@ class SupportWriteBody(RootModel[SupportWrite | SupportWriteMany]):
     that each item's fault is answered on its own)."""
 
 
-class SupportListParams(PageParams):
+class SupportListParams(PageParams, ZoneFilterParams):
     period: Period | None = None
     status: Status | None = None
     kind: Kind | None = None
@@ -349,15 +352,17 @@ def _token(found: reads.Found, bound_to: bytes, secret: str) -> str | None:
 @routes(
     "/support",
     "GET",
-    roles=WRITERS,
+    roles=LIST_READERS,
     response=SupportPage,
     params=SupportListParams,
-    summary="The caller's visible support records, newest first",
+    summary="The caller's visible support records, newest first (a city or zone key: its area's)",
 )
 def list_support(principal: Principal, settings: Settings, params: SupportListParams) -> SupportPage:
-    mine = _own_org(principal)
+    # a city or zone key reads every institution's records on its area's enterprises (contract 15)
+    mine = None if principal.role in (CITY, ZONE) else _own_org(principal)
     if mine is not None and params.org is not None and params.org != mine:
         return SupportPage(items=[])  # another institution's records are never listed
+    params = scoped(principal, params)  # region and zone inside the area; else 403 OUTSIDE_AREA
     code = checked_code(params.credit_code) if params.credit_code is not None else None
     filters = reads.Filters(
         period=params.period,
@@ -367,9 +372,11 @@ def list_support(principal: Principal, settings: Settings, params: SupportListPa
         org=mine or params.org,
         credit_code=code,
     )
-    bound_to = pagination.binding("support", _filters_dict(filters))
+    wanted = zones.selected(params.zone, params.zone_type, params.zone_level)
+    zone_binding = {"zone": params.zone, "zone_type": params.zone_type, "zone_level": params.zone_level}
+    bound_to = pagination.binding("support", {**_filters_dict(filters), **zone_binding})
     after = _cursor(params.next_token, bound_to, settings.token_secret)
-    found = reads.recent(filters, after, params.limit)
+    found = reads.recent(filters, after, params.limit, in_zones=wanted)
     return SupportPage(
         items=[stored.record for _, stored in found.items],
         next_token=_token(found, bound_to, settings.token_secret),
@@ -473,7 +480,10 @@ def support_versions(
 def enterprise_support(principal: Principal, code: str, *, with_items: bool = True) -> EnterpriseSupport:
     """Totals over every institution; the records the caller may see (admin: all) when asked."""
     records = service.of_enterprise(code)
-    mine = None if principal.role == ENTERPRISE else _own_org(principal)  # an enterprise: every record on it
+    # an enterprise (its own file), a city or a zone (an enterprise of its area, as /support lists it):
+    # every institution's records on it; a bank or department its own org's
+    every = principal.role in (ENTERPRISE, CITY, ZONE)
+    mine = None if every else _own_org(principal)
     items = [r for r in records if service.visible(r, mine)] if with_items else None
     return EnterpriseSupport(credit_code=code, summary=summarise(records), items=items)
 
@@ -489,9 +499,7 @@ def enterprise_support(principal: Principal, code: str, *, with_items: bool = Tr
 def support_of_enterprise(
     principal: Principal, settings: Settings, params: NoParams, credit_code: str
 ) -> EnterpriseSupport:
-    # a city or zone sees the totals (contract 15), as admin does on the portrait
-    local = principal.role in (CITY, ZONE)
-    return enterprise_support(principal, require_seen(checked_code(credit_code)), with_items=not local)
+    return enterprise_support(principal, require_seen(checked_code(credit_code)))
 
 
 def support_upload_key(principal: Principal, filename: str) -> str:

@@ -11,12 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.auth import ADMIN, CITY, DEPARTMENT, ZONE, Principal
 from chalicelib.api.problems import ApiProblem, Code
-from chalicelib.api.report_files import CSV, XLSX, filename, headers, to_csv, to_xlsx
+from chalicelib.api.report_files import file_answer
+from chalicelib.api.report_period import report_period
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import Period, ZoneLevel, ZoneType
 from chalicelib.domain.model.schema import ScoringModel
 from chalicelib.services.model_registry import active_model, model_by_version
-from chalicelib.services.reports import RegionReport, ReportReader
+from chalicelib.services.reports import RegionReport
 from chalicelib.services.zone_reports import Coverage, ZoneReport, coverage, zone_report
 from chalicelib.settings import Settings
 
@@ -40,21 +41,12 @@ class CoverageParams(BaseModel):
     level: Literal["city", "zone"] = "city"
 
 
-def _period(period: int | None) -> int:
-    if period is not None:
-        return period
-    latest = ReportReader().latest_period()
-    if latest is None:
-        raise ApiProblem(Code.REPORT_NOT_READY, "no report has been built yet", "尚未生成任何通报")
-    return latest
-
-
 def _model(version: str | None) -> ScoringModel:
     return model_by_version(version) if version else active_model()
 
 
 def _report(params: ZoneReportParams) -> tuple[ZoneReport, RegionReport]:
-    period = _period(params.period)
+    period = report_period(params.period)
     found = zone_report(
         period, active_model(), zone_type=params.type, zone_level=params.level, since=params.since
     )
@@ -65,6 +57,11 @@ def _report(params: ZoneReportParams) -> tuple[ZoneReport, RegionReport]:
             f"{period} 年度的通报尚未生成：该年度有积分后一分钟内生成",
         )
     return found
+
+
+def _file(params: ZoneReportParams, extension: Literal["csv", "xlsx"]) -> Response:
+    _, tabular = _report(params)
+    return file_answer(tabular, _model(tabular.model_version), extension)
 
 
 def frozen_zones(period: int, since: date) -> list[dict[str, Any]]:
@@ -97,9 +94,7 @@ def zones_report(principal: Principal, settings: Settings, params: ZoneReportPar
     summary="The zone report as CSV (UTF-8 with BOM, Chinese headers)",
 )
 def zones_report_csv(principal: Principal, settings: Settings, params: ZoneReportParams) -> Response:
-    _, tabular = _report(params)
-    body = to_csv(tabular, _model(tabular.model_version))
-    return Response(body=body, status_code=200, headers=headers(CSV, filename(tabular, "csv")))
+    return _file(params, "csv")
 
 
 @routes(
@@ -113,9 +108,7 @@ def zones_report_csv(principal: Principal, settings: Settings, params: ZoneRepor
     summary="The zone report as an Excel workbook",
 )
 def zones_report_xlsx(principal: Principal, settings: Settings, params: ZoneReportParams) -> Response:
-    _, tabular = _report(params)
-    body = to_xlsx(tabular, _model(tabular.model_version))
-    return Response(body=body, status_code=200, headers=headers(XLSX, filename(tabular, "xlsx")))
+    return _file(params, "xlsx")
 
 
 @routes(
@@ -128,6 +121,6 @@ def zones_report_xlsx(principal: Principal, settings: Settings, params: ZoneRepo
     summary="Rollout coverage (推广进度) per city or zone: registered, scored, complete, departments",
 )
 def coverage_report(principal: Principal, settings: Settings, params: CoverageParams) -> Coverage:
-    period = _period(params.period)
+    period = report_period(params.period)
     departments = [d.id for d in active_model().departments]
     return coverage(period, params.level, principal.area, departments)

@@ -14,40 +14,38 @@ hands `qualifications/…` keys here). The department comes from the key. Per fi
 4. mark the periods for the report builder (candidates depend on held qualifications too);
 5. the report, in the batch report's shape, at `reports/qualifications/<department>/<name>.report.json`
    and in the batches table (`GET /batches?key=`).
+
+Steps 1 and 5 (and the batch's life) are those every named-field upload shares (`services.named_upload`).
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Final
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-
 from chalicelib.domain.cultivation.programs import CultivationFile, load_programs
-from chalicelib.domain.messages import file_too_large
+from chalicelib.domain.messages import Issue
 from chalicelib.domain.model.schema import ScoringModel
-from chalicelib.domain.qualifications.file_rows import QualificationRow, read_qualification_file
+from chalicelib.domain.qualifications.file_rows import (
+    QualificationFile,
+    QualificationRow,
+    read_qualification_file,
+)
 from chalicelib.domain.qualifications.records import Qualification, flag_periods, flag_values
 from chalicelib.domain.scoring.affected import Change, affected_pairs, requests_for
-from chalicelib.domain.timestamps import now, stamp, stamp_ms
-from chalicelib.domain.upload_event import Upload, batch_id_for
-from chalicelib.domain.validation.report import BatchReport, RowCounts, receipt
+from chalicelib.domain.timestamps import stamp
+from chalicelib.domain.upload_event import Upload
 from chalicelib.domain.validation.rows import FactRow
 from chalicelib.observability import logger
 from chalicelib.services.ingest import FactsMerger
 from chalicelib.services.model_registry import active_model
+from chalicelib.services.named_upload import Kind, Outcome, handler, ingest
 from chalicelib.settings import get_settings
-from chalicelib.stores import objects
-from chalicelib.stores.batches import BatchesRepository
 from chalicelib.stores.facts import FactsRepository
 from chalicelib.stores.qualifications import Held, QualificationsRepository
 from chalicelib.stores.reports import ReportsRepository
@@ -55,15 +53,10 @@ from chalicelib.stores.rescore_queue import send_requests
 
 CHUNK: Final = 100  # enterprises merged together: one BatchGetItem of their certificates, one of their facts
 MAX_ATTEMPTS: Final = 5
-IDEMPOTENCY_SECONDS: Final = 7 * 24 * 3600
 
 
 def catalogue() -> CultivationFile:
     return load_programs(active_model())
-
-
-def _now() -> str:
-    return stamp_ms(now())
 
 
 def _record(row: QualificationRow, department: str, batch_id: str, upload: Upload) -> Qualification:
@@ -162,95 +155,53 @@ class _Writer:
             marks.mark_dirty(period, at)
 
 
+class _QualificationFile:
+    """One qualification file: read whole and checked against the catalogue, then merged and flagged."""
+
+    def __init__(self, upload: Upload, department: str, batch_id: str) -> None:
+        self.upload = upload
+        self.department = department
+        self.batch_id = batch_id
+
+    @cached_property
+    def ladder(self) -> CultivationFile:
+        return catalogue()
+
+    def refused(self) -> Issue | None:
+        return None
+
+    def read(self, path: Path, max_inflated_bytes: int) -> AbstractContextManager[QualificationFile]:
+        return read_qualification_file(
+            path, self.upload.filename, self.department, self.ladder, max_inflated_bytes=max_inflated_bytes
+        )
+
+    def accept(self, found: QualificationFile) -> Outcome:
+        writer = _Writer(self.upload, self.department, self.batch_id, self.ladder)
+        writer.write(found.rows)
+        writer.finish()
+        enterprises = len({r.credit_code for r in found.rows})
+        return Outcome(found.total, len(found.rows), found.row_errors, enterprises)
+
+
+KIND: Final = Kind[QualificationFile](
+    name="qualification file",
+    module=__name__,
+    idempotency_name="qualification_file",
+    owner_key="department",
+    owner=lambda upload: upload.qualifications_department,
+    department=lambda department: department,
+    plan=_QualificationFile,
+    records_failure=True,
+)
+
+
 def ingest_qualification_file(upload: Upload) -> dict[str, Any]:
     """Process one qualification file end to end; returns its report."""
-    settings = get_settings()
-    department = upload.qualifications_department
-    assert department is not None, upload.key
-    version_id = upload.version_id or objects.resolve_version(upload.bucket, upload.key)
-    batches = BatchesRepository()
-    report = BatchReport(
-        batch_id=batch_id_for(upload.bucket, upload.key, version_id),
-        key=upload.key,
-        version_id=version_id,
-        department=department,
-        status="processing",
-        received_at=upload.event_time,
-    )
-    logger.append_keys(batch_id=report.batch_id, key=upload.key, department=department)
-    batches.save(report)
-    try:
-        if upload.size > settings.max_upload_bytes:
-            report = _rejected(report, [file_too_large(upload.size, settings.max_upload_bytes).to_dict()])
-        else:
-            report = _process(upload, version_id, department, report, settings.max_inflated_bytes)
-    except Exception:
-        logger.exception("qualification file failed; the event will be retried")
-        batches.save(report.model_copy(update={"status": "failed", "finished_at": _now()}))
-        raise
-    batches.save(report)
-    objects.put_report(upload.bucket, upload.report_key, report.model_dump(mode="json"))
-    logger.info(
-        "qualification file finished", extra={"status": report.status, "rows": report.rows.model_dump()}
-    )
-    return report.model_dump(mode="json")
+    return ingest(KIND, upload)
 
 
-def _process(
-    upload: Upload, version_id: str, department: str, report: BatchReport, max_inflated: int
-) -> BatchReport:
-    ladder = catalogue()
-    with tempfile.TemporaryDirectory(prefix="qualifications-") as tmp:
-        path = Path(tmp) / "upload"
-        objects.download(upload.bucket, upload.key, version_id, path)
-        with read_qualification_file(
-            path, upload.filename, department, ladder, max_inflated_bytes=max_inflated
-        ) as found:
-            if found.file_errors:
-                return _rejected(report, [e.to_dict() for e in found.file_errors])
-            writer = _Writer(upload, department, report.batch_id, ladder)
-            writer.write(found.rows)
-            writer.finish()
-            return report.model_copy(
-                update={
-                    "status": "completed",
-                    "finished_at": _now(),
-                    "rows": RowCounts(
-                        total=found.total,
-                        accepted=len(found.rows),
-                        rejected=found.total - len(found.rows),
-                        warnings=0,
-                    ),
-                    "row_errors": found.row_errors,
-                    "enterprises_affected": len({r.credit_code for r in found.rows}),
-                }
-            )
-
-
-def _rejected(report: BatchReport, file_errors: list[dict[str, Any]]) -> BatchReport:
-    return report.model_copy(update={"status": "rejected", "finished_at": _now(), "file_errors": file_errors})
-
-
-@cache
-def _idempotent() -> Any:
-    """Built lazily: the persistence layer creates its client at construction (STACK-NOTES)."""
-    store = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table)
-    config = IdempotencyConfig(
-        event_key_jmespath="[bucket, key, version_id]", expires_after_seconds=IDEMPOTENCY_SECONDS
-    )
-
-    @idempotent_function(data_keyword_argument="upload", persistence_store=store, config=config)  # type: ignore[untyped-decorator]
-    def qualification_file(upload: dict[str, Any]) -> dict[str, Any]:  # the name keys its records
-        return receipt(ingest_qualification_file(Upload.model_validate(upload)))
-
-    return qualification_file
-
-
-def handle(upload: Upload) -> None:
-    """One qualification file from the uploads queue, once per (key, version)."""
-    if upload.version_id is None:
-        upload = upload.model_copy(update={"version_id": objects.resolve_version(upload.bucket, upload.key)})
-    _idempotent()(upload=upload.model_dump())
+handle: Final = handler(KIND)
+"""One qualification file from the uploads queue, once per (key, version)."""
 
 
 def _upload_of(order: str, received_at: str) -> Upload:

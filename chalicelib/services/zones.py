@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final, Protocol
@@ -94,6 +94,30 @@ def selected(zone: str | None, zone_type: str | None, zone_level: str | None) ->
     if zone is None and zone_type is None and zone_level is None:
         return None  # no read of the catalogue's edits
     return catalogue().select(zone, zone_type, zone_level)
+
+
+def cities_of_selected(wanted: Iterable[str]) -> frozenset[str]:
+    """The cities the zones `selected` kept lie in (merges followed): where their members' rows are."""
+    cat = catalogue()
+    return frozenset(city for zone_id in wanted for city in cat.cities_of(zone_id) or ())
+
+
+def members_among(wanted: frozenset[str]) -> Callable[[Sequence[str]], set[str]]:
+    """A filter for lists whose rows do not carry the zone (support records): given credit codes, those
+    whose zone today (merges followed) is among `wanted` (as `selected` gave it). Each enterprise is
+    looked up once per filter: one BatchGetItem of current items (a projection) per 100 new codes."""
+    known: dict[str, str | None] = {}
+
+    def keep(codes: Sequence[str]) -> set[str]:
+        new = [code for code in dict.fromkeys(codes) if code not in known]
+        if new:
+            found = store.placed_many(new)
+            for code in new:
+                placed = found.get(code)
+                known[code] = zone_today(placed.memberships) if placed is not None else None
+        return {code for code in codes if known[code] in wanted}
+
+    return keep
 
 
 def criteria_fields(zone_id: str | None) -> dict[str, str]:

@@ -8,7 +8,7 @@ support  pk "R#<record_id>"            record_id derived from (org, external_ref
          GSIs over current items, range key `recent_sk` = "<recorded_at>#<record_id>" (newest last):
            by_org         gsi_org        an institution's records            (GET /support, bank/department)
            by_enterprise  gsi_enterprise an enterprise's records             (…/support, the summary)
-           by_shard       gsi_shard      every record, by city               (GET /support, admin)
+           by_shard       gsi_shard      every record, by city               (GET /support, admin, city, zone)
            by_period      gsi_period     "<period>#<city>": a period's records (reports)
          and by_pending (pending_shard = city, pending_sk = "<occurred_on>#<record_id>"), sparse: only
          `applied` records of enterprises whitelisted at the time, the candidates of /support/overdue.
@@ -21,7 +21,7 @@ province-wide indexes over twelve partition keys, as the score indexes do (`doma
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Final
@@ -204,6 +204,12 @@ class Filters:
     region: str | None = None  # a region code prefix
     org: str | None = None
     credit_code: str | None = None
+    cities: frozenset[str] | None = None  # only these cities' partitions (a zone filter's cities)
+
+
+Keep = Callable[[Sequence[str]], Collection[str]]
+"""A filter the table cannot apply (an enterprise's zone today, contract 14): given the credit codes of the
+rows one request returned, those whose rows stay in the list."""
 
 
 def _condition(filters: Filters, *, org_in_key: bool, code_in_key: bool) -> Condition | None:
@@ -254,11 +260,14 @@ def _budgeted(
     forward: bool,
     size: int,
     range_attr: str,
+    keep: Keep | None = None,
 ) -> Iterator[Entry]:
     """One partition of an index in sort order, read lazily in growing requests; after examining
     `size` x `EXAMINED_PER_ITEM` rows (those a filter dropped included) it ends with a `Cut`, so a rare
-    filter value costs a bounded read per request, as in the score index."""
-    budget = size * (EXAMINED_PER_ITEM if condition is not None else 1)
+    filter value costs a bounded read per request, as in the score index. `keep` (when given) is asked
+    once per request for the rows to keep; the rows it drops count as examined too."""
+    filtered = condition is not None or keep is not None
+    budget = size * (EXAMINED_PER_ITEM if filtered else 1)
     read, start, limit = 0, None, min(size, budget)
     while True:
         query = index.query(
@@ -270,8 +279,11 @@ def _budgeted(
             last_evaluated_key=start,
         )
         page = next(query.page_iter)  # one request
-        for raw in page.get("Items", []):
-            item = SupportItem.from_raw_data(raw)
+        items = [SupportItem.from_raw_data(raw) for raw in page.get("Items", [])]
+        if keep is not None and items:
+            kept = keep([item.gsi_enterprise or "" for item in items])
+            items = [item for item in items if item.gsi_enterprise in kept]
+        for item in items:
             yield getattr(item, range_attr), item
         read += int(page.get("ScannedCount", limit))
         start = page.get("LastEvaluatedKey")
@@ -290,10 +302,11 @@ def _stream(
     before: str | None,
     condition: Condition | None,
     page_size: int,
+    keep: Keep | None = None,
 ) -> Iterator[Entry]:
     """One partition of an index, newest first, strictly before the sort key `before`, with a budget."""
     key_condition = range_key < before if before else None
-    return _budgeted(index, partition, key_condition, condition, False, page_size, range_key.attr_name)
+    return _budgeted(index, partition, key_condition, condition, False, page_size, range_key.attr_name, keep)
 
 
 def _sort_key(entry: Entry) -> str:
@@ -313,22 +326,38 @@ def _page(streams: Sequence[Iterator[Entry]], reverse: bool, limit: int) -> Foun
     return Found(items, None)
 
 
-def recent(filters: Filters, after: str | None, limit: int) -> Found:
-    """Up to `limit` current records matching `filters`, newest first, strictly after the sort key
-    `after` (where the previous page ended). The partition is chosen from the filters: the
-    enterprise, else the institution, else every city (narrowed by the region prefix). Each partition
-    examines a bounded number of rows per page (`_budgeted`)."""
+def _shards(filters: Filters) -> tuple[str, ...]:
+    """The city partitions a province-wide index is read in: the region prefix's, within `cities`."""
+    shards = shards_for_prefix(filters.region)
+    if filters.cities is not None:
+        shards = tuple(s for s in shards if s in filters.cities)
+    return shards
+
+
+def recent(filters: Filters, after: str | None, limit: int, keep: Keep | None = None) -> Found:
+    """Up to `limit` current records matching `filters` (and `keep`), newest first, strictly after the
+    sort key `after` (where the previous page ended). The partition is chosen from the filters: the
+    enterprise, else the institution, else every city (narrowed by the region prefix and `cities`).
+    Each partition examines a bounded number of rows per page (`_budgeted`)."""
     page = limit + 1
     if filters.credit_code is not None:
         condition = _condition(filters, org_in_key=False, code_in_key=True)
         streams = [
             _stream(
-                SupportItem.by_enterprise, filters.credit_code, SupportItem.recent_sk, after, condition, page
+                SupportItem.by_enterprise,
+                filters.credit_code,
+                SupportItem.recent_sk,
+                after,
+                condition,
+                page,
+                keep,
             )
         ]
     elif filters.org is not None:
         condition = _condition(filters, org_in_key=True, code_in_key=False)
-        streams = [_stream(SupportItem.by_org, filters.org, SupportItem.recent_sk, after, condition, page)]
+        streams = [
+            _stream(SupportItem.by_org, filters.org, SupportItem.recent_sk, after, condition, page, keep)
+        ]
     elif filters.period is not None:
         # the period is in the partition key: no filter on it
         condition = _condition(replace(filters, period=None), org_in_key=False, code_in_key=False)
@@ -340,15 +369,18 @@ def recent(filters: Filters, after: str | None, limit: int) -> Found:
                 after,
                 condition,
                 page,
+                keep,
             )
-            for shard in shards_for_prefix(filters.region)
+            for shard in _shards(filters)
         ]
     else:
         condition = _condition(filters, org_in_key=False, code_in_key=False)
         streams = [
-            _stream(SupportItem.by_shard, shard, SupportItem.recent_sk, after, condition, page)
-            for shard in shards_for_prefix(filters.region)
+            _stream(SupportItem.by_shard, shard, SupportItem.recent_sk, after, condition, page, keep)
+            for shard in _shards(filters)
         ]
+    if not streams:
+        return Found([], None)
     return _page(streams, True, limit)
 
 

@@ -163,8 +163,12 @@ def placement(current: Current, today: date) -> Placement:
     by the reader); nothing before its master record."""
     if current.master is None:
         return None, None
-    zone = zone_today([decoded(current.credit_code, z) for z in current.zones], today)
-    return current.master.master.region_code[:4], zone
+    return _placed_at(current.credit_code, current.master.master.region_code, current.zones, today)
+
+
+def _placed_at(credit_code: str, region_code: str, zones: Iterable[Any], today: date) -> Placement:
+    zone = zone_today([decoded(credit_code, z) for z in zones], today)
+    return region_code[:4] or None, zone
 
 
 def count_registered(moves: Iterable[tuple[Placement, Placement]]) -> None:
@@ -185,3 +189,36 @@ def count_registered(moves: Iterable[tuple[Placement, Placement]]) -> None:
 def registered() -> dict[str, int]:
     """Registered enterprises per city code and per zone id (one Query)."""
     return {item.sk: int(item.enterprises or 0) for item in ReportItem.query(_REGISTERED_PK)}
+
+
+def count_registered_now(today: date, page_size: int = 1000) -> Counter[str]:
+    """Registered enterprises per city and zone as the facts table holds them on `today`, counted the way
+    `placement` counts them: a Scan of the current items (a projection), for the backfill of the counters
+    (`scripts/recount_registered.py`), never a request path."""
+    counts: Counter[str] = Counter()
+    for item in FactItem.scan(
+        FactItem.sk == CURRENT_SK,
+        attributes_to_get=["pk", "region_code", "established_on", "zones"],
+        page_size=page_size,
+    ):
+        if item.established_on is None:  # a unit list named it before its registry row: not registered
+            continue
+        for key in _placed_at(item.pk[2:], item.region_code or "", item.zones or [], today):
+            if key is not None:
+                counts[key] += 1
+    return counts
+
+
+def set_registered(counts: Mapping[str, int]) -> dict[str, tuple[int, int]]:
+    """Make the counters say `counts` (a key stored but not counted: 0): one UpdateItem per counter that
+    differs; returns those changes, key -> (before, after). Running it again with the same counts changes
+    nothing."""
+    stored = registered()
+    changes = {
+        key: (stored.get(key, 0), int(counts.get(key, 0)))
+        for key in sorted(set(stored) | set(counts))
+        if stored.get(key) != int(counts.get(key, 0))
+    }
+    for key, (_, after) in changes.items():
+        ReportItem(_REGISTERED_PK, key).update(actions=[ReportItem.enterprises.set(after)])
+    return changes

@@ -9,6 +9,7 @@ read only what each writes under its own codes, periods and ids.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,9 +33,9 @@ def _provisioned() -> Iterator[Resources]:
     os.environ["MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR"] = "false"  # purge between tests
     with moto.mock_aws():
         from chalicelib.stores import tables
-        from tests.aws.moto_memory import snapshot_tables_once
+        from tests.aws.moto_memory import snapshot_touched_partitions
 
-        snapshot_tables_once()  # moto's transactions copied every table per item, kept for the package
+        snapshot_touched_partitions()  # moto's transactions copied every table per item, kept for the package
 
         for model in tables.ALL_MODELS:  # pynamodb caches its connection on the class
             model._connection = None
@@ -149,6 +150,22 @@ def aws_calls(monkeypatch: pytest.MonkeyPatch) -> list[Call]:
 
     monkeypatch.setattr(BaseClient, "_make_api_call", recording)
     return calls
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Every AWS API call made through botocore, counted by operation name."""
+    from botocore.client import BaseClient
+
+    counter: Counter[str] = Counter()
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]  # botocore's one entry point
+
+    def counting(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
+        counter[operation_name] += 1
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
+    return counter
 
 
 @pytest.fixture

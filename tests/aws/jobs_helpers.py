@@ -9,6 +9,7 @@ import boto3
 
 from chalicelib.wiring import handle_jobs_event as handle_sqs_event
 from scripts.provision import Resources
+from scripts.sqs_events import record_of
 
 
 def drain_jobs(aws: Resources, *, max_rounds: int = 1000) -> int:
@@ -25,17 +26,8 @@ def drain_jobs(aws: Resources, *, max_rounds: int = 1000) -> int:
         if not got:
             return invocations
         message = got[0]
-        record = {
-            "messageId": message["MessageId"],
-            "receiptHandle": message["ReceiptHandle"],
-            "body": message["Body"],
-            "attributes": message.get("Attributes", {}),
-            "messageAttributes": {},
-            "md5OfBody": message.get("MD5OfBody", ""),
-            "eventSource": "aws:sqs",
-            "eventSourceARN": "arn:aws-cn:sqs:cn-northwest-1:123456789012:innovation-points-dev-jobs",
-            "awsRegion": "cn-northwest-1",
-        }
+        arn = "arn:aws-cn:sqs:cn-northwest-1:123456789012:innovation-points-dev-jobs"
+        record = record_of(message, arn, "cn-northwest-1")
         result: Any = handle_sqs_event({"Records": [record]})
         if result.get("batchItemFailures"):
             sqs.change_message_visibility(

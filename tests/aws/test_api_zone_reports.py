@@ -182,3 +182,43 @@ def test_indicator_statistics_of_a_zone(client: Client, built: dict[str, str]) -
     assert city["region"] == "3601" and city["indicators"]["rd_expense"]["present"] == 4
     status, problem = get_json(client, f"/statistics/indicators?period={P}&region=3607", built["city"])
     assert (status, problem["code"]) == (403, "OUTSIDE_AREA")
+
+
+STATISTICS_BY_KIND = [  # (who, query, rd_expense present, region answered)
+    ("admin", "zone_type=hitech", 2, "36"),  # A and B in 南昌高新区 (E has no card)
+    ("admin", "zone_type=econ", 1, "36"),  # C in 小蓝经开区
+    ("admin", "zone_level=national", 3, "36"),
+    ("admin", "zone_type=econ&zone_level=national&region=3601", 1, "3601"),
+    ("admin", "zone_type=park", 0, "36"),
+    ("admin", "zone=NC-HTZ&zone_type=econ", 0, "36"),  # a 高新区 is no 经开区
+    ("tax", "zone_level=provincial", 0, "36"),
+    ("city", "zone_type=hitech", 2, "3601"),
+    ("city", "zone_level=national", 3, "3601"),
+    ("zone", "zone_type=hitech", 2, "36"),
+    ("zone", "zone_type=econ", 0, "36"),
+]
+
+
+@pytest.mark.parametrize(("who", "query", "present", "region"), STATISTICS_BY_KIND)
+def test_indicator_statistics_by_zone_type_and_level(
+    client: Client, built: dict[str, str], who: str, query: str, present: int, region: str
+) -> None:
+    status, body = get_json(client, f"/statistics/indicators?period={P}&{query}", built[who])
+    assert status == 200, body
+    assert body["region"] == region and body["indicators"]["rd_expense"]["present"] == present
+
+
+def test_indicator_statistics_by_zone_type_refuse_bad_and_outside_filters(
+    client: Client, built: dict[str, str]
+) -> None:
+    path = f"/statistics/indicators?period={P}"
+    status, problem = get_json(client, f"{path}&zone_type=hitech&region=3607", built["city"])
+    assert (status, problem["code"]) == (403, "OUTSIDE_AREA")
+    status, problem = get_json(client, f"{path}&zone_type=hitech&zone=GZ-HTZ", built["zone"])
+    assert (status, problem["code"]) == (403, "OUTSIDE_AREA")
+    status, problem = get_json(client, f"{path}&zone_level=national&region=360111", built["admin"])
+    assert (status, problem["code"]) == (400, "INVALID_PARAMETER") and "region" in problem["detail"]
+    assert problem["detail_zh"]
+    for bad in ("zone_type=zoo", "zone_level=county"):
+        status, problem = get_json(client, f"{path}&{bad}", built["admin"])
+        assert (status, problem["code"]) == (400, "INVALID_PARAMETER"), bad

@@ -110,6 +110,62 @@ def test_the_area_matrix(client: Client, placed: dict[str, str], route: str, who
         assert (status, body["code"]) == (404, "ENTERPRISE_NOT_FOUND"), body
 
 
+# the support list (contract 15): its readers, and per key the filters reaching outside its area (403)
+SUPPORT_READERS = {"admin", "bank", "investor", "department", "city-3601", "zone-NC-HTZ"}
+SEES_ALL_ORGS = {"admin", "city-3601", "zone-NC-HTZ"}  # a bank its own org's; others' records: none
+OUTSIDE_FILTERS = {
+    "city-3601": ("region=3607", "zone=GZ-HTZ", "region=360702&zone_type=hitech"),
+    "zone-NC-HTZ": ("zone=GZ-HTZ", "zone=GZ-HTZ&zone_type=hitech"),
+}
+
+
+@pytest.fixture(scope="module")
+def supported(client: Client, placed: dict[str, str]) -> dict[str, str]:
+    """One loan of the bank on each enterprise."""
+    items = [
+        {
+            "credit_code": code,
+            "external_ref": f"Z-{code}",
+            "kind": "loan",
+            "status": "applied",
+            "amount_wan": 100,
+            "rate_pct": 3.45,
+            "term_months": 12,
+            "collateral": "credit",
+            "occurred_on": "2026-03-02",
+        }
+        for code in PLACES
+    ]
+    status, body = post_json(client, "/support", placed["bank"], {"items": items})
+    assert status == 200 and all(i["status"] == 201 for i in body["items"]), body
+    return placed
+
+
+@pytest.mark.parametrize(("who", "code"), [(who, code) for who in KEYS for code in (E1, E3)])
+def test_the_area_matrix_of_the_support_list(
+    client: Client, supported: dict[str, str], who: str, code: str
+) -> None:
+    """Every key × an enterprise inside and outside its area: a list answers the area's records only
+    (never 404 or 403 for the enterprise), and a filter reaching outside the area is 403 OUTSIDE_AREA."""
+    key = supported[who]
+    status, body = get_json(client, f"/support?credit_code={code}", key)
+    if who not in SUPPORT_READERS:
+        assert (status, body["code"]) == (403, "FORBIDDEN"), body
+        return
+    assert status == 200, body
+    visible = who in ("bank", *SEES_ALL_ORGS) and code in AREA[who]
+    assert [i["external_ref"] for i in body["items"]] == ([f"Z-{code}"] if visible else []), who
+    zone = PLACES[code][1]
+    status, body = get_json(client, f"/support?zone={zone}", key)
+    if who in OUTSIDE_FILTERS and code not in AREA[who]:
+        assert (status, body["code"]) == (403, "OUTSIDE_AREA"), body
+    else:
+        assert status == 200, body
+    for query in OUTSIDE_FILTERS.get(who, ()):
+        status, body = get_json(client, f"/support?{query}", key)
+        assert (status, body["code"]) == (403, "OUTSIDE_AREA"), (who, query)
+
+
 def test_the_catalogue_is_read_by_any_key_and_edited_by_admin(client: Client, placed: dict[str, str]) -> None:
     for who in KEYS:
         status, body = get_json(client, "/zones", placed[who])

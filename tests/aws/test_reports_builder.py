@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from botocore.client import BaseClient
 
 from chalicelib.domain.regions import all_shards
 from chalicelib.domain.reports.inputs import MatchFact, SupportFact
@@ -47,19 +45,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 def later() -> datetime:
     """A builder clock past the settle time of every mark just written (real clock)."""
     return datetime.now(UTC) + timedelta(seconds=SETTLE_S + 5)
-
-
-@pytest.fixture
-def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
-    counter: Counter[str] = Counter()
-    original = BaseClient._make_api_call  # type: ignore[attr-defined]
-
-    def counting(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
-        counter[operation_name] += 1
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
-    yield counter
 
 
 def generations(period: int) -> set[str]:

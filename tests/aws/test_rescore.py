@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from botocore.client import BaseClient
 
 from chalicelib.domain.events import event_id
 from chalicelib.domain.records import EnterpriseData
@@ -40,20 +38,6 @@ from tests.aws.rescore_helpers import (
 )
 
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
-
-
-@pytest.fixture
-def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
-    """Every AWS API call made, by operation name."""
-    counter: Counter[str] = Counter()
-    original = BaseClient._make_api_call  # type: ignore[attr-defined]  # botocore's one entry point
-
-    def counting(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
-        counter[operation_name] += 1
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
-    yield counter
 
 
 def card(code: str, period: int = P) -> ScoreItem:

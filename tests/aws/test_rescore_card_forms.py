@@ -7,11 +7,7 @@ must not rewrite half a million cards, and publish nothing, just because of that
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
-from botocore.client import BaseClient
 
 from chalicelib.domain.records import ScoreCard
 from chalicelib.domain.scoring.cardcodec import FORM, card_from_dict
@@ -23,20 +19,6 @@ from scripts.provision import Resources
 from tests.aws.rescore_helpers import MODEL, STRONG, P, enterprise, rescore, write_facts
 
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
-
-
-@pytest.fixture
-def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
-    """Every AWS API call made, by operation name."""
-    counter: Counter[str] = Counter()
-    original = BaseClient._make_api_call  # type: ignore[attr-defined]  # botocore's one entry point
-
-    def counting(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
-        counter[operation_name] += 1
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
-    yield counter
 
 
 def stored(code: str) -> ScoreItem:

@@ -77,10 +77,12 @@ def test_a_zone_user_sees_its_own_area_only(console: Console) -> None:
     _sign_in_with(console, key)
     menu = console.menu()
     assert "高新区通报" in menu and "推广进度" in menu and "白名单" in menu
-    assert "上传数据" not in menu and "评分模型" not in menu
+    assert "数据上报" in menu  # its unit list (名录)
+    assert "产品管理" not in menu and "多源校核" not in menu  # banks' and departments' pages
     console.visit(f"#/coverage?period={period}")
     rows = _rows(console, "推广进度")
     assert len(rows) == 1 and "NC-HTZ" in rows[0]
+    assert "按园区" in console.page.locator("main h1").inner_text()  # its own row is a zone's
     console.screenshot("zone-user-coverage")
     console.visit(f"#/whitelist?period={period}")
     listed = _rows(console, "白名单企业")

@@ -4,6 +4,7 @@
 import { get } from "../api.js";
 import { chinaTime, clear, field, h, pct, select, show, table } from "../dom.js";
 import { departmentName } from "../names.js";
+import { area } from "../zones.js";
 
 const LEVELS = { city: "按设区市", zone: "按园区" };
 
@@ -37,7 +38,8 @@ export const coverage = {
   menu: true,
   needs: ["GET /coverage"],
   async render(main, { query, go }) {
-    const level = query.level || "city";
+    // a zone key's own row is a zone's: it opens on the zone level (a city key's on its city)
+    const level = query.level || (area().kind === "zone" ? "zone" : "city");
     const report = await get("/coverage", { period: query.period, level });
     const period = h("input", { type: "number", name: "period", min: 2000, max: 2100, value: query.period || "", placeholder: "最近年度" });
     const levelSelect = select("level", Object.entries(LEVELS), level);

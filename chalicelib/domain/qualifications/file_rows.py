@@ -13,7 +13,7 @@ uploading department does not issue); INVALID_DATE also when valid_to lies befor
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,7 +23,8 @@ from chalicelib.domain.creditcode import fold_width
 from chalicelib.domain.cultivation.programs import CultivationFile
 from chalicelib.domain.messages import Code, Issue, issue, show
 from chalicelib.domain.validation.columns import fold_header, named_columns
-from chalicelib.domain.validation.readers import FileProblem, blank_to_none, format_of, open_jsonl, open_table
+from chalicelib.domain.validation.named_files import Row, open_named_file, row_error
+from chalicelib.domain.validation.readers import FileProblem, JsonLine, blank_to_none
 from chalicelib.domain.values import ValueProblem, parse_credit_code, parse_date
 
 COLUMNS: Final[Mapping[str, str]] = {
@@ -41,18 +42,6 @@ _BY_HEADER: Final[Mapping[str, str]] = {
     **{fold_header(name): name for name in COLUMNS},
     **{fold_header(zh): name for name, zh in COLUMNS.items()},
 }
-
-
-def row_error(number: int, column: str | None, value: object, code: str, zh: str, en: str) -> dict[str, Any]:
-    """A row error in the batch report's shape (contract 2.4)."""
-    return {
-        "row": number,
-        "column": column,
-        "value": show(value),
-        "code": code,
-        "message_zh": zh,
-        "message_en": en,
-    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,71 +199,61 @@ def read_qualification_file(
 ) -> Iterator[QualificationFile]:
     """Read and check a whole qualification file (files are small: a province's certificates)."""
     result = QualificationFile()
-    with ExitStack() as stack:
-        try:
-            fmt = format_of(filename)
-            if fmt == "jsonl":
-                for line in stack.enter_context(open_jsonl(path)):
-                    result.total += 1
-                    if line.members is None:
-                        result.row_errors.append(
-                            row_error(
-                                line.line,
-                                None,
-                                None,
-                                str(Code.INVALID_ROW),
-                                "这一行不是 JSON 对象。",
-                                f"line {line.line} is not a JSON object",
-                            )
-                        )
-                        continue
-                    cells: dict[str, object] = {}
-                    unknown = []
-                    for name, value in line.members:
-                        column = _BY_HEADER.get(fold_header(name))
-                        if column is None:
-                            unknown.append(name)
-                        else:
-                            cells[column] = blank_to_none(value)
-                    if unknown:
-                        result.file_errors.append(
-                            issue(
-                                Code.UNKNOWN_COLUMN,
-                                value=unknown[0],
-                                department=department,
-                                department_zh=department,
-                                allowed=", ".join(COLUMNS),
-                                allowed_zh="、".join(COLUMNS.values()),
-                            )
-                        )
-                        break
-                    _add(result, line.line, cells, department, catalogue)
-            else:
-                table = stack.enter_context(
-                    open_table(path, filename, fmt, max_inflated_bytes=max_inflated_bytes)
-                )
-                if not table.header:
-                    result.file_errors.append(issue(Code.EMPTY_FILE))
-                else:
-                    columns, problems = _columns(table.header, department)
-                    result.file_errors.extend(problems)
-                    if not problems:
-                        for number, row in table.rows:
-                            cells = {
-                                n: blank_to_none(c)
-                                for n, c in zip(columns, row, strict=False)
-                                if n is not None
-                            }
-                            if all(v is None for v in cells.values()):
-                                continue
-                            result.total += 1
-                            _add(result, number, cells, department, catalogue)
-        except FileProblem as problem:
-            result.file_errors.append(problem.issue)
+
+    def columns(header: list[object]) -> tuple[list[str | None], list[Issue]]:
+        return _columns(header, department)
+
+    def json_rows(lines: Iterator[JsonLine]) -> Iterator[Row]:
+        return _json_rows(lines, result, department)
+
+    with open_named_file(path, filename, columns, json_rows, max_inflated_bytes=max_inflated_bytes) as named:
+        for row in named.rows:
+            result.total += 1
+            _add(result, row.number, row.cells, department, catalogue)
+        result.file_errors.extend(named.file_errors)
         if not result.file_errors and result.total == 0:
             result.file_errors.append(issue(Code.EMPTY_FILE))
         _duplicates(result)
         yield result
+
+
+def _json_rows(lines: Iterator[JsonLine], result: QualificationFile, department: str) -> Iterator[Row]:
+    """A line that is no JSON object is a row error (and counts); an unknown member rejects the file."""
+    for line in lines:
+        if line.members is None:
+            result.total += 1
+            result.row_errors.append(
+                row_error(
+                    line.line,
+                    None,
+                    None,
+                    str(Code.INVALID_ROW),
+                    "这一行不是 JSON 对象。",
+                    f"line {line.line} is not a JSON object",
+                )
+            )
+            continue
+        cells: dict[str, object] = {}
+        unknown = []
+        for name, value in line.members:
+            column = _BY_HEADER.get(fold_header(name))
+            if column is None:
+                unknown.append(name)
+            else:
+                cells[column] = blank_to_none(value)
+        if unknown:
+            result.total += 1
+            raise FileProblem(
+                issue(
+                    Code.UNKNOWN_COLUMN,
+                    value=unknown[0],
+                    department=department,
+                    department_zh=department,
+                    allowed=", ".join(COLUMNS),
+                    allowed_zh="、".join(COLUMNS.values()),
+                )
+            )
+        yield Row(line.line, cells)
 
 
 def _add(

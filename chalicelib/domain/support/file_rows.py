@@ -1,30 +1,28 @@
 """Support files (contract 8): a CSV, XLSX or JSON Lines file of records, one record per row.
 
-The readers of department files (`domain.validation.readers`) do the reading: encodings, Excel
-cells, JSON Lines. Here a header cell names a record field, by its id (`amount_wan`) or its Chinese
-name (`金额（万元）`); each data row becomes the field → value mapping that `fields.parse_input`
-checks, exactly as a record posted to the API. File faults (format, encoding, header) reject the
-whole file with the codes of contract 2.3; a bad row is reported and the others go on.
+The reader of files of named fields (`domain.validation.named_files`) does the reading: encodings,
+Excel cells, JSON Lines, blank rows. Here a header cell names a record field, by its id
+(`amount_wan`) or its Chinese name (`金额（万元）`); each data row becomes the field → value mapping
+that `fields.parse_input` checks, exactly as a record posted to the API. File faults (format,
+encoding, header) reject the whole file with the codes of contract 2.3; a bad row is reported and
+the others go on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from chalicelib.domain.messages import Code, Issue, issue, show
+from chalicelib.domain.messages import Issue
 from chalicelib.domain.support.fields import FIELD_ZH, SupportInput
 from chalicelib.domain.validation.columns import fold_header, named_columns
-from chalicelib.domain.validation.readers import (
-    FileProblem,
-    blank_to_none,
-    format_of,
-    open_jsonl,
-    open_table,
-)
+from chalicelib.domain.validation.named_files import Row, open_named_file, row_error
+from chalicelib.domain.validation.readers import blank_to_none
+
+__all__ = ["FIELDS", "ORG_COLUMNS", "REQUIRED", "Row", "SupportFile", "read_support_file", "row_error"]
 
 # A file may also carry the writer's own org (it comes from the key; a different one is refused).
 ORG_COLUMNS: Final = ("org", "org_type")
@@ -38,14 +36,6 @@ _BY_HEADER: Final[Mapping[str, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One data row: its number as a spreadsheet shows it (the line for JSON Lines) and its cells."""
-
-    number: int
-    cells: dict[str, Any]
-
-
 @dataclass
 class SupportFile:
     """What a support file holds: its rows (lazily), or why it is rejected as a whole."""
@@ -55,31 +45,9 @@ class SupportFile:
     rows: Iterator[Row] = field(default_factory=lambda: iter(()))
 
 
-def row_error(number: int, column: str | None, value: object, code: str, zh: str, en: str) -> dict[str, Any]:
-    """A row error in the batch report's shape (contract 2.4)."""
-    return {
-        "row": number,
-        "column": column,
-        "value": show(value),
-        "code": code,
-        "message_zh": zh,
-        "message_en": en,
-    }
-
-
 def _columns(header: list[object], org: str) -> tuple[list[str | None], list[Issue]]:
     """The field of each header cell (None for a blank one), or the header's faults."""
     return named_columns(header, _BY_HEADER, FIELD_ZH, org, REQUIRED, allowed=FIELDS)
-
-
-def _table_rows(rows: Iterator[tuple[int, Any]], columns: list[str | None]) -> Iterator[Row]:
-    for number, cells in rows:
-        values = {
-            name: blank_to_none(cell) for name, cell in zip(columns, cells, strict=False) if name is not None
-        }
-        if all(v is None for v in values.values()):
-            continue  # a blank line between records is no record
-        yield Row(number, {k: v for k, v in values.items() if v is not None})
 
 
 @contextmanager
@@ -91,33 +59,17 @@ def read_support_file(
     A fault found while reading (a stray byte, broken quotes) ends the rows and lands in
     `file_errors`: the caller checks them again after the last row."""
     result = SupportFile()
-    with ExitStack() as stack:
-        try:
-            fmt = format_of(filename)
-            if fmt == "jsonl":
-                lines = stack.enter_context(open_jsonl(path))
-                result.rows = _guarded(_json_rows(lines, result), result)
-            else:
-                table = stack.enter_context(
-                    open_table(path, filename, fmt, max_inflated_bytes=max_inflated_bytes)
-                )
-                if not table.header:
-                    result.file_errors.append(issue(Code.EMPTY_FILE))
-                else:
-                    columns, problems = _columns(table.header, org)
-                    result.file_errors.extend(problems)
-                    if not problems:
-                        result.rows = _guarded(_table_rows(table.rows, columns), result)
-        except FileProblem as problem:
-            result.file_errors.append(problem.issue)
+
+    def columns(header: list[object]) -> tuple[list[str | None], list[Issue]]:
+        return _columns(header, org)
+
+    def json_rows(lines: Iterator[Any]) -> Iterator[Row]:
+        return _json_rows(lines, result)
+
+    with open_named_file(path, filename, columns, json_rows, max_inflated_bytes=max_inflated_bytes) as named:
+        result.file_errors = named.file_errors  # the same list: faults found while reading land here
+        result.rows = named.rows
         yield result
-
-
-def _guarded(rows: Iterator[Row], result: SupportFile) -> Iterator[Row]:
-    try:
-        yield from rows
-    except FileProblem as problem:
-        result.file_errors.append(problem.issue)
 
 
 def _json_rows(lines: Iterator[Any], result: SupportFile) -> Iterator[Row]:

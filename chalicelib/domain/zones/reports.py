@@ -22,11 +22,39 @@ from chalicelib.domain.zones.catalogue import Catalogue
 COMPLETE: Final = Decimal("0.8")
 ALL_ZONES: Final = "ZONES"  # the total row of a zone report
 ZONE_STATS: Final = "Z:"  # statistics groups of a zone: "Z:<zone id>@<region>"
+KIND_STATS: Final = "ZK:"  # of the zones of a type and/or level: "ZK:<type|*>:<level|*>@<region>"
+ANY: Final = "*"
+NO_GROUP: Final = "-"  # a statistics group no build writes: every indicator present 0 times
 
 
 def zone_stats_region(zone_id: str, region: str | None) -> str:
     """The statistics group name of a zone's cards, narrowed to a region prefix (the whole zone: None)."""
     return f"{ZONE_STATS}{zone_id}@{region or PROVINCE}"
+
+
+def kind_stats_region(zone_type: str | None, zone_level: str | None, region: str | None) -> str:
+    """The statistics group name of the cards in zones of a type and/or level (contract 14's `zone_type=`,
+    `zone_level=`), narrowed to a region prefix (36 or a city)."""
+    return f"{KIND_STATS}{zone_type or ANY}:{zone_level or ANY}@{region or PROVINCE}"
+
+
+def statistics_group(
+    catalogue: Catalogue, region: str, zone: str | None, zone_type: str | None, zone_level: str | None
+) -> str:
+    """The statistics group `GET /statistics/indicators` reads for its filters (after the caller's area):
+    the region's, a zone's, or a zone type's and/or level's; NO_GROUP when a zone is not of the type or
+    level asked (no card passes both)."""
+    if zone is not None:
+        found = catalogue.get(catalogue.resolve(zone) or zone)
+        if found is not None and (
+            (zone_type is not None and found.type != zone_type)
+            or (zone_level is not None and found.level != zone_level)
+        ):
+            return NO_GROUP
+        return zone_stats_region(zone, region)
+    if zone_type is not None or zone_level is not None:
+        return kind_stats_region(zone_type, zone_level, region)
+    return region
 
 
 def zone_of(cards: Iterable[CardFacts], catalogue: Catalogue) -> dict[str, str]:
@@ -103,7 +131,9 @@ def zone_statistics(
 ) -> dict[tuple[str, str], dict[str, IndicatorStats]]:
     """Indicator statistics of each zone's cards, by (zone group, stage): the whole zone, and each city
     within it (a zone key's `region` narrows within its zone to a city; a district's group is not kept:
-    it would multiply the items a build writes by the districts of every zone)."""
+    it would multiply the items a build writes by the districts of every zone). The same for the cards of
+    each zone type and level, alone and together (`kind_stats_region`): at most 4 x 2 + 4 + 2 kinds, those
+    with cards only, each over the province and its cities."""
     zones = zone_of(cards, catalogue)
     by_zone: dict[str, list[CardFacts]] = {}
     for card in cards:
@@ -111,10 +141,19 @@ def zone_statistics(
         if zone is not None:
             by_zone.setdefault(zone, []).append(card)
     out: dict[tuple[str, str], dict[str, IndicatorStats]] = {}
+    by_kind: dict[tuple[str | None, str | None], list[CardFacts]] = {}
     for zone_id, mine in by_zone.items():
         for (region, stage), figures in indicator_statistics(mine, indicator_ids).items():
             if len(region) <= 4:  # the zone and its cities; districts within a zone are not kept
                 out[(zone_stats_region(zone_id, region), stage)] = figures
+        found = catalogue.get(zone_id)
+        if found is not None:
+            for kind in ((found.type, found.level), (found.type, None), (None, found.level)):
+                by_kind.setdefault(kind, []).extend(mine)
+    for (zone_type, zone_level), mine in by_kind.items():
+        for (region, stage), figures in indicator_statistics(mine, indicator_ids).items():
+            if len(region) <= 4:
+                out[(kind_stats_region(zone_type, zone_level, region), stage)] = figures
     return out
 
 

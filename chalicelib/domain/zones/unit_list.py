@@ -13,7 +13,7 @@ from typing import Final
 
 from chalicelib.domain.messages import Code, Issue, issue
 from chalicelib.domain.validation.columns import fold_header
-from chalicelib.domain.validation.readers import FileProblem, blank_to_none, format_of, open_table
+from chalicelib.domain.validation.named_files import open_named_file
 from chalicelib.domain.values import ValueProblem, parse_credit_code
 from chalicelib.domain.zones.membership import check_range, membership_date
 
@@ -105,34 +105,23 @@ def _columns(header: Sequence[object]) -> tuple[dict[int, str], list[Issue]]:
     return found, problems
 
 
+def _named(header: list[object]) -> tuple[list[str | None], list[Issue]]:
+    """`_columns` as the reader of named fields takes it: the column of each header cell, in order."""
+    found, problems = _columns(header)
+    return [found.get(position) for position in range(len(header))], problems
+
+
 @contextmanager
 def read_unit_list(path: Path, filename: str, today: date, *, max_inflated_bytes: int) -> Iterator[UnitList]:
-    """Read a unit list whole (a zone's roll: thousands of rows, not millions)."""
+    """Read a unit list whole (a zone's roll: thousands of rows, not millions). CSV or XLSX only."""
     result = UnitList()
-    try:
-        fmt = format_of(filename)
-        if fmt not in ("csv", "xlsx"):
-            raise FileProblem(issue(Code.UNSUPPORTED_FORMAT, filename=filename))
-        with open_table(path, filename, fmt, max_inflated_bytes=max_inflated_bytes) as table:
-            if not table.header:
-                result.file_errors.append(issue(Code.EMPTY_FILE))
+    with open_named_file(path, filename, _named, None, max_inflated_bytes=max_inflated_bytes) as named:
+        for row in named.rows:
+            result.total += 1
+            checked = check_row(row.number, row.cells, today)
+            if isinstance(checked, UnitRow):
+                result.rows.append(checked)
             else:
-                columns, problems = _columns(table.header)
-                result.file_errors.extend(problems)
-                if not problems:
-                    for row, cells in table.rows:
-                        values = {
-                            col: blank_to_none(cells[p]) if p < len(cells) else None
-                            for p, col in columns.items()
-                        }
-                        if all(v is None for v in values.values()):
-                            continue
-                        result.total += 1
-                        checked = check_row(row, values, today)
-                        if isinstance(checked, UnitRow):
-                            result.rows.append(checked)
-                        else:
-                            result.row_errors.append(checked)
-    except FileProblem as problem:
-        result.file_errors.append(problem.issue)
+                result.row_errors.append(checked)
+        result.file_errors.extend(named.file_errors)
     yield result
