@@ -281,8 +281,11 @@ def upload_history_item(
     row of a department's file, an objection's corrected value): `facts` {"F"|"X": {indicator: value
     as text, or None for a value taken out of the current file}}, the upload's provenance once.
 
-    One upload writes it once per (enterprise, period): its key is the upload's `order`, so a retry of
-    the same upload rewrites the same item. ~40 bytes a value: a row of 30 values is ~1.5 KB."""
+    Its key is the upload's `order`: a retry of the same upload rewrites the same item, and so would a
+    second write of the same upload for the same (enterprise, period), so writers put all of an
+    upload's values of a period in one item (a file has one row per enterprise and period; ingest
+    groups a follower's rows; a qualification file rewrites all its flags of the period each time).
+    ~40 bytes a value: a row of 30 values is ~1.5 KB."""
     encoded = {ind: (None if v is None else str(v)) for ind, v in sorted(values.items())}
     return FactItem(
         enterprise_pk(credit_code),
