@@ -329,6 +329,7 @@ def programs(principal: Principal, settings: Settings) -> ProgramsOut:
 @routes(
     "/cultivation/{program}",
     "GET",
+    files=("text/csv",),  # `<program>.csv`
     roles=CANDIDATE_READERS,
     response=CandidatesPage,
     params=CandidatesParams,

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.auth import ADMIN, CITY, DEPARTMENT, ZONE, Principal
 from chalicelib.api.problems import ApiProblem, Code
-from chalicelib.api.report_files import file_answer
+from chalicelib.api.report_files import XLSX, file_answer
 from chalicelib.api.report_period import report_period
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import Period, ZoneLevel, ZoneType
@@ -86,6 +86,7 @@ def zones_report(principal: Principal, settings: Settings, params: ZoneReportPar
 @routes(
     "/reports/zones.csv",
     "GET",
+    content_type="text/csv",
     roles=READERS,
     response=ZoneReport,
     params=ZoneReportParams,
@@ -100,6 +101,7 @@ def zones_report_csv(principal: Principal, settings: Settings, params: ZoneRepor
 @routes(
     "/reports/zones.xlsx",
     "GET",
+    content_type=XLSX,
     roles=READERS,
     response=ZoneReport,
     params=ZoneReportParams,

@@ -96,8 +96,20 @@ def test_the_document_lists_every_status_and_content_type_the_code_answers(
     (415, Chalice's own answer) are documented where they happen (issue 23, item 18)."""
     paths = get_json(client, "/openapi.json", keys["admin"])[1]["paths"]
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert set(paths["/reports/regions.csv"]["get"]["responses"]["200"]["content"]) == {"text/csv"}
-    assert set(paths["/reports/regions.xlsx"]["get"]["responses"]["200"]["content"]) == {xlsx}
+    files = {path: path.rsplit(".", 1)[1] for path in paths if path.endswith((".csv", ".xlsx"))}
+    assert {
+        "/reports/regions.csv",
+        "/reports/regions.xlsx",
+        "/reports/zones.csv",
+        "/reports/zones.xlsx",
+    } <= set(files)
+    for path, suffix in files.items():
+        media = {"csv": "text/csv", "xlsx": xlsx}[suffix]
+        assert set(paths[path]["get"]["responses"]["200"]["content"]) == {media}, path
+    assert set(paths["/cultivation/{program}"]["get"]["responses"]["200"]["content"]) == {
+        "application/json",
+        "text/csv",  # /cultivation/<program>.csv
+    }
     assert set(paths["/reports/snapshots/{snapshot_id}"]["get"]["responses"]["200"]["content"]) == {
         "application/json",
         xlsx,
