@@ -18,7 +18,7 @@ from scripts.synthetic import credit_code
 from tests.aws.api_helpers import Call
 from tests.aws.rescore_helpers import MID, MODEL, STRONG, P, rescore
 
-N = 250
+N = 150  # a call of 100 keys and one of 50 per table: enough to show the batching
 
 
 def _province(n: int) -> list[str]:
