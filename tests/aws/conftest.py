@@ -73,12 +73,11 @@ def _empty(resources: Resources) -> None:
 
     forget_zones()  # the zone catalogue's edits this container remembers
     reset_tracked()  # what moto keeps for its dashboard would otherwise pile up over the package
-    ddb, sqs, sns, s3 = (_client(resources.region, service) for service in ("dynamodb", "sqs", "sns", "s3"))
+    sqs, sns, s3 = (_client(resources.region, service) for service in ("sqs", "sns", "s3"))
     # every table's items dropped inside moto's backend: a Scan and BatchWriteItems of 25 took seconds
     # after a module that seeded thousands (an index is read from the items, so it empties too)
-    backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][resources.region]
-    for name in ddb.list_tables()["TableNames"]:
-        backend.get_table(name).items.clear()
+    for table in dynamodb_backends[DEFAULT_ACCOUNT_ID][resources.region].tables.values():
+        table.items.clear()
     kept = {v for k, v in resources.as_dict().items() if k.endswith("_url")}
     for url in sqs.list_queues().get("QueueUrls", []):
         if url in kept:
