@@ -93,6 +93,7 @@ PATCHES: Final = (
     "list_moto_modules_once",
     "size_moto_items_once",
     "read_the_clock_once_per_queue",
+    "count_queue_messages_once",
 )
 
 
@@ -107,6 +108,7 @@ def apply_all() -> bool:
     list_moto_modules_once()
     size_moto_items_once()
     read_the_clock_once_per_queue()
+    count_queue_messages_once()
     return True
 
 
@@ -124,6 +126,33 @@ def read_the_clock_once_per_queue() -> None:
         return [m for m in self._messages if now > m.visible_at and not now < m.delayed_until]
 
     Queue.messages = property(messages)  # type: ignore[method-assign,assignment]
+
+
+@for_supported_moto
+def count_queue_messages_once() -> None:
+    """moto's SQS works out all of a queue's attributes, its in-flight and delayed counts among them
+    (each message asked for the time anew), on every send, and three times per message received, only
+    to read the retention period: quadratic in the queue's depth. At 4,000 waiting deliveries a receive
+    of 10 took about half a second and the sample products' pushes drained at 5 a second. Count with
+    one clock read, and read the retention period off the queue."""
+    from moto.core.utils import unix_time, unix_time_millis
+    from moto.sqs.models import Message, Queue, SQSBackend
+
+    def delayed(self: Queue) -> int:
+        now = unix_time_millis()
+        return sum(1 for m in self._messages if now < m.delayed_until)
+
+    def not_visible(self: Queue) -> int:
+        now = unix_time_millis()
+        return sum(1 for m in self._messages if not now > m.visible_at)
+
+    def retained(self: SQSBackend, queue_name: str, message: Message) -> bool:
+        retention_s = int(self.get_queue(queue_name).message_retention_period)  # type: ignore[attr-defined]
+        return bool(retention_s + message.sent_timestamp / 1000 > unix_time())  # type: ignore[operator]
+
+    Queue.approximate_number_of_messages_delayed = property(delayed)  # type: ignore[method-assign,assignment]
+    Queue.approximate_number_of_messages_not_visible = property(not_visible)  # type: ignore[method-assign,assignment]
+    SQSBackend.is_message_valid_based_on_retention_period = retained  # type: ignore[method-assign]
 
 
 @for_supported_moto

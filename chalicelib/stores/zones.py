@@ -11,11 +11,16 @@
 from __future__ import annotations
 
 import json
+import random
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.china import today_in_china
 from chalicelib.domain.timestamps import now, stamp
@@ -172,7 +177,9 @@ def _placed_at(credit_code: str, region_code: str, zones: Iterable[Any], today: 
 
 
 def count_registered(moves: Iterable[tuple[Placement, Placement]]) -> None:
-    """Add the moves (before, after) of enterprises to the counters: one UpdateItem per changed key."""
+    """Add the moves (before, after) of enterprises to the counters: the changed keys' ADDs in one
+    TransactWriteItems per 100 (all or none of a chunk's counts move), one UpdateItem each if the
+    transaction keeps meeting another writer's (two ingest workers' chunks touching one counter)."""
     deltas: Counter[str] = Counter()
     for before, after in moves:
         for key in before:
@@ -181,9 +188,35 @@ def count_registered(moves: Iterable[tuple[Placement, Placement]]) -> None:
         for key in after:
             if key is not None:
                 deltas[key] += 1
-    for key, delta in sorted(deltas.items()):
-        if delta:
-            ReportItem(_REGISTERED_PK, key).update(actions=[ReportItem.enterprises.add(delta)])
+    changed = [(key, delta) for key, delta in sorted(deltas.items()) if delta]
+    for start in range(0, len(changed), _COUNTERS_PER_TRANSACTION):
+        _add_counts(changed[start : start + _COUNTERS_PER_TRANSACTION])
+
+
+_COUNTERS_PER_TRANSACTION: Final = 100  # DynamoDB's limit of items in one transaction
+_COUNTER_ATTEMPTS: Final = 3
+
+
+def _add_counts(deltas: Sequence[tuple[str, int]]) -> None:
+    connection = ReportItem._get_connection().connection
+    for attempt in range(1, _COUNTER_ATTEMPTS + 1):
+        try:
+            with TransactWrite(connection=connection) as tx:
+                for key, delta in deltas:
+                    tx.update(ReportItem(_REGISTERED_PK, key), actions=[ReportItem.enterprises.add(delta)])
+            return
+        except TransactWriteError as exc:
+            reasons = {r.code for r in exc.cancellation_reasons or [] if r is not None}
+            conflict = "TransactionConflict" in reasons or (
+                exc.cause_response_code == "TransactionConflictException"
+            )
+            if not conflict:
+                raise
+            if attempt < _COUNTER_ATTEMPTS:
+                time.sleep(random.uniform(0.05, 0.2) * attempt)  # the other writer's transaction ends
+    # a cancelled transaction added nothing: each ADD alone cannot meet a conflict that cancels others
+    for key, delta in deltas:
+        ReportItem(_REGISTERED_PK, key).update(actions=[ReportItem.enterprises.add(delta)])
 
 
 def registered() -> dict[str, int]:

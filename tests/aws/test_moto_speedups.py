@@ -132,6 +132,14 @@ def outcomes():
         rest = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
         bodies = sorted(m["Body"] for m in rest)
         seen.append(["sqs", [m["Body"] for m in got], [counts[n] for n in names], bodies])
+        kept = sqs.create_queue(QueueName="kept", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+        for n in range(3):
+            sqs.send_message(QueueUrl=kept, MessageBody=f"kept {n}")
+        from moto.sqs.models import sqs_backends
+        waiting = sqs_backends[moto.core.DEFAULT_ACCOUNT_ID][os.environ["AWS_REGION"]].queues["kept"]._messages
+        waiting[1].sent_timestamp -= 120_000  # past the queue's 60 s retention: receiving stops there
+        got = sqs.receive_message(QueueUrl=kept, MaxNumberOfMessages=10)["Messages"]
+        seen.append(["sqs retention", [m["Body"] for m in got]])
         keys = [{"pk": {"S": "small"}}, {"pk": {"S": "absent"}}, {"pk": {"S": "numbers and a map"}}]
         got = ddb.batch_get_item(RequestItems={"t": {"Keys": keys}})
         seen.append(["batch get", sorted(json.dumps(i, sort_keys=True) for i in got["Responses"]["t"])])
@@ -227,6 +235,7 @@ def test_items_are_refused_and_stored_exactly_as_moto_does() -> None:
     assert all(row[2] is True for row in result["patched"] if row[1] == "stored")
     sqs = next(row for row in result["plain"] if row[0] == "sqs")
     assert sqs == ["sqs", ["0"], ["2", "1", "1"], ["1", "2"]]  # one in flight, one delayed, two visible
+    assert next(row for row in result["plain"] if row[0] == "sqs retention") == ["sqs retention", ["kept 0"]]
     queries = [
         tuple(row) for row in result["plain"] if len(row) == 3 and not isinstance(row[1], (str, bool, list))
     ]
