@@ -94,6 +94,7 @@ PATCHES: Final = (
     "size_moto_items_once",
     "read_the_clock_once_per_queue",
     "count_queue_messages_once",
+    "project_moto_items_once",
 )
 
 
@@ -109,6 +110,7 @@ def apply_all() -> bool:
     size_moto_items_once()
     read_the_clock_once_per_queue()
     count_queue_messages_once()
+    project_moto_items_once()
     return True
 
 
@@ -153,6 +155,28 @@ def count_queue_messages_once() -> None:
     Queue.approximate_number_of_messages_delayed = property(delayed)  # type: ignore[method-assign,assignment]
     Queue.approximate_number_of_messages_not_visible = property(not_visible)  # type: ignore[method-assign,assignment]
     SQSBackend.is_message_valid_based_on_retention_period = retained  # type: ignore[method-assign]
+
+
+@for_supported_moto
+def project_moto_items_once() -> None:
+    """moto projects an item (a GSI's INCLUDE projection, a ProjectionExpression) by converting the whole
+    item to plain JSON once per projected attribute: O(attributes x item) per item of every page. The
+    report builder's index pages at 10,000 enterprises spent 2/3 of their moto time there. Convert only
+    the projected attributes, the same way; paths into maps or lists keep moto's own projection."""
+    from moto.dynamodb.models.dynamo_type import Item, deserializer, serializer
+
+    original = Item.project
+
+    def project(self: Item, projection_expressions: list[list[str]]) -> Item:
+        if any(len(path) != 1 or "[" in path[0] for path in projection_expressions):
+            return original(self, projection_expressions)
+        names = dict.fromkeys(path[0] for path in projection_expressions if path[0] in self.attrs)
+        result = {name: deserializer.deserialize(self.attrs[name].to_regular_json()) for name in names}
+        return Item(
+            hash_key=self.hash_key, range_key=self.range_key, attrs=dict(serializer.serialize(result)["M"])
+        )
+
+    Item.project = project  # type: ignore[method-assign]
 
 
 @for_supported_moto

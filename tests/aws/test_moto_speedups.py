@@ -121,6 +121,48 @@ def outcomes():
                     if not start:
                         break
                 seen.append(["index " + group, forward, pages])
+        ddb.create_table(
+            TableName="p",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "g", "AttributeType": "S"}
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "narrow",
+                    "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                    "Projection": {
+                        "ProjectionType": "INCLUDE", "NonKeyAttributes": ["num", "m", "ss", "nul"]
+                    },
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for n in range(3):
+            m = {"k": {"L": [{"N": "1"}, {"S": "v"}]}, "b": {"BOOL": True}, "n": {"N": f"{n}.50"}}
+            item = {"pk": {"S": f"P#{n}"}, "g": {"S": "all"}, "num": {"N": "12.50"}, "m": {"M": m}}
+            item |= {"ss": {"SS": ["b", "a"]}, "big": {"S": "x" * 50}, "nul": {"NULL": True}}
+            ddb.put_item(TableName="p", Item=item)
+        everything = {":g": {"S": "all"}}
+        got = ddb.query(
+            TableName="p",
+            IndexName="narrow",
+            KeyConditionExpression="g = :g",
+            ExpressionAttributeValues=everything,
+        )["Items"]
+        seen.append(["include projection", sorted(json.dumps(i, sort_keys=True) for i in got)])
+        got = ddb.query(
+            TableName="p",
+            IndexName="narrow",
+            KeyConditionExpression="g = :g",
+            ExpressionAttributeValues={":g": {"S": "all"}},
+            ProjectionExpression="num, pk, absent",
+        )["Items"]
+        seen.append(["index projection expression", sorted(json.dumps(i, sort_keys=True) for i in got)])
+        for expression in ("num, ss, nul, absent", "m.k, big", "m.k[1], num, m.n"):
+            key = {"pk": {"S": "P#1"}}
+            got = ddb.get_item(TableName="p", Key=key, ProjectionExpression=expression)["Item"]
+            seen.append(["projection " + expression, json.dumps(got, sort_keys=True)])
         sqs = boto3.client("sqs", region_name=os.environ["AWS_REGION"])
         url = sqs.create_queue(QueueName="q")["QueueUrl"]
         for n in range(4):
@@ -136,7 +178,8 @@ def outcomes():
         for n in range(3):
             sqs.send_message(QueueUrl=kept, MessageBody=f"kept {n}")
         from moto.sqs.models import sqs_backends
-        waiting = sqs_backends[moto.core.DEFAULT_ACCOUNT_ID][os.environ["AWS_REGION"]].queues["kept"]._messages
+        backend = sqs_backends[moto.core.DEFAULT_ACCOUNT_ID][os.environ["AWS_REGION"]]
+        waiting = backend.queues["kept"]._messages
         waiting[1].sent_timestamp -= 120_000  # past the queue's 60 s retention: receiving stops there
         got = sqs.receive_message(QueueUrl=kept, MaxNumberOfMessages=10)["Messages"]
         seen.append(["sqs retention", [m["Body"] for m in got]])
@@ -236,6 +279,16 @@ def test_items_are_refused_and_stored_exactly_as_moto_does() -> None:
     sqs = next(row for row in result["plain"] if row[0] == "sqs")
     assert sqs == ["sqs", ["0"], ["2", "1", "1"], ["1", "2"]]  # one in flight, one delayed, two visible
     assert next(row for row in result["plain"] if row[0] == "sqs retention") == ["sqs retention", ["kept 0"]]
+    narrow = next(row[1] for row in result["plain"] if row[0] == "include projection")
+    assert len(narrow) == 3 and all(
+        set(json.loads(i)) == {"pk", "g", "num", "m", "ss", "nul"} for i in narrow
+    )
+    assert json.loads(narrow[1])["m"]["M"]["n"] == {"N": "1.50"} and json.loads(narrow[1])["num"] == {
+        "N": "12.50"
+    }
+    projected = {row[0]: row[1] for row in result["plain"] if row[0].startswith("projection ")}
+    assert json.loads(projected["projection num, ss, nul, absent"]).keys() == {"num", "ss", "nul"}
+    assert json.loads(projected["projection m.k, big"]).keys() == {"m", "big"}
     queries = [
         tuple(row) for row in result["plain"] if len(row) == 3 and not isinstance(row[1], (str, bool, list))
     ]
