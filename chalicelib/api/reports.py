@@ -19,7 +19,7 @@ from chalicelib.api.areas import list_scope
 from chalicelib.api.auth import ADMIN, CITY, DEPARTMENT, ZONE, Principal
 from chalicelib.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_TOKEN_CHARS, MIN_LIMIT
 from chalicelib.api.problems import ApiProblem, Code
-from chalicelib.api.report_files import CSV, XLSX, filename, headers, to_csv, to_xlsx
+from chalicelib.api.report_files import XLSX, file_answer
 from chalicelib.api.routing import Routes
 from chalicelib.api.schemas import (
     TOKEN_PATTERN,
@@ -150,8 +150,7 @@ def region_report(principal: Principal, settings: Settings, params: ReportParams
 )
 def region_report_csv(principal: Principal, settings: Settings, params: ReportParams) -> Response:
     report = _report(params)
-    body = to_csv(report, _model(report.model_version or settings.model_version))
-    return Response(body=body, status_code=200, headers=headers(CSV, filename(report, "csv")))
+    return file_answer(report, _model(report.model_version or settings.model_version), "csv")
 
 
 @routes(
@@ -167,8 +166,7 @@ def region_report_csv(principal: Principal, settings: Settings, params: ReportPa
 )
 def region_report_xlsx(principal: Principal, settings: Settings, params: ReportParams) -> Response:
     report = _report(params)
-    body = to_xlsx(report, _model(report.model_version or settings.model_version))
-    return Response(body=body, status_code=200, headers=headers(XLSX, filename(report, "xlsx")))
+    return file_answer(report, _model(report.model_version or settings.model_version), "xlsx")
 
 
 @routes(
@@ -242,8 +240,7 @@ def snapshot(principal: Principal, settings: Settings, snapshot_id: str) -> Resp
     if found is None:
         raise ApiProblem(Code.SNAPSHOT_NOT_FOUND, f"no snapshot {ident}", f"未找到通报快照 {ident}")
     if as_sheet:
-        body = to_xlsx(found, _model(found.model_version or settings.model_version), snapshot=found)
-        return Response(body=body, status_code=200, headers=headers(XLSX, filename(found, "xlsx")))
+        return file_answer(found, _model(found.model_version or settings.model_version), "xlsx", found)
     return Response(
         body=found.model_dump_json(), status_code=200, headers={"Content-Type": "application/json"}
     )

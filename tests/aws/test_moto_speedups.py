@@ -142,6 +142,7 @@ def outcomes():
             m = {"k": {"L": [{"N": "1"}, {"S": "v"}]}, "b": {"BOOL": True}, "n": {"N": f"{n}.50"}}
             item = {"pk": {"S": f"P#{n}"}, "g": {"S": "all"}, "num": {"N": "12.50"}, "m": {"M": m}}
             item |= {"ss": {"SS": ["b", "a"]}, "big": {"S": "x" * 50}, "nul": {"NULL": True}}
+            item |= {"bin": {"B": bytes([0, n, 255])}, "bs": {"BS": [b"\x01", b"B"]}, "grade": {"S": "B"}}
             ddb.put_item(TableName="p", Item=item)
         everything = {":g": {"S": "all"}}
         got = ddb.query(
@@ -159,10 +160,10 @@ def outcomes():
             ProjectionExpression="num, pk, absent",
         )["Items"]
         seen.append(["index projection expression", sorted(json.dumps(i, sort_keys=True) for i in got)])
-        for expression in ("num, ss, nul, absent", "m.k, big", "m.k[1], num, m.n"):
+        for expression in ("num, ss, nul, absent", "m.k, big", "m.k[1], num, m.n", "bin, bs, grade"):
             key = {"pk": {"S": "P#1"}}
             got = ddb.get_item(TableName="p", Key=key, ProjectionExpression=expression)["Item"]
-            seen.append(["projection " + expression, json.dumps(got, sort_keys=True)])
+            seen.append(["projection " + expression, json.dumps(got, sort_keys=True, default=bytes.hex)])
         sqs = boto3.client("sqs", region_name=os.environ["AWS_REGION"])
         url = sqs.create_queue(QueueName="q")["QueueUrl"]
         for n in range(4):
@@ -289,6 +290,8 @@ def test_items_are_refused_and_stored_exactly_as_moto_does() -> None:
     projected = {row[0]: row[1] for row in result["plain"] if row[0].startswith("projection ")}
     assert json.loads(projected["projection num, ss, nul, absent"]).keys() == {"num", "ss", "nul"}
     assert json.loads(projected["projection m.k, big"]).keys() == {"m", "big"}
+    binary = json.loads(projected["projection bin, bs, grade"])
+    assert binary["grade"] == {"S": "B"} and binary["bin"] == {"B": "0001ff"}
     queries = [
         tuple(row) for row in result["plain"] if len(row) == 3 and not isinstance(row[1], (str, bool, list))
     ]
