@@ -5,7 +5,8 @@ pollers that hand each queue's messages to the same Lambda handlers AWS would ca
 chalice.test's Lambda client), honouring `batchItemFailures`, and restarted by a supervisor when one
 dies (SIGKILL included: its messages come back after the visibility timeout); the outbox relay is
 drained on a short timer, and the report builder runs on a timer and whenever a rescore burst settles. Sample
-data is uploaded through S3 as departments would (SEED=0 skips it).
+data is uploaded through S3 as departments would (SEED=0 skips it; SAMPLE_SERVICES=0 keeps that season
+and skips the sample policies, products, support records, qualifications and objections after it).
 Writes `.local/stack.json` once ready; Ctrl-C stops everything.
 """
 
@@ -244,6 +245,9 @@ def main() -> int:
 
         if seed:
             _seed(session, settings.upload_bucket, enterprises, stack, workers, schedule, moto.pid)
+        if seed and os.environ.get("SAMPLE_SERVICES", "1") != "0":
+            # the service side's samples: ~4.4 pushes to 赣企通 per enterprise at 2,000 (8,800 in ~4 min);
+            # at 30,000 about an hour of moto's time, extrapolated. SAMPLE_SERVICES=0 leaves them out
             _publish_sample_policies(stack["api_url"], api_keys, workers, standin)
             products = _publish_sample_products(stack["api_url"], bank_keys, workers)
             _seed_support(stack, products)
