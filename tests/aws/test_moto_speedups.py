@@ -164,6 +164,44 @@ def outcomes():
             key = {"pk": {"S": "P#1"}}
             got = ddb.get_item(TableName="p", Key=key, ProjectionExpression=expression)["Item"]
             seen.append(["projection " + expression, json.dumps(got, sort_keys=True, default=bytes.hex)])
+        # one condition text, its values bound anew each time; a filter; a bad expression refused each time
+        key = {"pk": {"S": "P#0"}}
+        for version in (None, 1, 1, 2):
+            if version is None:
+                condition, values = "attribute_not_exists(#v)", {}
+            else:
+                condition = "#v = :v AND size(big) > :s"
+                values = {":v": {"N": str(version)}, ":s": {"N": "3"}}
+            try:
+                ddb.update_item(
+                    TableName="p",
+                    Key=key,
+                    UpdateExpression="SET #v = :new",
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames={"#v": "version"},
+                    ExpressionAttributeValues={":new": {"N": str((version or 0) + 1)}, **values},
+                )
+                seen.append(["conditional update", version, "done"])
+            except ddb.exceptions.ClientError as exc:
+                seen.append(["conditional update", version, exc.response["Error"]["Code"]])
+        for floor in ("0.5", "2"):
+            got = ddb.query(
+                TableName="p",
+                IndexName="narrow",
+                KeyConditionExpression="g = :g",
+                FilterExpression="m.n > :f OR num < :f",
+                ExpressionAttributeValues={":g": {"S": "all"}, ":f": {"N": floor}},
+            )["Items"]
+            seen.append(["filter", floor, sorted(i["pk"]["S"] for i in got)])
+        for _ in range(2):
+            try:
+                ddb.update_item(
+                    TableName="p", Key=key, UpdateExpression="SET big = :b", ConditionExpression="name = :b",
+                    ExpressionAttributeValues={":b": {"S": "x"}},
+                )
+                seen.append(["reserved word", "done"])
+            except ddb.exceptions.ClientError as exc:
+                seen.append(["reserved word", exc.response["Error"]["Code"]])
         sqs = boto3.client("sqs", region_name=os.environ["AWS_REGION"])
         url = sqs.create_queue(QueueName="q")["QueueUrl"]
         for n in range(4):
@@ -290,6 +328,11 @@ def test_items_are_refused_and_stored_exactly_as_moto_does() -> None:
     projected = {row[0]: row[1] for row in result["plain"] if row[0].startswith("projection ")}
     assert json.loads(projected["projection num, ss, nul, absent"]).keys() == {"num", "ss", "nul"}
     assert json.loads(projected["projection m.k, big"]).keys() == {"m", "big"}
+    updates = [row[1:] for row in result["plain"] if row[0] == "conditional update"]
+    assert updates == [[None, "done"], [1, "done"], [1, "ConditionalCheckFailedException"], [2, "done"]]
+    filters = {row[1]: row[2] for row in result["plain"] if row[0] == "filter"}
+    assert filters == {"0.5": ["P#1", "P#2"], "2": ["P#2"]}  # m.n is 0.50, 1.50, 2.50
+    assert [row[1] for row in result["plain"] if row[0] == "reserved word"] == ["ValidationException"] * 2
     binary = json.loads(projected["projection bin, bs, grade"])
     assert binary["grade"] == {"S": "B"} and binary["bin"] == {"B": "0001ff"}
     queries = [
