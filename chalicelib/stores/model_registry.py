@@ -21,6 +21,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.timestamps import now, stamp
 from chalicelib.stores.jobs import new_item as new_job_item
 from chalicelib.stores.tables import JobItem, ModelItem
+from chalicelib.stores.transactions import lost_race
 
 ACTIVE: Final = "active"
 CANDIDATE: Final = "candidate"
@@ -164,10 +165,7 @@ def activate(version: str, previous: str, job_kind: str, job_params: dict[str, o
             )
             tx.save(job, condition=JobItem.job_id.does_not_exist())
     except TransactWriteError as exc:
-        reasons = {r.code for r in exc.cancellation_reasons if r is not None}
-        if reasons & {"ConditionalCheckFailed", "TransactionConflict"} or (
-            exc.cause_response_code == "TransactionConflictException"
-        ):
+        if lost_race(exc):
             raise ActivationConflictError(version) from exc
         raise
     return str(job.job_id)

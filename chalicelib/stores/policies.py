@@ -26,13 +26,13 @@ from chalicelib.stores import outbox
 from chalicelib.stores.jobs import new_item as new_job_item
 from chalicelib.stores.outbox import OutboxRecord
 from chalicelib.stores.tables import JobItem, OutboxItem, PolicyItem, PolicyMatchItem
+from chalicelib.stores.transactions import lost_race
 
 HEAD: Final = "HEAD"
 CATALOGUE: Final = "policies"
 PENDING: Final = "pending"
 DELIVERED: Final = "delivered"
 FAILED: Final = "failed"
-_CONFLICTS: Final = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 
 
 class StaleWriteError(RuntimeError):
@@ -120,8 +120,7 @@ def _commit(tx_body: Any) -> None:
     try:
         tx_body()
     except TransactWriteError as exc:
-        reasons = {r.code for r in exc.cancellation_reasons if r is not None}
-        if reasons & _CONFLICTS or exc.cause_response_code == "TransactionConflictException":
+        if lost_race(exc):
             raise StaleWriteError(str(exc)) from exc
         raise
 

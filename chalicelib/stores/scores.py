@@ -33,12 +33,12 @@ from chalicelib.stores import outbox
 from chalicelib.stores.outbox import OutboxRecord
 from chalicelib.stores.reports import move_item
 from chalicelib.stores.tables import OutboxItem, ScoreItem
+from chalicelib.stores.transactions import lost_race
 
 CARD: Final = "card"
 HISTORY: Final = "history"
 RETIRED: Final = "retired"
 MAX_TRANSACTION_ITEMS: Final = 100  # DynamoDB's limit for TransactWriteItems
-_CONFLICT_REASONS: Final = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 _CENTS: Final = Decimal("0.01")
 
 
@@ -312,8 +312,7 @@ class ScoresRepository:
                         if move is not None:
                             tx.save(move)
         except TransactWriteError as exc:
-            reasons = {r.code for r in exc.cancellation_reasons if r is not None}
-            if reasons & _CONFLICT_REASONS or exc.cause_response_code == "TransactionConflictException":
+            if lost_race(exc):
                 raise CardConflictError(_code_of(group[0])) from exc
             raise
         return [outbox.record_of(item) for item in records]

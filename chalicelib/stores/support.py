@@ -37,9 +37,9 @@ from chalicelib.domain.regions import all_shards, shard_for, shards_for_prefix
 from chalicelib.domain.support.record import SupportRecord
 from chalicelib.stores.score_index import EXAMINED_PER_ITEM, MAX_READ
 from chalicelib.stores.tables import SupportItem
+from chalicelib.stores.transactions import lost_race
 
 CURRENT: Final = "C"
-_CONFLICT_REASONS: Final = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 
 
 class RecordConflictError(RuntimeError):
@@ -185,8 +185,7 @@ class SupportRepository:
                 tx.save(current, condition=condition)
                 tx.save(_version_item(record), condition=SupportItem.pk.does_not_exist())
         except TransactWriteError as exc:
-            reasons = {r.code for r in exc.cancellation_reasons if r is not None}
-            if reasons & _CONFLICT_REASONS or exc.cause_response_code == "TransactionConflictException":
+            if lost_race(exc):
                 raise RecordConflictError(record.record_id) from exc
             raise
 

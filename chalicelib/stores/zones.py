@@ -28,6 +28,7 @@ from chalicelib.domain.zones.catalogue import Zone, stored_zone
 from chalicelib.domain.zones.membership import Membership, decoded, zone_today
 from chalicelib.stores.facts import CURRENT_SK, Current, FactsRepository, enterprise_pk, write_items
 from chalicelib.stores.tables import FactItem, ModelItem, ReportItem
+from chalicelib.stores.transactions import lost_race
 
 _EDITS_PK: Final = "Z"
 _MEMBERSHIP_PREFIX: Final = "Z#"
@@ -195,6 +196,7 @@ def count_registered(moves: Iterable[tuple[Placement, Placement]]) -> None:
 
 _COUNTERS_PER_TRANSACTION: Final = 100  # DynamoDB's limit of items in one transaction
 _COUNTER_ATTEMPTS: Final = 3
+_CONCURRENT: Final = frozenset({"TransactionConflict"})
 
 
 def _add_counts(deltas: Sequence[tuple[str, int]]) -> None:
@@ -206,11 +208,7 @@ def _add_counts(deltas: Sequence[tuple[str, int]]) -> None:
                     tx.update(ReportItem(_REGISTERED_PK, key), actions=[ReportItem.enterprises.add(delta)])
             return
         except TransactWriteError as exc:
-            reasons = {r.code for r in exc.cancellation_reasons or [] if r is not None}
-            conflict = "TransactionConflict" in reasons or (
-                exc.cause_response_code == "TransactionConflictException"
-            )
-            if not conflict:
+            if not lost_race(exc, _CONCURRENT):  # no condition here: only another transaction
                 raise
             if attempt < _COUNTER_ATTEMPTS:
                 time.sleep(random.uniform(0.05, 0.2) * attempt)  # the other writer's transaction ends
