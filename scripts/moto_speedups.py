@@ -93,7 +93,7 @@ PATCHES: Final = (
     "list_moto_modules_once",
     "size_moto_items_once",
     "read_the_clock_once_per_queue",
-    "count_queue_messages_once",
+    "read_queue_retention_directly",
     "project_moto_items_once",
     "parse_dynamodb_requests_plainly",
     "lex_moto_conditions_once",
@@ -111,7 +111,7 @@ def apply_all() -> bool:
     list_moto_modules_once()
     size_moto_items_once()
     read_the_clock_once_per_queue()
-    count_queue_messages_once()
+    read_queue_retention_directly()
     project_moto_items_once()
     parse_dynamodb_requests_plainly()
     lex_moto_conditions_once()
@@ -120,29 +120,17 @@ def apply_all() -> bool:
 
 @for_supported_moto
 def read_the_clock_once_per_queue() -> None:
-    """moto's SQS lists a queue's visible messages on every receive and attribute request by asking each
-    message whether it is visible and not delayed, each asking for the time anew (two datetime
-    computations per message): 100-200 ms a request once a few thousand messages wait. Read the clock
-    once per listing. A message becoming visible during the listing may be seen one listing later."""
+    """moto's SQS lists a queue's visible messages on every receive and attribute request, and counts its
+    in-flight and delayed ones on every send and attribute request, by asking each message whether it is
+    visible and not delayed, each asking for the time anew (two datetime computations per message):
+    100-200 ms a request once a few thousand messages wait. Read the clock once per listing or count. A
+    message becoming visible during one may be seen one listing later."""
     from moto.core.utils import unix_time_millis
     from moto.sqs.models import Message, Queue
 
     def messages(self: Queue) -> list[Message]:
         now = unix_time_millis()
         return [m for m in self._messages if now > m.visible_at and not now < m.delayed_until]
-
-    Queue.messages = property(messages)  # type: ignore[method-assign,assignment]
-
-
-@for_supported_moto
-def count_queue_messages_once() -> None:
-    """moto's SQS works out all of a queue's attributes, its in-flight and delayed counts among them
-    (each message asked for the time anew), on every send, and three times per message received, only
-    to read the retention period: quadratic in the queue's depth. At 4,000 waiting deliveries a receive
-    of 10 took about half a second and the sample products' pushes drained at 5 a second. Count with
-    one clock read, and read the retention period off the queue."""
-    from moto.core.utils import unix_time, unix_time_millis
-    from moto.sqs.models import Message, Queue, SQSBackend
 
     def delayed(self: Queue) -> int:
         now = unix_time_millis()
@@ -152,12 +140,24 @@ def count_queue_messages_once() -> None:
         now = unix_time_millis()
         return sum(1 for m in self._messages if not now > m.visible_at)
 
+    Queue.messages = property(messages)  # type: ignore[method-assign,assignment]
+    Queue.approximate_number_of_messages_delayed = property(delayed)  # type: ignore[method-assign,assignment]
+    Queue.approximate_number_of_messages_not_visible = property(not_visible)  # type: ignore[method-assign,assignment]
+
+
+@for_supported_moto
+def read_queue_retention_directly() -> None:
+    """moto's SQS works out all of a queue's attributes (the message counts above among them) three times
+    per message received, only to read the retention period: quadratic in the queue's depth. At 4,000
+    waiting deliveries a receive of 10 took about half a second and the sample products' pushes drained
+    at 5 a second. Read the retention period off the queue."""
+    from moto.core.utils import unix_time
+    from moto.sqs.models import Message, SQSBackend
+
     def retained(self: SQSBackend, queue_name: str, message: Message) -> bool:
         retention_s = int(self.get_queue(queue_name).message_retention_period)  # type: ignore[attr-defined]
         return bool(retention_s + message.sent_timestamp / 1000 > unix_time())  # type: ignore[operator]
 
-    Queue.approximate_number_of_messages_delayed = property(delayed)  # type: ignore[method-assign,assignment]
-    Queue.approximate_number_of_messages_not_visible = property(not_visible)  # type: ignore[method-assign,assignment]
     SQSBackend.is_message_valid_based_on_retention_period = retained  # type: ignore[method-assign]
 
 
