@@ -5,6 +5,7 @@ no count is lost or doubled."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -38,25 +39,30 @@ class _Conflicted(TransactWriteError):
         return "TransactionConflictException"
 
 
-def test_a_transaction_that_keeps_conflicting_adds_each_counter_once_alone(
-    aws: Resources, calls: Counter[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    attempts: list[int] = []
+def _always_cancelled(error: Callable[[], TransactWriteError], opened: list[int]) -> type:
+    """A stand-in for pynamodb's TransactWrite that DynamoDB always cancels (none of its ADDs applied)."""
 
-    class Conflicting:
+    class Cancelled:
         def __init__(self, **_: Any) -> None:
-            attempts.append(1)
+            opened.append(1)
 
-        def __enter__(self) -> Conflicting:
+        def __enter__(self) -> Cancelled:
             return self
 
         def update(self, *_: Any, **__: Any) -> None:
             return None
 
         def __exit__(self, *_: Any) -> None:
-            raise _Conflicted()  # DynamoDB cancelled it: none of its ADDs were applied
+            raise error()
 
-    monkeypatch.setattr(zones, "TransactWrite", Conflicting)
+    return Cancelled
+
+
+def test_a_transaction_that_keeps_conflicting_adds_each_counter_once_alone(
+    aws: Resources, calls: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempts: list[int] = []
+    monkeypatch.setattr(zones, "TransactWrite", _always_cancelled(_Conflicted, attempts))
     monkeypatch.setattr(zones.time, "sleep", lambda _s: None)
     count_registered(_moves(3))
     assert len(attempts) == zones._COUNTER_ATTEMPTS
@@ -67,20 +73,10 @@ def test_a_transaction_that_keeps_conflicting_adds_each_counter_once_alone(
 def test_a_cancellation_that_is_not_a_conflict_is_raised(
     aws: Resources, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    class Failing:
-        def __init__(self, **_: Any) -> None:
-            pass
-
-        def __enter__(self) -> Failing:
-            return self
-
-        def update(self, *_: Any, **__: Any) -> None:
-            return None
-
-        def __exit__(self, *_: Any) -> None:
-            raise TransactWriteError("validation")
-
-    monkeypatch.setattr(zones, "TransactWrite", Failing)
+    attempts: list[int] = []
+    monkeypatch.setattr(
+        zones, "TransactWrite", _always_cancelled(lambda: TransactWriteError("validation"), attempts)
+    )
     with pytest.raises(TransactWriteError):
         count_registered(_moves(2))
-    assert registered() == {}
+    assert registered() == {} and len(attempts) == 1
